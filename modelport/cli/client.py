@@ -1,0 +1,53 @@
+"""How CLI commands reach a running Modelport: its management API, with the admin token."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import httpx
+
+from modelport.local_secrets import LocalSecrets
+from modelport.settings import Settings
+
+
+@dataclass
+class CliContext:
+    settings: Settings
+
+    def base_url(self) -> str:
+        return self.settings.resolved_public_url()
+
+    def client(self) -> httpx.Client:
+        token = LocalSecrets.from_settings(self.settings).admin_token
+        return httpx.Client(
+            base_url=self.base_url(), headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            with self.client() as client:
+                response = client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise click.ClickException(
+                f"cannot reach Modelport at {self.base_url()} ({exc}); is `modelport up` running?"
+            ) from exc
+        if response.status_code >= 400:
+            try:
+                message = response.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = response.text
+            raise click.ClickException(f"{response.status_code}: {message}")
+        return response.json() if response.content else None
+
+
+def cli_context() -> CliContext:
+    return CliContext(Settings())
+
+
+def emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")

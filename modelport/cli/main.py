@@ -1,0 +1,26 @@
+"""The ``modelport`` command line."""
+
+from __future__ import annotations
+
+import click
+
+from modelport.cli.client import cli_context
+from modelport.cli.deployments import deployments, keys
+from modelport.cli.server import up
+
+
+@click.group()
+@click.version_option(package_name="modelport")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Modelport: deploy open models as serverless APIs with pay-as-you-go metering."""
+    ctx.obj = cli_context()
+
+
+cli.add_command(up)
+cli.add_command(deployments)
+cli.add_command(keys)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,91 @@
+"""``modelport up``: run the gateway, and print how to call the embedded deployment."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import threading
+import time
+
+import click
+import httpx
+import uvicorn
+
+from modelport.app import create_app
+from modelport.cli.client import CliContext
+
+
+def _banner(ctx: CliContext, stop: threading.Event) -> None:
+    """Wait for the deployments to come up, then print Target URL, key and a curl line."""
+    deadline = time.monotonic() + 300
+    shown_waiting = False
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            with ctx.client() as client:
+                items = client.get("/management/deployments").json()["data"]
+        except (httpx.HTTPError, ValueError, KeyError):
+            time.sleep(0.3)
+            continue
+        pending = [d for d in items if d["state"] == "creating"]
+        if pending:
+            if not shown_waiting:
+                names = ", ".join(d["name"] for d in pending)
+                click.echo(f"Starting deployment(s) {names}: loading the model into its engine...")
+                shown_waiting = True
+            time.sleep(0.3)
+            continue
+        for d in items:
+            if d["state"] == "failed":
+                click.secho(f"Deployment {d['name']} failed: {d['failure_reason']}", fg="red")
+                continue
+            with ctx.client() as client:
+                keys = client.get(f"/management/deployments/{d['name']}/keys").json()
+            body = (
+                '{"messages":[{"role":"user","content":"What is the capital of France?"}],"temperature":0,'
+                '"max_tokens":32}'
+            )
+            curl = (
+                f"curl {d['target_url']}/chat/completions -H 'Content-Type: application/json' "
+                f"-H {shlex.quote('api-key: ' + keys['primary'])} -d {shlex.quote(body)}"
+            )
+            click.echo("")
+            click.secho(f"Deployment {d['name']} ({d['model']}) is ready.", fg="green", bold=True)
+            click.echo(f"  Target URL: {d['target_url']}")
+            click.echo(f"  Key:        {keys['primary']}")
+            click.echo(f"  Try it:     {curl}")
+        click.echo("")
+        return
+
+
+@click.command()
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default $MODELPORT_PORT or 8000).")
+@click.pass_obj
+def up(ctx: CliContext, host: str | None, port: int | None) -> None:
+    """Run Modelport: the gateway, the management API and every deployment's engine."""
+    updates: dict[str, object] = {}
+    if host:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    settings = ctx.settings.model_copy(update=updates)
+    ctx = CliContext(settings)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    stop = threading.Event()
+    threading.Thread(target=_banner, args=(ctx, stop), daemon=True).start()
+    try:
+        server.run()
+    finally:
+        stop.set()

@@ -1,0 +1,75 @@
+"""Projects, subscriptions and serverless deployments: the pure types and naming rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from modelport.errors import InvalidRequest
+
+
+class DeploymentState(StrEnum):
+    CREATING = "creating"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DELETING = "deleting"
+
+
+class KeySlot(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: str
+    name: str
+    region: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str
+    project_id: str
+    offer_id: str
+    resource_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    requests_per_minute: int = 1_000
+    tokens_per_minute: int = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    id: str
+    name: str
+    project_id: str
+    region: str
+    offer_id: str
+    subscription_id: str | None
+    state: DeploymentState
+    created_at: datetime
+    failure_reason: str | None = None
+    engine: str = "llamacpp"
+    limits: RateLimits = field(default_factory=RateLimits)
+
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{1,30}[a-z0-9])$")
+
+
+def validate_deployment_name(name: str) -> str:
+    """A deployment name becomes part of its URL and may become a DNS label: 3-32 characters,
+    lower-case letters, digits and hyphens, starting and ending with a letter or digit."""
+    if not _DNS_LABEL.match(name):
+        raise InvalidRequest(
+            "deployment name must be 3-32 characters of lower-case letters, digits and hyphens, "
+            "starting and ending with a letter or digit",
+            param="name",
+        )
+    return name

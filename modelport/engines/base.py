@@ -1,0 +1,64 @@
+"""The engine interface: what the pipeline needs from any inference server it drives.
+
+Adapters (llama.cpp worker processes, vLLM servers, a bring-your-own OpenAI-compatible URL) are
+discovered through the ``modelport.engines`` entry point group; each one turns canonical
+requests into its server's wire format and the server's output back into canonical events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from modelport.inference.types import Event, InferenceRequest
+
+
+class EngineState(StrEnum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    READY = "ready"
+    RESTARTING = "restarting"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSpec:
+    """Everything needed to start an engine for one deployment."""
+
+    deployment: str
+    model_path: Path
+    chat_template: str
+    slots: int = 4
+    threads: int = 2
+    context: int = 8192
+    start_timeout: float = 120.0
+    restart_backoff: float = 0.5
+    request_timeout: float = 600.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    @property
+    def state(self) -> EngineState: ...
+
+    @property
+    def last_error(self) -> str | None: ...
+
+    async def start(self) -> None:
+        """Start and wait until ready; raise ``EngineStartError`` with a clear reason if not."""
+
+    async def stop(self) -> None: ...
+
+    def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+        """Yield canonical events; ``Usage`` events are additive. Closing the iterator cancels
+        the generation in the engine."""
+        ...
+
+    async def count_tokens(self, text: str) -> int: ...
+
+
+class EngineStartError(RuntimeError):
+    """The engine could not be started; the message says why and what to do."""

@@ -1,0 +1,180 @@
+"""Canonical request → llama.cpp server JSON, and llama.cpp stream chunks → canonical events.
+
+The worker is driven through its OpenAI-compatible routes, always streamed (so that a client
+that goes away cancels the generation), with llama.cpp's own sampling extensions where the
+canonical request asks for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelport.inference.types import (
+    ChoiceEnd,
+    Event,
+    FinishReason,
+    InferenceRequest,
+    Message,
+    RequestKind,
+    TextDelta,
+    TokenLogprob,
+    ToolCallDelta,
+    TopLogprob,
+    Usage,
+)
+
+_FINISH = {
+    "stop": FinishReason.STOP,
+    "length": FinishReason.LENGTH,
+    "tool_calls": FinishReason.TOOL_CALLS,
+    "content_filter": FinishReason.CONTENT_FILTER,
+}
+
+
+def route_for(request: InferenceRequest) -> str:
+    return "/v1/chat/completions" if request.kind is RequestKind.CHAT else "/v1/completions"
+
+
+def _message(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": message.role, "content": message.content or ""}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
+    if message.tool_call_id:
+        out["tool_call_id"] = message.tool_call_id
+    if message.name:
+        out["name"] = message.name
+    return out
+
+
+def request_body(request: InferenceRequest, *, seed_offset: int = 0) -> dict[str, Any]:
+    """The body of one engine call (one choice; ``n`` is fanned out by the caller)."""
+    s = request.sampling
+    body: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
+    if request.kind is RequestKind.CHAT:
+        body["messages"] = [_message(m) for m in request.messages]
+    else:
+        body["prompt"] = request.prompt or ""
+    if s.max_tokens is not None:
+        body["max_tokens"] = s.max_tokens
+    if s.temperature is not None:
+        body["temperature"] = s.temperature
+    if s.top_p is not None:
+        body["top_p"] = s.top_p
+    if s.top_k is not None:
+        body["top_k"] = s.top_k
+    if s.stop:
+        body["stop"] = list(s.stop)
+    if s.seed is not None:
+        body["seed"] = s.seed + seed_offset
+    if s.presence_penalty is not None:
+        body["presence_penalty"] = s.presence_penalty
+    if s.frequency_penalty is not None:
+        body["frequency_penalty"] = s.frequency_penalty
+    if s.ignore_eos:
+        body["ignore_eos"] = True
+    if s.logprobs:
+        if request.kind is RequestKind.CHAT:
+            body["logprobs"] = True
+            body["top_logprobs"] = s.top_logprobs
+        else:
+            body["logprobs"] = max(s.top_logprobs, 1)
+    rf = request.response_format
+    if rf.type == "json_object":
+        body["response_format"] = {"type": "json_object"}
+    elif rf.type == "json_schema":
+        body["response_format"] = {"type": "json_schema", "json_schema": {"schema": rf.json_schema}}
+    if request.tools and request.kind is RequestKind.CHAT:
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {
+                    "name": t.name,
+                    "description": t.description or "",
+                    "parameters": t.parameters or {"type": "object", "properties": {}},
+                },
+            }
+            for t in request.tools
+        ]
+        if request.tool_choice is not None:
+            tc = request.tool_choice
+            body["tool_choice"] = (
+                {"type": "function", "function": {"name": tc.function}}
+                if tc.mode == "function"
+                else tc.mode
+            )
+    for key, value in request.extra.items():
+        body.setdefault(key, value)
+    return body
+
+
+def _logprobs(raw: Any) -> tuple[TokenLogprob, ...]:
+    if not isinstance(raw, dict):
+        return ()
+    content = raw.get("content")
+    if isinstance(content, list):  # chat shape
+        return tuple(
+            TokenLogprob(
+                token=item.get("token", ""),
+                logprob=float(item.get("logprob", 0.0)),
+                top=tuple(
+                    TopLogprob(t.get("token", ""), float(t.get("logprob", 0.0)))
+                    for t in item.get("top_logprobs") or ()
+                ),
+            )
+            for item in content
+        )
+    tokens = raw.get("tokens")  # legacy completions shape
+    if isinstance(tokens, list):
+        lps = raw.get("token_logprobs") or []
+        tops = raw.get("top_logprobs") or []
+        out = []
+        for i, token in enumerate(tokens):
+            top = tops[i] if i < len(tops) and isinstance(tops[i], dict) else {}
+            out.append(
+                TokenLogprob(
+                    token=token,
+                    logprob=float(lps[i]) if i < len(lps) and lps[i] is not None else 0.0,
+                    top=tuple(TopLogprob(k, float(v)) for k, v in top.items()),
+                )
+            )
+        return tuple(out)
+    return ()
+
+
+def chunk_events(chunk: dict[str, Any], index: int) -> list[Event]:
+    """Events of one streamed chunk of the engine, re-indexed to choice ``index``."""
+    events: list[Event] = []
+    for choice in chunk.get("choices") or ():
+        delta = choice.get("delta")
+        logprobs = _logprobs(choice.get("logprobs"))
+        if delta is None:  # completions shape
+            text = choice.get("text") or ""
+            if text or logprobs:
+                events.append(TextDelta(index, text, logprobs))
+        else:
+            text = delta.get("content") or ""
+            if text or logprobs:
+                events.append(TextDelta(index, text, logprobs))
+            for call in delta.get("tool_calls") or ():
+                fn = call.get("function") or {}
+                events.append(
+                    ToolCallDelta(
+                        index=index,
+                        call_index=int(call.get("index", 0)),
+                        id=call.get("id"),
+                        name=fn.get("name"),
+                        arguments=fn.get("arguments") or "",
+                    )
+                )
+        reason = choice.get("finish_reason")
+        if reason:
+            events.append(ChoiceEnd(index, _FINISH.get(reason, FinishReason.STOP)))
+    usage = chunk.get("usage")
+    if isinstance(usage, dict):
+        events.append(
+            Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
+        )
+    return events

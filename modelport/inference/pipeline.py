@@ -1,0 +1,121 @@
+"""The request pipeline: model adapter → engine → usage accounting, as one event stream.
+
+Everything that can fail before the first byte (validation, auth, limits, prompt safety, engine
+availability) fails inside :meth:`Pipeline.open`, which also fetches the first event, so the
+gateway answers with a proper error status instead of a broken 200 stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass, field
+
+from modelport.control.live import LiveDeployment
+from modelport.domain.deployments import KeySlot
+from modelport.errors import DeploymentNotReady, ModelportError
+from modelport.inference.types import Event, InferenceRequest, Usage
+from modelport.models.adapter import ModelAdapter
+
+log = logging.getLogger("modelport.requests")
+
+
+class Outcome:
+    OK = "ok"
+    DISCONNECTED = "client_disconnected"
+    FILTERED = "content_filtered"
+    ERROR = "error"
+
+
+@dataclass
+class RequestContext:
+    live: LiveDeployment
+    key_slot: KeySlot
+    dialect: str
+    request_id: str = field(default_factory=lambda: f"req-{uuid.uuid4().hex}")
+    started: float = field(default_factory=time.perf_counter)
+    created: int = field(default_factory=lambda: int(time.time()))
+    usage: Usage = field(default_factory=lambda: Usage(0, 0))
+    outcome: str = Outcome.OK
+
+
+class PrimedStream:
+    """An event stream whose first event is already in hand."""
+
+    def __init__(
+        self, ctx: RequestContext, first: Event | None, rest: AsyncGenerator[Event, None]
+    ) -> None:
+        self.ctx = ctx
+        self._first = first
+        self._rest = rest
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        async for event in self._rest:
+            yield event
+
+    async def aclose(self) -> None:
+        await self._rest.aclose()
+
+
+class Pipeline:
+    def __init__(self) -> None:
+        self._adapters: dict[str, ModelAdapter] = {}
+
+    def _adapter(self, live: LiveDeployment) -> ModelAdapter:
+        adapter = self._adapters.get(live.offer.id)
+        if adapter is None:
+            adapter = self._adapters[live.offer.id] = ModelAdapter(live.offer)
+        return adapter
+
+    async def open(self, ctx: RequestContext, request: InferenceRequest) -> PrimedStream:
+        engine = ctx.live.engine
+        if engine is None:
+            raise DeploymentNotReady(
+                f"deployment {ctx.live.name!r} is {ctx.live.deployment.state.value}",
+                retry_after=5,
+            )
+        prepared = self._adapter(ctx.live).prepare(request)
+        events: AsyncGenerator[Event, None] = self._account(ctx, engine.generate(prepared))
+        try:
+            first = await anext(events, None)
+        except BaseException:
+            await events.aclose()
+            raise
+        return PrimedStream(ctx, first, events)
+
+    async def _account(
+        self, ctx: RequestContext, events: AsyncGenerator[Event, None]
+    ) -> AsyncGenerator[Event, None]:
+        finished = False
+        try:
+            async for event in events:
+                if isinstance(event, Usage):
+                    ctx.usage = Usage(
+                        ctx.usage.prompt_tokens + event.prompt_tokens,
+                        ctx.usage.completion_tokens + event.completion_tokens,
+                    )
+                yield event
+            finished = True
+        except ModelportError:
+            ctx.outcome = Outcome.ERROR
+            raise
+        finally:
+            if not finished and ctx.outcome == Outcome.OK:
+                ctx.outcome = Outcome.DISCONNECTED
+            await events.aclose()
+            log.info(
+                "request %s deployment=%s dialect=%s prompt_tokens=%d completion_tokens=%d "
+                "outcome=%s latency_ms=%.1f",
+                ctx.request_id,
+                ctx.live.name,
+                ctx.dialect,
+                ctx.usage.prompt_tokens,
+                ctx.usage.completion_tokens,
+                ctx.outcome,
+                (time.perf_counter() - ctx.started) * 1000,
+            )

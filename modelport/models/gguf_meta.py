@@ -1,0 +1,97 @@
+"""Reading metadata from a GGUF file header (chat template, architecture, context length).
+
+Only the key/value section is read, value by value, skipping large arrays (the vocabulary), so
+this takes milliseconds where a full tensor-table parse takes seconds.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+_SCALARS: dict[int, str] = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
+_STRING, _ARRAY = 8, 9
+
+
+class GGUFError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class GGUFInfo:
+    architecture: str | None
+    chat_template: str | None
+    context_length: int | None
+    name: str | None
+    metadata: dict[str, Any]
+
+
+def _read(f: BinaryIO, fmt: str) -> Any:
+    size = struct.calcsize(fmt)
+    data = f.read(size)
+    if len(data) != size:
+        raise GGUFError("truncated GGUF header")
+    return struct.unpack(fmt, data)[0]
+
+
+def _string(f: BinaryIO) -> str:
+    length = _read(f, "<Q")
+    return f.read(length).decode("utf-8", errors="replace")
+
+
+def _value(f: BinaryIO, vtype: int, keep: bool) -> Any:
+    if vtype in _SCALARS:
+        return _read(f, _SCALARS[vtype])
+    if vtype == _STRING:
+        return _string(f)
+    if vtype == _ARRAY:
+        itype = _read(f, "<I")
+        count = _read(f, "<Q")
+        if itype in _SCALARS and not keep:
+            f.seek(struct.calcsize(_SCALARS[itype]) * count, 1)
+            return None
+        items = [_value(f, itype, keep) for _ in range(count)]
+        return items if keep else None
+    raise GGUFError(f"unknown GGUF value type {vtype}")
+
+
+def read_gguf_info(path: Path) -> GGUFInfo:
+    meta: dict[str, Any] = {}
+    with path.open("rb") as f:
+        if f.read(4) != b"GGUF":
+            raise GGUFError(f"{path.name} is not a GGUF file")
+        version = _read(f, "<I")
+        if version < 2:
+            raise GGUFError(f"GGUF version {version} is not supported")
+        _read(f, "<Q")  # tensor count
+        for _ in range(_read(f, "<Q")):
+            key = _string(f)
+            vtype = _read(f, "<I")
+            value = _value(f, vtype, keep=not key.startswith("tokenizer.ggml."))
+            if value is not None:
+                meta[key] = value
+    arch = meta.get("general.architecture")
+    ctx = meta.get(f"{arch}.context_length") if isinstance(arch, str) else None
+    template = meta.get("tokenizer.chat_template")
+    name = meta.get("general.name")
+    return GGUFInfo(
+        architecture=arch if isinstance(arch, str) else None,
+        chat_template=template if isinstance(template, str) and template else None,
+        context_length=int(ctx) if isinstance(ctx, int) else None,
+        name=name if isinstance(name, str) else None,
+        metadata=meta,
+    )

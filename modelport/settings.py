@@ -1,0 +1,57 @@
+"""Typed settings, read from the environment (``MODELPORT_*``) once, in ``main``/``create_app``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MODELPORT_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address the gateway binds to.")
+    port: int = Field(8000, ge=0, le=65535, description="Port the gateway binds to.")
+    public_url: str | None = Field(
+        None, description="Base URL clients use to reach this server (default: http://host:port)."
+    )
+    data_dir: Path = Field(Path("data"), description="Where the database, keys and models live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file in the data dir."
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="Token for the management API (default: generated into the data dir)."
+    )
+    key_encryption_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting deployment keys at rest (default: data dir file)."
+    )
+    key_hash_secret: SecretStr | None = Field(
+        None, description="Secret of the keyed hash used to look keys up (default: data dir file)."
+    )
+
+    # Embedded default deployment.
+    embedded_default: bool = Field(True, description="Deploy the embedded model at first start.")
+    default_project: str = "default"
+    default_region: str = "local"
+
+    # llama.cpp workers.
+    engine_slots: int = Field(4, ge=1, le=64, description="Parallel slots per llama.cpp worker.")
+    engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp worker.")
+    engine_context: int = Field(4096, ge=256, description="Context tokens per slot (per request).")
+    engine_start_timeout: float = Field(120.0, gt=0)
+    engine_restart_backoff: float = Field(0.5, gt=0)
+    engine_request_timeout: float = Field(600.0, gt=0)
+
+    log_level: str = "info"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'modelport.db').resolve()}"
+
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,242 @@
+"""Repositories: the only code that writes SQL. Each returns domain objects, never rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from modelport.domain.deployments import (
+    Deployment,
+    DeploymentState,
+    KeySlot,
+    Project,
+    RateLimits,
+    Subscription,
+)
+from modelport.errors import Conflict
+from modelport.store.tables import deployment_keys, deployments, projects, subscriptions
+
+T = TypeVar("T")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite drops the zone; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _project(row: Row[Any]) -> Project:
+    return Project(row.id, row.name, row.region, _aware(row.created_at))
+
+
+def _subscription(row: Row[Any]) -> Subscription:
+    return Subscription(
+        row.id, row.project_id, row.offer_id, row.resource_id, _aware(row.created_at)
+    )
+
+
+def _deployment(row: Row[Any]) -> Deployment:
+    return Deployment(
+        id=row.id,
+        name=row.name,
+        project_id=row.project_id,
+        region=row.region,
+        offer_id=row.offer_id,
+        subscription_id=row.subscription_id,
+        state=DeploymentState(row.state),
+        created_at=_aware(row.created_at),
+        failure_reason=row.failure_reason,
+        engine=row.engine,
+        limits=RateLimits(row.rpm_limit, row.tpm_limit),
+    )
+
+
+class Store:
+    """Typed access to the schema. Methods are synchronous: call them from a worker thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def run(self, fn: Callable[[Connection], T]) -> T:
+        with self.transaction() as conn:
+            return fn(conn)
+
+    # -- projects ---------------------------------------------------------------------------
+    def create_project(self, conn: Connection, name: str, region: str) -> Project:
+        project = Project(new_id(), name, region, now())
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(projects).values(
+                        id=project.id, name=name, region=region, created_at=project.created_at
+                    )
+                )
+        except IntegrityError as exc:
+            raise Conflict(f"a project named {name!r} already exists", param="name") from exc
+        return project
+
+    def project_by_name(self, conn: Connection, name: str) -> Project | None:
+        row = conn.execute(select(projects).where(projects.c.name == name)).first()
+        return _project(row) if row else None
+
+    def project_by_id(self, conn: Connection, project_id: str) -> Project | None:
+        row = conn.execute(select(projects).where(projects.c.id == project_id)).first()
+        return _project(row) if row else None
+
+    def list_projects(self, conn: Connection) -> list[Project]:
+        rows = conn.execute(select(projects).order_by(projects.c.created_at)).all()
+        return [_project(r) for r in rows]
+
+    def delete_project(self, conn: Connection, project_id: str) -> None:
+        conn.execute(delete(subscriptions).where(subscriptions.c.project_id == project_id))
+        conn.execute(delete(projects).where(projects.c.id == project_id))
+
+    # -- subscriptions ----------------------------------------------------------------------
+    def create_subscription(
+        self, conn: Connection, project: Project, offer_id: str, resource_id: str
+    ) -> Subscription:
+        sub = Subscription(new_id(), project.id, offer_id, resource_id, now())
+        conn.execute(
+            insert(subscriptions).values(
+                id=sub.id,
+                project_id=project.id,
+                offer_id=offer_id,
+                resource_id=resource_id,
+                created_at=sub.created_at,
+            )
+        )
+        return sub
+
+    def subscription_for(
+        self, conn: Connection, project_id: str, offer_id: str
+    ) -> Subscription | None:
+        row = conn.execute(
+            select(subscriptions).where(
+                subscriptions.c.project_id == project_id, subscriptions.c.offer_id == offer_id
+            )
+        ).first()
+        return _subscription(row) if row else None
+
+    def list_subscriptions(
+        self, conn: Connection, project_id: str | None = None
+    ) -> list[Subscription]:
+        query = select(subscriptions).order_by(subscriptions.c.created_at)
+        if project_id:
+            query = query.where(subscriptions.c.project_id == project_id)
+        return [_subscription(r) for r in conn.execute(query).all()]
+
+    def delete_subscription(self, conn: Connection, subscription_id: str) -> None:
+        conn.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
+
+    # -- deployments ------------------------------------------------------------------------
+    def create_deployment(self, conn: Connection, deployment: Deployment) -> Deployment:
+        conn.execute(
+            insert(deployments).values(
+                id=deployment.id,
+                name=deployment.name,
+                project_id=deployment.project_id,
+                region=deployment.region,
+                offer_id=deployment.offer_id,
+                subscription_id=deployment.subscription_id,
+                state=deployment.state.value,
+                failure_reason=deployment.failure_reason,
+                engine=deployment.engine,
+                rpm_limit=deployment.limits.requests_per_minute,
+                tpm_limit=deployment.limits.tokens_per_minute,
+                created_at=deployment.created_at,
+            )
+        )
+        return deployment
+
+    def deployment_by_name(self, conn: Connection, name: str, region: str) -> Deployment | None:
+        row = conn.execute(
+            select(deployments).where(deployments.c.name == name, deployments.c.region == region)
+        ).first()
+        return _deployment(row) if row else None
+
+    def deployment_by_id(self, conn: Connection, deployment_id: str) -> Deployment | None:
+        row = conn.execute(select(deployments).where(deployments.c.id == deployment_id)).first()
+        return _deployment(row) if row else None
+
+    def list_deployments(self, conn: Connection, project_id: str | None = None) -> list[Deployment]:
+        query = select(deployments).order_by(deployments.c.created_at)
+        if project_id:
+            query = query.where(deployments.c.project_id == project_id)
+        return [_deployment(r) for r in conn.execute(query).all()]
+
+    def set_deployment_state(
+        self,
+        conn: Connection,
+        deployment_id: str,
+        state: DeploymentState,
+        failure_reason: str | None = None,
+    ) -> None:
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id == deployment_id)
+            .values(state=state.value, failure_reason=failure_reason)
+        )
+
+    def set_deployment_limits(
+        self, conn: Connection, deployment_id: str, limits: RateLimits
+    ) -> None:
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id == deployment_id)
+            .values(rpm_limit=limits.requests_per_minute, tpm_limit=limits.tokens_per_minute)
+        )
+
+    def delete_deployment(self, conn: Connection, deployment_id: str) -> None:
+        conn.execute(
+            delete(deployment_keys).where(deployment_keys.c.deployment_id == deployment_id)
+        )
+        conn.execute(delete(deployments).where(deployments.c.id == deployment_id))
+
+    # -- keys -------------------------------------------------------------------------------
+    def put_key(
+        self,
+        conn: Connection,
+        deployment_id: str,
+        slot: KeySlot,
+        fingerprint: str,
+        ciphertext: bytes,
+    ) -> None:
+        conn.execute(
+            delete(deployment_keys).where(
+                deployment_keys.c.deployment_id == deployment_id,
+                deployment_keys.c.slot == slot.value,
+            )
+        )
+        conn.execute(
+            insert(deployment_keys).values(
+                deployment_id=deployment_id,
+                slot=slot.value,
+                fingerprint=fingerprint,
+                ciphertext=ciphertext,
+                created_at=now(),
+            )
+        )
+
+    def keys_of(self, conn: Connection, deployment_id: str) -> dict[KeySlot, tuple[str, bytes]]:
+        rows = conn.execute(
+            select(deployment_keys).where(deployment_keys.c.deployment_id == deployment_id)
+        ).all()
+        return {KeySlot(r.slot): (r.fingerprint, r.ciphertext) for r in rows}

@@ -1,0 +1,74 @@
+"""The one SQL schema (SQLAlchemy Core). Alembic migrations in ``migrations/`` build it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("region", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False),
+    Column("offer_id", String(64), nullable=False),
+    Column("resource_id", String(255), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "offer_id", name="uq_subscriptions_project_offer"),
+)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("offer_id", String(64), nullable=False),
+    Column("subscription_id", String(36), ForeignKey("subscriptions.id"), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("failure_reason", Text, nullable=True),
+    Column("engine", String(32), nullable=False, server_default="llamacpp"),
+    Column("rpm_limit", Integer, nullable=False, server_default="1000"),
+    Column("tpm_limit", Integer, nullable=False, server_default="200000"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("region", "name", name="uq_deployments_region_name"),
+    UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),
+)
+
+deployment_keys = Table(
+    "deployment_keys",
+    metadata,
+    Column("deployment_id", String(36), ForeignKey("deployments.id"), primary_key=True),
+    Column("slot", String(16), primary_key=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
