@@ -51,3 +51,15 @@ def cli_context() -> CliContext:
 def emit_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def print_table(columns: list[str], rows: list[list[str]]) -> None:
+    """A table that never truncates values (URLs and keys are meant to be copied)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
+    console = Console(width=None if sys.stdout.isatty() else 4096)
+    console.print(table)

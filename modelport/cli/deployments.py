@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from modelport.cli.client import CliContext, emit_json
+from modelport.cli.client import CliContext, emit_json, print_table
 
 
 @click.group()
@@ -23,10 +21,10 @@ def list_deployments(ctx: CliContext, as_json: bool) -> None:
     if as_json:
         emit_json(items)
         return
-    table = Table("name", "target_url", "state", "model")
-    for d in items:
-        table.add_row(d["name"], d["target_url"], d["state"], d["model"])
-    Console().print(table)
+    print_table(
+        ["name", "target_url", "state", "model"],
+        [[d["name"], d["target_url"], d["state"], d["model"]] for d in items],
+    )
 
 
 @click.group()

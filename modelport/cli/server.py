@@ -41,8 +41,8 @@ def _banner(ctx: CliContext, stop: threading.Event) -> None:
             with ctx.client() as client:
                 keys = client.get(f"/management/deployments/{d['name']}/keys").json()
             body = (
-                '{"messages":[{"role":"user","content":"What is the capital of France?"}],"temperature":0,'
-                '"max_tokens":32}'
+                '{"messages":[{"role":"user","content":"What is the capital of France?"}],'
+                '"temperature":0,"max_tokens":32}'
             )
             curl = (
                 f"curl {d['target_url']}/chat/completions -H 'Content-Type: application/json' "

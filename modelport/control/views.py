@@ -25,6 +25,7 @@ def deployment_view(live: LiveDeployment, base_url: str) -> dict[str, Any]:
         "failure_reason": d.failure_reason,
         "engine": d.engine,
         "engine_state": engine.state.value if engine is not None else None,
+        "engine_status": engine.describe() if engine is not None else None,
         "target_url": target_url(base_url, d.name),
         "limits": {
             "requests_per_minute": d.limits.requests_per_minute,

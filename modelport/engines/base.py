@@ -47,6 +47,10 @@ class Engine(Protocol):
     @property
     def last_error(self) -> str | None: ...
 
+    def describe(self) -> dict[str, object]:
+        """Operator-facing status: state, process id, restarts, last error."""
+        ...
+
     async def start(self) -> None:
         """Start and wait until ready; raise ``EngineStartError`` with a clear reason if not."""
 

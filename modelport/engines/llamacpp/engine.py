@@ -42,6 +42,14 @@ class LlamaCppEngine:
     def last_error(self) -> str | None:
         return self.worker.last_error
 
+    def describe(self) -> dict[str, object]:
+        return {
+            "state": self.worker.state.value,
+            "pid": self.worker.pid,
+            "restarts": self.worker.restarts,
+            "last_error": self.worker.last_error,
+        }
+
     async def start(self) -> None:
         await self.worker.start()
 

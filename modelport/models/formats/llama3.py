@@ -19,7 +19,9 @@ it with the defaults (``tools_in_user_message=True``):
 * an assistant tool call is ``{"name": "NAME", "parameters": {...}}`` alone in an assistant turn.
   Meta's template accepts one call per turn; several calls become consecutive assistant turns.
   Text content of such a message, if any, is its own assistant turn before the calls;
-* tool results are ``ipython`` turns, in the order of the calls they answer.
+* tool results are ``ipython`` turns, in the order of the calls they answer, with their text
+  as is (Meta's 3.1 template JSON-quotes string results, a known template bug; Meta's
+  prompt-format documentation shows them raw).
 
 Documents have no trained section: they are appended to the system message as plain text (see
 :func:`~.parts.documents_text`). There is no JSON knob; JSON mode relies on constrained sampling.

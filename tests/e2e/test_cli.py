@@ -1,0 +1,75 @@
+"""The CLI against a live server: deployments list and keys show."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import EMBEDDED, ThreadServer, keys_of
+
+pytestmark = pytest.mark.e2e
+
+
+def _cli(server: ThreadServer, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "MODELPORT_DATA_DIR": str(server.settings.data_dir),
+            "MODELPORT_PORT": str(server.settings.port),
+            "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "modelport", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_deployments_list_json(live_server: ThreadServer) -> None:
+    result = _cli(live_server, "deployments", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)
+    (item,) = [i for i in items if i["name"] == EMBEDDED]
+    assert item["target_url"] == f"{live_server.base_url}/deployments/{EMBEDDED}"
+    assert item["state"] == "succeeded"
+    assert item["model"] == EMBEDDED
+
+
+def test_deployments_list_table(live_server: ThreadServer) -> None:
+    result = _cli(live_server, "deployments", "list")
+    assert result.returncode == 0, result.stderr
+    assert EMBEDDED in result.stdout and "succeeded" in result.stdout
+
+
+def test_keys_show(live_server: ThreadServer) -> None:
+    result = _cli(live_server, "keys", "show", EMBEDDED, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == keys_of(live_server.base_url)
+
+
+def test_keys_show_unknown_deployment(live_server: ThreadServer) -> None:
+    result = _cli(live_server, "keys", "show", "nope")
+    assert result.returncode != 0
+    assert "does not exist" in result.stderr
+
+
+def test_cli_without_server_says_so(live_server: ThreadServer, tmp_path: object) -> None:
+    env = dict(os.environ, MODELPORT_PORT="1", MODELPORT_DATA_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "modelport", "deployments", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "is `modelport up` running?" in result.stderr

@@ -1,0 +1,136 @@
+"""Test support: a live Modelport (uvicorn in a thread, or a subprocess) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from modelport.app import create_app
+from modelport.services import Services
+from modelport.settings import Settings
+
+EMBEDDED = "smollm2-135m-instruct"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_for(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "port": free_port(),
+        "engine_slots": 4,
+        "engine_threads": 2,
+        "admin_token": "test-admin-token",
+        "log_level": "warning",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class ThreadServer:
+    """Uvicorn serving ``create_app(settings)`` in a thread; services reachable for checks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.state.services
+        return services
+
+    def start(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def admin(base_url: str, token: str = "test-admin-token") -> httpx.Client:
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+def wait_ready(base_url: str, name: str = EMBEDDED, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    with admin(base_url) as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                response = client.get(f"/management/deployments/{name}")
+                if response.status_code == 200:
+                    data: dict[str, Any] = response.json()
+                    if data["state"] == "failed":
+                        raise RuntimeError(f"deployment failed: {data['failure_reason']}")
+                    if data["state"] == "succeeded" and data["engine_state"] == "ready":
+                        return data
+            time.sleep(0.2)
+    raise TimeoutError(f"deployment {name} did not become ready")
+
+
+def keys_of(base_url: str, name: str = EMBEDDED) -> dict[str, str]:
+    with admin(base_url) as client:
+        response = client.get(f"/management/deployments/{name}/keys")
+        response.raise_for_status()
+        keys: dict[str, str] = response.json()
+        return keys
+
+
+@contextlib.contextmanager
+def subprocess_server(data_dir: Path, port: int, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``modelport up`` as a child process (for restart and crash tests)."""
+    full_env = dict(os.environ)
+    full_env.update(
+        {
+            "MODELPORT_DATA_DIR": str(data_dir),
+            "MODELPORT_PORT": str(port),
+            "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+            "MODELPORT_LOG_LEVEL": "warning",
+            **env,
+        }
+    )
+    log = (data_dir.parent / f"server-{port}.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modelport", "up"], env=full_env, stdout=log, stderr=log
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
