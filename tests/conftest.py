@@ -8,6 +8,11 @@ import pytest
 from tests.support import ThreadServer, settings_for, wait_ready
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     """One Modelport with the embedded deployment, shared by the end-to-end tests."""

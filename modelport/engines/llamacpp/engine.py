@@ -134,11 +134,8 @@ class LlamaCppEngine:
             ) as response:
                 if response.status_code != 200:
                     raise await _engine_error(response)
-                async for line in response.aiter_lines():
-                    if not line.startswith("data: "):
-                        continue
-                    payload = line[6:]
-                    if payload == "[DONE]":
+                async for payload in _sse_payloads(response):
+                    if payload == b"[DONE]":
                         break
                     chunk = orjson.loads(payload)
                     if "error" in chunk:
@@ -149,6 +146,22 @@ class LlamaCppEngine:
             raise EngineUnavailable(
                 "the model engine stopped answering; retry shortly", retry_after=2
             ) from exc
+
+
+async def _sse_payloads(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The ``data:`` payloads of an SSE body, split on raw bytes (no text decoding per chunk)."""
+    buffer = b""
+    async for raw in response.aiter_raw():
+        buffer += raw
+        while True:
+            end = buffer.find(b"\n")
+            if end < 0:
+                break
+            line, buffer = buffer[:end].rstrip(b"\r"), buffer[end + 1 :]
+            if line.startswith(b"data: "):
+                yield line[6:]
+    if buffer.startswith(b"data: "):
+        yield buffer[6:].rstrip()
 
 
 def _error_message(error: Any) -> str:

@@ -1,0 +1,52 @@
+"""Run a Modelport gateway for benchmarks and print where its engine worker listens.
+
+Used by ``bench.gateway_overhead`` as a child process so that the gateway has its own process
+(as in production) while the benchmark can also reach the very same engine worker directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from modelport.app import create_app
+from modelport.settings import Settings
+
+
+async def main(data_dir: str, port: int, slots: int) -> None:
+    settings = Settings(data_dir=Path(data_dir), port=port, engine_slots=slots, log_level="warning")
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    serve = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    services = app.state.services
+    while True:
+        lives = services.registry.all()
+        if lives and lives[0].engine is not None and lives[0].engine.state.value == "ready":
+            break
+        await asyncio.sleep(0.1)
+    live = lives[0]
+    keys = await services.deployments.keys(live.name)
+    worker = live.engine.worker
+    info = {
+        "target_url": f"http://127.0.0.1:{port}/deployments/{live.name}",
+        "key": keys[next(iter(keys))],
+        "engine_url": worker.base_url,
+        "engine_key": worker.api_key,
+    }
+    print(json.dumps(info), flush=True)
+    await serve
+
+
+if __name__ == "__main__":
+    import uvloop  # the event loop `modelport up` runs on (uvicorn[standard])
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))

@@ -1,0 +1,86 @@
+"""A scripted engine (queued outputs, recorded calls) and an app wired to it, for unit tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from modelport.app import create_app
+from modelport.control.live import LiveDeployment
+from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
+from modelport.engines.base import EngineState
+from modelport.inference.types import (
+    ChoiceEnd,
+    Event,
+    FinishReason,
+    InferenceRequest,
+    TextDelta,
+    Usage,
+)
+from modelport.services import Services
+from modelport.settings import Settings
+from modelport.store.repositories import now
+
+
+def text_events(text: str, *, prompt_tokens: int = 5, index: int = 0) -> list[Event]:
+    words = text.split(" ")
+    deltas: list[Event] = [TextDelta(index, w if i == 0 else " " + w) for i, w in enumerate(words)]
+    return [*deltas, ChoiceEnd(index, FinishReason.STOP), Usage(prompt_tokens, len(words))]
+
+
+@dataclass
+class ScriptedEngine:
+    """Yields queued event lists, one per call; records every request it was given."""
+
+    outputs: list[list[Event]] = field(default_factory=list)
+    calls: list[InferenceRequest] = field(default_factory=list)
+    state: EngineState = EngineState.READY
+    last_error: str | None = None
+
+    def describe(self) -> dict[str, object]:
+        return {"state": self.state.value, "pid": None, "restarts": 0, "last_error": None}
+
+    async def start(self) -> None:
+        self.state = EngineState.READY
+
+    async def stop(self) -> None:
+        self.state = EngineState.STOPPED
+
+    async def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+        self.calls.append(request)
+        events = self.outputs.pop(0) if self.outputs else text_events("scripted answer")
+        for event in events:
+            yield event
+
+
+async def scripted_app(data_dir: Path, engine: ScriptedEngine) -> tuple[FastAPI, str]:
+    """An app whose one deployment (`scripted`) runs on ``engine``; returns (app, key)."""
+    settings = Settings(data_dir=data_dir, embedded_default=False, admin_token="test-admin-token")
+    app = create_app(settings)
+    services = await Services.build(settings)
+    app.state.services = services
+    app.state.default_region = settings.default_region
+    offer = services.catalog.embedded()
+    key = "mp-test-" + uuid.uuid4().hex
+    deployment = Deployment(
+        id=str(uuid.uuid4()),
+        name="scripted",
+        project_id="p",
+        region=settings.default_region,
+        offer_id=offer.id,
+        subscription_id=None,
+        state=DeploymentState.SUCCEEDED,
+        created_at=now(),
+    )
+    live = LiveDeployment(
+        deployment, offer, {KeySlot.PRIMARY: services.vault.fingerprint(key)}, engine
+    )
+    services.registry.put(live)
+    return app, key
