@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from modelport.errors import InvalidRequest
+from modelport.errors import Unprocessable
 
 
 class DeploymentState(StrEnum):
@@ -31,12 +31,35 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
+class Meter:
+    """A cost-tracking meter of a subscription; ``reserved`` meters record nothing yet."""
+
+    name: str
+    unit: str
+    reserved: bool = False
+
+
+# Every subscription gets these (the seeds: inference and fine-tuning tracked separately).
+SUBSCRIPTION_METERS = (
+    Meter("inference-input-tokens", "1K tokens"),
+    Meter("inference-output-tokens", "1K tokens"),
+    Meter("fine-tuning", "hours", reserved=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     id: str
     project_id: str
     offer_id: str
     resource_id: str
     created_at: datetime
+    meters: tuple[Meter, ...] = ()
+
+
+def subscription_resource_id(project: str, offer_id: str) -> str:
+    """The resource that tracks a subscription's cost (stable: one per project per offer)."""
+    return f"/projects/{project}/subscriptions/{offer_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +90,7 @@ def validate_deployment_name(name: str) -> str:
     """A deployment name becomes part of its URL and may become a DNS label: 3-32 characters,
     lower-case letters, digits and hyphens, starting and ending with a letter or digit."""
     if not _DNS_LABEL.match(name):
-        raise InvalidRequest(
+        raise Unprocessable(
             "deployment name must be 3-32 characters of lower-case letters, digits and hyphens, "
             "starting and ending with a letter or digit",
             param="name",

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from modelport.dialects.openai.errors import error_body as openai_error_body
-from modelport.errors import ModelportError
+from modelport.errors import ModelportError, Unprocessable
 
 log = logging.getLogger("modelport.gateway")
 
@@ -56,3 +57,20 @@ async def handle_modelport_error(request: Request, exc: Exception) -> Response:
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     return render_error(request, ModelportError("internal error; see the server log"))
+
+
+def validation_error(exc: RequestValidationError) -> Unprocessable:
+    """FastAPI's request validation (management API bodies and parameters) as our 422."""
+    problems = []
+    param = None
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        where = ".".join(loc) or "body"
+        param = param or (loc[-1] if loc else None)
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return Unprocessable("invalid request: " + "; ".join(problems), param=param)
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return render_error(request, validation_error(exc))
