@@ -9,9 +9,7 @@ import time
 
 import click
 import httpx
-import uvicorn
 
-from modelport.app import create_app
 from modelport.cli.client import CliContext
 
 
@@ -63,6 +61,11 @@ def _banner(ctx: CliContext, stop: threading.Event) -> None:
 @click.pass_obj
 def up(ctx: CliContext, host: str | None, port: int | None) -> None:
     """Run Modelport: the gateway, the management API and every deployment's engine."""
+    # Imported here so that the other commands start fast (they only talk HTTP).
+    import uvicorn
+
+    from modelport.app import create_app
+
     updates: dict[str, object] = {}
     if host:
         updates["host"] = host
