@@ -144,9 +144,7 @@ class Catalog:
     """
 
     def __init__(self, offers: dict[str, Offer], *, include_test: bool = False) -> None:
-        self._offers = {
-            k: o for k, o in offers.items() if include_test or not o.test_only
-        }
+        self._offers = {k: o for k, o in offers.items() if include_test or not o.test_only}
 
     @classmethod
     def load(
@@ -198,13 +196,9 @@ class _PriceSheet(BaseModel):
 
 
 def apply_price_sheet(offers: dict[str, Offer], path: Path) -> dict[str, Offer]:
-    """Override list prices from an operator's TOML price sheet::
-
-        currency = "USD"
-        [offers."jamba-1.5-mini"]
-        input_per_1k = "0.0002"
-        output_per_1k = "0.0004"
-    """
+    """Override list prices from an operator's TOML price sheet: a top-level ``currency`` and
+    one ``[offers."<offer id>"]`` table per offer with ``input_per_1k`` and ``output_per_1k``
+    (see docs/control-plane.md)."""
     try:
         sheet = _PriceSheet.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:

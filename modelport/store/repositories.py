@@ -127,9 +127,7 @@ class Store:
         rows = conn.execute(select(projects).order_by(projects.c.created_at)).all()
         return [_project(r) for r in rows]
 
-    def update_project(
-        self, conn: Connection, project_id: str, *, name: str, region: str
-    ) -> None:
+    def update_project(self, conn: Connection, project_id: str, *, name: str, region: str) -> None:
         try:
             with conn.begin_nested():
                 conn.execute(

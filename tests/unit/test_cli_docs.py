@@ -1,6 +1,7 @@
 """docs/control-plane.md carries the CLI's help text, generated from the commands themselves.
 
-Regenerate it with ``MODELPORT_UPDATE_DOCS=1 .venv/bin/python -m pytest tests/unit/test_cli_docs.py``.
+Regenerate it with
+``MODELPORT_UPDATE_DOCS=1 .venv/bin/python -m pytest tests/unit/test_cli_docs.py``.
 """
 
 from __future__ import annotations
