@@ -6,7 +6,7 @@ machine code; each API dialect renders the tree into its own error shape in exac
 
     ModelportError                      500 internal_error
     ├── BadRequest                      400 bad_request
-    │   ├── InvalidRequest              400 invalid_request   (schema/validation; AI21 uses 422)
+    │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
     │   └── ContextLengthExceeded       400 context_length_exceeded

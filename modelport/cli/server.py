@@ -37,7 +37,9 @@ def _banner(ctx: CliContext, stop: threading.Event) -> None:
                 click.secho(f"Deployment {d['name']} failed: {d['failure_reason']}", fg="red")
                 continue
             with ctx.client() as client:
-                keys = client.get(f"/management/deployments/{d['name']}/keys").json()
+                keys = client.get(
+                    f"/management/deployments/{d['name']}/keys", params={"region": d["region"]}
+                ).json()
             body = (
                 '{"messages":[{"role":"user","content":"What is the capital of France?"}],'
                 '"temperature":0,"max_tokens":32}'

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Project, Subscription, subscription_resource_id
 from modelport.domain.regions import Regions
-from modelport.errors import Conflict, NotFound, RegionNotOffered, Unprocessable
+from modelport.errors import Conflict, InvalidRequest, NotFound, RegionNotOffered
 from modelport.store.repositories import Store
 
 _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
@@ -26,7 +26,7 @@ _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 def validate_project_name(name: str) -> str:
     if not _PROJECT_NAME.match(name):
-        raise Unprocessable(
+        raise InvalidRequest(
             "project name must be 1-63 letters, digits, '-' or '_', starting with a letter or "
             "digit",
             param="name",

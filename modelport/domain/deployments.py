@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from modelport.errors import Unprocessable
+from modelport.errors import InvalidRequest
 
 
 class DeploymentState(StrEnum):
@@ -90,7 +90,7 @@ def validate_deployment_name(name: str) -> str:
     """A deployment name becomes part of its URL and may become a DNS label: 3-32 characters,
     lower-case letters, digits and hyphens, starting and ending with a letter or digit."""
     if not _DNS_LABEL.match(name):
-        raise Unprocessable(
+        raise InvalidRequest(
             "deployment name must be 3-32 characters of lower-case letters, digits and hyphens, "
             "starting and ending with a letter or digit",
             param="name",

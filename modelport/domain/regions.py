@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from modelport.errors import Unprocessable
+from modelport.errors import InvalidRequest
 
 _REGION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
@@ -62,7 +62,7 @@ class Regions:
     def require(self, name: str) -> Region:
         region = self._regions.get(name)
         if region is None:
-            raise Unprocessable(
+            raise InvalidRequest(
                 f"region {name!r} is not configured on this server "
                 f"(configured: {', '.join(self._regions)})",
                 param="region",

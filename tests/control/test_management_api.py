@@ -40,10 +40,10 @@ def test_every_management_route_needs_the_admin_token(api: TestClient, auth: str
 
 
 def test_bad_input_is_422_in_the_management_error_shape(api: TestClient) -> None:
-    error = _error(api.post("/management/projects", json={"region": 3}), 422, "unprocessable")
+    error = _error(api.post("/management/projects", json={"region": 3}), 422, "invalid_request")
     assert "name" in error["message"]
-    _error(api.post("/management/projects", content=b"{not json"), 422, "unprocessable")
-    _error(api.post("/management/projects", json={"name": "has space"}), 422, "unprocessable")
+    _error(api.post("/management/projects", content=b"{not json"), 422, "invalid_request")
+    _error(api.post("/management/projects", json={"name": "has space"}), 422, "invalid_request")
 
 
 def test_openapi_document_describes_the_management_api(api: TestClient) -> None:
@@ -133,7 +133,9 @@ def test_project_name_taken_is_409(api: TestClient) -> None:
 
 def test_project_in_unknown_region_is_422(api: TestClient) -> None:
     error = _error(
-        api.post("/management/projects", json={"name": "p", "region": "mars"}), 422, "unprocessable"
+        api.post("/management/projects", json={"name": "p", "region": "mars"}),
+        422,
+        "invalid_request",
     )
     assert "mars" in error["message"] and "eastus2" in error["message"]
     assert api.get("/management/projects").json()["data"] == []
@@ -249,7 +251,7 @@ def test_deploying_an_offer_this_machine_cannot_run_fails_fast_with_what_is_miss
 def test_deployment_name_must_be_dns_safe(api: TestClient, name: str) -> None:
     _project(api, "p")
     response = _deploy(api, "p", name=name, offer="smollm2-135m-instruct", subscribe=True)
-    error = _error(response, 422, "unprocessable")
+    error = _error(response, 422, "invalid_request")
     assert error["param"] == "name"
     _nothing_deployed(api)
 

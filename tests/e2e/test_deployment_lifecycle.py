@@ -210,7 +210,7 @@ def test_deploy_in_a_region_then_rules_keys_and_delete(
     _error(
         api.post("/management/deployments/research-chat/keys/regenerate", json={"key": "tertiary"}),
         422,
-        "unprocessable",
+        "invalid_request",
     )
 
     # delete: stops the engine, frees the name

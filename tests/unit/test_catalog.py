@@ -9,7 +9,7 @@ import pytest
 
 from modelport.domain.catalog import Catalog, CatalogError, Dialect, Task, builtin_offers_dir
 from modelport.domain.regions import Regions
-from modelport.errors import Unprocessable
+from modelport.errors import InvalidRequest
 
 TEST_OFFERS = Path(__file__).resolve().parent.parent / "offers"
 JAMBA_REGIONS = {
@@ -195,7 +195,7 @@ def test_regions_target_urls_and_host_routing() -> None:
     assert regions.route_host("a.b.eastus2.models.example") is None
     assert regions.route_host("127.0.0.1:8000") is None
     assert regions.host_url("https", "eastus2", "chat") == "https://chat.eastus2.models.example"
-    with pytest.raises(Unprocessable, match="not configured"):
+    with pytest.raises(InvalidRequest, match="not configured"):
         regions.require("mars")
     with pytest.raises(ValueError, match="region name"):
         Regions("local", "http://x", {"East US": ""})
