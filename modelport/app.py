@@ -7,14 +7,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from modelport import __version__
-from modelport.control.routes import routes as management_routes
+from modelport.control.routes import management_router
 from modelport.errors import ModelportError, NotFound
-from modelport.gateway.errors import handle_modelport_error, handle_unexpected
+from modelport.gateway.errors import (
+    handle_modelport_error,
+    handle_unexpected,
+    handle_validation_error,
+)
+from modelport.gateway.hosts import HostRouting
 from modelport.gateway.openai_routes import chat_completions, completions
 from modelport.services import Services
 from modelport.settings import Settings
@@ -70,18 +77,22 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/management/openapi.json",
         docs_url="/management/docs",
         redoc_url=None,
+        middleware=[Middleware(HostRouting)],
         exception_handlers={
+            RequestValidationError: handle_validation_error,
             ModelportError: handle_modelport_error,
             404: not_found,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,
     )
+    app.include_router(management_router())
     app.router.routes.extend(
         [
             Route("/healthz", healthz, methods=["GET"]),
             Mount("/deployments/{name}", routes=deployment_routes()),
-            *management_routes,
+            # Other regions served by this process (the default region has no prefix).
+            Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
         ]
     )
     return app

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
+from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
+from modelport.domain.regions import Regions
 from modelport.engines.registry import EngineFactories
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import LocalSecrets
@@ -27,6 +29,8 @@ class Services:
     registry: DeploymentRegistry
     deployments: DeploymentService
     pipeline: Pipeline
+    regions: Regions
+    projects: ProjectService
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -35,7 +39,19 @@ class Services:
         db = make_engine(settings.resolved_database_url())
         await asyncio.to_thread(upgrade, db)
         store = Store(db)
-        catalog = Catalog.load(builtin_offers_dir())
+        catalog = Catalog.load(
+            builtin_offers_dir(),
+            *settings.catalog_dirs,
+            price_sheet=settings.price_sheet,
+            include_test=settings.test_offers,
+        )
+        regions = Regions(
+            settings.default_region,
+            settings.resolved_public_url(),
+            settings.regions,
+            settings.base_domain,
+        )
+        projects = ProjectService(store=store, catalog=catalog, regions=regions)
         vault = KeyVault(local.key_encryption_key, local.key_hash_secret)
         registry = DeploymentRegistry()
         deployments = DeploymentService(
@@ -45,6 +61,8 @@ class Services:
             vault=vault,
             registry=registry,
             engines=EngineFactories.discover(),
+            regions=regions,
+            projects=projects,
         )
         return cls(
             settings=settings,
@@ -55,6 +73,8 @@ class Services:
             registry=registry,
             deployments=deployments,
             pipeline=Pipeline(),
+            regions=regions,
+            projects=projects,
         )
 
     async def start(self) -> None:

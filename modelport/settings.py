@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     default_project: str = "default"
     default_region: str = "local"
 
+    # Regions and the catalog (see docs/control-plane.md).
+    regions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra regions served by this process: name -> base URL ('' = served here "
+        "under /regions/{name}). The default region's base URL is the public URL.",
+    )
+    base_domain: str | None = Field(
+        None, description="Route Host '{name}.{region}.{base_domain}' to that deployment."
+    )
+    catalog_dirs: list[Path] = Field(
+        default_factory=list, description="Extra directories of offer TOML files."
+    )
+    price_sheet: Path | None = Field(
+        None, description="TOML price sheet overriding the offers' list prices."
+    )
+    test_offers: bool = Field(False, description="Show and allow offers marked test_only.")
+
     # llama.cpp workers.
     engine_slots: int = Field(4, ge=1, le=64, description="Parallel slots per llama.cpp worker.")
     engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp worker.")

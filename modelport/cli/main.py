@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
-from modelport.cli.deployments import deployments, keys
+from modelport.cli.deployments import deploy, deployments, keys
+from modelport.cli.projects import projects, subscriptions
 from modelport.cli.server import up
 
 
@@ -18,6 +20,10 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(up)
+cli.add_command(catalog)
+cli.add_command(projects)
+cli.add_command(subscriptions)
+cli.add_command(deploy)
 cli.add_command(deployments)
 cli.add_command(keys)
 

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from modelport.dialects.openai.errors import error_body as openai_error_body
-from modelport.errors import ModelportError
+from modelport.errors import InvalidRequest, ModelportError
 
 log = logging.getLogger("modelport.gateway")
 
@@ -30,6 +31,17 @@ RENDERERS: dict[str, ErrorRenderer] = {
 }
 
 
+# Dialects that answer invalid input with 422 rather than 400 (the management API: bad input is
+# 422 there, like FastAPI's own validation errors).
+INVALID_INPUT_STATUS: dict[str, int] = {"management": 422}
+
+
+def status_of(dialect: str, error: ModelportError) -> int:
+    if isinstance(error, InvalidRequest) and dialect in INVALID_INPUT_STATUS:
+        return INVALID_INPUT_STATUS[dialect]
+    return error.status
+
+
 def error_headers(error: ModelportError) -> dict[str, str]:
     headers = {}
     # Only 429 and 503 carry Retry-After: azure-core retries any status that has one.
@@ -43,7 +55,7 @@ def render_error(request: Request, error: ModelportError) -> Response:
     renderer = RENDERERS.get(dialect, management_error_body)
     headers = error_headers(error)
     headers.update(getattr(request.state, "extra_error_headers", {}) or {})
-    return JSONResponse(renderer(error), status_code=error.status, headers=headers)
+    return JSONResponse(renderer(error), status_code=status_of(dialect, error), headers=headers)
 
 
 async def handle_modelport_error(request: Request, exc: Exception) -> Response:
@@ -56,3 +68,20 @@ async def handle_modelport_error(request: Request, exc: Exception) -> Response:
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     return render_error(request, ModelportError("internal error; see the server log"))
+
+
+def validation_error(exc: RequestValidationError) -> InvalidRequest:
+    """FastAPI's request validation (management API bodies and parameters) as our 422."""
+    problems = []
+    param = None
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        where = ".".join(loc) or "body"
+        param = param or (loc[-1] if loc else None)
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return InvalidRequest("invalid request: " + "; ".join(problems), param=param)
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return render_error(request, validation_error(exc))
