@@ -6,6 +6,7 @@ import click
 
 from modelport.cli.client import cli_context
 from modelport.cli.deployments import deployments, keys
+from modelport.cli.models import models
 from modelport.cli.server import up
 
 
@@ -20,6 +21,7 @@ def cli(ctx: click.Context) -> None:
 cli.add_command(up)
 cli.add_command(deployments)
 cli.add_command(keys)
+cli.add_command(models)
 
 
 def main() -> None:
