@@ -32,7 +32,7 @@ class FakeFile:
     @property
     def git_sha1(self) -> str:
         header = f"blob {len(self.content)}\0".encode()
-        return hashlib.sha1(header + self.content).hexdigest()
+        return hashlib.sha1(header + self.content, usedforsecurity=False).hexdigest()
 
 
 @dataclass
@@ -121,7 +121,9 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             for name, f in found.files.items():
                 sibling: dict[str, Any] = {"rfilename": name, "size": len(f.content)}
                 if f.lfs:
-                    sibling["blobId"] = hashlib.sha1(f.sha256.encode()).hexdigest()  # pointer oid
+                    sibling["blobId"] = hashlib.sha1(
+                        f.sha256.encode(), usedforsecurity=False
+                    ).hexdigest()  # pointer oid
                     sibling["lfs"] = {
                         "sha256": f.sha256,
                         "size": len(f.content),
