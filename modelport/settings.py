@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     engine_restart_backoff: float = Field(0.5, gt=0)
     engine_request_timeout: float = Field(600.0, gt=0)
 
+    # Model hub: where `modelport models pull` fetches weights from.
+    hub_endpoint: str = Field(
+        "https://huggingface.co", description="Hugging Face Hub (or a mirror of it) to pull from."
+    )
+    hub_token: SecretStr | None = Field(
+        None, description="Hub token for gated repos (default: huggingface_hub's own login)."
+    )
+
     log_level: str = "info"
 
     def resolved_database_url(self) -> str:

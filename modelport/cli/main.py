@@ -7,6 +7,7 @@ import click
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
 from modelport.cli.deployments import deploy, deployments, keys
+from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
 from modelport.cli.server import up
 
@@ -26,6 +27,7 @@ cli.add_command(subscriptions)
 cli.add_command(deploy)
 cli.add_command(deployments)
 cli.add_command(keys)
+cli.add_command(models)
 
 
 def main() -> None:

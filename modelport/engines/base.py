@@ -37,7 +37,9 @@ class EngineSpec:
     start_timeout: float = 120.0
     restart_backoff: float = 0.5
     request_timeout: float = 600.0
-    extra: dict[str, str] = field(default_factory=dict)
+    # Adapter-specific settings (e.g. a bring-your-own engine's URL and key): kept out of repr
+    # because they may hold secrets.
+    extra: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 class Engine(Protocol):

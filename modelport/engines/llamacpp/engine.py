@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
-
-import httpx
-import orjson
+from collections.abc import AsyncGenerator
 
 from modelport.engines.base import EngineSpec, EngineState
 from modelport.engines.llamacpp.process import WorkerProcess
-from modelport.engines.llamacpp.wire import chunk_events, request_body, route_for
-from modelport.errors import (
-    ContextLengthExceeded,
-    EngineFailed,
-    EngineUnavailable,
-    InvalidRequest,
-    ModelportError,
-)
-from modelport.inference.types import Event, InferenceRequest, Usage
-
-_DONE = object()
+from modelport.engines.openai_client import OpenAICompatClient
+from modelport.errors import EngineUnavailable
+from modelport.inference.types import Event, InferenceRequest
 
 
 class LlamaCppEngine:
     def __init__(self, spec: EngineSpec) -> None:
         self.spec = spec
         self.worker = WorkerProcess(spec)
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(spec.request_timeout, connect=5.0),
-            limits=httpx.Limits(max_connections=spec.slots * 8, max_keepalive_connections=64),
+        self.client = OpenAICompatClient(
+            self._ready_base,
+            api_key=self.worker.api_key,
+            tokenize="llamacpp",
+            request_timeout=spec.request_timeout,
+            max_connections=spec.slots * 8,
         )
 
     @property
@@ -55,7 +44,7 @@ class LlamaCppEngine:
 
     async def stop(self) -> None:
         await self.worker.stop()
-        await self._client.aclose()
+        await self.client.aclose()
 
     def _ready_base(self) -> str:
         if self.worker.state is not EngineState.READY or self.worker.base_url is None:
@@ -66,123 +55,12 @@ class LlamaCppEngine:
             )
         return self.worker.base_url
 
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.worker.api_key}"}
-
     async def count_tokens(self, text: str) -> int:
-        base = self._ready_base()
-        try:
-            response = await self._client.post(
-                f"{base}/tokenize", json={"content": text}, headers=self._headers()
-            )
-        except httpx.TransportError as exc:
-            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
-        response.raise_for_status()
-        return len(response.json().get("tokens", []))
+        return await self.client.count_tokens(text)
 
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
-        n = max(1, request.sampling.n)
-        if n == 1:
-            async for event in self._one(request, 0):
-                yield event
-            return
-        async for event in self._fan_out(request, n):
+        async for event in self.client.generate(request):
             yield event
-
-    async def _fan_out(self, request: InferenceRequest, n: int) -> AsyncIterator[Event]:
-        """``n`` choices as ``n`` concurrent engine calls merged into one stream. The prompt is
-        counted once (it is the same prompt); completion tokens of every choice are summed."""
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-
-        async def pump(i: int) -> None:
-            try:
-                async for event in self._one(request, i):
-                    if isinstance(event, Usage) and i > 0:
-                        event = Usage(0, event.completion_tokens)
-                    await queue.put(event)
-            except BaseException as exc:
-                await queue.put(exc)
-                raise
-            finally:
-                await queue.put(_DONE)
-
-        tasks = [asyncio.create_task(pump(i)) for i in range(n)]
-        try:
-            remaining = n
-            while remaining:
-                item = await queue.get()
-                if item is _DONE:
-                    remaining -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    yield item
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
-
-    async def _one(self, request: InferenceRequest, index: int) -> AsyncIterator[Event]:
-        base = self._ready_base()
-        body = request_body(request, seed_offset=index)
-        url = base + route_for(request)
-        try:
-            async with self._client.stream(
-                "POST", url, content=orjson.dumps(body), headers=self._headers()
-            ) as response:
-                if response.status_code != 200:
-                    raise await _engine_error(response)
-                async for payload in _sse_payloads(response):
-                    if payload == b"[DONE]":
-                        break
-                    chunk = orjson.loads(payload)
-                    if "error" in chunk:
-                        raise EngineFailed(_error_message(chunk["error"]))
-                    for event in chunk_events(chunk, index):
-                        yield event
-        except httpx.TransportError as exc:
-            raise EngineUnavailable(
-                "the model engine stopped answering; retry shortly", retry_after=2
-            ) from exc
-
-
-async def _sse_payloads(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The ``data:`` payloads of an SSE body, split on raw bytes (no text decoding per chunk)."""
-    buffer = b""
-    async for raw in response.aiter_raw():
-        buffer += raw
-        while True:
-            end = buffer.find(b"\n")
-            if end < 0:
-                break
-            line, buffer = buffer[:end].rstrip(b"\r"), buffer[end + 1 :]
-            if line.startswith(b"data: "):
-                yield line[6:]
-    if buffer.startswith(b"data: "):
-        yield buffer[6:].rstrip()
-
-
-def _error_message(error: Any) -> str:
-    if isinstance(error, dict):
-        return str(error.get("message") or error.get("type") or "engine error")
-    return str(error)
-
-
-async def _engine_error(response: httpx.Response) -> ModelportError:
-    raw = await response.aread()
-    try:
-        message = _error_message(orjson.loads(raw).get("error"))
-    except (orjson.JSONDecodeError, AttributeError):
-        message = raw.decode(errors="replace")[:200]
-    if response.status_code == 400:
-        if "context" in message and ("exceed" in message or "size" in message):
-            return ContextLengthExceeded(f"the request does not fit the model's context: {message}")
-        return InvalidRequest(message)
-    if response.status_code == 503:
-        return EngineUnavailable("the model engine is loading; retry shortly", retry_after=2)
-    return EngineFailed(f"the model engine failed ({response.status_code}): {message}")
 
 
 class LlamaCppEngineFactory:

@@ -1,8 +1,10 @@
-"""Canonical request → llama.cpp server JSON, and llama.cpp stream chunks → canonical events.
+"""Canonical request → OpenAI-compatible server JSON, and its stream chunks → canonical events.
 
-The worker is driven through its OpenAI-compatible routes, always streamed (so that a client
-that goes away cancels the generation), with llama.cpp's own sampling extensions where the
-canonical request asks for them.
+Shared by every engine that speaks the OpenAI wire format: the llama.cpp worker, vLLM's OpenAI
+server, and bring-your-own servers. Engines are driven through their OpenAI-compatible routes,
+always streamed (so that a client that goes away cancels the generation), with the sampling
+extensions llama.cpp and vLLM both accept (``top_k``, ``ignore_eos``) only where the canonical
+request asks for them.
 """
 
 from __future__ import annotations
@@ -49,10 +51,15 @@ def _message(message: Message) -> dict[str, Any]:
     return out
 
 
-def request_body(request: InferenceRequest, *, seed_offset: int = 0) -> dict[str, Any]:
-    """The body of one engine call (one choice; ``n`` is fanned out by the caller)."""
+def request_body(
+    request: InferenceRequest, *, seed_offset: int = 0, model: str | None = None
+) -> dict[str, Any]:
+    """The body of one engine call (one choice; ``n`` is fanned out by the caller). ``model`` is
+    the name the engine serves the model under, for servers that require it."""
     s = request.sampling
     body: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
+    if model is not None:
+        body["model"] = model
     if request.kind is RequestKind.CHAT:
         body["messages"] = [_message(m) for m in request.messages]
     else:
