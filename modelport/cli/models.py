@@ -19,7 +19,13 @@ class ModelsContext:
 
     def catalog(self) -> Catalog:
         try:
-            return Catalog.load(builtin_offers_dir(), *self.offers_dirs)
+            return Catalog.load(
+                builtin_offers_dir(),
+                *self.settings.catalog_dirs,
+                *self.offers_dirs,
+                price_sheet=self.settings.price_sheet,
+                include_test=True,
+            )
         except CatalogError as exc:
             raise click.ClickException(str(exc)) from exc
 
@@ -27,7 +33,7 @@ class ModelsContext:
         catalog = self.catalog()
         offer = catalog.get(offer_id)
         if offer is None:
-            known = ", ".join(o.id for o in catalog.all(include_test=True))
+            known = ", ".join(o.id for o in catalog.all())
             raise click.ClickException(f"no offer {offer_id!r} in the catalog (offers: {known})")
         return offer
 

@@ -152,7 +152,7 @@ def present_models(store: ModelStore, catalog: Catalog) -> list[StoredModel]:
     """Everything in the store, plus catalog offers whose weights resolve elsewhere (an installed
     package, a local path)."""
     found = {model.offer_id: model for model in store.models()}
-    for offer in catalog.all(include_test=True):
+    for offer in catalog.all():
         if offer.id in found:
             continue
         try:
