@@ -118,14 +118,29 @@ class OpenAICompatClient:
                 with contextlib.suppress(BaseException):
                     await task
 
+    async def _open(self, url: str, content: bytes) -> httpx.Response:
+        """Send the request; retry once on a pooled connection the server had already closed.
+
+        llama.cpp's HTTP server closes a keep-alive connection after a few requests without
+        always saying so; a request sent on it fails before any response byte, so the server
+        never saw it and sending it again on a fresh connection is safe.
+        """
+        for attempt in range(3):
+            request = self.http.build_request("POST", url, content=content, headers=self._headers)
+            try:
+                return await self.http.send(request, stream=True)
+            except httpx.RemoteProtocolError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     async def _one(self, request: InferenceRequest, index: int) -> AsyncIterator[Event]:
         base = self._base_url()
         body = request_body(request, seed_offset=index, model=self.model)
         url = base + route_for(request)
         try:
-            async with self.http.stream(
-                "POST", url, content=orjson.dumps(body), headers=self._headers
-            ) as response:
+            response = await self._open(url, orjson.dumps(body))
+            try:
                 if response.status_code != 200:
                     raise await _engine_error(response)
                 async for payload in _sse_payloads(response):
@@ -136,6 +151,8 @@ class OpenAICompatClient:
                         raise EngineFailed(_error_message(chunk["error"]))
                     for event in chunk_events(chunk, index):
                         yield event
+            finally:
+                await response.aclose()
         except httpx.TransportError as exc:
             raise EngineUnavailable(
                 "the model engine stopped answering; retry shortly", retry_after=2
