@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 
 from modelport import __version__
 from modelport.control.routes import routes as management_routes
+from modelport.control.usage_routes import routes as usage_routes
 from modelport.errors import ModelportError, NotFound
 from modelport.gateway.errors import handle_modelport_error, handle_unexpected
 from modelport.gateway.openai_routes import chat_completions, completions
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
             Route("/healthz", healthz, methods=["GET"]),
             Mount("/deployments/{name}", routes=deployment_routes()),
             *management_routes,
+            *usage_routes,
         ]
     )
     return app

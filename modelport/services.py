@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from modelport.billing.ledger import UsageLedger
+from modelport.billing.metering import Metering
+from modelport.billing.metrics import UsageMetrics
+from modelport.billing.prices import PriceSheet
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.engines.registry import EngineFactories
+from modelport.inference.accounting import Accountant
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import LocalSecrets
+from modelport.policy.limits.base import RateLimiter
+from modelport.policy.limits.factory import make_rate_limiter
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
@@ -27,6 +34,10 @@ class Services:
     registry: DeploymentRegistry
     deployments: DeploymentService
     pipeline: Pipeline
+    limiter: RateLimiter
+    ledger: UsageLedger
+    prices: PriceSheet
+    metrics: UsageMetrics
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -46,6 +57,11 @@ class Services:
             registry=registry,
             engines=EngineFactories.discover(),
         )
+        limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
+        ledger = UsageLedger(db)
+        prices = PriceSheet.from_catalog(catalog)
+        metrics = UsageMetrics()
+        accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         return cls(
             settings=settings,
             secrets=local,
@@ -54,12 +70,20 @@ class Services:
             vault=vault,
             registry=registry,
             deployments=deployments,
-            pipeline=Pipeline(),
+            pipeline=Pipeline(accountant),
+            limiter=limiter,
+            ledger=ledger,
+            prices=prices,
+            metrics=metrics,
         )
 
     async def start(self) -> None:
+        self.ledger.start()
         await self.deployments.bootstrap()
 
     async def close(self) -> None:
         await self.deployments.shutdown()
+        await self.pipeline.drain()
+        await asyncio.to_thread(self.ledger.close)
+        await self.limiter.close()
         self.store.engine.dispose()

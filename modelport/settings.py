@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,12 @@ class Settings(BaseSettings):
     engine_start_timeout: float = Field(120.0, gt=0)
     engine_restart_backoff: float = Field(0.5, gt=0)
     engine_request_timeout: float = Field(600.0, gt=0)
+
+    # Rate limits and metering.
+    rate_limit_backend: Literal["memory", "redis"] = Field(
+        "memory", description="Where rate-limit windows live: in-process, or Redis (shared)."
+    )
+    redis_url: str | None = Field(None, description="Redis URL for the Redis rate limiter.")
 
     log_level: str = "info"
 

@@ -7,6 +7,7 @@ import click
 from modelport.cli.client import cli_context
 from modelport.cli.deployments import deployments, keys
 from modelport.cli.server import up
+from modelport.cli.usage import limits, usage
 
 
 @click.group()
@@ -20,6 +21,8 @@ def cli(ctx: click.Context) -> None:
 cli.add_command(up)
 cli.add_command(deployments)
 cli.add_command(keys)
+cli.add_command(usage)
+deployments.add_command(limits)
 
 
 def main() -> None:

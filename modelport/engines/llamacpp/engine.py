@@ -20,7 +20,7 @@ from modelport.errors import (
     InvalidRequest,
     ModelportError,
 )
-from modelport.inference.types import Event, InferenceRequest, Usage
+from modelport.inference.types import Event, InferenceRequest, RequestKind, Usage
 
 _DONE = object()
 
@@ -78,6 +78,32 @@ class LlamaCppEngine:
         except httpx.TransportError as exc:
             raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
         response.raise_for_status()
+        return len(response.json().get("tokens", []))
+
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        base = self._ready_base()
+        try:
+            if request.kind is RequestKind.CHAT:
+                body = request_body(request)
+                body.pop("stream", None)
+                body.pop("stream_options", None)
+                rendered = await self._client.post(
+                    f"{base}/apply-template", content=orjson.dumps(body), headers=self._headers()
+                )
+                if rendered.status_code != 200:
+                    raise await _engine_error(rendered)
+                prompt = str(rendered.json().get("prompt", ""))
+            else:
+                prompt = request.prompt or ""
+            response = await self._client.post(
+                f"{base}/tokenize",
+                content=orjson.dumps({"content": prompt, "add_special": True}),
+                headers=self._headers(),
+            )
+        except httpx.TransportError as exc:
+            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+        if response.status_code != 200:
+            raise await _engine_error(response)
         return len(response.json().get("tokens", []))
 
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
