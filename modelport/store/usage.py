@@ -13,8 +13,6 @@ from modelport.billing.records import UsageRecord
 from modelport.store.tables import projects
 from modelport.store.usage_tables import usage_records, usage_rollups
 
-_CHUNK = 500  # rows per statement (SQLite allows 32,766 bound parameters)
-
 
 def _insert(conn: Connection, table: Any) -> Any:
     if conn.dialect.name == "postgresql":
@@ -44,16 +42,20 @@ def _row(record: UsageRecord) -> dict[str, Any]:
 def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
     """Insert the records not already in the ledger and add exactly those to the rollups, in
     the caller's transaction. Returns how many were new (a retried batch inserts nothing)."""
+    insert_new = _insert(conn, usage_records).on_conflict_do_nothing(index_elements=["request_id"])
+    rows = [_row(r) for r in records]
     inserted: set[str] = set()
-    for start in range(0, len(records), _CHUNK):
-        chunk = records[start : start + _CHUNK]
-        stmt = (
-            _insert(conn, usage_records)
-            .values([_row(r) for r in chunk])
-            .on_conflict_do_nothing(index_elements=["request_id"])
-            .returning(usage_records.c.request_id)
-        )
-        inserted.update(conn.execute(stmt).scalars())
+    # Fast path: one executemany; if every row went in, all are new. Otherwise (a retried
+    # batch, a duplicate id) redo it row by row inside the savepoint to learn which ones.
+    savepoint = conn.begin_nested()
+    if conn.execute(insert_new, rows).rowcount == len(rows):
+        savepoint.commit()
+        inserted = {r.request_id for r in records}
+    else:
+        savepoint.rollback()
+        for row in rows:
+            if conn.execute(insert_new, row).rowcount == 1:
+                inserted.add(row["request_id"])
     totals: dict[tuple[str, str, str, str, str], list[Any]] = {}
     seen: set[str] = set()
     for record in records:
@@ -70,7 +72,7 @@ def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
             )
             entry = totals.setdefault(key, [record.offer_id, record.deployment, 0])
             entry[2] += quantity
-    rows = [
+    rollups = [
         {
             "day": day,
             "project_id": project,
@@ -83,16 +85,16 @@ def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
         }
         for (day, project, sub, dep, meter), (offer, name, quantity) in totals.items()
     ]
-    for start in range(0, len(rows), _CHUNK):
-        stmt = _insert(conn, usage_rollups).values(rows[start : start + _CHUNK])
-        stmt = stmt.on_conflict_do_update(
+    if rollups:
+        upsert = _insert(conn, usage_rollups)
+        upsert = upsert.on_conflict_do_update(
             index_elements=["day", "project_id", "subscription_id", "deployment_id", "meter"],
             set_={
-                "quantity": usage_rollups.c.quantity + stmt.excluded.quantity,
-                "deployment_name": stmt.excluded.deployment_name,
+                "quantity": usage_rollups.c.quantity + upsert.excluded.quantity,
+                "deployment_name": upsert.excluded.deployment_name,
             },
         )
-        conn.execute(stmt)
+        conn.execute(upsert, rollups)
     return len(seen)
 
 
