@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.billing.records import UsageRecord
 from modelport.errors import ServiceUnavailable
-from modelport.store.usage import insert_usage
+from modelport.store.usage import DuplicateRecords, insert_usage
 
 log = logging.getLogger("modelport.billing")
 
@@ -85,12 +85,16 @@ class UsageLedger:
     def _commit(self, batch: list[tuple[UsageRecord, Future[None]]]) -> None:
         records = [record for record, _ in batch]
         error: Exception | None = None
+        skip_known = False
         for attempt in range(self.attempts):
             try:
                 with self.engine.begin() as conn:
-                    insert_usage(conn, records)
+                    insert_usage(conn, records, skip_known=skip_known)
                 error = None
                 break
+            except DuplicateRecords:
+                skip_known = True  # rolled back; at once again, minus the known ones
+                continue
             except SQLAlchemyError as exc:
                 error = exc
                 log.warning(

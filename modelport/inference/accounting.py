@@ -4,8 +4,8 @@ metering and settlement after it.
 Admission counts the prompt with the engine's own tokenizer (a chat after its template) and
 reserves those tokens plus the most the request may generate (``max_tokens`` for each of its
 ``n``/``best_of`` candidates). When the request ends the reservation is settled to the tokens
-billed and the usage record is written; both happen concurrently, and the pipeline waits for the
-record to be durable before the response's final bytes go out.
+billed (in the background) and the usage record is written: the pipeline waits for the record to
+be durable before the response's final bytes go out.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Accountant:
         self.limiter = limiter
         self.metering = metering
         self.completion_reserve = completion_reserve
+        self._background: set[asyncio.Task[None]] = set()
 
     def reservation(self, ctx: RequestContext, request: InferenceRequest) -> int:
         s = request.sampling
@@ -88,35 +89,34 @@ class Accountant:
     async def finish(self, ctx: RequestContext) -> None:
         usage = self.billed(ctx)
         ctx.usage = usage
-        jobs = []
         if self.limiter is not None and ctx.decision is not None:
-            jobs.append(
-                self.limiter.settle(
-                    ctx.live.deployment.id, ctx.decision, ctx.reserved, usage.total_tokens
-                )
+            # Settling only frees capacity for later requests: the response need not wait.
+            settle = self.limiter.settle(
+                ctx.live.deployment.id, ctx.decision, ctx.reserved, usage.total_tokens
             )
-        if self.metering is not None:
-            d = ctx.live.deployment
-            record = UsageRecord(
-                request_id=ctx.request_id,
-                time=datetime.fromtimestamp(ctx.created_at, UTC),
-                project_id=d.project_id,
-                subscription_id=d.subscription_id,
-                offer_id=d.offer_id,
-                deployment_id=d.id,
-                deployment=d.name,
-                key_slot=ctx.key_slot.value,
-                dialect=ctx.dialect,
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
-                outcome=ctx.outcome,
-                latency_ms=round((time.perf_counter() - ctx.started) * 1000, 3),
-            )
-            jobs.append(self.metering.record(record))
-        if len(jobs) == 1:
-            await jobs[0]
-        elif jobs:
-            results = await asyncio.gather(*jobs, return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
+            task = asyncio.ensure_future(settle)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        if self.metering is None:
+            return
+        d = ctx.live.deployment
+        record = UsageRecord(
+            request_id=ctx.request_id,
+            time=datetime.fromtimestamp(ctx.created_at, UTC),
+            project_id=d.project_id,
+            subscription_id=d.subscription_id,
+            offer_id=d.offer_id,
+            deployment_id=d.id,
+            deployment=d.name,
+            key_slot=ctx.key_slot.value,
+            dialect=ctx.dialect,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            outcome=ctx.outcome,
+            latency_ms=round((time.perf_counter() - ctx.started) * 1000, 3),
+        )
+        await self.metering.record(record)
+
+    async def drain(self) -> None:
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)

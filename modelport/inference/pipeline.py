@@ -158,3 +158,5 @@ class Pipeline:
         """Wait for requests that are being metered (at shutdown, before the ledger closes)."""
         while self._finishing:
             await asyncio.gather(*list(self._finishing), return_exceptions=True)
+        if self.accountant is not None:
+            await self.accountant.drain()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +15,31 @@ from modelport.store.tables import projects
 from modelport.store.usage_tables import usage_records, usage_rollups
 
 
-def _insert(conn: Connection, table: Any) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+class DuplicateRecords(Exception):
+    """Some records of the batch are in the ledger already: redo it with ``skip_known``."""
+
+
+@dataclass(frozen=True)
+class _Statements:
+    insert: Any
+    upsert: Any
+
+
+@functools.lru_cache(maxsize=4)
+def _statements(dialect: str) -> _Statements:
+    """Built once per dialect: statement construction costs more than SQLite's insert."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = insert(usage_rollups)
+    return _Statements(
+        insert=insert(usage_records).on_conflict_do_nothing(index_elements=["request_id"]),
+        upsert=upsert.on_conflict_do_update(
+            index_elements=["day", "project_id", "subscription_id", "deployment_id", "meter"],
+            set_={
+                "quantity": usage_rollups.c.quantity + upsert.excluded.quantity,
+                "deployment_name": upsert.excluded.deployment_name,
+            },
+        ),
+    )
 
 
 def _row(record: UsageRecord) -> dict[str, Any]:
@@ -39,29 +61,35 @@ def _row(record: UsageRecord) -> dict[str, Any]:
     }
 
 
-def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
-    """Insert the records not already in the ledger and add exactly those to the rollups, in
-    the caller's transaction. Returns how many were new (a retried batch inserts nothing)."""
-    insert_new = _insert(conn, usage_records).on_conflict_do_nothing(index_elements=["request_id"])
-    rows = [_row(r) for r in records]
-    inserted: set[str] = set()
-    # Fast path: one executemany; if every row went in, all are new. Otherwise (a retried
-    # batch, a duplicate id) redo it row by row inside the savepoint to learn which ones.
-    savepoint = conn.begin_nested()
-    if conn.execute(insert_new, rows).rowcount == len(rows):
-        savepoint.commit()
-        inserted = {r.request_id for r in records}
-    else:
-        savepoint.rollback()
-        for row in rows:
-            if conn.execute(insert_new, row).rowcount == 1:
-                inserted.add(row["request_id"])
+def insert_usage(
+    conn: Connection, records: Sequence[UsageRecord], *, skip_known: bool = False
+) -> int:
+    """Insert the records and add them to the rollups, in the caller's transaction; returns how
+    many were new.
+
+    Request ids are unique per gateway, so a record comes again only when a batch is retried
+    after an ambiguous failure. The fast path inserts the batch and checks that every row went
+    in; if not it raises :class:`DuplicateRecords` (roll back, then call again with
+    ``skip_known=True``, which first looks up which ids the ledger already has)."""
+    statements = _statements(conn.dialect.name)
+    unique = list({r.request_id: r for r in records}.values())
+    if skip_known:
+        known = set(
+            conn.execute(
+                select(usage_records.c.request_id).where(
+                    usage_records.c.request_id.in_([r.request_id for r in unique])
+                )
+            ).scalars()
+        )
+        unique = [r for r in unique if r.request_id not in known]
+    if not unique:
+        return 0
+    if len(unique) != len(records) and not skip_known:
+        raise DuplicateRecords(f"{len(records) - len(unique)} repeated request ids")
+    if conn.execute(statements.insert, [_row(r) for r in unique]).rowcount != len(unique):
+        raise DuplicateRecords("some request ids are in the ledger already")
     totals: dict[tuple[str, str, str, str, str], list[Any]] = {}
-    seen: set[str] = set()
-    for record in records:
-        if record.request_id not in inserted or record.request_id in seen:
-            continue
-        seen.add(record.request_id)
+    for record in unique:
         for meter, quantity in record.meters().items():
             key = (
                 record.day,
@@ -85,17 +113,8 @@ def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
         }
         for (day, project, sub, dep, meter), (offer, name, quantity) in totals.items()
     ]
-    if rollups:
-        upsert = _insert(conn, usage_rollups)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["day", "project_id", "subscription_id", "deployment_id", "meter"],
-            set_={
-                "quantity": usage_rollups.c.quantity + upsert.excluded.quantity,
-                "deployment_name": upsert.excluded.deployment_name,
-            },
-        )
-        conn.execute(upsert, rollups)
-    return len(seen)
+    conn.execute(statements.upsert, rollups)
+    return len(unique)
 
 
 @dataclass(frozen=True, slots=True)
