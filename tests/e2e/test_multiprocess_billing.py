@@ -38,11 +38,12 @@ def test_burst_over_two_gateways_sharing_redis(tmp_path: Path) -> None:
             with subprocess_server(data, ports[1], **env):
                 wait_ready(bases[1])
                 key = keys_of(bases[1])["primary"]
-                barrier = threading.Barrier(30)
+                # All 90 at once: admission happens before the engine, so every request is
+                # admitted or refused within moments however slow the engine is.
+                barrier = threading.Barrier(90)
 
                 def call(i: int) -> httpx.Response:
-                    if i < 30:
-                        barrier.wait(timeout=30)
+                    barrier.wait(timeout=60)
                     return httpx.post(
                         f"{bases[i % 2]}/deployments/{EMBEDDED}/chat/completions",
                         json=TINY,
@@ -50,7 +51,7 @@ def test_burst_over_two_gateways_sharing_redis(tmp_path: Path) -> None:
                         timeout=120,
                     )
 
-                with concurrent.futures.ThreadPoolExecutor(30) as pool:
+                with concurrent.futures.ThreadPoolExecutor(90) as pool:
                     responses = list(pool.map(call, range(90)))
     statuses = [r.status_code for r in responses]
     assert statuses.count(200) == 60, statuses
