@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 
 from modelport import __version__
 from modelport.control.routes import management_router
+from modelport.control.usage_routes import routes as usage_routes
 from modelport.errors import ModelportError, NotFound
 from modelport.gateway.errors import (
     handle_modelport_error,
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
             Mount("/deployments/{name}", routes=deployment_routes()),
             # Other regions served by this process (the default region has no prefix).
             Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
+            *usage_routes,
         ]
     )
     return app

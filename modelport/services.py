@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from modelport.billing.ledger import UsageLedger
+from modelport.billing.metering import Metering
+from modelport.billing.metrics import UsageMetrics
+from modelport.billing.prices import PriceSheet
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
@@ -12,8 +16,11 @@ from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.registry import EngineFactories
+from modelport.inference.accounting import Accountant
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import LocalSecrets
+from modelport.policy.limits.base import RateLimiter
+from modelport.policy.limits.factory import make_rate_limiter
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
@@ -31,6 +38,10 @@ class Services:
     pipeline: Pipeline
     regions: Regions
     projects: ProjectService
+    limiter: RateLimiter
+    ledger: UsageLedger
+    prices: PriceSheet
+    metrics: UsageMetrics
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -64,6 +75,11 @@ class Services:
             regions=regions,
             projects=projects,
         )
+        limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
+        ledger = UsageLedger(db)
+        prices = PriceSheet.from_catalog(catalog)
+        metrics = UsageMetrics()
+        accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         return cls(
             settings=settings,
             secrets=local,
@@ -72,14 +88,22 @@ class Services:
             vault=vault,
             registry=registry,
             deployments=deployments,
-            pipeline=Pipeline(),
             regions=regions,
             projects=projects,
+            pipeline=Pipeline(accountant),
+            limiter=limiter,
+            ledger=ledger,
+            prices=prices,
+            metrics=metrics,
         )
 
     async def start(self) -> None:
+        self.ledger.start()
         await self.deployments.bootstrap()
 
     async def close(self) -> None:
         await self.deployments.shutdown()
+        await self.pipeline.drain()
+        await asyncio.to_thread(self.ledger.close)
+        await self.limiter.close()
         self.store.engine.dispose()

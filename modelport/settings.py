@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
     hub_token: SecretStr | None = Field(
         None, description="Hub token for gated repos (default: huggingface_hub's own login)."
     )
+    # Rate limits and metering.
+    rate_limit_backend: Literal["memory", "redis"] = Field(
+        "memory", description="Where rate-limit windows live: in-process, or Redis (shared)."
+    )
+    redis_url: str | None = Field(None, description="Redis URL for the Redis rate limiter.")
 
     log_level: str = "info"
 

@@ -10,6 +10,7 @@ from modelport.cli.deployments import deploy, deployments, keys
 from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
 from modelport.cli.server import up
+from modelport.cli.usage import limits, usage
 
 
 @click.group()
@@ -28,6 +29,8 @@ cli.add_command(deploy)
 cli.add_command(deployments)
 cli.add_command(keys)
 cli.add_command(models)
+cli.add_command(usage)
+deployments.add_command(limits)
 
 
 def main() -> None:

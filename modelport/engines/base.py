@@ -65,6 +65,11 @@ class Engine(Protocol):
 
     async def count_tokens(self, text: str) -> int: ...
 
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        """Prompt tokens of a request as the engine will count them (a chat is rendered with
+        its template first, so the template's tokens count too)."""
+        ...
+
 
 class EngineStartError(RuntimeError):
     """The engine could not be started; the message says why and what to do."""

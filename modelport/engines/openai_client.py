@@ -24,7 +24,7 @@ from modelport.errors import (
     InvalidRequest,
     ModelportError,
 )
-from modelport.inference.types import Event, InferenceRequest, Usage
+from modelport.inference.types import Event, InferenceRequest, RequestKind, Usage
 
 TokenizeStyle = Literal["llamacpp", "vllm"]
 _DONE = object()
@@ -65,6 +65,47 @@ class OpenAICompatClient:
             body["model"] = self.model
         try:
             response = await self.http.post(f"{base}/tokenize", json=body, headers=self._headers)
+        except httpx.TransportError as exc:
+            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+        if response.status_code != 200:
+            raise await _engine_error(response)
+        data = response.json()
+        if isinstance(data.get("count"), int):
+            return int(data["count"])
+        return len(data.get("tokens", []))
+
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        """Tokens the engine will process for this prompt, chat template included."""
+        base = self._base_url()
+        try:
+            if self.tokenize_style == "vllm":
+                body: dict[str, Any] = {"model": self.model}
+                if request.kind is RequestKind.CHAT:
+                    chat = request_body(request)
+                    body["messages"] = chat["messages"]
+                else:
+                    body["prompt"] = request.prompt or ""
+                response = await self.http.post(
+                    f"{base}/tokenize", json=body, headers=self._headers
+                )
+            else:
+                if request.kind is RequestKind.CHAT:
+                    chat = request_body(request)
+                    chat.pop("stream", None)
+                    chat.pop("stream_options", None)
+                    rendered = await self.http.post(
+                        f"{base}/apply-template", content=orjson.dumps(chat), headers=self._headers
+                    )
+                    if rendered.status_code != 200:
+                        raise await _engine_error(rendered)
+                    prompt = str(rendered.json().get("prompt", ""))
+                else:
+                    prompt = request.prompt or ""
+                response = await self.http.post(
+                    f"{base}/tokenize",
+                    content=orjson.dumps({"content": prompt, "add_special": True}),
+                    headers=self._headers,
+                )
         except httpx.TransportError as exc:
             raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
         if response.status_code != 200:

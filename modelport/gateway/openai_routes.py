@@ -12,7 +12,9 @@ from modelport.dialects.openai.convert import chat_request, completion_request
 from modelport.dialects.openai.render import ChunkRenderer, response_body, usage_dict
 from modelport.dialects.openai.schemas import ChatCompletionRequest, CompletionRequest
 from modelport.dialects.parsing import load_json, validate
+from modelport.errors import ModelportError
 from modelport.gateway.auth import authorize
+from modelport.gateway.limit_headers import attach_to_error
 from modelport.gateway.streaming import sse_response
 from modelport.inference.collect import collect
 from modelport.inference.pipeline import PrimedStream, RequestContext
@@ -24,20 +26,27 @@ async def _handle(request: Request, name: str, region: str, parse: str) -> Respo
     request.state.dialect = "openai"
     services: Services = request.app.state.services
     live, slot = authorize(services.registry, services.vault, region, name, request.headers)
-    data = load_json(await request.body())
-    canonical: InferenceRequest
-    if parse == "chat":
-        canonical = chat_request(validate(ChatCompletionRequest, data))
-    else:
-        canonical = completion_request(validate(CompletionRequest, data))
-    include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
     ctx = RequestContext(live=live, key_slot=slot, dialect="openai")
-    stream = await services.pipeline.open(ctx, canonical)
+    try:
+        data = load_json(await request.body())
+        canonical: InferenceRequest
+        if parse == "chat":
+            canonical = chat_request(validate(ChatCompletionRequest, data))
+        else:
+            canonical = completion_request(validate(CompletionRequest, data))
+        include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
+        stream = await services.pipeline.open(ctx, canonical)
+    except ModelportError:
+        await attach_to_error(request, services.pipeline, ctx)
+        raise
     model = live.offer.model_name
     want_logprobs = canonical.sampling.logprobs
     if not canonical.stream:
         try:
             completion = await collect(aiter(stream))
+        except ModelportError:
+            await attach_to_error(request, services.pipeline, ctx)
+            raise
         finally:
             await stream.aclose()
         body = response_body(
@@ -48,7 +57,7 @@ async def _handle(request: Request, name: str, region: str, parse: str) -> Respo
             model=model,
             want_logprobs=want_logprobs,
         )
-        return JSONResponse(body, headers={"x-request-id": ctx.request_id})
+        return JSONResponse(body, headers={"x-request-id": ctx.request_id, **ctx.limit_headers})
 
     renderer = ChunkRenderer(
         canonical.kind,

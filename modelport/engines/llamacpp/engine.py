@@ -58,6 +58,9 @@ class LlamaCppEngine:
     async def count_tokens(self, text: str) -> int:
         return await self.client.count_tokens(text)
 
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        return await self.client.count_prompt_tokens(request)
+
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         async for event in self.client.generate(request):
             yield event

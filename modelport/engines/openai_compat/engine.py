@@ -163,6 +163,15 @@ class ExternalEngine:
         self.client.tokenize_style = self._tokenize
         return await self.client.count_tokens(text)
 
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        if self._tokenize is None:
+            # No tokenizer on that server: reserve a conservative estimate (~3 characters a
+            # token); billing still uses the usage the engine reports.
+            text = request.prompt or "".join(m.content or "" for m in request.messages)
+            return len(text) // 3 + 8 * len(request.messages) + 1
+        self.client.tokenize_style = self._tokenize
+        return await self.client.count_prompt_tokens(request)
+
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         async for event in self.client.generate(request):
             yield event
