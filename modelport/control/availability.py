@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelport.domain.catalog import Offer
+from modelport.engines.base import EngineStartError
+from modelport.engines.hardware import check_hardware
 from modelport.engines.registry import EngineFactories
 from modelport.models.weights import WeightsUnavailable, resolve_weights
 
@@ -48,6 +50,11 @@ def check_offer(offer: Offer, engines: EngineFactories, model_store: Path) -> Av
             missing.append(
                 f"engine {engine} is not installed ({hint}{_hardware_needs(offer, engine)})"
             )
+            continue
+        try:
+            check_hardware(offer, engine)
+        except EngineStartError as exc:
+            missing.append(f"engine {engine}: {exc}{_hardware_needs(offer, engine)}")
             continue
         if engine == "llamacpp":
             try:

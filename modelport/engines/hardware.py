@@ -32,12 +32,20 @@ def check_hardware(
         if launcher() is None:
             raise EngineStartError(MISSING_VLLM)
         config_for(offer, gpus(), model=offer.weights.hub_repo or offer.id)
-    elif offer.hardware.gpus:
+    else:
+        # The catalog's options for this engine say what it needs; without options, the
+        # offer-wide minimum applies.
+        options = [o for o in offer.hardware.options if o.engine == engine_name]
+        needs = [(o.gpus, o.gpu_memory_gb) for o in options] or [
+            (offer.hardware.gpus, offer.hardware.gpu_memory_gb)
+        ]
+        if any(count == 0 for count, _ in needs):
+            return
+        count, memory = min(needs)
         found = gpus()
-        fitting = [g for g in found if g.has_memory_gb(offer.hardware.gpu_memory_gb)]
-        if len(fitting) < offer.hardware.gpus:
+        fitting = [g for g in found if g.has_memory_gb(memory)]
+        if len(fitting) < count:
             raise EngineStartError(
-                f"{offer.id} needs {offer.hardware.gpus} GPU(s) with "
-                f"{offer.hardware.gpu_memory_gb} GB each ({offer.hardware.summary}); "
-                f"this machine has {len(found)} NVIDIA GPU(s)"
+                f"{offer.id} needs {count} GPU(s) with {memory} GB each on {engine_name} "
+                f"({offer.hardware.summary}); this machine has {len(found)} NVIDIA GPU(s)"
             )

@@ -94,7 +94,7 @@ def test_catalog_show_has_terms_weights_and_what_is_missing(api: TestClient) -> 
         ("experts_int8", 1),
     }
     missing = " ".join(offer["availability"]["missing"])
-    assert "vllm is not installed" in missing and "2×80 GB GPUs (bf16)" in missing
+    assert "vLLM is not installed" in missing and "2×80 GB GPUs (bf16)" in missing
     _error(api.get("/management/catalog/gpt-9"), 404, "not_found")
 
 
@@ -239,7 +239,7 @@ def test_deploying_an_offer_this_machine_cannot_run_fails_fast_with_what_is_miss
     error = _error(response, 412, "offer_not_deployable")
     message = error["message"]
     assert "'jamba-1.5-mini' cannot be deployed on this machine" in message
-    assert "vllm is not installed" in message and "2×80 GB GPUs (bf16)" in message
+    assert "vLLM is not installed" in message and "2×80 GB GPUs (bf16)" in message
     assert "1×80 GB GPU (experts_int8)" in message
     assert "modelport models pull jamba-1.5-mini" in message
     # subscribe-and-deploy is one transaction: the subscription was not kept either
