@@ -35,7 +35,7 @@ class Services:
         db = make_engine(settings.resolved_database_url())
         await asyncio.to_thread(upgrade, db)
         store = Store(db)
-        catalog = Catalog.load(builtin_offers_dir())
+        catalog = Catalog.load(builtin_offers_dir(), *settings.extra_offer_dirs)
         vault = KeyVault(local.key_encryption_key, local.key_hash_secret)
         registry = DeploymentRegistry()
         deployments = DeploymentService(

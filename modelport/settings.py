@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         None, description="Secret of the keyed hash used to look keys up (default: data dir file)."
     )
 
+    extra_offer_dirs: list[Path] = Field(
+        default_factory=list,
+        description="More catalog offer directories (one TOML file per offer), e.g. test offers.",
+    )
+
     # Embedded default deployment.
     embedded_default: bool = Field(True, description="Deploy the embedded model at first start.")
     default_project: str = "default"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from modelport.dialects.ai21 import errors as ai21_errors
+from modelport.dialects.azure_inference import errors as azure_errors
+from modelport.dialects.llama import errors as llama_errors
 from modelport.dialects.openai.errors import error_body as openai_error_body
 from modelport.errors import ModelportError
 
@@ -24,26 +28,48 @@ def management_error_body(error: ModelportError) -> dict[str, Any]:
     return {"error": body}
 
 
-RENDERERS: dict[str, ErrorRenderer] = {
-    "openai": openai_error_body,
-    "management": management_error_body,
+def _own_status(error: ModelportError) -> int:
+    return error.status
+
+
+def _no_headers(error: ModelportError) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class ErrorShape:
+    """How one dialect writes an error: its body, its status, its extra headers."""
+
+    body: ErrorRenderer
+    status: Callable[[ModelportError], int] = _own_status
+    headers: Callable[[ModelportError], dict[str, str]] = _no_headers
+
+
+SHAPES: dict[str, ErrorShape] = {
+    "openai": ErrorShape(openai_error_body),
+    "azure": ErrorShape(azure_errors.error_body, headers=azure_errors.error_headers),
+    "ai21": ErrorShape(ai21_errors.error_body, status=ai21_errors.error_status),
+    "llama": ErrorShape(llama_errors.error_body),
+    "management": ErrorShape(management_error_body),
 }
 
 
-def error_headers(error: ModelportError) -> dict[str, str]:
+def error_headers(error: ModelportError, status: int | None = None) -> dict[str, str]:
     headers = {}
     # Only 429 and 503 carry Retry-After: azure-core retries any status that has one.
-    if error.retry_after is not None and error.status in (429, 503):
+    if error.retry_after is not None and (status or error.status) in (429, 503):
         headers["Retry-After"] = str(max(1, round(error.retry_after)))
     return headers
 
 
 def render_error(request: Request, error: ModelportError) -> Response:
     dialect = getattr(request.state, "dialect", "management")
-    renderer = RENDERERS.get(dialect, management_error_body)
-    headers = error_headers(error)
+    shape = SHAPES.get(dialect, SHAPES["management"])
+    status = shape.status(error)
+    headers = error_headers(error, status)
+    headers.update(shape.headers(error))
     headers.update(getattr(request.state, "extra_error_headers", {}) or {})
-    return JSONResponse(renderer(error), status_code=error.status, headers=headers)
+    return JSONResponse(shape.body(error), status_code=status, headers=headers)
 
 
 async def handle_modelport_error(request: Request, exc: Exception) -> Response:

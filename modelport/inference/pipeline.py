@@ -79,8 +79,8 @@ class Pipeline:
                 f"deployment {ctx.live.name!r} is {ctx.live.deployment.state.value}",
                 retry_after=5,
             )
-        prepared = self._adapter(ctx.live).prepare(request)
-        events: AsyncGenerator[Event, None] = self._account(ctx, engine.generate(prepared))
+        generated = self._adapter(ctx.live).generate(engine, request)
+        events: AsyncGenerator[Event, None] = self._account(ctx, generated)
         try:
             first = await anext(events, None)
         except BaseException:
@@ -89,7 +89,7 @@ class Pipeline:
         return PrimedStream(ctx, first, events)
 
     async def _account(
-        self, ctx: RequestContext, events: AsyncGenerator[Event, None]
+        self, ctx: RequestContext, events: AsyncIterator[Event]
     ) -> AsyncGenerator[Event, None]:
         finished = False
         try:
@@ -107,7 +107,8 @@ class Pipeline:
         finally:
             if not finished and ctx.outcome == Outcome.OK:
                 ctx.outcome = Outcome.DISCONNECTED
-            await events.aclose()
+            if isinstance(events, AsyncGenerator):
+                await events.aclose()
             log.info(
                 "request %s deployment=%s dialect=%s prompt_tokens=%d completion_tokens=%d "
                 "outcome=%s latency_ms=%.1f",

@@ -11,8 +11,14 @@ import httpx
 import orjson
 
 from modelport.engines.base import EngineSpec, EngineState
+from modelport.engines.llamacpp.beam import beam_search
 from modelport.engines.llamacpp.process import WorkerProcess
-from modelport.engines.llamacpp.wire import chunk_events, request_body, route_for
+from modelport.engines.llamacpp.wire import (
+    chunk_events,
+    request_body,
+    route_for,
+    sampled_token_ids,
+)
 from modelport.errors import (
     ContextLengthExceeded,
     EngineFailed,
@@ -20,7 +26,15 @@ from modelport.errors import (
     InvalidRequest,
     ModelportError,
 )
-from modelport.inference.types import Event, InferenceRequest, Usage
+from modelport.inference.types import (
+    ChoiceEnd,
+    Event,
+    FinishReason,
+    InferenceRequest,
+    RequestKind,
+    TextDelta,
+    Usage,
+)
 
 _DONE = object()
 
@@ -80,7 +94,62 @@ class LlamaCppEngine:
         response.raise_for_status()
         return len(response.json().get("tokens", []))
 
+    async def tokenize(self, text: str, *, add_special: bool = True) -> list[int]:
+        """Token ids of ``text`` (special tokens parsed), as the engine would feed them."""
+        data = await self._post_json("/tokenize", {"content": text, "add_special": add_special})
+        return [int(t) for t in data.get("tokens", [])]
+
+    async def detokenize(self, tokens: list[int]) -> str:
+        data = await self._post_json("/detokenize", {"tokens": tokens})
+        return str(data.get("content", ""))
+
+    async def prompt_text(self, request: InferenceRequest) -> str:
+        """The prompt exactly as the engine sees it (chat requests through its template)."""
+        if request.kind is RequestKind.COMPLETION:
+            return request.prompt or ""
+        body = request_body(request)
+        data = await self._post_json(
+            "/apply-template", {"messages": body["messages"], **_template_fields(body)}
+        )
+        return str(data.get("prompt", ""))
+
+    async def _prompt_tokens(self, request: InferenceRequest) -> int:
+        return len(await self.tokenize(await self.prompt_text(request)))
+
+    async def eog_ids(self) -> set[int]:
+        """Ids of the model's end-of-generation token (its ``eos_token``)."""
+        base = self._ready_base()
+        try:
+            response = await self._client.get(f"{base}/props", headers=self._headers())
+        except httpx.TransportError as exc:
+            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+        eos = response.json().get("eos_token") if response.status_code == 200 else None
+        return set(await self.tokenize(eos, add_special=False)) if eos else set()
+
+    async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One non-streamed call to the engine's native API (used by beam search)."""
+        return await self._post_json(path, body)
+
+    async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        base = self._ready_base()
+        try:
+            response = await self._client.post(
+                base + path, content=orjson.dumps(body), headers=self._headers()
+            )
+        except httpx.TransportError as exc:
+            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+        if response.status_code != 200:
+            raise await _engine_error(response)
+        data = orjson.loads(response.content)
+        if not isinstance(data, dict):
+            raise EngineFailed(f"the model engine answered {path} with an unexpected body")
+        return data
+
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+        if request.sampling.use_beam_search:
+            async for event in beam_search(self, request):
+                yield event
+            return
         n = max(1, request.sampling.n)
         if n == 1:
             async for event in self._one(request, 0):
@@ -134,6 +203,8 @@ class LlamaCppEngine:
             ) as response:
                 if response.status_code != 200:
                     raise await _engine_error(response)
+                stop_ids = set(request.sampling.stop_token_ids)
+                generated = 0
                 async for line in response.aiter_lines():
                     if not line.startswith("data: "):
                         continue
@@ -143,12 +214,30 @@ class LlamaCppEngine:
                     chunk = orjson.loads(payload)
                     if "error" in chunk:
                         raise EngineFailed(_error_message(chunk["error"]))
-                    for event in chunk_events(chunk, index):
+                    events = chunk_events(chunk, index)
+                    if stop_ids:
+                        sampled = sampled_token_ids(chunk)
+                        generated += len(sampled)
+                        if stop_ids.intersection(sampled):
+                            # llama.cpp has no stop-token-id option: stop here (leaving the
+                            # stream cancels the generation), keeping the stop token's text.
+                            for event in events:
+                                if isinstance(event, TextDelta):
+                                    yield event
+                            yield ChoiceEnd(index, FinishReason.STOP)
+                            prompt = await self._prompt_tokens(request) if index == 0 else 0
+                            yield Usage(prompt, generated)
+                            return
+                    for event in events:
                         yield event
         except httpx.TransportError as exc:
             raise EngineUnavailable(
                 "the model engine stopped answering; retry shortly", retry_after=2
             ) from exc
+
+
+def _template_fields(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: body[k] for k in ("tools", "tool_choice") if k in body}
 
 
 def _error_message(error: Any) -> str:
