@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -60,7 +61,15 @@ class ThreadServer:
             self.app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on"
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def serve() -> None:
+            self.loop = asyncio.get_running_loop()  # for tests that call engines directly
+            await self.server.serve()
+
+        asyncio.run(serve())
 
     @property
     def base_url(self) -> str:
