@@ -65,8 +65,10 @@ def jamba_url(live_server: ThreadServer) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def ai21(jamba_url: str, key: str) -> AI21AzureClient:
-    return AI21AzureClient(base_url=jamba_url, api_key=key)
+def ai21(jamba_url: str, key: str) -> Iterator[AI21AzureClient]:
+    client = AI21AzureClient(base_url=jamba_url, api_key=key)
+    yield client
+    client._client.close()  # the SDK offers no close(); its httpx client would leak a socket
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +79,10 @@ def azure(live_server: ThreadServer, key: str) -> Iterator[ChatCompletionsClient
 
 
 @pytest.fixture(scope="module")
-def oai(live_server: ThreadServer, key: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{live_server.base_url}/deployments/{EMBEDDED}", api_key=key)
+def oai(live_server: ThreadServer, key: str) -> Iterator[openai.OpenAI]:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    with openai.OpenAI(base_url=target, api_key=key) as client:
+        yield client
 
 
 # -- AI21 ---------------------------------------------------------------------------------------
