@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import openai
 import pytest
 from ai21 import AI21AzureClient
@@ -308,3 +309,25 @@ def test_openai_json_schema(oai: openai.OpenAI) -> None:
         temperature=0,
     )
     assert set(json.loads(reply.choices[0].message.content or "")) == {"city", "country"}
+
+
+def test_azure_endpoint_serves_its_openapi_document(live_server: ThreadServer, key: str) -> None:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    doc = httpx.get(f"{target}/swagger.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) == {"/chat/completions", "/info"}
+    options = doc["components"]["schemas"]["ChatCompletionsOptions"]
+    assert "messages" in options["properties"] and options["additionalProperties"] is True
+    assert doc["servers"][0]["url"].endswith(f"/deployments/{EMBEDDED}")
+    stable = httpx.get(
+        f"{target}/info",
+        params={"api-version": "2025-04-01", "model": EMBEDDED},
+        headers={"api-key": key},
+    )
+    assert stable.status_code == 200 and stable.json()["model_name"] == EMBEDDED
+    other = httpx.get(
+        f"{target}/info",
+        params={"api-version": "2025-04-01", "model": "gpt-4"},
+        headers={"api-key": key},
+    )
+    assert other.status_code == 400 and other.headers["x-ms-error-code"] == "invalid_request"
