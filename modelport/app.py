@@ -17,13 +17,13 @@ from modelport import __version__
 from modelport.control.routes import management_router
 from modelport.control.usage_routes import routes as usage_routes
 from modelport.errors import ModelportError, NotFound
+from modelport.gateway import azure_routes, openai_routes, v1_routes
 from modelport.gateway.errors import (
     handle_modelport_error,
     handle_unexpected,
     handle_validation_error,
 )
 from modelport.gateway.hosts import HostRouting
-from modelport.gateway.openai_routes import chat_completions, completions
 from modelport.services import Services
 from modelport.settings import Settings
 
@@ -44,12 +44,17 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def deployment_routes() -> list[Route]:
-    """The data plane under one Target URL (``/deployments/{name}``)."""
+    """The data plane under one Target URL (``/deployments/{name}``): Azure AI Model Inference
+    (which the openai SDK's ``/chat/completions`` calls too), OpenAI completions, and ``/v1/...``
+    in the dialect of the deployment's offer (see docs/dialects.md)."""
     return [
-        Route("/chat/completions", chat_completions, methods=["POST"]),
-        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/completions", completions, methods=["POST"]),
-        Route("/v1/completions", completions, methods=["POST"]),
+        Route("/chat/completions", azure_routes.chat_completions, methods=["POST"]),
+        Route("/info", azure_routes.info, methods=["GET"]),
+        Route("/swagger.json", azure_routes.openapi, methods=["GET"]),
+        Route("/openapi.json", azure_routes.openapi, methods=["GET"]),
+        Route("/completions", openai_routes.completions, methods=["POST"]),
+        Route("/v1/chat/completions", v1_routes.chat_completions, methods=["POST"]),
+        Route("/v1/completions", v1_routes.completions, methods=["POST"]),
     ]
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import httpx
 import orjson
 
-from modelport.engines.openai_wire import chunk_events, request_body, route_for
+from modelport.engines.openai_wire import chunk_events, request_body, route_for, sampled_token_ids
 from modelport.errors import (
     ContextLengthExceeded,
     EngineFailed,
@@ -24,7 +24,15 @@ from modelport.errors import (
     InvalidRequest,
     ModelportError,
 )
-from modelport.inference.types import Event, InferenceRequest, RequestKind, Usage
+from modelport.inference.types import (
+    ChoiceEnd,
+    Event,
+    FinishReason,
+    InferenceRequest,
+    RequestKind,
+    TextDelta,
+    Usage,
+)
 
 TokenizeStyle = Literal["llamacpp", "vllm"]
 _DONE = object()
@@ -68,7 +76,7 @@ class OpenAICompatClient:
         except httpx.TransportError as exc:
             raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
         if response.status_code != 200:
-            raise await _engine_error(response)
+            raise await engine_error(response)
         data = response.json()
         if isinstance(data.get("count"), int):
             return int(data["count"])
@@ -97,7 +105,7 @@ class OpenAICompatClient:
                         f"{base}/apply-template", content=orjson.dumps(chat), headers=self._headers
                     )
                     if rendered.status_code != 200:
-                        raise await _engine_error(rendered)
+                        raise await engine_error(rendered)
                     prompt = str(rendered.json().get("prompt", ""))
                 else:
                     prompt = request.prompt or ""
@@ -109,7 +117,7 @@ class OpenAICompatClient:
         except httpx.TransportError as exc:
             raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
         if response.status_code != 200:
-            raise await _engine_error(response)
+            raise await engine_error(response)
         data = response.json()
         if isinstance(data.get("count"), int):
             return int(data["count"])
@@ -183,14 +191,30 @@ class OpenAICompatClient:
             response = await self._open(url, orjson.dumps(body))
             try:
                 if response.status_code != 200:
-                    raise await _engine_error(response)
+                    raise await engine_error(response)
+                stop_ids = set(request.sampling.stop_token_ids)
+                generated = 0
                 async for payload in _sse_payloads(response):
                     if payload == b"[DONE]":
                         break
                     chunk = orjson.loads(payload)
                     if "error" in chunk:
                         raise EngineFailed(_error_message(chunk["error"]))
-                    for event in chunk_events(chunk, index):
+                    events = chunk_events(chunk, index)
+                    if stop_ids:
+                        sampled = sampled_token_ids(chunk)
+                        generated += len(sampled)
+                        if stop_ids.intersection(sampled):
+                            # No engine option stops on token ids: stop here (leaving the
+                            # stream cancels the generation), keeping the stop token's text.
+                            for event in events:
+                                if isinstance(event, TextDelta):
+                                    yield event
+                            yield ChoiceEnd(index, FinishReason.STOP)
+                            prompt = await self.count_prompt_tokens(request) if index == 0 else 0
+                            yield Usage(prompt, generated)
+                            return
+                    for event in events:
                         yield event
             finally:
                 await response.aclose()
@@ -222,7 +246,7 @@ def _error_message(error: Any) -> str:
     return str(error)
 
 
-async def _engine_error(response: httpx.Response) -> ModelportError:
+async def engine_error(response: httpx.Response) -> ModelportError:
     raw = await response.aread()
     try:
         data = orjson.loads(raw)

@@ -33,6 +33,16 @@ _FINISH = {
 }
 
 
+def json_schema_of(request: InferenceRequest) -> dict[str, Any] | None:
+    """The JSON schema that constrains sampling, if the request asks for JSON output."""
+    rf = request.response_format
+    if rf.type == "json_object":
+        return {"type": "object"}
+    if rf.type == "json_schema":
+        return rf.json_schema or {"type": "object"}
+    return None
+
+
 def route_for(request: InferenceRequest) -> str:
     return "/v1/chat/completions" if request.kind is RequestKind.CHAT else "/v1/completions"
 
@@ -88,11 +98,14 @@ def request_body(
             body["top_logprobs"] = s.top_logprobs
         else:
             body["logprobs"] = max(s.top_logprobs, 1)
-    rf = request.response_format
-    if rf.type == "json_object":
-        body["response_format"] = {"type": "json_object"}
-    elif rf.type == "json_schema":
-        body["response_format"] = {"type": "json_schema", "json_schema": {"schema": rf.json_schema}}
+    if s.stop_token_ids:
+        # The sampled token ids arrive with the logprobs; the engine stops on them (engine.py).
+        body.setdefault("logprobs", True if request.kind is RequestKind.CHAT else 1)
+    schema = json_schema_of(request)
+    if schema is not None:
+        # llama.cpp's own field, on both routes: the schema becomes a grammar that constrains
+        # sampling, so the output is valid JSON (not merely asked for in the prompt).
+        body["json_schema"] = schema
     if request.tools and request.kind is RequestKind.CHAT:
         body["tools"] = [
             {
@@ -185,3 +198,13 @@ def chunk_events(chunk: dict[str, Any], index: int) -> list[Event]:
             Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
         )
     return events
+
+
+def sampled_token_ids(chunk: dict[str, Any]) -> list[int]:
+    """The ids of the tokens sampled in one streamed chunk (present when logprobs were asked)."""
+    ids: list[int] = []
+    for choice in chunk.get("choices") or ():
+        raw = choice.get("logprobs")
+        if isinstance(raw, dict):
+            ids.extend(int(item["id"]) for item in raw.get("content") or () if "id" in item)
+    return ids

@@ -95,10 +95,11 @@ class Pipeline:
                 f"deployment {ctx.live.name!r} is {ctx.live.deployment.state.value}",
                 retry_after=5,
             )
-        prepared = self._adapter(ctx.live).prepare(request)
+        adapter = self._adapter(ctx.live)
         if self.accountant is not None:
-            await self.accountant.admit(ctx, engine, prepared)
-        events: AsyncGenerator[Event, None] = self._account(ctx, engine.generate(prepared))
+            await self.accountant.admit(ctx, engine, adapter.prepare(request))
+        generated = adapter.generate(engine, request)
+        events: AsyncGenerator[Event, None] = self._account(ctx, generated)
         try:
             first = await anext(events, None)
         except BaseException:
@@ -107,7 +108,7 @@ class Pipeline:
         return PrimedStream(ctx, first, events)
 
     async def _account(
-        self, ctx: RequestContext, events: AsyncGenerator[Event, None]
+        self, ctx: RequestContext, events: AsyncIterator[Event]
     ) -> AsyncGenerator[Event, None]:
         finished = False
         try:
@@ -136,8 +137,9 @@ class Pipeline:
             task.add_done_callback(self._finishing.discard)
             await asyncio.shield(task)
 
-    async def _finish(self, ctx: RequestContext, events: AsyncGenerator[Event, None]) -> None:
-        await events.aclose()
+    async def _finish(self, ctx: RequestContext, events: AsyncIterator[Event]) -> None:
+        if isinstance(events, AsyncGenerator):
+            await events.aclose()
         try:
             if self.accountant is not None:
                 await self.accountant.finish(ctx)
