@@ -40,12 +40,31 @@ from modelport.domain.regions import Regions
 from modelport.engines.base import Engine, EngineSpec, EngineStartError
 from modelport.engines.registry import EngineFactories
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
+from modelport.models.formats import get_format
 from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights
 from modelport.settings import Settings
 from modelport.store.repositories import Store, new_id, now
 
 log = logging.getLogger("modelport.deployments")
+
+
+def engine_chat_template(offer: Offer, model_template: str | None) -> str:
+    """The chat template the engine applies: the model's own when its weights carry one,
+    otherwise the Jinja template of the catalog's named prompt format."""
+    if model_template is not None and model_template.strip():
+        return model_template
+    try:
+        fmt = get_format(offer.chat_format) if offer.chat_format else None
+    except LookupError as exc:
+        raise EngineStartError(f"the catalog entry of {offer.id!r}: {exc}") from exc
+    template = fmt.jinja_template() if fmt is not None else None
+    if not template:
+        raise EngineStartError(
+            f"the weights of {offer.id!r} carry no chat template and the catalog names no "
+            "prompt format (chat_format) to use instead"
+        )
+    return template
 
 
 class DeploymentService:
@@ -259,12 +278,7 @@ class DeploymentService:
             info = read_gguf_info(path)
         except (GGUFError, OSError) as exc:
             raise EngineStartError(f"cannot read the weights file {path.name}: {exc}") from exc
-        template = info.chat_template
-        if template is None:
-            raise EngineStartError(
-                f"the weights of {offer.id!r} carry no chat template and the catalog names none "
-                "that the llama.cpp engine can use"
-            )
+        template = engine_chat_template(offer, info.chat_template)
         context = min(self.settings.engine_context, info.context_length or offer.context_length)
         return EngineSpec(
             deployment=deployment.name,

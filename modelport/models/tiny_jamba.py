@@ -230,8 +230,12 @@ def _tensors(rng: np.random.Generator, n_vocab: int, n_silent: int) -> dict[str,
     return t
 
 
-def build_tiny_jamba(path: Path, *, seed: int = 0) -> Path:
-    """Write a tiny random Jamba GGUF to ``path`` (deterministic for a given ``seed``)."""
+def build_tiny_jamba(path: Path, *, seed: int = 0, chat_template: bool = True) -> Path:
+    """Write a tiny random Jamba GGUF to ``path`` (deterministic for a given ``seed``).
+
+    ``chat_template=False`` leaves ``tokenizer.chat_template`` out, as many GGUF conversions do:
+    the catalog's named format then provides the template.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pieces, scores, types = _vocab()
@@ -271,7 +275,8 @@ def build_tiny_jamba(path: Path, *, seed: int = 0) -> Path:
     w.add_add_bos_token(True)
     w.add_add_eos_token(False)
     w.add_add_space_prefix(False)
-    w.add_chat_template(CHAT_TEMPLATE)
+    if chat_template:
+        w.add_chat_template(CHAT_TEMPLATE)
 
     for name, data in tensors.items():
         w.add_tensor(name, data)
@@ -282,14 +287,16 @@ def build_tiny_jamba(path: Path, *, seed: int = 0) -> Path:
     return path
 
 
-def ensure_tiny_jamba(cache_dir: Path) -> Path:
+def ensure_tiny_jamba(cache_dir: Path, *, chat_template: bool = True) -> Path:
     """Return a cached tiny Jamba GGUF under ``cache_dir``, building it on first use.
 
-    The file name carries :data:`GENERATOR_VERSION`; the file is written to a temporary name and
-    renamed into place, so concurrent callers never see a partial file.
+    The file name carries :data:`GENERATOR_VERSION` (and ``-no-template`` without the chat
+    template); the file is written to a temporary name and renamed into place, so concurrent
+    callers never see a partial file.
     """
     cache_dir = Path(cache_dir)
-    target = cache_dir / f"tiny-jamba-v{GENERATOR_VERSION}.gguf"
+    suffix = "" if chat_template else "-no-template"
+    target = cache_dir / f"tiny-jamba-v{GENERATOR_VERSION}{suffix}.gguf"
     if target.is_file():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -297,7 +304,7 @@ def ensure_tiny_jamba(cache_dir: Path) -> Path:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        build_tiny_jamba(tmp)
+        build_tiny_jamba(tmp, chat_template=chat_template)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -309,8 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write a tiny random Jamba GGUF.")
     parser.add_argument("out", type=Path, help="output .gguf path")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
+    parser.add_argument(
+        "--no-chat-template", action="store_true", help="leave tokenizer.chat_template out"
+    )
     args = parser.parse_args(argv)
-    out = build_tiny_jamba(args.out, seed=args.seed)
+    out = build_tiny_jamba(args.out, seed=args.seed, chat_template=not args.no_chat_template)
     print(f"{out} ({out.stat().st_size} bytes)")
     return 0
 

@@ -127,6 +127,12 @@ class PromptFormat(ABC):
     def __init__(self, *, id_factory: IdFactory | None = None) -> None:
         self._new_id: IdFactory = id_factory or new_call_id
 
+    def jinja_template(self) -> str | None:
+        """A Jinja chat template that renders what :meth:`render` renders for conversations
+        without tools or documents, for engines that apply the template themselves (given to
+        llama.cpp when a model's weights carry none); ``None`` when the format has none."""
+        return None
+
     def render(
         self,
         messages: Sequence[Message],

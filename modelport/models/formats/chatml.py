@@ -17,6 +17,7 @@ system message as plain text; no JSON knob.
 from __future__ import annotations
 
 from modelport.inference.types import Document, Message, ResponseFormat, ToolSpec
+from modelport.models.formats import jinja
 from modelport.models.formats.base import PromptFormat
 from modelport.models.formats.parts import with_documents_in_system
 
@@ -33,6 +34,9 @@ class ChatMLFormat(PromptFormat):
     supports_tools = False
     supports_documents = True
     supports_json_knob = False
+
+    def jinja_template(self) -> str:
+        return jinja.CHATML
 
     def _render(
         self,

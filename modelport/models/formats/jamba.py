@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from modelport.inference.types import Document, Message, ResponseFormat, ToolCall, ToolSpec
+from modelport.models.formats import jinja
 from modelport.models.formats.base import (
     ForcedToolCalls,
     ParsedOutput,
@@ -109,6 +110,9 @@ class JambaFormat(PromptFormat):
     supports_json_knob = True
     tool_call_marker = TOOL_CALLS_OPEN
     leading_space = True
+
+    def jinja_template(self) -> str:
+        return jinja.JAMBA_1_5
 
     def forced_tool_calls(self, tools: Sequence[ToolSpec]) -> ForcedToolCalls | None:
         """Open the ``<tool_calls>`` block in the prompt and constrain its body to a JSON list of

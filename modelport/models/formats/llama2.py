@@ -17,6 +17,7 @@ As Meta's (and Hugging Face's) Llama 2 chat template renders it::
 from __future__ import annotations
 
 from modelport.inference.types import Document, Message, ResponseFormat, ToolSpec
+from modelport.models.formats import jinja
 from modelport.models.formats.base import PromptFormat, PromptFormatError
 from modelport.models.formats.parts import split_system, with_documents_in_system
 
@@ -33,6 +34,9 @@ class Llama2Format(PromptFormat):
     supports_tools = False
     supports_documents = True
     supports_json_knob = False
+
+    def jinja_template(self) -> str:
+        return jinja.LLAMA_2
 
     def _render(
         self,

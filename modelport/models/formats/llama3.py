@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from modelport.inference.types import Document, Message, ResponseFormat, ToolCall, ToolSpec
+from modelport.models.formats import jinja
 from modelport.models.formats.base import (
     IdFactory,
     ParsedOutput,
@@ -86,6 +87,9 @@ class Llama3Format(PromptFormat):
     supports_documents = True
     supports_json_knob = False
     tool_call_marker = None
+
+    def jinja_template(self) -> str:
+        return jinja.LLAMA_3
 
     def __init__(
         self, *, id_factory: IdFactory | None = None, date_string: str = DEFAULT_DATE

@@ -134,6 +134,7 @@ class TemplateFormat(PromptFormat):
         except TemplateError as exc:
             raise ChatTemplateError(f"the model's chat template is invalid: {exc}") from exc
         self.name = name
+        self.source = template
         self.family = family
         self.bos_token = bos_token
         self.eos_token = eos_token
@@ -182,6 +183,9 @@ class TemplateFormat(PromptFormat):
             ) from exc
         except Exception as exc:
             raise ChatTemplateError(f"the model's chat template failed to render: {exc}") from exc
+
+    def jinja_template(self) -> str:
+        return self.source
 
     def parse_output(self, text: str, *, tools: Sequence[ToolSpec] | None = None) -> ParsedOutput:
         """Parse with the family's format; without one, everything is content."""
