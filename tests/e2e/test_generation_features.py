@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import EMBEDDED, LLAMA_TEST, ThreadServer, attach_offer, keys_of
+from tests.lifecycle import Deployed
+from tests.support import EMBEDDED, ThreadServer, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -40,14 +41,18 @@ SUBJECTS = [
 
 
 @pytest.fixture(scope="module")
-def http(live_server: ThreadServer) -> Iterator[httpx.Client]:
-    attach_offer(live_server, LLAMA_TEST, "llama-3-8b")
+def http(llama: Deployed) -> Iterator[httpx.Client]:
+    """The deployed Llama-dialect offer (see tests/e2e/conftest.py), at its Target URL."""
+    with httpx.Client(base_url=llama.target_url, headers={"api-key": llama.key}, timeout=120) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def embedded(live_server: ThreadServer) -> Iterator[httpx.Client]:
     key = keys_of(live_server.base_url)["primary"]
-    with httpx.Client(
-        base_url=f"{live_server.base_url}/deployments", headers={"api-key": key}, timeout=120
-    ) as client:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    with httpx.Client(base_url=target, headers={"api-key": key}, timeout=120) as client:
         yield client
-    live_server.services.registry.remove(live_server.settings.default_region, "llama-3-8b")
 
 
 SHORT_OBJECT = {
@@ -61,7 +66,7 @@ SHORT_OBJECT = {
 }
 
 
-def test_json_mode_is_parseable_for_20_prompts(http: httpx.Client) -> None:
+def test_json_mode_is_parseable_for_20_prompts(embedded: httpx.Client) -> None:
     """Sampling is constrained by a grammar, so every answer parses (a bounded schema keeps the
     135M model's answers short; ``json_object`` is proven in the SDK tests)."""
 
@@ -78,7 +83,7 @@ def test_json_mode_is_parseable_for_20_prompts(http: httpx.Client) -> None:
             "max_tokens": 48,
             "temperature": 0,
         }
-        response = http.post(f"/{EMBEDDED}/chat/completions", json=body)
+        response = embedded.post("/chat/completions", json=body)
         assert response.status_code == 200, response.text
         choice = response.json()["choices"][0]
         return choice["message"]["content"], choice["finish_reason"]
@@ -92,7 +97,7 @@ def test_json_mode_is_parseable_for_20_prompts(http: httpx.Client) -> None:
 
 
 def _complete(http: httpx.Client, **body: Any) -> dict[str, Any]:
-    response = http.post("/llama-3-8b/v1/completions", json=body)
+    response = http.post("/v1/completions", json=body)
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data
@@ -182,7 +187,7 @@ def test_llama_chat_logprobs_use_the_completions_shape(http: httpx.Client) -> No
         "temperature": 0,
         "logprobs": 2,
     }
-    response = http.post("/llama-3-8b/v1/chat/completions", json=body)
+    response = http.post("/v1/chat/completions", json=body)
     assert response.status_code == 200, response.text
     choice = response.json()["choices"][0]
     lp = choice["logprobs"]
@@ -193,7 +198,7 @@ def test_llama_chat_logprobs_use_the_completions_shape(http: httpx.Client) -> No
 
 def test_llama_streaming(http: httpx.Client) -> None:
     body = {"prompt": "Once upon a time", "max_tokens": 6, "stream": True, "ignore_eos": True}
-    with http.stream("POST", "/llama-3-8b/v1/completions", json=body) as response:
+    with http.stream("POST", "/v1/completions", json=body) as response:
         assert response.status_code == 200
         raw = response.read().decode()
     events = raw.split("\n\n")
