@@ -247,6 +247,18 @@ def test_deploying_an_offer_this_machine_cannot_run_fails_fast_with_what_is_miss
     _nothing_deployed(api)
 
 
+def test_deploying_the_real_llama_offer_fails_fast_with_what_is_missing(api: TestClient) -> None:
+    _project(api, "p", "eastus2")
+    response = _deploy(api, "p", name="llama", offer="Meta-Llama-3-8B-Instruct", subscribe=True)
+    message = _error(response, 412, "offer_not_deployable")["message"]
+    assert "'Meta-Llama-3-8B-Instruct' cannot be deployed on this machine" in message
+    assert "vLLM is not installed" in message
+    assert "modelport models pull Meta-Llama-3-8B-Instruct" in message
+    assert "QuantFactory/Meta-Llama-3-8B-Instruct-GGUF" in message
+    assert api.get("/management/projects/p/subscriptions").json()["data"] == []
+    _nothing_deployed(api)
+
+
 @pytest.mark.parametrize("name", ["ab", "Upper", "-dash", "dash-", "under_score", "x" * 33, "a.b"])
 def test_deployment_name_must_be_dns_safe(api: TestClient, name: str) -> None:
     _project(api, "p")
