@@ -1,7 +1,8 @@
 """Every dialect through its real, unmodified SDK against a live server and the real engine.
 
 AI21 runs on the test offer that declares the AI21 dialect and the Jamba 1.5 prompt format on
-the embedded SmolLM2 weights (until the Jamba architecture lands).
+the embedded SmolLM2 weights, whose answers make sense (the Jamba architecture itself, with random
+weights, is proven in test_jamba_deployment.py).
 """
 
 from __future__ import annotations
