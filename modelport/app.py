@@ -16,6 +16,7 @@ from modelport.control.routes import routes as management_routes
 from modelport.errors import ModelportError, NotFound
 from modelport.gateway.errors import handle_modelport_error, handle_unexpected
 from modelport.gateway.openai_routes import chat_completions, completions
+from modelport.portal.routes import portal_routes
 from modelport.services import Services
 from modelport.settings import Settings
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
             Route("/healthz", healthz, methods=["GET"]),
             Mount("/deployments/{name}", routes=deployment_routes()),
             *management_routes,
+            *portal_routes(),
         ]
     )
     return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
+from modelport.control.sessions import SessionCodec
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.engines.registry import EngineFactories
@@ -27,6 +28,7 @@ class Services:
     registry: DeploymentRegistry
     deployments: DeploymentService
     pipeline: Pipeline
+    sessions: SessionCodec
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -55,6 +57,7 @@ class Services:
             registry=registry,
             deployments=deployments,
             pipeline=Pipeline(),
+            sessions=SessionCodec(local.key_hash_secret, local.admin_token),
         )
 
     async def start(self) -> None:

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from modelport.control.auth import require_admin
+from modelport.control.interim_routes import routes as interim_routes
 from modelport.control.views import deployment_view
 from modelport.services import Services
 
@@ -40,4 +41,5 @@ routes = [
     Route("/management/deployments", list_deployments, methods=["GET"]),
     Route("/management/deployments/{name}", get_deployment, methods=["GET"]),
     Route("/management/deployments/{name}/keys", get_keys, methods=["GET"]),
+    *interim_routes,  # INTERIM (issue 7): remove when issue 3's management API is merged
 ]
