@@ -68,6 +68,13 @@ def sign_in(page: Any) -> None:
 def browse_catalog(page: Any) -> None:
     card = page.locator(f'li.card[data-offer="{EMBEDDED}"]')
     card.wait_for()
+    # Keyboard: the first Tab lands on the skip link, which moves focus to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "filter-publisher"
     assert "HuggingFaceTB" in card.inner_text()
     assert "0.0001 USD" in card.inner_text() and "Apache-2.0" in card.inner_text()
     page.get_by_label("Capability").select_option("json_mode")
