@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint typecheck bench setup clean
+.PHONY: run test lint typecheck bench bench-limits setup clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.gateway_overhead
+
+bench-limits: $(STAMP)
+	$(BIN)/python -m bench.limits_metering
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -7,15 +7,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from modelport import __version__
-from modelport.control.routes import routes as management_routes
+from modelport.control.routes import management_router
+from modelport.control.usage_routes import routes as usage_routes
 from modelport.errors import ModelportError, NotFound
-from modelport.gateway.errors import handle_modelport_error, handle_unexpected
-from modelport.gateway.openai_routes import chat_completions, completions
+from modelport.gateway import azure_routes, openai_routes, v1_routes
+from modelport.gateway.errors import (
+    handle_modelport_error,
+    handle_unexpected,
+    handle_validation_error,
+)
+from modelport.gateway.hosts import HostRouting
 from modelport.portal.routes import portal_routes
 from modelport.services import Services
 from modelport.settings import Settings
@@ -37,12 +45,17 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def deployment_routes() -> list[Route]:
-    """The data plane under one Target URL (``/deployments/{name}``)."""
+    """The data plane under one Target URL (``/deployments/{name}``): Azure AI Model Inference
+    (which the openai SDK's ``/chat/completions`` calls too), OpenAI completions, and ``/v1/...``
+    in the dialect of the deployment's offer (see docs/dialects.md)."""
     return [
-        Route("/chat/completions", chat_completions, methods=["POST"]),
-        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/completions", completions, methods=["POST"]),
-        Route("/v1/completions", completions, methods=["POST"]),
+        Route("/chat/completions", azure_routes.chat_completions, methods=["POST"]),
+        Route("/info", azure_routes.info, methods=["GET"]),
+        Route("/swagger.json", azure_routes.openapi, methods=["GET"]),
+        Route("/openapi.json", azure_routes.openapi, methods=["GET"]),
+        Route("/completions", openai_routes.completions, methods=["POST"]),
+        Route("/v1/chat/completions", v1_routes.chat_completions, methods=["POST"]),
+        Route("/v1/completions", v1_routes.completions, methods=["POST"]),
     ]
 
 
@@ -71,18 +84,23 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/management/openapi.json",
         docs_url="/management/docs",
         redoc_url=None,
+        middleware=[Middleware(HostRouting)],
         exception_handlers={
+            RequestValidationError: handle_validation_error,
             ModelportError: handle_modelport_error,
             404: not_found,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,
     )
+    app.include_router(management_router())
     app.router.routes.extend(
         [
             Route("/healthz", healthz, methods=["GET"]),
             Mount("/deployments/{name}", routes=deployment_routes()),
-            *management_routes,
+            # Other regions served by this process (the default region has no prefix).
+            Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
+            *usage_routes,
             *portal_routes(),
         ]
     )

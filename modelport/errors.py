@@ -6,7 +6,7 @@ machine code; each API dialect renders the tree into its own error shape in exac
 
     ModelportError                      500 internal_error
     ├── BadRequest                      400 bad_request
-    │   ├── InvalidRequest              400 invalid_request   (schema/validation; AI21 uses 422)
+    │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
     │   └── ContextLengthExceeded       400 context_length_exceeded
@@ -17,7 +17,8 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   └── DeploymentNotFound          404 deployment_not_found
     ├── Conflict                        409 conflict
     ├── PreconditionFailed              412 precondition_failed
-    │   └── SubscriptionRequired        412 subscription_required
+    │   ├── SubscriptionRequired        412 subscription_required
+    │   └── OfferNotDeployable          412 offer_not_deployable (weights/engine missing here)
     ├── Unprocessable                   422 unprocessable
     ├── RateLimited                     429 rate_limited        (+ Retry-After)
     ├── EngineFailed                    502 engine_error
@@ -109,6 +110,12 @@ class PreconditionFailed(ModelportError):
 
 class SubscriptionRequired(PreconditionFailed):
     code = "subscription_required"
+
+
+class OfferNotDeployable(PreconditionFailed):
+    """The offer's weights or engine are not available on this machine."""
+
+    code = "offer_not_deployable"
 
 
 class Unprocessable(ModelportError):

@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from modelport.billing.ledger import UsageLedger
+from modelport.billing.metering import Metering
+from modelport.billing.metrics import UsageMetrics
+from modelport.billing.prices import PriceSheet
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
+from modelport.control.projects import ProjectService
 from modelport.control.sessions import SessionCodec
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
+from modelport.domain.regions import Regions
 from modelport.engines.registry import EngineFactories
+from modelport.inference.accounting import Accountant
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import LocalSecrets
+from modelport.policy.limits.base import RateLimiter
+from modelport.policy.limits.factory import make_rate_limiter
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
@@ -28,6 +37,12 @@ class Services:
     registry: DeploymentRegistry
     deployments: DeploymentService
     pipeline: Pipeline
+    regions: Regions
+    projects: ProjectService
+    limiter: RateLimiter
+    ledger: UsageLedger
+    prices: PriceSheet
+    metrics: UsageMetrics
     sessions: SessionCodec
 
     @classmethod
@@ -37,7 +52,19 @@ class Services:
         db = make_engine(settings.resolved_database_url())
         await asyncio.to_thread(upgrade, db)
         store = Store(db)
-        catalog = Catalog.load(builtin_offers_dir())
+        catalog = Catalog.load(
+            builtin_offers_dir(),
+            *settings.catalog_dirs,
+            price_sheet=settings.price_sheet,
+            include_test=settings.test_offers,
+        )
+        regions = Regions(
+            settings.default_region,
+            settings.resolved_public_url(),
+            settings.regions,
+            settings.base_domain,
+        )
+        projects = ProjectService(store=store, catalog=catalog, regions=regions)
         vault = KeyVault(local.key_encryption_key, local.key_hash_secret)
         registry = DeploymentRegistry()
         deployments = DeploymentService(
@@ -47,7 +74,14 @@ class Services:
             vault=vault,
             registry=registry,
             engines=EngineFactories.discover(),
+            regions=regions,
+            projects=projects,
         )
+        limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
+        ledger = UsageLedger(db)
+        prices = PriceSheet.from_catalog(catalog)
+        metrics = UsageMetrics()
+        accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         return cls(
             settings=settings,
             secrets=local,
@@ -56,13 +90,23 @@ class Services:
             vault=vault,
             registry=registry,
             deployments=deployments,
-            pipeline=Pipeline(),
+            regions=regions,
+            projects=projects,
+            pipeline=Pipeline(accountant),
+            limiter=limiter,
+            ledger=ledger,
+            prices=prices,
+            metrics=metrics,
             sessions=SessionCodec(local.key_hash_secret, local.admin_token),
         )
 
     async def start(self) -> None:
+        self.ledger.start()
         await self.deployments.bootstrap()
 
     async def close(self) -> None:
         await self.deployments.shutdown()
+        await self.pipeline.drain()
+        await asyncio.to_thread(self.ledger.close)
+        await self.limiter.close()
         self.store.engine.dispose()

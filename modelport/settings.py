@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,23 @@ class Settings(BaseSettings):
     default_project: str = "default"
     default_region: str = "local"
 
+    # Regions and the catalog (see docs/control-plane.md).
+    regions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra regions served by this process: name -> base URL ('' = served here "
+        "under /regions/{name}). The default region's base URL is the public URL.",
+    )
+    base_domain: str | None = Field(
+        None, description="Route Host '{name}.{region}.{base_domain}' to that deployment."
+    )
+    catalog_dirs: list[Path] = Field(
+        default_factory=list, description="Extra directories of offer TOML files."
+    )
+    price_sheet: Path | None = Field(
+        None, description="TOML price sheet overriding the offers' list prices."
+    )
+    test_offers: bool = Field(False, description="Show and allow offers marked test_only.")
+
     # llama.cpp workers.
     engine_slots: int = Field(4, ge=1, le=64, description="Parallel slots per llama.cpp worker.")
     engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp worker.")
@@ -42,6 +60,19 @@ class Settings(BaseSettings):
     engine_start_timeout: float = Field(120.0, gt=0)
     engine_restart_backoff: float = Field(0.5, gt=0)
     engine_request_timeout: float = Field(600.0, gt=0)
+
+    # Model hub: where `modelport models pull` fetches weights from.
+    hub_endpoint: str = Field(
+        "https://huggingface.co", description="Hugging Face Hub (or a mirror of it) to pull from."
+    )
+    hub_token: SecretStr | None = Field(
+        None, description="Hub token for gated repos (default: huggingface_hub's own login)."
+    )
+    # Rate limits and metering.
+    rate_limit_backend: Literal["memory", "redis"] = Field(
+        "memory", description="Where rate-limit windows live: in-process, or Redis (shared)."
+    )
+    redis_url: str | None = Field(None, description="Redis URL for the Redis rate limiter.")
 
     log_level: str = "info"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,10 @@ class ScriptedEngine:
     async def count_tokens(self, text: str) -> int:
         return len(text.split())
 
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        text = request.prompt or " ".join(m.content or "" for m in request.messages)
+        return len(text.split())
+
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         self.calls.append(request)
         events = self.outputs.pop(0) if self.outputs else text_events("scripted answer")
@@ -60,8 +65,11 @@ class ScriptedEngine:
             yield event
 
 
-async def scripted_app(data_dir: Path, engine: ScriptedEngine) -> tuple[FastAPI, str]:
-    """An app whose one deployment (`scripted`) runs on ``engine``; returns (app, key)."""
+@asynccontextmanager
+async def scripted_app(
+    data_dir: Path, engine: ScriptedEngine
+) -> AsyncIterator[tuple[FastAPI, str]]:
+    """An app whose one deployment (`scripted`) runs on ``engine``; yields (app, key)."""
     settings = Settings(data_dir=data_dir, embedded_default=False, admin_token="test-admin-token")
     app = create_app(settings)
     services = await Services.build(settings)
@@ -83,4 +91,8 @@ async def scripted_app(data_dir: Path, engine: ScriptedEngine) -> tuple[FastAPI,
         deployment, offer, {KeySlot.PRIMARY: services.vault.fingerprint(key)}, engine
     )
     services.registry.put(live)
-    return app, key
+    await services.start()
+    try:
+        yield app, key
+    finally:
+        await services.close()

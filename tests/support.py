@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,15 @@ import httpx
 import uvicorn
 
 from modelport.app import create_app
+from modelport.control.live import LiveDeployment
+from modelport.engines.base import Engine
 from modelport.services import Services
 from modelport.settings import Settings
 
 EMBEDDED = "smollm2-135m-instruct"
+TEST_OFFERS = Path(__file__).resolve().parent / "offers"
+JAMBA_TEST = "test-jamba-smollm2"
+LLAMA_TEST = "test-llama-smollm2"
 
 
 def free_port() -> int:
@@ -38,6 +45,8 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
         "engine_threads": 2,
         "admin_token": "test-admin-token",
         "log_level": "warning",
+        "catalog_dirs": [TEST_OFFERS],
+        "test_offers": True,
     }
     values.update(overrides)
     return Settings(**values)
@@ -53,7 +62,15 @@ class ThreadServer:
             self.app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on"
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def serve() -> None:
+            self.loop = asyncio.get_running_loop()  # for tests that call engines directly
+            await self.server.serve()
+
+        asyncio.run(serve())
 
     @property
     def base_url(self) -> str:
@@ -76,6 +93,26 @@ class ThreadServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def attach_offer(
+    server: ThreadServer, offer_id: str, name: str, engine: Engine | None = None
+) -> LiveDeployment:
+    """Serve a (test) catalog offer as deployment ``name`` on the embedded deployment's engine and
+    keys (or on ``engine``): the gateway path is the real one; only provisioning is skipped (the
+    test offers run the embedded weights anyway)."""
+    services = server.services
+    embedded = services.registry.get(server.settings.default_region, EMBEDDED)
+    offer = services.catalog.get(offer_id)
+    assert embedded is not None and offer is not None
+    live = LiveDeployment(
+        deployment=replace(embedded.deployment, name=name, offer_id=offer_id),
+        offer=offer,
+        fingerprints=dict(embedded.fingerprints),
+        engine=engine if engine is not None else embedded.engine,
+    )
+    services.registry.put(live)
+    return live
 
 
 def admin(base_url: str, token: str = "test-admin-token") -> httpx.Client:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import click
 
+from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
-from modelport.cli.deployments import deployments, keys
+from modelport.cli.deployments import deploy, deployments, keys
+from modelport.cli.models import models
+from modelport.cli.projects import projects, subscriptions
 from modelport.cli.server import up
+from modelport.cli.usage import limits, usage
 
 
 @click.group()
@@ -18,8 +22,15 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(up)
+cli.add_command(catalog)
+cli.add_command(projects)
+cli.add_command(subscriptions)
+cli.add_command(deploy)
 cli.add_command(deployments)
 cli.add_command(keys)
+cli.add_command(models)
+cli.add_command(usage)
+deployments.add_command(limits)
 
 
 def main() -> None:

@@ -9,9 +9,7 @@ import time
 
 import click
 import httpx
-import uvicorn
 
-from modelport.app import create_app
 from modelport.cli.client import CliContext
 
 
@@ -39,7 +37,9 @@ def _banner(ctx: CliContext, stop: threading.Event) -> None:
                 click.secho(f"Deployment {d['name']} failed: {d['failure_reason']}", fg="red")
                 continue
             with ctx.client() as client:
-                keys = client.get(f"/management/deployments/{d['name']}/keys").json()
+                keys = client.get(
+                    f"/management/deployments/{d['name']}/keys", params={"region": d["region"]}
+                ).json()
             body = (
                 '{"messages":[{"role":"user","content":"What is the capital of France?"}],'
                 '"temperature":0,"max_tokens":32}'
@@ -63,6 +63,11 @@ def _banner(ctx: CliContext, stop: threading.Event) -> None:
 @click.pass_obj
 def up(ctx: CliContext, host: str | None, port: int | None) -> None:
     """Run Modelport: the gateway, the management API and every deployment's engine."""
+    # Imported here so that the other commands start fast (they only talk HTTP).
+    import uvicorn
+
+    from modelport.app import create_app
+
     updates: dict[str, object] = {}
     if host:
         updates["host"] = host

@@ -20,6 +20,7 @@ class LiveDeployment:
     offer: Offer
     fingerprints: dict[KeySlot, str] = field(default_factory=dict)
     engine: Engine | None = None
+    progress: str = ""  # what provisioning is doing now, for operators watching a deploy
 
     @property
     def name(self) -> str:
@@ -50,3 +51,7 @@ class DeploymentRegistry:
 
     def all(self) -> list[LiveDeployment]:
         return [live for region in self._by_region.values() for live in region.values()]
+
+    def named(self, name: str) -> list[LiveDeployment]:
+        """Every deployment called ``name``, one per region at most."""
+        return [r[name] for r in self._by_region.values() if name in r]

@@ -1,45 +1,20 @@
-"""Management API routes (``/management/...``): thin wrappers over the services."""
+"""The management API (``/management/...``): thin FastAPI routers over the control services.
+
+Every route depends on ``control.api.deps.services``, which runs the one authorisation check
+(``control.auth.require_admin``) before anything else.
+"""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from fastapi import APIRouter, Depends
 
-from modelport.control.auth import require_admin
-from modelport.control.interim_routes import routes as interim_routes
-from modelport.control.views import deployment_view
-from modelport.services import Services
+from modelport.control.api import catalog, deployments, projects
+from modelport.control.api.deps import services
 
 
-def _services(request: Request) -> Services:
-    require_admin(request)
-    services: Services = request.app.state.services
-    return services
-
-
-async def list_deployments(request: Request) -> JSONResponse:
-    services = _services(request)
-    base = services.settings.resolved_public_url()
-    items = [deployment_view(live, base) for live in services.registry.all()]
-    return JSONResponse({"data": items})
-
-
-async def get_deployment(request: Request) -> JSONResponse:
-    services = _services(request)
-    live = services.deployments.get_live(request.path_params["name"])
-    return JSONResponse(deployment_view(live, services.settings.resolved_public_url()))
-
-
-async def get_keys(request: Request) -> JSONResponse:
-    services = _services(request)
-    keys = await services.deployments.keys(request.path_params["name"])
-    return JSONResponse({slot.value: key for slot, key in keys.items()})
-
-
-routes = [
-    Route("/management/deployments", list_deployments, methods=["GET"]),
-    Route("/management/deployments/{name}", get_deployment, methods=["GET"]),
-    Route("/management/deployments/{name}/keys", get_keys, methods=["GET"]),
-    *interim_routes,  # INTERIM (issue 7): remove when issue 3's management API is merged
-]
+def management_router() -> APIRouter:
+    router = APIRouter(prefix="/management", dependencies=[Depends(services)])
+    router.include_router(catalog.router)
+    router.include_router(projects.router)
+    router.include_router(deployments.router)
+    return router

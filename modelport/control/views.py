@@ -1,35 +1,216 @@
-"""JSON views of control-plane objects, shared by the management API and the CLI."""
+"""JSON views of control-plane objects (pydantic, so the OpenAPI document describes them), shared
+by the management API and the CLI."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
+
+from modelport.control.availability import Availability
 from modelport.control.live import LiveDeployment
+from modelport.domain.catalog import HardwareOption, Offer, WeightSource
+from modelport.domain.deployments import Project, Subscription
+from modelport.domain.regions import Region, Regions
 
 
 def target_url(base_url: str, name: str) -> str:
     return f"{base_url.rstrip('/')}/deployments/{name}"
 
 
-def deployment_view(live: LiveDeployment, base_url: str) -> dict[str, Any]:
-    d = live.deployment
-    engine = live.engine
-    return {
-        "id": d.id,
-        "name": d.name,
-        "model": live.offer.model_name,
-        "offer": live.offer.id,
-        "region": d.region,
-        "project_id": d.project_id,
-        "state": d.state.value,
-        "failure_reason": d.failure_reason,
-        "engine": d.engine,
-        "engine_state": engine.state.value if engine is not None else None,
-        "engine_status": engine.describe() if engine is not None else None,
-        "target_url": target_url(base_url, d.name),
-        "limits": {
-            "requests_per_minute": d.limits.requests_per_minute,
-            "tokens_per_minute": d.limits.tokens_per_minute,
-        },
-        "created_at": d.created_at.isoformat(),
-    }
+class PricingView(BaseModel):
+    currency: str
+    input_per_1k: Decimal
+    output_per_1k: Decimal
+
+
+class AvailabilityView(BaseModel):
+    deployable: bool
+    engine: str | None
+    missing: list[str]
+
+
+class OfferView(BaseModel):
+    id: str
+    display_name: str
+    model_name: str
+    publisher: str
+    license: str
+    terms_url: str | None
+    task: str
+    context_length: int
+    parameters: str | None
+    capabilities: list[str]
+    pricing: PricingView
+    regions: list[str]  # as offered by the publisher ("*" = everywhere)
+    regions_here: list[str]  # the configured regions of this server that offer it
+    dialect: str
+    engines: list[str]
+    hardware: str
+    embedded: bool
+    availability: AvailabilityView
+
+    @classmethod
+    def of(cls, offer: Offer, available: Availability, regions: Regions) -> OfferView:
+        return cls(
+            id=offer.id,
+            display_name=offer.display_name,
+            model_name=offer.model_name,
+            publisher=offer.publisher,
+            license=offer.license,
+            terms_url=offer.terms_url,
+            task=offer.task.value,
+            context_length=offer.context_length,
+            parameters=offer.parameters,
+            capabilities=sorted(offer.capabilities),
+            pricing=PricingView(**offer.pricing.model_dump()),
+            regions=sorted(offer.regions),
+            regions_here=[r for r in regions.names() if offer.offered_in(r)],
+            dialect=offer.dialect.value,
+            engines=list(offer.engines),
+            hardware=offer.hardware.summary,
+            embedded=offer.embedded,
+            availability=AvailabilityView(
+                deployable=available.deployable,
+                engine=available.engine,
+                missing=available.missing,
+            ),
+        )
+
+
+class OfferDetailView(OfferView):
+    terms: str
+    weights: WeightSource
+    hardware_options: list[HardwareOption]
+
+    @classmethod
+    def detail(cls, offer: Offer, available: Availability, regions: Regions) -> OfferDetailView:
+        base = OfferView.of(offer, available, regions)
+        return cls(
+            **base.model_dump(),
+            terms=offer.terms,
+            weights=offer.weights,
+            hardware_options=list(offer.hardware.options),
+        )
+
+
+class RegionView(BaseModel):
+    name: str
+    base_url: str
+    default: bool
+
+    @classmethod
+    def of(cls, region: Region) -> RegionView:
+        return cls(name=region.name, base_url=region.base_url, default=region.default)
+
+
+class ProjectView(BaseModel):
+    id: str
+    name: str
+    region: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, project: Project) -> ProjectView:
+        return cls(
+            id=project.id, name=project.name, region=project.region, created_at=project.created_at
+        )
+
+
+class MeterView(BaseModel):
+    name: str
+    unit: str
+    reserved: bool
+
+
+class SubscriptionView(BaseModel):
+    id: str
+    project: str
+    offer: str
+    resource_id: str
+    license: str | None
+    terms_url: str | None
+    meters: list[MeterView]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, sub: Subscription, project: Project, offer: Offer | None) -> SubscriptionView:
+        return cls(
+            id=sub.id,
+            project=project.name,
+            offer=sub.offer_id,
+            resource_id=sub.resource_id,
+            license=offer.license if offer else None,
+            terms_url=offer.terms_url if offer else None,
+            meters=[MeterView(name=m.name, unit=m.unit, reserved=m.reserved) for m in sub.meters],
+            created_at=sub.created_at,
+        )
+
+
+class LimitsView(BaseModel):
+    requests_per_minute: int
+    tokens_per_minute: int
+
+
+class DeploymentView(BaseModel):
+    id: str
+    name: str
+    model: str
+    offer: str
+    region: str
+    project_id: str
+    project: str | None
+    subscription_id: str | None
+    state: str
+    progress: str
+    failure_reason: str | None
+    engine: str
+    engine_state: str | None
+    engine_status: dict[str, Any] | None
+    target_url: str
+    host_url: str | None
+    limits: LimitsView
+    created_at: datetime
+
+    @classmethod
+    def of(
+        cls,
+        live: LiveDeployment,
+        regions: Regions,
+        project_names: dict[str, str] | None = None,
+        scheme: str = "http",
+    ) -> DeploymentView:
+        d = live.deployment
+        engine = live.engine
+        region = regions.get(d.region)
+        url = region.target_url(d.name) if region else target_url(f"/regions/{d.region}", d.name)
+        return cls(
+            id=d.id,
+            name=d.name,
+            model=live.offer.model_name,
+            offer=live.offer.id,
+            region=d.region,
+            project_id=d.project_id,
+            project=(project_names or {}).get(d.project_id),
+            subscription_id=d.subscription_id,
+            state=d.state.value,
+            progress=live.progress,
+            failure_reason=d.failure_reason,
+            engine=d.engine,
+            engine_state=engine.state.value if engine is not None else None,
+            engine_status=engine.describe() if engine is not None else None,
+            target_url=url,
+            host_url=regions.host_url(scheme, d.region, d.name),
+            limits=LimitsView(
+                requests_per_minute=d.limits.requests_per_minute,
+                tokens_per_minute=d.limits.tokens_per_minute,
+            ),
+            created_at=d.created_at,
+        )
+
+
+class KeysView(BaseModel):
+    primary: str
+    secondary: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from enum import StrEnum
@@ -31,21 +32,46 @@ class Pricing(BaseModel):
 
 
 class WeightSource(BaseModel):
-    """Where weights come from, by preference: an installed package, a local path, a hub."""
+    """Where weights come from, by preference: an installed package, a local path, a hub.
+
+    ``hub_repo`` holds the original (safetensors) weights an engine such as vLLM loads;
+    ``gguf_repo``/``gguf_file`` a GGUF conversion the llama.cpp engine loads.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     package: str | None = None  # an installed Python package shipping the GGUF file
     gguf_file: str | None = None  # the GGUF file name (inside the package, path or hub repo)
+    gguf_repo: str | None = None  # a hub repo holding the GGUF file
     local_path: str | None = None
     hub_repo: str | None = None
     hub_revision: str | None = None
+    gated: bool = False  # the hub repo needs an accepted licence and a token
+
+
+class HardwareOption(BaseModel):
+    """One way to run the model: GPUs needed at a precision (e.g. BF16, ExpertsInt8)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    engine: str
+    precision: str
+    gpus: int = Field(0, ge=0)
+    gpu_memory_gb: int = Field(0, ge=0)
+    max_context: int | None = Field(None, gt=0)  # what fits at this setting, when less
+    note: str | None = None
+
+    def describe(self) -> str:
+        if self.gpus == 0:
+            return f"the CPU ({self.precision})"
+        plural = "s" if self.gpus > 1 else ""
+        return f"{self.gpus}×{self.gpu_memory_gb} GB GPU{plural} ({self.precision})"
 
 
 class Hardware(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     summary: str = "CPU"
-    gpus: int = 0
+    gpus: int = 0  # the fewest GPUs any option needs
     gpu_memory_gb: int = 0
+    options: tuple[HardwareOption, ...] = ()
 
 
 class Offer(BaseModel):
@@ -63,7 +89,7 @@ class Offer(BaseModel):
     parameters: str | None = None  # e.g. "12B active / 52B total"
     capabilities: frozenset[str] = frozenset()
     pricing: Pricing
-    regions: frozenset[str]  # region names, or "*" for every configured region
+    regions: frozenset[str] = Field(min_length=1)  # region names, or "*" for every region
     dialect: Dialect = Dialect.OPENAI
     weights: WeightSource
     engines: tuple[str, ...] = ("llamacpp",)
@@ -72,6 +98,21 @@ class Offer(BaseModel):
     default_system_prompt: str | None = None
     embedded: bool = False
     test_only: bool = False
+
+    @field_validator("regions")
+    @classmethod
+    def _region_names(cls, value: frozenset[str]) -> frozenset[str]:
+        bad = [r for r in value if r != "*" and not _REGION_NAME.match(r)]
+        if bad:
+            raise ValueError(f"region names must be lower-case letters, digits, hyphens: {bad}")
+        return value
+
+    @field_validator("engines")
+    @classmethod
+    def _some_engine(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("an offer needs at least one engine")
+        return value
 
     @field_validator("capabilities")
     @classmethod
@@ -85,6 +126,8 @@ class Offer(BaseModel):
         return "*" in self.regions or region in self.regions
 
 
+_REGION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
 KNOWN_CAPABILITIES = frozenset(
     {"chat", "completions", "tools", "json_mode", "documents", "logprobs", "streaming"}
 )
@@ -95,27 +138,38 @@ class CatalogError(ValueError):
 
 
 class Catalog:
-    """All offers, loaded and validated once at startup from one TOML file per offer."""
+    """All offers, loaded and validated once at startup from one TOML file per offer.
 
-    def __init__(self, offers: dict[str, Offer]) -> None:
-        self._offers = offers
+    Offers marked ``test_only`` are invisible (not listed, not found) unless ``include_test``.
+    """
+
+    def __init__(self, offers: dict[str, Offer], *, include_test: bool = False) -> None:
+        self._offers = {k: o for k, o in offers.items() if include_test or not o.test_only}
 
     @classmethod
-    def load(cls, *directories: Path) -> Catalog:
+    def load(
+        cls,
+        *directories: Path,
+        price_sheet: Path | None = None,
+        include_test: bool = False,
+    ) -> Catalog:
         offers: dict[str, Offer] = {}
         for directory in directories:
+            if not directory.is_dir():
+                raise CatalogError(f"offer directory {directory} does not exist")
+            # A later directory may replace an offer of an earlier one (operator overrides).
             for path in sorted(directory.glob("*.toml")):
                 offer = load_offer(path)
-                if offer.id in offers:
-                    raise CatalogError(f"{path.name}: offer id {offer.id!r} is defined twice")
                 offers[offer.id] = offer
-        return cls(offers)
+        if price_sheet is not None:
+            offers = apply_price_sheet(offers, price_sheet)
+        return cls(offers, include_test=include_test)
 
     def get(self, offer_id: str) -> Offer | None:
         return self._offers.get(offer_id)
 
-    def all(self, *, include_test: bool = False) -> list[Offer]:
-        return [o for o in self._offers.values() if include_test or not o.test_only]
+    def all(self) -> list[Offer]:
+        return list(self._offers.values())
 
     def embedded(self) -> Offer:
         for offer in self._offers.values():
@@ -133,6 +187,33 @@ def load_offer(path: Path) -> Offer:
     if offer.id != path.stem:
         raise CatalogError(f"{path.name}: offer id {offer.id!r} must match the file name")
     return offer
+
+
+class _PriceSheet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    currency: str = "USD"
+    offers: dict[str, dict[str, Decimal]] = {}
+
+
+def apply_price_sheet(offers: dict[str, Offer], path: Path) -> dict[str, Offer]:
+    """Override list prices from an operator's TOML price sheet: a top-level ``currency`` and
+    one ``[offers."<offer id>"]`` table per offer with ``input_per_1k`` and ``output_per_1k``
+    (see docs/control-plane.md)."""
+    try:
+        sheet = _PriceSheet.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise CatalogError(f"invalid price sheet {path.name}: {exc}") from exc
+    unknown = sorted(set(sheet.offers) - set(offers))
+    if unknown:
+        raise CatalogError(f"price sheet {path.name} prices unknown offers: {unknown}")
+    priced = dict(offers)
+    for offer_id, prices in sheet.offers.items():
+        try:
+            pricing = Pricing.model_validate({"currency": sheet.currency, **prices})
+        except ValidationError as exc:
+            raise CatalogError(f"price sheet {path.name}, offer {offer_id}: {exc}") from exc
+        priced[offer_id] = offers[offer_id].model_copy(update={"pricing": pricing})
+    return priced
 
 
 def builtin_offers_dir() -> Path:

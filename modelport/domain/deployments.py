@@ -31,12 +31,35 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
+class Meter:
+    """A cost-tracking meter of a subscription; ``reserved`` meters record nothing yet."""
+
+    name: str
+    unit: str
+    reserved: bool = False
+
+
+# Every subscription gets these (the seeds: inference and fine-tuning tracked separately).
+SUBSCRIPTION_METERS = (
+    Meter("inference-input-tokens", "1K tokens"),
+    Meter("inference-output-tokens", "1K tokens"),
+    Meter("fine-tuning", "hours", reserved=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     id: str
     project_id: str
     offer_id: str
     resource_id: str
     created_at: datetime
+    meters: tuple[Meter, ...] = ()
+
+
+def subscription_resource_id(project: str, offer_id: str) -> str:
+    """The resource that tracks a subscription's cost (stable: one per project per offer)."""
+    return f"/projects/{project}/subscriptions/{offer_id}"
 
 
 @dataclass(frozen=True, slots=True)

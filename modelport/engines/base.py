@@ -37,7 +37,9 @@ class EngineSpec:
     start_timeout: float = 120.0
     restart_backoff: float = 0.5
     request_timeout: float = 600.0
-    extra: dict[str, str] = field(default_factory=dict)
+    # Adapter-specific settings (e.g. a bring-your-own engine's URL and key): kept out of repr
+    # because they may hold secrets.
+    extra: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 class Engine(Protocol):
@@ -62,6 +64,11 @@ class Engine(Protocol):
         ...
 
     async def count_tokens(self, text: str) -> int: ...
+
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        """Prompt tokens of a request as the engine will count them (a chat is rendered with
+        its template first, so the template's tokens count too)."""
+        ...
 
 
 class EngineStartError(RuntimeError):

@@ -1,96 +1,34 @@
-"""OpenAI-compatible routes under a Target URL (``/chat/completions``, ``/v1/...``)."""
+"""OpenAI-compatible routes under a Target URL: ``/completions``, and ``/v1/chat/completions`` +
+``/v1/completions`` for offers whose dialect is openai. (``/chat/completions`` is the Azure AI
+Model Inference route, which accepts the openai SDK too: see ``azure_routes``.)"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from modelport.dialects import sse
 from modelport.dialects.openai.convert import chat_request, completion_request
-from modelport.dialects.openai.render import ChunkRenderer, response_body, usage_dict
 from modelport.dialects.openai.schemas import ChatCompletionRequest, CompletionRequest
 from modelport.dialects.parsing import load_json, validate
-from modelport.gateway.auth import authorize
-from modelport.gateway.streaming import sse_response
-from modelport.inference.collect import collect
-from modelport.inference.pipeline import PrimedStream, RequestContext
-from modelport.inference.types import ChoiceEnd, InferenceRequest
-from modelport.services import Services
+from modelport.gateway.respond import Rendering, begin, respond
 
 
-async def _handle(request: Request, name: str, region: str, parse: str) -> Response:
-    request.state.dialect = "openai"
-    services: Services = request.app.state.services
-    live, slot = authorize(services.registry, services.vault, region, name, request.headers)
-    data = load_json(await request.body())
-    canonical: InferenceRequest
-    if parse == "chat":
-        canonical = chat_request(validate(ChatCompletionRequest, data))
-    else:
-        canonical = completion_request(validate(CompletionRequest, data))
-    include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
-    ctx = RequestContext(live=live, key_slot=slot, dialect="openai")
-    stream = await services.pipeline.open(ctx, canonical)
-    model = live.offer.model_name
-    want_logprobs = canonical.sampling.logprobs
-    if not canonical.stream:
-        try:
-            completion = await collect(aiter(stream))
-        finally:
-            await stream.aclose()
-        body = response_body(
-            canonical.kind,
-            completion,
-            response_id=ctx.request_id,
-            created=ctx.created,
-            model=model,
-            want_logprobs=want_logprobs,
-        )
-        return JSONResponse(body, headers={"x-request-id": ctx.request_id})
-
-    renderer = ChunkRenderer(
-        canonical.kind,
-        response_id=ctx.request_id,
-        created=ctx.created,
-        model=model,
-        want_logprobs=want_logprobs,
-    )
-
-    async def chunks(s: PrimedStream) -> AsyncIterator[bytes]:
-        # Usage always travels in the last chunk: as OpenAI's separate `choices: []` chunk when
-        # the client asked for include_usage, otherwise on the final finish_reason chunk (code
-        # that indexes choices[0] on every chunk keeps working).
-        held: dict[str, object] | None = None
-        async for event in s:
-            for chunk in renderer.render(event):
-                if held is not None:
-                    yield sse.frame(held)
-                    held = None
-                if isinstance(event, ChoiceEnd) and not include_usage:
-                    held = chunk
-                else:
-                    yield sse.frame(chunk)
-        if held is not None:
-            held["usage"] = usage_dict(s.ctx.usage)
-            yield sse.frame(held)
-        if include_usage:
-            yield sse.frame(renderer.usage_chunk(s.ctx.usage))
-        yield sse.DONE
-
-    return sse_response(stream, chunks)
+def _include_usage(data: dict[str, object]) -> bool:
+    options = data.get("stream_options")
+    return isinstance(options, dict) and bool(options.get("include_usage"))
 
 
 async def chat_completions(request: Request) -> Response:
-    p = request.path_params
-    return await _handle(
-        request, p["name"], p.get("region", request.app.state.default_region), "chat"
-    )
+    services, live, slot = begin(request, "openai")
+    data = load_json(await request.body())
+    canonical = chat_request(validate(ChatCompletionRequest, data))
+    rendering = Rendering(separate_usage_chunk=_include_usage(data))
+    return await respond(request, services, live, slot, "openai", canonical, rendering)
 
 
 async def completions(request: Request) -> Response:
-    p = request.path_params
-    return await _handle(
-        request, p["name"], p.get("region", request.app.state.default_region), "completion"
-    )
+    services, live, slot = begin(request, "openai")
+    data = load_json(await request.body())
+    canonical = completion_request(validate(CompletionRequest, data))
+    rendering = Rendering(separate_usage_chunk=_include_usage(data))
+    return await respond(request, services, live, slot, "openai", canonical, rendering)

@@ -23,5 +23,5 @@ def sse_response(
             # cancelled): closing the pipeline closes the engine call, which stops generation.
             await stream.aclose()
 
-    headers = {**SSE_HEADERS, "x-request-id": stream.ctx.request_id}
+    headers = {**SSE_HEADERS, "x-request-id": stream.ctx.request_id, **stream.ctx.limit_headers}
     return StreamingResponse(guarded(), media_type="text/event-stream", headers=headers)

@@ -1,4 +1,4 @@
-"""The request pipeline: model adapter → engine → usage accounting, as one event stream.
+"""The request pipeline: model adapter → limits → engine → metering, as one event stream.
 
 Everything that can fail before the first byte (validation, auth, limits, prompt safety, engine
 availability) fails inside :meth:`Pipeline.open`, which also fetches the first event, so the
@@ -7,6 +7,7 @@ gateway answers with a proper error status instead of a broken 200 stream.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -16,8 +17,10 @@ from dataclasses import dataclass, field
 from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import KeySlot
 from modelport.errors import DeploymentNotReady, ModelportError
-from modelport.inference.types import Event, InferenceRequest, Usage
+from modelport.inference.accounting import Accountant
+from modelport.inference.types import Event, InferenceRequest, TextDelta, ToolCallDelta, Usage
 from modelport.models.adapter import ModelAdapter
+from modelport.policy.limits.base import Decision
 
 log = logging.getLogger("modelport.requests")
 
@@ -36,9 +39,20 @@ class RequestContext:
     dialect: str
     request_id: str = field(default_factory=lambda: f"req-{uuid.uuid4().hex}")
     started: float = field(default_factory=time.perf_counter)
-    created: int = field(default_factory=lambda: int(time.time()))
+    created_at: float = field(default_factory=time.time)
     usage: Usage = field(default_factory=lambda: Usage(0, 0))
     outcome: str = Outcome.OK
+    # Accounting (see inference/accounting.py).
+    prompt_estimate: int = 0  # the prompt as the engine's tokenizer counted it at admission
+    reserved: int = 0  # tokens reserved against the rate limit
+    decision: Decision | None = None
+    limit_headers: dict[str, str] = field(default_factory=dict)
+    usage_events: int = 0  # Usage events the engine sent
+    streamed_tokens: int = 0  # token events streamed (billed when the final usage never came)
+
+    @property
+    def created(self) -> int:
+        return int(self.created_at)
 
 
 class PrimedStream:
@@ -63,8 +77,10 @@ class PrimedStream:
 
 
 class Pipeline:
-    def __init__(self) -> None:
+    def __init__(self, accountant: Accountant | None = None) -> None:
         self._adapters: dict[str, ModelAdapter] = {}
+        self.accountant = accountant
+        self._finishing: set[asyncio.Task[None]] = set()
 
     def _adapter(self, live: LiveDeployment) -> ModelAdapter:
         adapter = self._adapters.get(live.offer.id)
@@ -79,8 +95,11 @@ class Pipeline:
                 f"deployment {ctx.live.name!r} is {ctx.live.deployment.state.value}",
                 retry_after=5,
             )
-        prepared = self._adapter(ctx.live).prepare(request)
-        events: AsyncGenerator[Event, None] = self._account(ctx, engine.generate(prepared))
+        adapter = self._adapter(ctx.live)
+        if self.accountant is not None:
+            await self.accountant.admit(ctx, engine, adapter.prepare(request))
+        generated = adapter.generate(engine, request)
+        events: AsyncGenerator[Event, None] = self._account(ctx, generated)
         try:
             first = await anext(events, None)
         except BaseException:
@@ -89,16 +108,19 @@ class Pipeline:
         return PrimedStream(ctx, first, events)
 
     async def _account(
-        self, ctx: RequestContext, events: AsyncGenerator[Event, None]
+        self, ctx: RequestContext, events: AsyncIterator[Event]
     ) -> AsyncGenerator[Event, None]:
         finished = False
         try:
             async for event in events:
                 if isinstance(event, Usage):
+                    ctx.usage_events += 1
                     ctx.usage = Usage(
                         ctx.usage.prompt_tokens + event.prompt_tokens,
                         ctx.usage.completion_tokens + event.completion_tokens,
                     )
+                elif isinstance(event, TextDelta | ToolCallDelta):
+                    ctx.streamed_tokens += 1
                 yield event
             finished = True
         except ModelportError:
@@ -107,7 +129,21 @@ class Pipeline:
         finally:
             if not finished and ctx.outcome == Outcome.OK:
                 ctx.outcome = Outcome.DISCONNECTED
+            # Stop the engine, then settle and meter. Runs as its own task so that a client
+            # going away (which cancels this one) cannot lose the usage record; the stream's
+            # last event is released only once the record is durable.
+            task = asyncio.ensure_future(self._finish(ctx, events))
+            self._finishing.add(task)
+            task.add_done_callback(self._finishing.discard)
+            await asyncio.shield(task)
+
+    async def _finish(self, ctx: RequestContext, events: AsyncIterator[Event]) -> None:
+        if isinstance(events, AsyncGenerator):
             await events.aclose()
+        try:
+            if self.accountant is not None:
+                await self.accountant.finish(ctx)
+        finally:
             log.info(
                 "request %s deployment=%s dialect=%s prompt_tokens=%d completion_tokens=%d "
                 "outcome=%s latency_ms=%.1f",
@@ -119,3 +155,10 @@ class Pipeline:
                 ctx.outcome,
                 (time.perf_counter() - ctx.started) * 1000,
             )
+
+    async def drain(self) -> None:
+        """Wait for requests that are being metered (at shutdown, before the ledger closes)."""
+        while self._finishing:
+            await asyncio.gather(*list(self._finishing), return_exceptions=True)
+        if self.accountant is not None:
+            await self.accountant.drain()

@@ -1,20 +1,30 @@
-"""Model adapters: per-model quirks applied to canonical requests before they reach an engine.
+"""Model adapters: per-model quirks applied between the canonical request and the engine.
 
 Dialects never know about models and engines never know about dialects; what a particular
-model needs (a default system prompt, a prompt format, tool-call parsing) lives here.
+model needs (a default system prompt, its prompt format for tools and documents, tool-call
+parsing) lives here, and so do the generation strategies built on top of an engine (``best_of``).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import replace
 
 from modelport.domain.catalog import Offer
-from modelport.inference.types import InferenceRequest, Message, RequestKind
+from modelport.engines.base import Engine
+from modelport.inference.best_of import best_of
+from modelport.inference.types import Event, InferenceRequest, Message, RequestKind
+from modelport.models.formats import PromptFormat, get_format
+from modelport.models.rendered import RenderedChat, needs_rendering
 
 
 class ModelAdapter:
     def __init__(self, offer: Offer) -> None:
         self.offer = offer
+        self.format: PromptFormat | None = (
+            get_format(offer.chat_format) if offer.chat_format else None
+        )
 
     def prepare(self, request: InferenceRequest) -> InferenceRequest:
         if (
@@ -27,3 +37,22 @@ class ModelAdapter:
             system = Message(role="system", content=self.offer.default_system_prompt)
             request = replace(request, messages=(system, *request.messages))
         return request
+
+    def generate(self, engine: Engine, request: InferenceRequest) -> AsyncIterator[Event]:
+        """The canonical event stream of ``request`` on ``engine``."""
+        request = self.prepare(request)
+        s = request.sampling
+        if s.best_of is not None and s.best_of > s.n and not s.use_beam_search:
+            return best_of(lambda r: self._generate(engine, r), request)
+        return self._generate(engine, request)
+
+    async def _generate(self, engine: Engine, request: InferenceRequest) -> AsyncIterator[Event]:
+        if self.format is None or not needs_rendering(request):
+            async with aclosing(engine.generate(request)) as events:
+                async for event in events:
+                    yield event
+            return
+        plan = RenderedChat.build(self.format, request)
+        async with aclosing(engine.generate(plan.request)) as raw:
+            async for event in plan.events(raw):
+                yield event

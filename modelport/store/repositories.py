@@ -8,19 +8,27 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelport.domain.deployments import (
+    SUBSCRIPTION_METERS,
     Deployment,
     DeploymentState,
     KeySlot,
+    Meter,
     Project,
     RateLimits,
     Subscription,
 )
 from modelport.errors import Conflict
-from modelport.store.tables import deployment_keys, deployments, projects, subscriptions
+from modelport.store.tables import (
+    deployment_keys,
+    deployments,
+    projects,
+    subscription_meters,
+    subscriptions,
+)
 
 T = TypeVar("T")
 
@@ -42,9 +50,9 @@ def _project(row: Row[Any]) -> Project:
     return Project(row.id, row.name, row.region, _aware(row.created_at))
 
 
-def _subscription(row: Row[Any]) -> Subscription:
+def _subscription(row: Row[Any], meters: tuple[Meter, ...] = ()) -> Subscription:
     return Subscription(
-        row.id, row.project_id, row.offer_id, row.resource_id, _aware(row.created_at)
+        row.id, row.project_id, row.offer_id, row.resource_id, _aware(row.created_at), meters
     )
 
 
@@ -61,6 +69,20 @@ def _deployment(row: Row[Any]) -> Deployment:
         failure_reason=row.failure_reason,
         engine=row.engine,
         limits=RateLimits(row.rpm_limit, row.tpm_limit),
+    )
+
+
+def _deployment_conflict(existing_name: str, new: Deployment) -> Conflict:
+    if existing_name == new.name:
+        return Conflict(
+            f"the name {new.name!r} is taken in region {new.region!r}: deployment names are "
+            "unique per region",
+            param="name",
+        )
+    return Conflict(
+        f"the project already has a deployment of {new.offer_id!r} ({existing_name!r}); a "
+        "project has one deployment per model",
+        param="offer",
     )
 
 
@@ -105,35 +127,109 @@ class Store:
         rows = conn.execute(select(projects).order_by(projects.c.created_at)).all()
         return [_project(r) for r in rows]
 
+    def update_project(self, conn: Connection, project_id: str, *, name: str, region: str) -> None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    update(projects)
+                    .where(projects.c.id == project_id)
+                    .values(name=name, region=region)
+                )
+        except IntegrityError as exc:
+            raise Conflict(f"a project named {name!r} already exists", param="name") from exc
+
     def delete_project(self, conn: Connection, project_id: str) -> None:
+        sub_ids = select(subscriptions.c.id).where(subscriptions.c.project_id == project_id)
+        conn.execute(
+            delete(subscription_meters).where(subscription_meters.c.subscription_id.in_(sub_ids))
+        )
         conn.execute(delete(subscriptions).where(subscriptions.c.project_id == project_id))
         conn.execute(delete(projects).where(projects.c.id == project_id))
+
+    def count_deployments(
+        self, conn: Connection, project_id: str, offer_id: str | None = None
+    ) -> int:
+        query = (
+            select(func.count())
+            .select_from(deployments)
+            .where(deployments.c.project_id == project_id)
+        )
+        if offer_id is not None:
+            query = query.where(deployments.c.offer_id == offer_id)
+        return int(conn.execute(query).scalar_one())
 
     # -- subscriptions ----------------------------------------------------------------------
     def create_subscription(
         self, conn: Connection, project: Project, offer_id: str, resource_id: str
     ) -> Subscription:
-        sub = Subscription(new_id(), project.id, offer_id, resource_id, now())
-        conn.execute(
-            insert(subscriptions).values(
-                id=sub.id,
-                project_id=project.id,
-                offer_id=offer_id,
-                resource_id=resource_id,
-                created_at=sub.created_at,
-            )
+        """Insert a subscription with its meters; Conflict if the project already has one for
+        the offer (the caller decides whether that is idempotent success)."""
+        created = now()
+        sub = Subscription(
+            new_id(), project.id, offer_id, resource_id, created, SUBSCRIPTION_METERS
         )
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(subscriptions).values(
+                        id=sub.id,
+                        project_id=project.id,
+                        offer_id=offer_id,
+                        resource_id=resource_id,
+                        created_at=created,
+                    )
+                )
+                conn.execute(
+                    insert(subscription_meters),
+                    [
+                        {
+                            "id": new_id(),
+                            "subscription_id": sub.id,
+                            "meter": m.name,
+                            "unit": m.unit,
+                            "reserved": m.reserved,
+                            "created_at": created,
+                        }
+                        for m in SUBSCRIPTION_METERS
+                    ],
+                )
+        except IntegrityError as exc:
+            raise Conflict(
+                f"the project already subscribes to {offer_id!r}", param="offer"
+            ) from exc
         return sub
+
+    def _meters(self, conn: Connection, sub_ids: list[str]) -> dict[str, tuple[Meter, ...]]:
+        if not sub_ids:
+            return {}
+        rows = conn.execute(
+            select(subscription_meters)
+            .where(subscription_meters.c.subscription_id.in_(sub_ids))
+            .order_by(subscription_meters.c.created_at, subscription_meters.c.meter)
+        ).all()
+        found: dict[str, list[Meter]] = {}
+        for r in rows:
+            found.setdefault(r.subscription_id, []).append(Meter(r.meter, r.unit, r.reserved))
+        order = {m.name: i for i, m in enumerate(SUBSCRIPTION_METERS)}
+        return {
+            k: tuple(sorted(v, key=lambda m: order.get(m.name, len(order))))
+            for k, v in found.items()
+        }
+
+    def _subscriptions(self, conn: Connection, rows: list[Row[Any]]) -> list[Subscription]:
+        meters = self._meters(conn, [r.id for r in rows])
+        return [_subscription(r, meters.get(r.id, ())) for r in rows]
 
     def subscription_for(
         self, conn: Connection, project_id: str, offer_id: str
     ) -> Subscription | None:
-        row = conn.execute(
+        rows = conn.execute(
             select(subscriptions).where(
                 subscriptions.c.project_id == project_id, subscriptions.c.offer_id == offer_id
             )
-        ).first()
-        return _subscription(row) if row else None
+        ).all()
+        found = self._subscriptions(conn, list(rows))
+        return found[0] if found else None
 
     def list_subscriptions(
         self, conn: Connection, project_id: str | None = None
@@ -141,13 +237,45 @@ class Store:
         query = select(subscriptions).order_by(subscriptions.c.created_at)
         if project_id:
             query = query.where(subscriptions.c.project_id == project_id)
-        return [_subscription(r) for r in conn.execute(query).all()]
+        return self._subscriptions(conn, list(conn.execute(query).all()))
 
     def delete_subscription(self, conn: Connection, subscription_id: str) -> None:
+        conn.execute(
+            delete(subscription_meters).where(
+                subscription_meters.c.subscription_id == subscription_id
+            )
+        )
         conn.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
 
     # -- deployments ------------------------------------------------------------------------
     def create_deployment(self, conn: Connection, deployment: Deployment) -> Deployment:
+        """Insert a deployment; Conflict when its name is taken in the region or the project
+        already has a deployment of the model (the database enforces both)."""
+        existing = conn.execute(
+            select(deployments.c.name, deployments.c.project_id, deployments.c.offer_id).where(
+                (
+                    (deployments.c.region == deployment.region)
+                    & (deployments.c.name == deployment.name)
+                )
+                | (
+                    (deployments.c.project_id == deployment.project_id)
+                    & (deployments.c.offer_id == deployment.offer_id)
+                )
+            )
+        ).first()
+        if existing is not None:
+            raise _deployment_conflict(str(existing.name), deployment)
+        try:
+            with conn.begin_nested():
+                self._insert_deployment(conn, deployment)
+        except IntegrityError as exc:  # a concurrent insert won the race
+            raise Conflict(
+                f"deployment {deployment.name!r} conflicts with another one just created",
+                param="name",
+            ) from exc
+        return deployment
+
+    def _insert_deployment(self, conn: Connection, deployment: Deployment) -> None:
         conn.execute(
             insert(deployments).values(
                 id=deployment.id,
@@ -164,7 +292,6 @@ class Store:
                 created_at=deployment.created_at,
             )
         )
-        return deployment
 
     def deployment_by_name(self, conn: Connection, name: str, region: str) -> Deployment | None:
         row = conn.execute(

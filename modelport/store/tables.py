@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -44,6 +47,18 @@ subscriptions = Table(
     UniqueConstraint("project_id", "offer_id", name="uq_subscriptions_project_offer"),
 )
 
+subscription_meters = Table(
+    "subscription_meters",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subscription_id", String(36), ForeignKey("subscriptions.id"), nullable=False),
+    Column("meter", String(64), nullable=False),
+    Column("unit", String(32), nullable=False),
+    Column("reserved", Boolean, nullable=False, server_default=false()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("subscription_id", "meter", name="uq_subscription_meters_subscription_meter"),
+)
+
 deployments = Table(
     "deployments",
     metadata,
@@ -62,6 +77,8 @@ deployments = Table(
     UniqueConstraint("region", "name", name="uq_deployments_region_name"),
     UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),
 )
+
+Index("ix_deployments_project_id", deployments.c.project_id)
 
 deployment_keys = Table(
     "deployment_keys",

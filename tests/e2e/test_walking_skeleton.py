@@ -140,6 +140,17 @@ def test_four_concurrent_requests_complete(client: openai.OpenAI) -> None:
     assert time.perf_counter() - started < 60
 
 
+def test_many_sequential_requests_all_succeed(target: str, live_server: ThreadServer) -> None:
+    """The engine's HTTP server drops pooled connections every few requests; none may fail."""
+    key = keys_of(live_server.base_url)["primary"]
+    body = {"messages": QUESTION, "max_tokens": 1}
+    with httpx.Client(headers={"api-key": key}, timeout=60) as client:
+        statuses = [
+            client.post(f"{target}/chat/completions", json=body).status_code for _ in range(24)
+        ]
+    assert statuses == [200] * 24
+
+
 def test_secondary_key_works_too(target: str, live_server: ThreadServer) -> None:
     key = keys_of(live_server.base_url)["secondary"]
     reply = openai.OpenAI(base_url=target, api_key=key).chat.completions.create(

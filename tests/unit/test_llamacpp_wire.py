@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelport.engines.llamacpp.wire import chunk_events, request_body, route_for
+from modelport.engines.openai_wire import chunk_events, request_body, route_for
 from modelport.inference.types import (
     ChoiceEnd,
     FinishReason,

@@ -24,14 +24,14 @@ async def _post(
     route: str = "/chat/completions",
     **headers: str,
 ) -> httpx.Response:
-    app, key = await scripted_app(tmp_path, engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport) as client:
-        return await client.post(
-            URL + route,
-            content=body if isinstance(body, bytes) else json.dumps(body),
-            headers={"api-key": key, **headers},
-        )
+    async with scripted_app(tmp_path, engine) as (app, key):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.post(
+                URL + route,
+                content=body if isinstance(body, bytes) else json.dumps(body),
+                headers={"api-key": key, **headers},
+            )
 
 
 async def test_chat_is_converted_to_the_canonical_request(tmp_path: Path) -> None:
@@ -152,8 +152,10 @@ async def test_completion_defaults_and_best_of_rules(tmp_path: Path) -> None:
 
 async def test_wrong_key_error_shape(tmp_path: Path) -> None:
     engine = ScriptedEngine()
-    app, _ = await scripted_app(tmp_path, engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+    async with (
+        scripted_app(tmp_path, engine) as (app, _),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client,
+    ):
         response = await client.post(
             URL + "/chat/completions", json={}, headers={"Authorization": "Bearer nope"}
         )

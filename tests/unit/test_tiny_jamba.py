@@ -141,8 +141,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         line = proc.stdout.readline().decode().strip() if ready else ""
         if not line.startswith("http://127.0.0.1:"):
             pytest.fail(f"server did not start: {line!r}\n{log_path.read_text(errors='replace')}")
+        # llama.cpp closes keep-alive connections after a few requests without notice; a fresh
+        # connection per request keeps this test about the model, not about that quirk (the
+        # gateway's engine client retries such requests: see engines/openai_client.py).
         with httpx.Client(
-            base_url=line, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60
+            base_url=line,
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            timeout=60,
+            limits=httpx.Limits(max_keepalive_connections=0),
         ) as client:
             yield client
     finally:

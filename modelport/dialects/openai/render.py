@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from modelport.inference.collect import ChoiceResult, Completion
 from modelport.inference.types import (
@@ -57,7 +57,28 @@ def _text_logprobs(
     }
 
 
-def _chat_choice(c: ChoiceResult, want_logprobs: bool) -> dict[str, Any]:
+LogprobsShape = Literal["chat", "legacy"]
+
+
+def _logprobs_of(
+    items: list[TokenLogprob] | tuple[TokenLogprob, ...], shape: LogprobsShape, start: int = 0
+) -> dict[str, Any]:
+    return _chat_logprobs(items) if shape == "chat" else legacy_logprobs(items, start)
+
+
+def legacy_logprobs(
+    items: list[TokenLogprob] | tuple[TokenLogprob, ...], start: int = 0
+) -> dict[str, Any]:
+    """The completions-style object; ``text_offsets`` is the Llama reference's spelling of
+    OpenAI's ``text_offset`` (both are sent)."""
+    out = _text_logprobs(items, start)
+    out["text_offsets"] = out["text_offset"]
+    return out
+
+
+def _chat_choice(
+    c: ChoiceResult, want_logprobs: bool, shape: LogprobsShape = "chat"
+) -> dict[str, Any]:
     message: dict[str, Any] = {
         "role": "assistant",
         "content": c.text if c.text or not c.tool_calls else None,
@@ -71,7 +92,7 @@ def _chat_choice(c: ChoiceResult, want_logprobs: bool) -> dict[str, Any]:
         "index": c.index,
         "message": message,
         "finish_reason": c.finish_reason.value if c.finish_reason else None,
-        "logprobs": _chat_logprobs(c.logprobs) if want_logprobs else None,
+        "logprobs": _logprobs_of(c.logprobs, shape) if want_logprobs else None,
     }
 
 
@@ -83,9 +104,10 @@ def response_body(
     created: int,
     model: str,
     want_logprobs: bool,
+    chat_logprobs: LogprobsShape = "chat",
 ) -> dict[str, Any]:
     if kind is RequestKind.CHAT:
-        choices = [_chat_choice(c, want_logprobs) for c in completion.choices]
+        choices = [_chat_choice(c, want_logprobs, chat_logprobs) for c in completion.choices]
         obj = "chat.completion"
     else:
         choices = [
@@ -93,7 +115,7 @@ def response_body(
                 "index": c.index,
                 "text": c.text,
                 "finish_reason": c.finish_reason.value if c.finish_reason else None,
-                "logprobs": _text_logprobs(c.logprobs, 0) if want_logprobs else None,
+                "logprobs": legacy_logprobs(c.logprobs) if want_logprobs else None,
             }
             for c in completion.choices
         ]
@@ -112,10 +134,18 @@ class ChunkRenderer:
     """Renders canonical events as OpenAI stream chunks (dicts), one call per event."""
 
     def __init__(
-        self, kind: RequestKind, *, response_id: str, created: int, model: str, want_logprobs: bool
+        self,
+        kind: RequestKind,
+        *,
+        response_id: str,
+        created: int,
+        model: str,
+        want_logprobs: bool,
+        chat_logprobs: LogprobsShape = "chat",
     ) -> None:
         self.kind = kind
         self.want_logprobs = want_logprobs
+        self.chat_logprobs: LogprobsShape = chat_logprobs
         self._base = {
             "id": response_id,
             "object": "chat.completion.chunk" if kind is RequestKind.CHAT else "text_completion",
@@ -142,7 +172,9 @@ class ChunkRenderer:
         if isinstance(event, TextDelta):
             delta["content"] = event.text
             if self.want_logprobs:
-                choice["logprobs"] = _chat_logprobs(event.logprobs)
+                start = self._offsets.get(index, 0)
+                self._offsets[index] = start + len(event.text)
+                choice["logprobs"] = _logprobs_of(event.logprobs, self.chat_logprobs, start)
         elif isinstance(event, ToolCallDelta):
             call: dict[str, Any] = {
                 "index": event.call_index,
@@ -166,7 +198,7 @@ class ChunkRenderer:
                 "index": event.index,
                 "text": event.text,
                 "finish_reason": None,
-                "logprobs": _text_logprobs(event.logprobs, start) if self.want_logprobs else None,
+                "logprobs": legacy_logprobs(event.logprobs, start) if self.want_logprobs else None,
             }
             return [self._chunk([choice])]
         if isinstance(event, ChoiceEnd):

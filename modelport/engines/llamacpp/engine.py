@@ -1,37 +1,37 @@
-"""The llama.cpp engine adapter: a supervised worker process driven over HTTP with httpx."""
+"""The llama.cpp engine adapter: a supervised worker process driven over HTTP with httpx.
+
+Streaming, ``n`` fan-out and error mapping are the shared OpenAI-compatible client's; this adapter
+adds what only llama.cpp's native API offers: tokenize/detokenize, its chat template, and the
+single-step completions beam search is built on.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
 import orjson
 
 from modelport.engines.base import EngineSpec, EngineState
+from modelport.engines.llamacpp.beam import beam_search
 from modelport.engines.llamacpp.process import WorkerProcess
-from modelport.engines.llamacpp.wire import chunk_events, request_body, route_for
-from modelport.errors import (
-    ContextLengthExceeded,
-    EngineFailed,
-    EngineUnavailable,
-    InvalidRequest,
-    ModelportError,
-)
-from modelport.inference.types import Event, InferenceRequest, Usage
-
-_DONE = object()
+from modelport.engines.openai_client import OpenAICompatClient, engine_error
+from modelport.engines.openai_wire import request_body
+from modelport.errors import EngineFailed, EngineUnavailable
+from modelport.inference.types import Event, InferenceRequest, RequestKind
 
 
 class LlamaCppEngine:
     def __init__(self, spec: EngineSpec) -> None:
         self.spec = spec
         self.worker = WorkerProcess(spec)
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(spec.request_timeout, connect=5.0),
-            limits=httpx.Limits(max_connections=spec.slots * 8, max_keepalive_connections=64),
+        self.client = OpenAICompatClient(
+            self._ready_base,
+            api_key=self.worker.api_key,
+            tokenize="llamacpp",
+            request_timeout=spec.request_timeout,
+            max_connections=spec.slots * 8,
         )
 
     @property
@@ -55,7 +55,7 @@ class LlamaCppEngine:
 
     async def stop(self) -> None:
         await self.worker.stop()
-        await self._client.aclose()
+        await self.client.aclose()
 
     def _ready_base(self) -> str:
         if self.worker.state is not EngineState.READY or self.worker.base_url is None:
@@ -66,123 +66,69 @@ class LlamaCppEngine:
             )
         return self.worker.base_url
 
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.worker.api_key}"}
-
     async def count_tokens(self, text: str) -> int:
+        return await self.client.count_tokens(text)
+
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        return await self.client.count_prompt_tokens(request)
+
+    async def tokenize(self, text: str, *, add_special: bool = True) -> list[int]:
+        """Token ids of ``text`` (special tokens parsed), as the engine would feed them."""
+        data = await self.post_json("/tokenize", {"content": text, "add_special": add_special})
+        return [int(t) for t in data.get("tokens", [])]
+
+    async def detokenize(self, tokens: list[int]) -> str:
+        data = await self.post_json("/detokenize", {"tokens": tokens})
+        return str(data.get("content", ""))
+
+    async def prompt_text(self, request: InferenceRequest) -> str:
+        """The prompt exactly as the engine sees it (chat requests through its template)."""
+        if request.kind is RequestKind.COMPLETION:
+            return request.prompt or ""
+        body = request_body(request)
+        fields: dict[str, Any] = {k: body[k] for k in ("tools", "tool_choice") if k in body}
+        data = await self.post_json("/apply-template", {"messages": body["messages"], **fields})
+        return str(data.get("prompt", ""))
+
+    async def eog_ids(self) -> set[int]:
+        """Ids of the model's end-of-generation token (its ``eos_token``)."""
+        props = await self.get_json("/props")
+        eos = props.get("eos_token")
+        return set(await self.tokenize(eos, add_special=False)) if isinstance(eos, str) else set()
+
+    async def get_json(self, path: str) -> dict[str, Any]:
+        return await self._call("GET", path, None)
+
+    async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One non-streamed call to the engine's native API (tokenizer, beam-search steps)."""
+        return await self._call("POST", path, body)
+
+    async def _call(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
         base = self._ready_base()
+        headers = {"Authorization": f"Bearer {self.worker.api_key}"}
         try:
-            response = await self._client.post(
-                f"{base}/tokenize", json={"content": text}, headers=self._headers()
+            response = await self.client.http.request(
+                method,
+                base + path,
+                content=orjson.dumps(body) if body is not None else None,
+                headers=headers,
             )
         except httpx.TransportError as exc:
             raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
-        response.raise_for_status()
-        return len(response.json().get("tokens", []))
+        if response.status_code != 200:
+            raise await engine_error(response)
+        data = orjson.loads(response.content)
+        if not isinstance(data, dict):
+            raise EngineFailed(f"the model engine answered {path} with an unexpected body")
+        return data
 
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
-        n = max(1, request.sampling.n)
-        if n == 1:
-            async for event in self._one(request, 0):
+        if request.sampling.use_beam_search:
+            async for event in beam_search(self, request):
                 yield event
             return
-        async for event in self._fan_out(request, n):
+        async for event in self.client.generate(request):
             yield event
-
-    async def _fan_out(self, request: InferenceRequest, n: int) -> AsyncIterator[Event]:
-        """``n`` choices as ``n`` concurrent engine calls merged into one stream. The prompt is
-        counted once (it is the same prompt); completion tokens of every choice are summed."""
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-
-        async def pump(i: int) -> None:
-            try:
-                async for event in self._one(request, i):
-                    if isinstance(event, Usage) and i > 0:
-                        event = Usage(0, event.completion_tokens)
-                    await queue.put(event)
-            except BaseException as exc:
-                await queue.put(exc)
-                raise
-            finally:
-                await queue.put(_DONE)
-
-        tasks = [asyncio.create_task(pump(i)) for i in range(n)]
-        try:
-            remaining = n
-            while remaining:
-                item = await queue.get()
-                if item is _DONE:
-                    remaining -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    yield item
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
-
-    async def _one(self, request: InferenceRequest, index: int) -> AsyncIterator[Event]:
-        base = self._ready_base()
-        body = request_body(request, seed_offset=index)
-        url = base + route_for(request)
-        try:
-            async with self._client.stream(
-                "POST", url, content=orjson.dumps(body), headers=self._headers()
-            ) as response:
-                if response.status_code != 200:
-                    raise await _engine_error(response)
-                async for payload in _sse_payloads(response):
-                    if payload == b"[DONE]":
-                        break
-                    chunk = orjson.loads(payload)
-                    if "error" in chunk:
-                        raise EngineFailed(_error_message(chunk["error"]))
-                    for event in chunk_events(chunk, index):
-                        yield event
-        except httpx.TransportError as exc:
-            raise EngineUnavailable(
-                "the model engine stopped answering; retry shortly", retry_after=2
-            ) from exc
-
-
-async def _sse_payloads(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The ``data:`` payloads of an SSE body, split on raw bytes (no text decoding per chunk)."""
-    buffer = b""
-    async for raw in response.aiter_raw():
-        buffer += raw
-        while True:
-            end = buffer.find(b"\n")
-            if end < 0:
-                break
-            line, buffer = buffer[:end].rstrip(b"\r"), buffer[end + 1 :]
-            if line.startswith(b"data: "):
-                yield line[6:]
-    if buffer.startswith(b"data: "):
-        yield buffer[6:].rstrip()
-
-
-def _error_message(error: Any) -> str:
-    if isinstance(error, dict):
-        return str(error.get("message") or error.get("type") or "engine error")
-    return str(error)
-
-
-async def _engine_error(response: httpx.Response) -> ModelportError:
-    raw = await response.aread()
-    try:
-        message = _error_message(orjson.loads(raw).get("error"))
-    except (orjson.JSONDecodeError, AttributeError):
-        message = raw.decode(errors="replace")[:200]
-    if response.status_code == 400:
-        if "context" in message and ("exceed" in message or "size" in message):
-            return ContextLengthExceeded(f"the request does not fit the model's context: {message}")
-        return InvalidRequest(message)
-    if response.status_code == 503:
-        return EngineUnavailable("the model engine is loading; retry shortly", retry_after=2)
-    return EngineFailed(f"the model engine failed ({response.status_code}): {message}")
 
 
 class LlamaCppEngineFactory:

@@ -6,6 +6,7 @@ Model quirks live here, never in API dialect code. See :mod:`.base` for the cont
 
 from modelport.models.formats.base import (
     ChatTemplateError,
+    ForcedToolCalls,
     IdFactory,
     ParsedOutput,
     PromptFormat,
@@ -23,6 +24,7 @@ from modelport.models.formats.template import TemplateFormat
 __all__ = [
     "ChatMLFormat",
     "ChatTemplateError",
+    "ForcedToolCalls",
     "IdFactory",
     "JambaFormat",
     "Llama2Format",

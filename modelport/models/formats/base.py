@@ -23,6 +23,7 @@ import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from modelport.errors import InvalidRequest, ModelportError
 from modelport.inference.types import (
@@ -72,6 +73,19 @@ class ParsedOutput:
     tool_calls: tuple[ToolCall, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ForcedToolCalls:
+    """A prompt suffix that opens a tool-call block, and the JSON schema of the block's body.
+
+    The generated text (constrained by ``json_schema``) is ``prefill`` + output + ``suffix`` when
+    handed to :meth:`PromptFormat.parse_output`.
+    """
+
+    prefill: str
+    json_schema: dict[str, Any]
+    suffix: str = ""
+
+
 def content_or_none(text: str) -> str | None:
     """Return ``text``, or ``None`` when it is empty or only whitespace."""
     return text if text.strip() else None
@@ -99,6 +113,16 @@ class PromptFormat(ABC):
     tool_call_marker: str | None = None
     """Text that opens a tool call in the output, for streaming: emit text until it appears, then
     buffer. ``None``: no marker; when tools were offered, buffer the whole output."""
+
+    leading_space: bool = False
+    """The model writes one space before its answer (after the role token); it is not content."""
+
+    def forced_tool_calls(self, tools: Sequence[ToolSpec]) -> ForcedToolCalls | None:
+        """How to make the model call one of ``tools`` for certain (tool_choice required or a
+        named function): text to append to the prompt, and a JSON schema that constrains what
+        follows. ``None``: the format cannot force calls (they are then only parsed)."""
+        del tools
+        return None
 
     def __init__(self, *, id_factory: IdFactory | None = None) -> None:
         self._new_id: IdFactory = id_factory or new_call_id

@@ -44,7 +44,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from modelport.inference.types import Document, Message, ResponseFormat, ToolCall, ToolSpec
-from modelport.models.formats.base import ParsedOutput, PromptFormat, content_or_none
+from modelport.models.formats.base import (
+    ForcedToolCalls,
+    ParsedOutput,
+    PromptFormat,
+    content_or_none,
+)
 from modelport.models.formats.parts import (
     arguments_json,
     documents_text,
@@ -103,6 +108,30 @@ class JambaFormat(PromptFormat):
     supports_documents = True
     supports_json_knob = True
     tool_call_marker = TOOL_CALLS_OPEN
+    leading_space = True
+
+    def forced_tool_calls(self, tools: Sequence[ToolSpec]) -> ForcedToolCalls | None:
+        """Open the ``<tool_calls>`` block in the prompt and constrain its body to a JSON list of
+        ``{"name", "arguments"}`` objects, one shape per offered function."""
+        if not tools:
+            return None
+        shapes = [
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"const": tool.name},
+                    "arguments": tool.parameters or {"type": "object"},
+                },
+                "required": ["name", "arguments"],
+                "additionalProperties": False,
+            }
+            for tool in tools
+        ]
+        item = shapes[0] if len(shapes) == 1 else {"anyOf": shapes}
+        # At most one call per offered function: small models otherwise repeat a call until
+        # max_tokens, and a cut-off list is no tool call at all.
+        schema = {"type": "array", "items": item, "minItems": 1, "maxItems": len(tools)}
+        return ForcedToolCalls(" " + TOOL_CALLS_OPEN, schema, TOOL_CALLS_CLOSE)
 
     def _render(
         self,

@@ -1,8 +1,10 @@
-"""Canonical request → llama.cpp server JSON, and llama.cpp stream chunks → canonical events.
+"""Canonical request → OpenAI-compatible server JSON, and its stream chunks → canonical events.
 
-The worker is driven through its OpenAI-compatible routes, always streamed (so that a client
-that goes away cancels the generation), with llama.cpp's own sampling extensions where the
-canonical request asks for them.
+Shared by every engine that speaks the OpenAI wire format: the llama.cpp worker, vLLM's OpenAI
+server, and bring-your-own servers. Engines are driven through their OpenAI-compatible routes,
+always streamed (so that a client that goes away cancels the generation), with the sampling
+extensions llama.cpp and vLLM both accept (``top_k``, ``ignore_eos``) only where the canonical
+request asks for them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ _FINISH = {
 }
 
 
+def json_schema_of(request: InferenceRequest) -> dict[str, Any] | None:
+    """The JSON schema that constrains sampling, if the request asks for JSON output."""
+    rf = request.response_format
+    if rf.type == "json_object":
+        return {"type": "object"}
+    if rf.type == "json_schema":
+        return rf.json_schema or {"type": "object"}
+    return None
+
+
 def route_for(request: InferenceRequest) -> str:
     return "/v1/chat/completions" if request.kind is RequestKind.CHAT else "/v1/completions"
 
@@ -49,10 +61,15 @@ def _message(message: Message) -> dict[str, Any]:
     return out
 
 
-def request_body(request: InferenceRequest, *, seed_offset: int = 0) -> dict[str, Any]:
-    """The body of one engine call (one choice; ``n`` is fanned out by the caller)."""
+def request_body(
+    request: InferenceRequest, *, seed_offset: int = 0, model: str | None = None
+) -> dict[str, Any]:
+    """The body of one engine call (one choice; ``n`` is fanned out by the caller). ``model`` is
+    the name the engine serves the model under, for servers that require it."""
     s = request.sampling
     body: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
+    if model is not None:
+        body["model"] = model
     if request.kind is RequestKind.CHAT:
         body["messages"] = [_message(m) for m in request.messages]
     else:
@@ -81,11 +98,14 @@ def request_body(request: InferenceRequest, *, seed_offset: int = 0) -> dict[str
             body["top_logprobs"] = s.top_logprobs
         else:
             body["logprobs"] = max(s.top_logprobs, 1)
-    rf = request.response_format
-    if rf.type == "json_object":
-        body["response_format"] = {"type": "json_object"}
-    elif rf.type == "json_schema":
-        body["response_format"] = {"type": "json_schema", "json_schema": {"schema": rf.json_schema}}
+    if s.stop_token_ids:
+        # The sampled token ids arrive with the logprobs; the engine stops on them (engine.py).
+        body.setdefault("logprobs", True if request.kind is RequestKind.CHAT else 1)
+    schema = json_schema_of(request)
+    if schema is not None:
+        # llama.cpp's own field, on both routes: the schema becomes a grammar that constrains
+        # sampling, so the output is valid JSON (not merely asked for in the prompt).
+        body["json_schema"] = schema
     if request.tools and request.kind is RequestKind.CHAT:
         body["tools"] = [
             {
@@ -178,3 +198,13 @@ def chunk_events(chunk: dict[str, Any], index: int) -> list[Event]:
             Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
         )
     return events
+
+
+def sampled_token_ids(chunk: dict[str, Any]) -> list[int]:
+    """The ids of the tokens sampled in one streamed chunk (present when logprobs were asked)."""
+    ids: list[int] = []
+    for choice in chunk.get("choices") or ():
+        raw = choice.get("logprobs")
+        if isinstance(raw, dict):
+            ids.extend(int(item["id"]) for item in raw.get("content") or () if "id" in item)
+    return ids

@@ -1,0 +1,1 @@
+"""Billing: the usage ledger (batched, idempotent), meters, the price sheet and reports."""

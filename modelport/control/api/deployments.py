@@ -1,0 +1,112 @@
+"""``/management/deployments``: serverless deployments and their keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+
+from modelport.control.api.deps import ServicesDep
+from modelport.control.views import DeploymentView, KeysView
+from modelport.domain.deployments import KeySlot
+from modelport.services import Services
+
+router = APIRouter(tags=["deployments"])
+
+RegionQuery = Query(
+    None, description="The deployment's region (needed only when the name exists in several)."
+)
+
+
+class DeploymentCreate(BaseModel):
+    name: str = Field(description="DNS-safe, unique per region; becomes part of the Target URL.")
+    offer: str = Field(min_length=1)
+    subscribe: bool = Field(
+        False, description="Subscribe the project to the offer first (accepting its terms)."
+    )
+
+
+class DeploymentList(BaseModel):
+    data: list[DeploymentView]
+
+
+class RegenerateKey(BaseModel):
+    key: KeySlot = Field(description="Which key to replace; the other keeps working.")
+
+
+async def _project_names(services: Services) -> dict[str, str]:
+    projects = await services.projects.list_projects()
+    return {p.id: p.name for p in projects}
+
+
+@router.post(
+    "/projects/{project}/deployments",
+    status_code=202,
+    response_model=DeploymentView,
+    summary="Create a serverless deployment (provisioned in the background)",
+)
+async def create_deployment(
+    project: str, body: DeploymentCreate, services: ServicesDep, request: Request
+) -> DeploymentView:
+    live = await services.deployments.create(
+        project, body.name, body.offer, subscribe=body.subscribe
+    )
+    return DeploymentView.of(
+        live, services.regions, {live.deployment.project_id: project}, request.url.scheme
+    )
+
+
+@router.get("/projects/{project}/deployments", response_model=DeploymentList)
+async def list_project_deployments(
+    project: str, services: ServicesDep, request: Request
+) -> DeploymentList:
+    found = await services.projects.get_project(project)
+    items = services.deployments.all_live(project_id=found.id)
+    names = {found.id: found.name}
+    scheme = request.url.scheme
+    return DeploymentList(
+        data=[DeploymentView.of(i, services.regions, names, scheme) for i in items]
+    )
+
+
+@router.get("/deployments", response_model=DeploymentList)
+async def list_deployments(
+    services: ServicesDep, request: Request, region: str | None = RegionQuery
+) -> DeploymentList:
+    items = services.deployments.all_live(region=region)
+    names = await _project_names(services)
+    scheme = request.url.scheme
+    return DeploymentList(
+        data=[DeploymentView.of(i, services.regions, names, scheme) for i in items]
+    )
+
+
+@router.get("/deployments/{name}", response_model=DeploymentView)
+async def get_deployment(
+    name: str, services: ServicesDep, request: Request, region: str | None = RegionQuery
+) -> DeploymentView:
+    live = services.deployments.get_live(name, region)
+    names = await _project_names(services)
+    return DeploymentView.of(live, services.regions, names, request.url.scheme)
+
+
+@router.delete("/deployments/{name}", status_code=204, response_class=Response)
+async def delete_deployment(
+    name: str, services: ServicesDep, region: str | None = RegionQuery
+) -> Response:
+    await services.deployments.delete(name, region)
+    return Response(status_code=204)
+
+
+@router.get("/deployments/{name}/keys", response_model=KeysView)
+async def get_keys(name: str, services: ServicesDep, region: str | None = RegionQuery) -> KeysView:
+    keys = await services.deployments.keys(name, region)
+    return KeysView(primary=keys[KeySlot.PRIMARY], secondary=keys[KeySlot.SECONDARY])
+
+
+@router.post("/deployments/{name}/keys/regenerate", response_model=KeysView)
+async def regenerate_key(
+    name: str, body: RegenerateKey, services: ServicesDep, region: str | None = RegionQuery
+) -> KeysView:
+    keys = await services.deployments.regenerate_key(name, body.key, region)
+    return KeysView(primary=keys[KeySlot.PRIMARY], secondary=keys[KeySlot.SECONDARY])

@@ -1,0 +1,18 @@
+"""The Llama (vLLM-style) error shape: ``{"object": "error", "message", "type", "param",
+"code"}``, with the error's own status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelport.errors import ModelportError
+
+
+def error_body(error: ModelportError) -> dict[str, Any]:
+    return {
+        "object": "error",
+        "message": error.message,
+        "type": "BadRequestError" if error.status == 400 else type(error).__name__,
+        "param": error.param,
+        "code": error.status,
+    }

@@ -1,0 +1,109 @@
+"""One canonical request through the pipeline, answered as one JSON body or an SSE stream.
+
+Shared by every dialect's routes; what differs per dialect is the :class:`Rendering` (wire bodies
+and chunks, and where usage travels in a stream).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from modelport.control.live import LiveDeployment
+from modelport.dialects import sse
+from modelport.dialects.openai.render import ChunkRenderer, LogprobsShape, response_body, usage_dict
+from modelport.domain.deployments import KeySlot
+from modelport.gateway.auth import authorize
+from modelport.gateway.streaming import sse_response
+from modelport.inference.collect import collect
+from modelport.inference.pipeline import PrimedStream, RequestContext
+from modelport.inference.types import ChoiceEnd, InferenceRequest
+from modelport.services import Services
+
+
+def begin(request: Request, dialect: str) -> tuple[Services, LiveDeployment, KeySlot]:
+    """Mark the dialect (for error rendering) and authorise the caller for the deployment."""
+    request.state.dialect = dialect
+    services: Services = request.app.state.services
+    p = request.path_params
+    region = p.get("region", request.app.state.default_region)
+    live, slot = authorize(services.registry, services.vault, region, p["name"], request.headers)
+    # From here on, errors carry the deployment's rate-limit headers (gateway/errors.py).
+    request.state.request_ctx = RequestContext(live=live, key_slot=slot, dialect=dialect)
+    return services, live, slot
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """How a dialect writes its answers (all current dialects use the OpenAI-style bodies)."""
+
+    chat_logprobs: LogprobsShape = "chat"
+    separate_usage_chunk: bool = False  # OpenAI include_usage: a final `choices: []` chunk
+
+
+async def respond(
+    request: Request,
+    services: Services,
+    live: LiveDeployment,
+    slot: KeySlot,
+    dialect: str,
+    canonical: InferenceRequest,
+    rendering: Rendering,
+) -> Response:
+    ctx = getattr(request.state, "request_ctx", None) or RequestContext(
+        live=live, key_slot=slot, dialect=dialect
+    )
+    stream = await services.pipeline.open(ctx, canonical)
+    model = live.offer.model_name
+    want_logprobs = canonical.sampling.logprobs
+    if not canonical.stream:
+        try:
+            completion = await collect(aiter(stream))
+        finally:
+            await stream.aclose()
+        body = response_body(
+            canonical.kind,
+            completion,
+            response_id=ctx.request_id,
+            created=ctx.created,
+            model=model,
+            want_logprobs=want_logprobs,
+            chat_logprobs=rendering.chat_logprobs,
+        )
+        return JSONResponse(body, headers={"x-request-id": ctx.request_id, **ctx.limit_headers})
+
+    renderer = ChunkRenderer(
+        canonical.kind,
+        response_id=ctx.request_id,
+        created=ctx.created,
+        model=model,
+        want_logprobs=want_logprobs,
+        chat_logprobs=rendering.chat_logprobs,
+    )
+    separate = rendering.separate_usage_chunk
+
+    async def chunks(s: PrimedStream) -> AsyncIterator[bytes]:
+        # Usage always travels in the last chunk: as OpenAI's separate `choices: []` chunk when
+        # asked for (include_usage), otherwise on the final finish_reason chunk (code that
+        # indexes choices[0] on every chunk keeps working).
+        held: dict[str, object] | None = None
+        async for event in s:
+            for chunk in renderer.render(event):
+                if held is not None:
+                    yield sse.frame(held)
+                    held = None
+                if isinstance(event, ChoiceEnd) and not separate:
+                    held = chunk
+                else:
+                    yield sse.frame(chunk)
+        if held is not None:
+            held["usage"] = usage_dict(s.ctx.usage)
+            yield sse.frame(held)
+        if separate:
+            yield sse.frame(renderer.usage_chunk(s.ctx.usage))
+        yield sse.DONE
+
+    return sse_response(stream, chunks)

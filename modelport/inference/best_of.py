@@ -1,0 +1,46 @@
+"""``best_of``: generate several candidates, return the ``n`` best by mean token log-probability.
+
+Engine-independent: the candidates are one request with ``n = best_of`` (the engine fans them
+out), always with log-probabilities so they can be ranked. Not streamable (the best is known only
+at the end). Usage bills every candidate: the prompt once, the completion tokens of all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+
+from modelport.inference.collect import ChoiceResult, collect
+from modelport.inference.types import (
+    ChoiceEnd,
+    Event,
+    FinishReason,
+    InferenceRequest,
+    TextDelta,
+    ToolCallDelta,
+)
+
+Generate = Callable[[InferenceRequest], AsyncIterator[Event]]
+
+
+def mean_logprob(choice: ChoiceResult) -> float:
+    if not choice.logprobs:
+        return float("-inf")
+    return sum(lp.logprob for lp in choice.logprobs) / len(choice.logprobs)
+
+
+async def best_of(generate: Generate, request: InferenceRequest) -> AsyncIterator[Event]:
+    s = request.sampling
+    candidates = replace(
+        request,
+        stream=False,
+        sampling=replace(s, n=s.best_of or s.n, best_of=None, logprobs=True),
+    )
+    completion = await collect(generate(candidates))
+    ranked = sorted(completion.choices, key=lambda c: (-mean_logprob(c), c.index))[: s.n]
+    for index, choice in enumerate(ranked):
+        yield TextDelta(index, choice.text, tuple(choice.logprobs) if s.logprobs else ())
+        for number, call in enumerate(choice.tool_calls):
+            yield ToolCallDelta(index, number, call.id, call.name, call.arguments)
+        yield ChoiceEnd(index, choice.finish_reason or FinishReason.STOP)
+    yield completion.usage

@@ -1,0 +1,215 @@
+"""The completion guard: content safety applied to a canonical event stream.
+
+:func:`guard_stream` wraps an engine's :data:`~modelport.inference.types.Event` stream. For each
+choice it holds text back in a small window, classifies it (with released context before and a
+lookahead after, see :mod:`~modelport.policy.safety.segmenter`) and releases it, on word
+boundaries, only once checked. When a check is blocked by the policy, nothing more of that
+choice is released, the choice ends with ``finish_reason=content_filter`` instead of the
+engine's, and its remaining deltas are dropped; when moderation itself fails (classifier error
+or timeout) the choice ends with ``content_filter_error``. The upstream is always consumed to the
+end, so :class:`~modelport.inference.types.Usage` events still pass through and usage is
+counted. Tool-call deltas are passed through unchecked (until the choice is stopped).
+
+The non-streamed path gets identical results by folding the guarded stream
+(:func:`modelport.inference.collect.collect`) or, for a bare text, with
+:func:`filter_completion`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+from modelport.errors import ContentFilterFailed
+from modelport.inference.types import (
+    ChoiceEnd,
+    Event,
+    FinishReason,
+    TextDelta,
+    TokenLogprob,
+    Usage,
+)
+from modelport.policy.safety.policy import SafetyPolicy, SafetyService
+from modelport.policy.safety.segmenter import (
+    DEFAULT_CONTEXT_CHARS,
+    DEFAULT_LOOKAHEAD_CHARS,
+    DEFAULT_MAX_SEGMENT_CHARS,
+    DEFAULT_WINDOW_CHARS,
+    Segmenter,
+    WindowSettings,
+)
+from modelport.policy.safety.types import SafetyResult, Stage
+
+
+class _ChoiceGuard:
+    """The guard state of one choice."""
+
+    def __init__(
+        self,
+        index: int,
+        service: SafetyService,
+        policy: SafetyPolicy,
+        settings: WindowSettings,
+        results: dict[int, SafetyResult] | None,
+    ) -> None:
+        self.index = index
+        self.closed = False
+        self._service = service
+        self._policy = policy
+        self._segmenter = Segmenter(settings)
+        self._logprobs: list[tuple[int, tuple[TokenLogprob, ...]]] = []
+        self._result = SafetyResult()
+        self._results = results
+        if results is not None:
+            results[index] = self._result
+
+    def feed(self, delta: TextDelta) -> None:
+        self._segmenter.feed(delta.text)
+        if delta.logprobs:
+            self._logprobs.append((self._segmenter.total, delta.logprobs))
+
+    def _take_logprobs(self, end: int) -> tuple[TokenLogprob, ...]:
+        taken: list[TokenLogprob] = []
+        while self._logprobs and self._logprobs[0][0] <= end:
+            taken.extend(self._logprobs.pop(0)[1])
+        return tuple(taken)
+
+    def _record(self, result: SafetyResult) -> None:
+        self._result = self._result.merge(result)
+        if self._results is not None:
+            self._results[self.index] = self._result
+
+    def _stop(self, reason: FinishReason) -> list[Event]:
+        self.closed = True
+        self._logprobs.clear()
+        return [ChoiceEnd(self.index, reason)]
+
+    async def advance(self, final: bool) -> list[Event]:
+        """Check and release whatever can be decided now; ``final``: the choice has ended."""
+        out: list[Event] = []
+        while (check := self._segmenter.next_check(final)) is not None:
+            if check.text.strip():
+                try:
+                    result = await self._service.classify(check.text)
+                except ContentFilterFailed:
+                    return out + self._stop(FinishReason.CONTENT_FILTER_ERROR)
+                self._record(result)
+                if self._policy.blocks(result, Stage.COMPLETION):
+                    return out + self._stop(FinishReason.CONTENT_FILTER)
+            text = self._segmenter.release(check.release_end)
+            logprobs = self._take_logprobs(check.release_end)
+            if text or logprobs:
+                out.append(TextDelta(self.index, text, logprobs))
+        if final and self._logprobs:
+            out.append(TextDelta(self.index, "", self._take_logprobs(self._segmenter.total)))
+        return out
+
+
+async def guard_stream(
+    events: AsyncIterable[Event],
+    service: SafetyService,
+    policy: SafetyPolicy | None = None,
+    *,
+    window_chars: int = DEFAULT_WINDOW_CHARS,
+    lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
+    context_chars: int = DEFAULT_CONTEXT_CHARS,
+    results: dict[int, SafetyResult] | None = None,
+) -> AsyncIterator[Event]:
+    """Apply completion content safety to ``events`` (see the module docstring).
+
+    ``policy`` defaults to the service's. If ``results`` is given, it receives, per choice
+    index, the merged :class:`SafetyResult` of everything checked so far (for
+    ``content_filter_results`` annotations). A disabled policy passes the stream through.
+    """
+    policy = policy or service.policy
+    if not policy.enabled:
+        async for event in events:
+            yield event
+        return
+    settings = WindowSettings(
+        window_chars=window_chars,
+        lookahead_chars=lookahead_chars,
+        context_chars=context_chars,
+        max_segment_chars=max(DEFAULT_MAX_SEGMENT_CHARS, window_chars),
+    )
+    guards: dict[int, _ChoiceGuard] = {}
+    try:
+        async for event in events:
+            if isinstance(event, Usage):
+                yield event
+                continue
+            guard = guards.get(event.index)
+            if guard is None:
+                guard = guards[event.index] = _ChoiceGuard(
+                    event.index, service, policy, settings, results
+                )
+            if guard.closed:
+                continue  # a stopped (or finished) choice: drop, but keep consuming
+            if isinstance(event, TextDelta):
+                guard.feed(event)
+                for out in await guard.advance(final=False):
+                    yield out
+            elif isinstance(event, ChoiceEnd):
+                for out in await guard.advance(final=True):
+                    yield out
+                if not guard.closed:
+                    guard.closed = True
+                    yield event
+            else:
+                yield event
+        for guard in guards.values():  # the engine stopped without ending these choices
+            if not guard.closed:
+                for out in await guard.advance(final=True):
+                    yield out
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            closing = close()
+            if inspect.isawaitable(closing):
+                await closing
+
+
+@dataclass(frozen=True, slots=True)
+class FilteredCompletion:
+    """A whole completion after the guard: visible text, finish reason and safety result."""
+
+    text: str
+    finish_reason: FinishReason | None
+    result: SafetyResult
+
+
+async def filter_completion(
+    text: str,
+    service: SafetyService,
+    policy: SafetyPolicy | None = None,
+    *,
+    finish_reason: FinishReason = FinishReason.STOP,
+    window_chars: int = DEFAULT_WINDOW_CHARS,
+    lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
+    context_chars: int = DEFAULT_CONTEXT_CHARS,
+) -> FilteredCompletion:
+    """Guard a non-streamed completion: the same checks, text and finish reason as streaming."""
+
+    async def single() -> AsyncIterator[Event]:
+        yield TextDelta(0, text)
+        yield ChoiceEnd(0, finish_reason)
+
+    results: dict[int, SafetyResult] = {}
+    parts: list[str] = []
+    reason: FinishReason | None = None
+    guarded = guard_stream(
+        single(),
+        service,
+        policy,
+        window_chars=window_chars,
+        lookahead_chars=lookahead_chars,
+        context_chars=context_chars,
+        results=results,
+    )
+    async for event in guarded:
+        if isinstance(event, TextDelta):
+            parts.append(event.text)
+        elif isinstance(event, ChoiceEnd):
+            reason = event.finish_reason
+    return FilteredCompletion("".join(parts), reason, results.get(0, SafetyResult()))

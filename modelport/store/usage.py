@@ -1,0 +1,183 @@
+"""SQL of the usage ledger: idempotent batch inserts with their rollups, and rollup queries."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from modelport.billing.records import UsageRecord
+from modelport.store.tables import projects
+from modelport.store.usage_tables import usage_records, usage_rollups
+
+
+class DuplicateRecords(Exception):
+    """Some records of the batch are in the ledger already: redo it with ``skip_known``."""
+
+
+@dataclass(frozen=True)
+class _Statements:
+    insert: Any
+    upsert: Any
+
+
+@functools.lru_cache(maxsize=4)
+def _statements(dialect: str) -> _Statements:
+    """Built once per dialect: statement construction costs more than SQLite's insert."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = insert(usage_rollups)
+    return _Statements(
+        insert=insert(usage_records).on_conflict_do_nothing(index_elements=["request_id"]),
+        upsert=upsert.on_conflict_do_update(
+            index_elements=["day", "project_id", "subscription_id", "deployment_id", "meter"],
+            set_={
+                "quantity": usage_rollups.c.quantity + upsert.excluded.quantity,
+                "deployment_name": upsert.excluded.deployment_name,
+            },
+        ),
+    )
+
+
+def _row(record: UsageRecord) -> dict[str, Any]:
+    return {
+        "request_id": record.request_id,
+        "created_at": record.time,
+        "day": record.day,
+        "project_id": record.project_id,
+        "subscription_id": record.subscription_id or "",
+        "offer_id": record.offer_id,
+        "deployment_id": record.deployment_id,
+        "deployment_name": record.deployment,
+        "key_slot": record.key_slot,
+        "dialect": record.dialect,
+        "prompt_tokens": record.prompt_tokens,
+        "completion_tokens": record.completion_tokens,
+        "outcome": record.outcome,
+        "latency_ms": record.latency_ms,
+    }
+
+
+def insert_usage(
+    conn: Connection, records: Sequence[UsageRecord], *, skip_known: bool = False
+) -> int:
+    """Insert the records and add them to the rollups, in the caller's transaction; returns how
+    many were new.
+
+    Request ids are unique per gateway, so a record comes again only when a batch is retried
+    after an ambiguous failure. The fast path inserts the batch and checks that every row went
+    in; if not it raises :class:`DuplicateRecords` (roll back, then call again with
+    ``skip_known=True``, which first looks up which ids the ledger already has)."""
+    statements = _statements(conn.dialect.name)
+    unique = list({r.request_id: r for r in records}.values())
+    if skip_known:
+        known = set(
+            conn.execute(
+                select(usage_records.c.request_id).where(
+                    usage_records.c.request_id.in_([r.request_id for r in unique])
+                )
+            ).scalars()
+        )
+        unique = [r for r in unique if r.request_id not in known]
+    if not unique:
+        return 0
+    if len(unique) != len(records) and not skip_known:
+        raise DuplicateRecords(f"{len(records) - len(unique)} repeated request ids")
+    if conn.execute(statements.insert, [_row(r) for r in unique]).rowcount != len(unique):
+        raise DuplicateRecords("some request ids are in the ledger already")
+    totals: dict[tuple[str, str, str, str, str], list[Any]] = {}
+    for record in unique:
+        for meter, quantity in record.meters().items():
+            key = (
+                record.day,
+                record.project_id,
+                record.subscription_id or "",
+                record.deployment_id,
+                meter.value,
+            )
+            entry = totals.setdefault(key, [record.offer_id, record.deployment, 0])
+            entry[2] += quantity
+    rollups = [
+        {
+            "day": day,
+            "project_id": project,
+            "subscription_id": sub,
+            "deployment_id": dep,
+            "meter": meter,
+            "offer_id": offer,
+            "deployment_name": name,
+            "quantity": quantity,
+        }
+        for (day, project, sub, dep, meter), (offer, name, quantity) in totals.items()
+    ]
+    conn.execute(statements.upsert, rollups)
+    return len(unique)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRow:
+    day: str
+    project_id: str
+    project: str
+    subscription_id: str
+    deployment_id: str
+    deployment: str
+    offer_id: str
+    meter: str
+    quantity: int
+
+
+def rollup_rows(
+    conn: Connection,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    deployment: str | None = None,
+    project: str | None = None,
+) -> list[RollupRow]:
+    """Rollup rows of days ``since``..``until`` (inclusive ISO dates), optionally filtered."""
+    r = usage_rollups.c
+    query = select(
+        r.day,
+        r.project_id,
+        func.coalesce(projects.c.name, r.project_id).label("project"),
+        r.subscription_id,
+        r.deployment_id,
+        r.deployment_name,
+        r.offer_id,
+        r.meter,
+        r.quantity,
+    ).select_from(usage_rollups.outerjoin(projects, projects.c.id == r.project_id))
+    if since:
+        query = query.where(r.day >= since)
+    if until:
+        query = query.where(r.day <= until)
+    if deployment:
+        query = query.where(r.deployment_name == deployment)
+    if project:
+        query = query.where(projects.c.name == project)
+    return [
+        RollupRow(
+            row.day,
+            row.project_id,
+            row.project,
+            row.subscription_id,
+            row.deployment_id,
+            row.deployment_name,
+            row.offer_id,
+            row.meter,
+            int(row.quantity),
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def ledger_rows(conn: Connection, request_ids: Sequence[str] | None = None) -> list[Any]:
+    """Raw ledger rows (for audits and tests); filtered to ``request_ids`` when given."""
+    query = select(usage_records).order_by(usage_records.c.created_at)
+    if request_ids is not None:
+        query = query.where(usage_records.c.request_id.in_(list(request_ids)))
+    return list(conn.execute(query))

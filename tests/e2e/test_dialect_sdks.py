@@ -1,0 +1,333 @@
+"""Every dialect through its real, unmodified SDK against a live server and the real engine.
+
+AI21 runs on the test offer that declares the AI21 dialect and the Jamba 1.5 prompt format on
+the embedded SmolLM2 weights (until the Jamba architecture lands).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import openai
+import pytest
+from ai21 import AI21AzureClient
+from ai21.models.chat import (
+    AssistantMessage,
+    ChatMessage,
+    DocumentSchema,
+    ResponseFormat,
+    ToolMessage,
+    UserMessage,
+)
+from ai21.models.chat.function_tool_definition import FunctionToolDefinition
+from ai21.models.chat.tool_defintions import ToolDefinition
+from azure.ai.inference import ChatCompletionsClient
+from azure.ai.inference.models import SystemMessage
+from azure.ai.inference.models import UserMessage as AzureUser
+from azure.core.credentials import AzureKeyCredential
+
+from tests.support import EMBEDDED, JAMBA_TEST, ThreadServer, attach_offer, keys_of
+
+pytestmark = [
+    pytest.mark.e2e,
+    # The ai21 SDK posts its body with httpx's deprecated `data=` argument.
+    pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The 'from_dict' method is deprecated:DeprecationWarning"),
+]
+
+SYSTEM = "You are a helpful assistant."
+QUESTION = "What is the capital of France?"
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The current weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def key(live_server: ThreadServer) -> str:
+    return keys_of(live_server.base_url)["primary"]
+
+
+@pytest.fixture(scope="module")
+def jamba_url(live_server: ThreadServer) -> Iterator[str]:
+    attach_offer(live_server, JAMBA_TEST, "jamba-mini")
+    yield f"{live_server.base_url}/deployments/jamba-mini"
+    live_server.services.registry.remove(live_server.settings.default_region, "jamba-mini")
+
+
+@pytest.fixture(scope="module")
+def ai21(jamba_url: str, key: str) -> Iterator[AI21AzureClient]:
+    client = AI21AzureClient(base_url=jamba_url, api_key=key)
+    yield client
+    client._client.close()  # the SDK offers no close(); its httpx client would leak a socket
+
+
+@pytest.fixture(scope="module")
+def azure(live_server: ThreadServer, key: str) -> Iterator[ChatCompletionsClient]:
+    endpoint = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    with ChatCompletionsClient(endpoint=endpoint, credential=AzureKeyCredential(key)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def oai(live_server: ThreadServer, key: str) -> Iterator[openai.OpenAI]:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    with openai.OpenAI(base_url=target, api_key=key) as client:
+        yield client
+
+
+# -- AI21 ---------------------------------------------------------------------------------------
+
+
+def test_ai21_chat(ai21: AI21AzureClient) -> None:
+    reply = ai21.chat.completions.create(
+        model="jamba-1.5-mini",
+        messages=[ChatMessage(role="system", content=SYSTEM), UserMessage(content=QUESTION)],
+        max_tokens=16,
+        temperature=0,
+    )
+    assert reply.choices[0].message.role == "assistant"
+    assert reply.choices[0].message.content
+    assert reply.choices[0].finish_reason in ("stop", "length")
+    assert reply.usage.completion_tokens > 0
+    assert reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
+
+
+def test_ai21_streaming(ai21: AI21AzureClient) -> None:
+    stream = ai21.chat.completions.create(
+        model="jamba-1.5-mini",
+        messages=[UserMessage(content=QUESTION)],
+        max_tokens=12,
+        temperature=0,
+        stream=True,
+    )
+    pieces, usage, finish = [], None, None
+    for chunk in stream:
+        for choice in chunk.choices:
+            pieces.append(choice.delta.content or "")
+            finish = choice.finish_reason or finish
+        usage = chunk.usage or usage
+    assert "".join(pieces).strip()
+    assert finish in ("stop", "length")
+    assert usage is not None and usage.completion_tokens > 0
+
+
+def test_ai21_tools_round_trip(ai21: AI21AzureClient) -> None:
+    messages: list[ChatMessage] = [UserMessage(content="What is the weather in Paris?")]
+    tool = ToolDefinition(
+        type="function", function=FunctionToolDefinition(**WEATHER_TOOL["function"])
+    )
+    reply = ai21.chat.completions.create(
+        model="jamba-1.5-mini",
+        messages=messages,
+        tools=[tool],
+        tool_choice="required",  # a Modelport extension, passed through by the SDK
+        max_tokens=48,
+        temperature=0,
+    )
+    choice = reply.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    calls = choice.message.tool_calls
+    assert calls and calls[0].function.name == "get_weather"
+    assert set(json.loads(calls[0].function.arguments)) == {"city"}
+    assert calls[0].id.startswith("call_")
+    # Feed the result back: the model answers in text.
+    messages += [
+        AssistantMessage(content=None, tool_calls=calls),
+        ToolMessage(tool_call_id=calls[0].id, content='{"temperature_c": 21, "sky": "clear"}'),
+    ]
+    answer = ai21.chat.completions.create(
+        model="jamba-1.5-mini", messages=messages, tools=[tool], max_tokens=12, temperature=0
+    )
+    assert answer.choices[0].message.content or answer.choices[0].message.tool_calls
+
+
+def test_ai21_json_object(ai21: AI21AzureClient) -> None:
+    reply = ai21.chat.completions.create(
+        model="jamba-1.5-mini",
+        messages=[UserMessage(content="Describe a cat as JSON with name and age.")],
+        response_format=ResponseFormat(type="json_object"),
+        max_tokens=64,
+        temperature=0,
+    )
+    choice = reply.choices[0]
+    assert choice.finish_reason == "stop", "the JSON should end before max_tokens"
+    assert isinstance(json.loads(choice.message.content or ""), dict)
+
+
+def test_ai21_documents(ai21: AI21AzureClient) -> None:
+    reply = ai21.chat.completions.create(
+        model="jamba-1.5-mini",
+        messages=[UserMessage(content="Who wrote Harry Potter? Answer with the author's name.")],
+        documents=[
+            DocumentSchema(
+                content="Harry Potter is a series of seven fantasy novels written by British "
+                "author J. K. Rowling.",
+                metadata={"title": "Harry Potter"},
+            ),
+            DocumentSchema(content="The Great Gatsby is a novel by F. Scott Fitzgerald."),
+        ],
+        max_tokens=16,
+        temperature=0,
+    )
+    assert "Rowling" in (reply.choices[0].message.content or "")
+    # The documents are in the prompt: it is far longer than the question alone.
+    assert reply.usage.prompt_tokens > 60
+
+
+# -- Azure AI Model Inference -------------------------------------------------------------------
+
+
+def test_azure_chat(azure: ChatCompletionsClient) -> None:
+    reply = azure.complete(
+        messages=[SystemMessage(SYSTEM), AzureUser(QUESTION)], max_tokens=16, temperature=0
+    )
+    assert "Paris" in (reply.choices[0].message.content or "")
+    assert reply.usage.completion_tokens > 0
+    assert reply.model == EMBEDDED
+
+
+def test_azure_streaming(azure: ChatCompletionsClient) -> None:
+    stream = azure.complete(
+        messages=[SystemMessage(SYSTEM), AzureUser(QUESTION)],
+        max_tokens=16,
+        temperature=0,
+        stream=True,
+    )
+    pieces, usage = [], None
+    for update in stream:
+        for choice in update.choices:
+            pieces.append(choice.delta.content or "")
+        usage = update.usage or usage
+    stream.close()
+    assert "Paris" in "".join(pieces)
+    assert usage is not None and usage.completion_tokens > 0
+
+
+def test_azure_get_model_info(azure: ChatCompletionsClient) -> None:
+    info = azure.get_model_info()
+    assert info.model_name == EMBEDDED
+    assert info.model_type == "chat_completion"
+    assert info.model_provider_name == "HuggingFaceTB"
+
+
+def test_azure_extra_parameters_pass_through(azure: ChatCompletionsClient) -> None:
+    """``model_extras`` go out with ``extra-parameters: pass-through`` and reach the engine:
+    llama.cpp's ``ignore_eos`` makes the short answer run to max_tokens."""
+    messages = [SystemMessage(SYSTEM), AzureUser(QUESTION)]
+    plain = azure.complete(messages=messages, max_tokens=24, temperature=0)
+    assert plain.choices[0].finish_reason == "stop"
+    assert plain.usage.completion_tokens < 24
+    extended = azure.complete(
+        messages=messages, max_tokens=24, temperature=0, model_extras={"ignore_eos": True}
+    )
+    assert extended.choices[0].finish_reason == "length"
+    assert extended.usage.completion_tokens == 24
+
+
+# -- OpenAI -------------------------------------------------------------------------------------
+
+
+def test_openai_chat(oai: openai.OpenAI) -> None:
+    reply = oai.chat.completions.create(
+        model=EMBEDDED,
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=16,
+        temperature=0,
+        seed=7,
+    )
+    assert "Paris" in (reply.choices[0].message.content or "")
+
+
+def test_openai_streaming_with_include_usage(oai: openai.OpenAI) -> None:
+    stream = oai.chat.completions.create(
+        model=EMBEDDED,
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=16,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert all(c.usage is None for c in chunks[:-1])
+    assert "Paris" in "".join(c.choices[0].delta.content or "" for c in chunks[:-1] if c.choices)
+
+
+def test_openai_completions(oai: openai.OpenAI) -> None:
+    reply = oai.completions.create(
+        model=EMBEDDED, prompt="The capital of France is", max_tokens=6, temperature=0
+    )
+    assert reply.choices[0].text.strip()
+    assert reply.usage is not None and reply.usage.completion_tokens == 6
+
+
+def test_openai_logprobs(oai: openai.OpenAI) -> None:
+    reply = oai.chat.completions.create(
+        model=EMBEDDED,
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=6,
+        temperature=0,
+        logprobs=True,
+        top_logprobs=3,
+    )
+    content = reply.choices[0].logprobs.content if reply.choices[0].logprobs else None
+    assert content and len(content) == reply.usage.completion_tokens  # type: ignore[union-attr]
+    assert all(len(t.top_logprobs) == 3 and t.logprob <= 0 for t in content)
+    assert "".join(t.token for t in content) == reply.choices[0].message.content
+    text = oai.completions.create(
+        model=EMBEDDED, prompt="The sky is", max_tokens=4, temperature=0, logprobs=2
+    )
+    lp = text.choices[0].logprobs
+    assert lp is not None and lp.tokens and len(lp.tokens) == 4
+    assert lp.text_offset == [sum(len(t) for t in lp.tokens[:i]) for i in range(4)]
+    assert lp.top_logprobs is not None and all(len(t) == 2 for t in lp.top_logprobs)
+
+
+def test_openai_json_schema(oai: openai.OpenAI) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "country": {"type": "string"}},
+        "required": ["city", "country"],
+        "additionalProperties": False,
+    }
+    reply = oai.chat.completions.create(
+        model=EMBEDDED,
+        messages=[{"role": "user", "content": "Name a city and its country."}],
+        response_format={"type": "json_schema", "json_schema": {"name": "place", "schema": schema}},
+        max_tokens=32,
+        temperature=0,
+    )
+    assert set(json.loads(reply.choices[0].message.content or "")) == {"city", "country"}
+
+
+def test_azure_endpoint_serves_its_openapi_document(live_server: ThreadServer, key: str) -> None:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    doc = httpx.get(f"{target}/swagger.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) == {"/chat/completions", "/info"}
+    options = doc["components"]["schemas"]["ChatCompletionsOptions"]
+    assert "messages" in options["properties"] and options["additionalProperties"] is True
+    assert doc["servers"][0]["url"].endswith(f"/deployments/{EMBEDDED}")
+    stable = httpx.get(
+        f"{target}/info",
+        params={"api-version": "2025-04-01", "model": EMBEDDED},
+        headers={"api-key": key},
+    )
+    assert stable.status_code == 200 and stable.json()["model_name"] == EMBEDDED
+    other = httpx.get(
+        f"{target}/info",
+        params={"api-version": "2025-04-01", "model": "gpt-4"},
+        headers={"api-key": key},
+    )
+    assert other.status_code == 400 and other.headers["x-ms-error-code"] == "invalid_request"

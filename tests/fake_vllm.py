@@ -1,0 +1,112 @@
+"""A stand-in for ``vllm serve`` (vLLM's OpenAI server) for the vLLM adapter's tests.
+
+Run as ``python tests/fake_vllm.py serve MODEL --host H --port P --served-model-name NAME ...``
+with the API key in ``VLLM_API_KEY``. It records its argv and environment to ``FAKE_VLLM_LOG``
+and serves ``/health``, ``/v1/models``, ``/tokenize`` and streamed ``/v1/chat/completions``.
+``FAKE_VLLM_MODE``: ``ok``; ``never_ready`` (``/health`` answers 503 forever); ``crash`` (exits
+3 at start-up); ``die_once`` (the first launch exits 1 s after it is ready, later ones live).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+def _arg(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    mode = os.environ.get("FAKE_VLLM_MODE", "ok")
+    log = os.environ.get("FAKE_VLLM_LOG")
+    key = os.environ.get("VLLM_API_KEY", "")
+    if log:
+        with open(log, "a") as f:
+            f.write(json.dumps({"argv": argv, "api_key": key, "env": dict(os.environ)}) + "\n")
+    if mode == "crash":
+        print("ValueError: experts_int8 is not supported on this GPU", flush=True)
+        return 3
+    name = _arg(argv, "--served-model-name")
+    port = int(_arg(argv, "--port"))
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _json(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _authorized(self) -> bool:
+            if self.headers.get("Authorization") != f"Bearer {key}":
+                self._json(401, {"error": "Unauthorized"})
+                return False
+            return True
+
+        def do_GET(self) -> None:
+            if self.path == "/health":
+                if mode == "never_ready":
+                    self._json(503, {})
+                else:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+            elif self.path == "/v1/models" and self._authorized():
+                self._json(200, {"object": "list", "data": [{"id": name, "object": "model"}]})
+
+        def do_POST(self) -> None:
+            if not self._authorized():
+                return
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length))
+            if self.path == "/tokenize":
+                if body.get("model") != name or "prompt" not in body:
+                    self._json(400, {"error": {"message": "bad tokenize request"}})
+                    return
+                tokens = list(range(len(body["prompt"].split())))
+                self._json(200, {"count": len(tokens), "tokens": tokens, "max_model_len": 1024})
+            elif self.path == "/v1/chat/completions":
+                if body.get("model") != name:
+                    self._json(404, {"error": {"message": f"model {body.get('model')} not found"}})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                words = ["Hello", " from", " vLLM"][: body.get("max_tokens", 3)]
+                for word in words:
+                    chunk = {"choices": [{"index": 0, "delta": {"content": word}}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                end = {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}
+                usage = {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 3}}
+                for chunk in (end, usage):
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.close_connection = True
+
+    server = ThreadingHTTPServer((_arg(argv, "--host"), port), Handler)
+    server.daemon_threads = True
+    marker = Path(os.environ.get("FAKE_VLLM_MARKER", "/nonexistent/marker"))
+    if mode == "die_once" and not marker.exists():
+        marker.write_text("died once")
+        threading.Timer(1.0, lambda: os._exit(1)).start()
+    print(f"INFO: fake vLLM serving {name} on port {port}", flush=True)
+    time.sleep(0.3)  # a little start-up time, like the real thing (much less)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
