@@ -265,7 +265,10 @@ def usage_page(page: Any, base_url: str, copied: dict[str, str], tmp_path: Path)
         arg=after,
         timeout=30_000,
     )
-    assert str(after) in page.locator("#usage-table tfoot").inner_text()
+    with admin(base_url) as client:
+        total = client.get("/management/usage", params={"by": "deployment"}).json()["total"]
+    footer = page.locator("#usage-table tfoot").inner_text()
+    assert f"{total['prompt_tokens']}\t{total['completion_tokens']}" in footer, footer
     check_accessible(page)
     screenshot(page, "10-usage")
 
