@@ -24,6 +24,7 @@ from modelport.gateway.errors import (
     handle_validation_error,
 )
 from modelport.gateway.hosts import HostRouting
+from modelport.portal.routes import portal_routes
 from modelport.services import Services
 from modelport.settings import Settings
 
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Other regions served by this process (the default region has no prefix).
             Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
             *usage_routes,
+            *portal_routes(),
         ]
     )
     return app

@@ -12,6 +12,7 @@ from modelport.billing.prices import PriceSheet
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
+from modelport.control.sessions import SessionCodec
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
@@ -42,6 +43,7 @@ class Services:
     ledger: UsageLedger
     prices: PriceSheet
     metrics: UsageMetrics
+    sessions: SessionCodec
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -95,6 +97,7 @@ class Services:
             ledger=ledger,
             prices=prices,
             metrics=metrics,
+            sessions=SessionCodec(local.key_hash_secret, local.admin_token),
         )
 
     async def start(self) -> None:

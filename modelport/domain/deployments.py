@@ -84,6 +84,7 @@ class Deployment:
 
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{1,30}[a-z0-9])$")
+DEPLOYMENT_NAME_PATTERN = _DNS_LABEL.pattern  # also checked live by the portal's deploy wizard
 
 
 def validate_deployment_name(name: str) -> str:

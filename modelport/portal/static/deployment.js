@@ -1,0 +1,117 @@
+import { api, copyText, el, get, setStatus } from "./api.js";
+
+const root = document.getElementById("deployment");
+const name = root.dataset.name;
+const path = `/management/deployments/${encodeURIComponent(name)}`;
+const status = document.getElementById("detail-status");
+const keysStatus = document.getElementById("keys-status");
+const dialog = document.getElementById("confirm");
+let keys = null; // fetched on the first Reveal or Copy, never rendered before
+
+function confirmAction(text, okLabel) {
+  document.getElementById("confirm-text").textContent = text;
+  document.getElementById("confirm-ok").textContent = okLabel;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.showModal();
+  });
+}
+
+async function loadKeys() {
+  if (!keys) keys = await get(`${path}/keys`);
+  return keys;
+}
+
+function hideAll() {
+  for (const row of document.querySelectorAll(".key-row")) {
+    const input = row.querySelector("input");
+    input.type = "password";
+    input.value = "";
+    row.querySelector(".reveal").textContent = "Reveal";
+    row.querySelector(".reveal").setAttribute("aria-pressed", "false");
+  }
+}
+
+function fact(dl, term, value) {
+  dl.append(el("dt", { text: term }), el("dd", {}, value));
+}
+
+async function render() {
+  const d = await get(path);
+  const facts = document.getElementById("facts");
+  facts.replaceChildren();
+  const url = el("code", { id: "target-url", text: d.target_url });
+  fact(facts, "Target URL", el("span", {}, url, " ",
+    el("button", { type: "button", class: "secondary small", onclick: async () => {
+      setStatus(keysStatus, (await copyText(d.target_url)) ? "Target URL copied." : "Copy failed.");
+    } }, "Copy URL")));
+  fact(facts, "State", el("span", { class: `state state-${d.state}`, id: "state", text: d.state }));
+  if (d.failure_reason) fact(facts, "Failure reason", d.failure_reason);
+  fact(facts, "Engine", `${d.engine}${d.engine_state ? ` (${d.engine_state})` : ""}`);
+  fact(facts, "Model", `${d.model} (offer ${d.offer})`);
+  fact(facts, "Project", d.project ?? d.project_id);
+  fact(facts, "Region", d.region);
+  if (d.host_url) fact(facts, "Host URL", el("code", { text: d.host_url }));
+  fact(facts, "Created", new Date(d.created_at).toLocaleString());
+  const limits = document.getElementById("limits");
+  limits.replaceChildren();
+  fact(limits, "Requests per minute", d.limits.requests_per_minute.toLocaleString("en-US"));
+  fact(limits, "Tokens per minute", d.limits.tokens_per_minute.toLocaleString("en-US"));
+  const safety = d.content_safety;
+  fact(limits, "Content safety", safety
+    ? `${safety.enabled === false ? "off" : "on"}${safety.severity_threshold ? `, blocks ${safety.severity_threshold} severity and above` : ""}`
+    : "default policy of this server");
+  setStatus(status, "");
+}
+
+for (const row of document.querySelectorAll(".key-row")) {
+  const slot = row.dataset.slot;
+  const input = row.querySelector("input");
+  const reveal = row.querySelector(".reveal");
+  reveal.addEventListener("click", async () => {
+    if (input.type === "text") {
+      input.type = "password";
+      input.value = "";
+      reveal.textContent = "Reveal";
+      reveal.setAttribute("aria-pressed", "false");
+      return;
+    }
+    try {
+      input.value = (await loadKeys())[slot];
+      input.type = "text";
+      reveal.textContent = "Hide";
+      reveal.setAttribute("aria-pressed", "true");
+    } catch (err) { setStatus(keysStatus, `Cannot read the keys: ${err.message}`, "error"); }
+  });
+  row.querySelector(".copy").addEventListener("click", async () => {
+    try {
+      const ok = await copyText((await loadKeys())[slot]);
+      setStatus(keysStatus, ok ? `${slot} key copied to the clipboard.` : "Copy failed.", ok ? "ok" : "error");
+    } catch (err) { setStatus(keysStatus, `Cannot read the keys: ${err.message}`, "error"); }
+  });
+  row.querySelector(".regenerate").addEventListener("click", async () => {
+    const other = slot === "primary" ? "secondary" : "primary";
+    if (!(await confirmAction(`Regenerate the ${slot} key of ${name}? Clients using it stop working at once; the ${other} key keeps working.`, `Regenerate ${slot} key`))) return;
+    try {
+      keys = await api("POST", `${path}/keys/regenerate`, { key: slot });
+      hideAll();
+      setStatus(keysStatus, `The ${slot} key was regenerated. Reveal it to see the new value.`, "ok");
+    } catch (err) { setStatus(keysStatus, `Regenerate failed: ${err.message}`, "error"); }
+  });
+}
+
+document.getElementById("delete").addEventListener("click", async () => {
+  const out = document.getElementById("delete-status");
+  if (!(await confirmAction(`Delete ${name}? Its Target URL stops answering and both keys stop working.`, "Delete"))) return;
+  try {
+    await api("DELETE", path);
+    setStatus(out, `${name} is being deleted.`, "ok");
+    setTimeout(() => window.location.assign("/portal/deployments"), 800);
+  } catch (err) { setStatus(out, `Delete failed: ${err.message}`, "error"); }
+});
+
+try {
+  await render();
+} catch (err) {
+  setStatus(status, `Cannot load ${name}: ${err.message}`, "error");
+}

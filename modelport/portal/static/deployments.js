@@ -1,0 +1,20 @@
+import { el, get, setStatus } from "./api.js";
+
+const table = document.getElementById("deployments");
+const status = document.getElementById("list-status");
+
+try {
+  const items = (await get("/management/deployments")).data;
+  table.tBodies[0].replaceChildren(...items.map((d) => el("tr", { "data-name": d.name },
+    el("th", { scope: "row" }, el("a", { href: `/portal/deployments/${encodeURIComponent(d.name)}`, text: d.name })),
+    el("td", { text: d.model }),
+    el("td", { text: d.project ?? d.project_id }),
+    el("td", { text: d.region }),
+    el("td", {}, el("span", { class: `state state-${d.state}`, text: d.engine_state && d.state === "succeeded" ? `${d.state} (${d.engine_state})` : d.state })),
+    el("td", {}, el("code", { text: d.target_url })),
+  )));
+  table.hidden = items.length === 0;
+  setStatus(status, items.length ? `${items.length} deployment${items.length === 1 ? "" : "s"}` : "No deployments yet: deploy a model from the catalog.");
+} catch (err) {
+  setStatus(status, `Cannot load deployments: ${err.message}`, "error");
+}
