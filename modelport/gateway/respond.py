@@ -6,6 +6,8 @@ and chunks, and where usage travels in a stream).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -18,10 +20,28 @@ from modelport.dialects.openai.render import ChunkRenderer, LogprobsShape, respo
 from modelport.domain.deployments import KeySlot
 from modelport.gateway.auth import authorize
 from modelport.gateway.streaming import sse_response
-from modelport.inference.collect import collect
+from modelport.inference.collect import Completion, collect
 from modelport.inference.pipeline import PrimedStream, RequestContext
 from modelport.inference.types import ChoiceEnd, InferenceRequest
 from modelport.services import Services
+
+
+async def _collect_while_connected(request: Request, stream: PrimedStream) -> Completion | None:
+    """Fold the stream into one result, unless the client disconnects first: then stop the
+    generation (a non-streamed answer nobody waits for must not hold an engine slot)."""
+    collecting = asyncio.ensure_future(collect(aiter(stream)))
+    # The body has been read, so the next ASGI message is the client's disconnect.
+    disconnected = asyncio.ensure_future(request.receive())
+    try:
+        await asyncio.wait({collecting, disconnected}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        disconnected.cancel()
+    if collecting.done():
+        return collecting.result()
+    collecting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await collecting
+    return None
 
 
 def begin(request: Request, dialect: str) -> tuple[Services, LiveDeployment, KeySlot]:
@@ -61,9 +81,11 @@ async def respond(
     want_logprobs = canonical.sampling.logprobs
     if not canonical.stream:
         try:
-            completion = await collect(aiter(stream))
+            completion = await _collect_while_connected(request, stream)
         finally:
             await stream.aclose()
+        if completion is None:  # the client went away: generation stopped, usage metered
+            return Response(status_code=499)
         body = response_body(
             canonical.kind,
             completion,

@@ -205,3 +205,34 @@ def test_client_disconnect_stops_generation(target: str, live_server: ThreadServ
             break
         time.sleep(0.1)
     assert 5 <= generated < 1000, f"the engine kept generating after the disconnect ({generated})"
+
+
+def test_non_streamed_client_timeout_stops_generation(
+    target: str, live_server: ThreadServer
+) -> None:
+    """A non-streamed answer nobody waits for any more must not keep an engine slot busy."""
+    key = keys_of(live_server.base_url)["primary"]
+    live = live_server.services.registry.get("local", EMBEDDED)
+    assert live is not None and live.engine is not None
+    worker = live.engine.worker  # type: ignore[attr-defined]
+    metrics_url = f"{worker.base_url}/metrics"
+    engine_headers = {"Authorization": f"Bearer {worker.api_key}"}
+    before = _engine_metrics(metrics_url, engine_headers)["tokens_predicted_total"]
+    body = {
+        "messages": [{"role": "user", "content": "Write a very long story about a dragon."}],
+        "max_tokens": 3000,
+        "temperature": 1.0,
+    }
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            f"{target}/v1/chat/completions", json=body, headers={"api-key": key}, timeout=1.5
+        )
+    deadline = time.monotonic() + 15
+    generated = 0.0
+    while time.monotonic() < deadline:
+        metrics = _engine_metrics(metrics_url, engine_headers)
+        generated = metrics["tokens_predicted_total"] - before
+        if generated > 0 and metrics["requests_processing"] == 0:
+            break
+        time.sleep(0.1)
+    assert 1 <= generated < 1000, f"the engine kept generating after the client left ({generated})"
