@@ -21,7 +21,7 @@ async def _post(
     tmp_path: Path,
     body: Any,
     engine: ScriptedEngine,
-    route: str = "/chat/completions",
+    route: str = "/v1/chat/completions",
     **headers: str,
 ) -> httpx.Response:
     async with scripted_app(tmp_path, engine) as (app, key):
@@ -157,7 +157,7 @@ async def test_wrong_key_error_shape(tmp_path: Path) -> None:
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client,
     ):
         response = await client.post(
-            URL + "/chat/completions", json={}, headers={"Authorization": "Bearer nope"}
+            URL + "/v1/chat/completions", json={}, headers={"Authorization": "Bearer nope"}
         )
     assert response.status_code == 401
     assert response.json() == {
