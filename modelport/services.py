@@ -9,6 +9,7 @@ from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
+from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
@@ -18,10 +19,13 @@ from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.registry import EngineFactories
 from modelport.inference.accounting import Accountant
+from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
+from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
+from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
@@ -44,6 +48,8 @@ class Services:
     prices: PriceSheet
     metrics: UsageMetrics
     sessions: SessionCodec
+    safety: SafetyService
+    content_safety: ContentSafetyControl
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -82,6 +88,14 @@ class Services:
         prices = PriceSheet.from_catalog(catalog)
         metrics = UsageMetrics()
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
+        # Compiling the default classifier's lexicons takes seconds: off the event loop.
+        ensemble = await asyncio.to_thread(
+            load_ensemble, settings.safety_classifiers, model_dirs=settings.safety_model_dirs
+        )
+        safety = SafetyService(
+            ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout
+        )
+        moderation = Moderation(safety, SafetyMetrics(metrics.registry))
         return cls(
             settings=settings,
             secrets=local,
@@ -92,17 +106,20 @@ class Services:
             deployments=deployments,
             regions=regions,
             projects=projects,
-            pipeline=Pipeline(accountant),
+            pipeline=Pipeline(accountant, moderation),
             limiter=limiter,
             ledger=ledger,
             prices=prices,
             metrics=metrics,
             sessions=SessionCodec(local.key_hash_secret, local.admin_token),
+            safety=safety,
+            content_safety=ContentSafetyControl(store, deployments),
         )
 
     async def start(self) -> None:
         self.ledger.start()
         await self.deployments.bootstrap()
+        await self.content_safety.load()
 
     async def close(self) -> None:
         await self.deployments.shutdown()

@@ -73,6 +73,17 @@ class Settings(BaseSettings):
         "memory", description="Where rate-limit windows live: in-process, or Redis (shared)."
     )
     redis_url: str | None = Field(None, description="Redis URL for the Redis rate limiter.")
+    # Content safety (see docs/content-safety.md).
+    safety_classifiers: list[str] = Field(
+        default_factory=lambda: ["default"],
+        description="Content-safety classifier plug-ins run as one ensemble (entry-point names).",
+    )
+    safety_model_dirs: dict[str, Path] = Field(
+        default_factory=dict, description="Model directory per model-based classifier plug-in."
+    )
+    safety_timeout: float = Field(
+        2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
+    )
 
     log_level: str = "info"
 

@@ -9,6 +9,7 @@ from modelport.cli.client import cli_context
 from modelport.cli.deployments import deploy, deployments, keys
 from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
+from modelport.cli.safety import safety
 from modelport.cli.server import up
 from modelport.cli.usage import limits, usage
 
@@ -31,6 +32,7 @@ cli.add_command(keys)
 cli.add_command(models)
 cli.add_command(usage)
 deployments.add_command(limits)
+deployments.add_command(safety)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Deployment, KeySlot
 from modelport.domain.keys import KeyVault
 from modelport.engines.base import Engine
+from modelport.policy.safety.policy import SafetyPolicy
 
 
 @dataclass
@@ -21,6 +22,9 @@ class LiveDeployment:
     fingerprints: dict[KeySlot, str] = field(default_factory=dict)
     engine: Engine | None = None
     progress: str = ""  # what provisioning is doing now, for operators watching a deploy
+    # Content safety of this deployment (control/content_safety.py keeps it in step with the
+    # store). Every deployment is serverless today: on, mandatory, block medium and above.
+    safety: SafetyPolicy = field(default_factory=SafetyPolicy.serverless)
 
     @property
     def name(self) -> str:

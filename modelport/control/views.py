@@ -14,6 +14,7 @@ from modelport.control.live import LiveDeployment
 from modelport.domain.catalog import HardwareOption, Offer, WeightSource
 from modelport.domain.deployments import Project, Subscription
 from modelport.domain.regions import Region, Regions
+from modelport.policy.safety import SafetyPolicy
 
 
 def target_url(base_url: str, name: str) -> str:
@@ -154,6 +155,18 @@ class LimitsView(BaseModel):
     tokens_per_minute: int
 
 
+class ContentSafetyView(BaseModel):
+    enabled: bool
+    mandatory: bool
+    thresholds: dict[str, str]  # category -> lowest severity blocked (low|medium|high) or off
+    block_jailbreak: bool
+    block_profanity: bool
+
+    @classmethod
+    def of(cls, policy: SafetyPolicy) -> ContentSafetyView:
+        return cls(**policy.model_dump(mode="json"))
+
+
 class DeploymentView(BaseModel):
     id: str
     name: str
@@ -172,6 +185,7 @@ class DeploymentView(BaseModel):
     target_url: str
     host_url: str | None
     limits: LimitsView
+    content_safety: ContentSafetyView
     created_at: datetime
 
     @classmethod
@@ -207,6 +221,7 @@ class DeploymentView(BaseModel):
                 requests_per_minute=d.limits.requests_per_minute,
                 tokens_per_minute=d.limits.tokens_per_minute,
             ),
+            content_safety=ContentSafetyView.of(live.safety),
             created_at=d.created_at,
         )
 

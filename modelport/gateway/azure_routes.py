@@ -23,7 +23,7 @@ async def chat_completions(request: Request) -> Response:
     )
     options = data.get("stream_options")
     include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-    rendering = Rendering(separate_usage_chunk=include_usage)
+    rendering = Rendering(separate_usage_chunk=include_usage, content_filter_annotations=True)
     return await respond(request, services, live, slot, "azure", canonical, rendering)
 
 

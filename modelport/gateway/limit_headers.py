@@ -16,4 +16,5 @@ async def attach_to_error(request: Request, pipeline: Pipeline, ctx: RequestCont
     headers = ctx.limit_headers
     if not headers and pipeline.accountant is not None:
         headers = await pipeline.accountant.peek_headers(ctx)
-    request.state.extra_error_headers = headers
+    # The request id too: a refused prompt is metered, and the caller can find it in the usage.
+    request.state.extra_error_headers = {**headers, "x-request-id": ctx.request_id}

@@ -22,7 +22,9 @@ async def chat_completions(request: Request) -> Response:
     services, live, slot = begin(request, "openai")
     data = load_json(await request.body())
     canonical = chat_request(validate(ChatCompletionRequest, data))
-    rendering = Rendering(separate_usage_chunk=_include_usage(data))
+    rendering = Rendering(
+        separate_usage_chunk=_include_usage(data), content_filter_annotations=True
+    )
     return await respond(request, services, live, slot, "openai", canonical, rendering)
 
 
@@ -30,5 +32,7 @@ async def completions(request: Request) -> Response:
     services, live, slot = begin(request, "openai")
     data = load_json(await request.body())
     canonical = completion_request(validate(CompletionRequest, data))
-    rendering = Rendering(separate_usage_chunk=_include_usage(data))
+    rendering = Rendering(
+        separate_usage_chunk=_include_usage(data), content_filter_annotations=True
+    )
     return await respond(request, services, live, slot, "openai", canonical, rendering)

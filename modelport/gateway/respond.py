@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from modelport.control.live import LiveDeployment
 from modelport.dialects import sse
+from modelport.dialects.openai.content_filter import ContentFilterAnnotations
 from modelport.dialects.openai.render import ChunkRenderer, LogprobsShape, response_body, usage_dict
 from modelport.domain.deployments import KeySlot
 from modelport.gateway.auth import authorize
@@ -62,6 +63,17 @@ class Rendering:
 
     chat_logprobs: LogprobsShape = "chat"
     separate_usage_chunk: bool = False  # OpenAI include_usage: a final `choices: []` chunk
+    content_filter_annotations: bool = False  # prompt/content_filter_results (Azure, OpenAI)
+
+
+def filter_annotations(
+    ctx: RequestContext, rendering: Rendering
+) -> ContentFilterAnnotations | None:
+    """The content-filter annotations of a request, where the dialect has them."""
+    policy = ctx.safety_policy
+    if not rendering.content_filter_annotations or policy is None or not policy.enabled:
+        return None
+    return ContentFilterAnnotations(policy, ctx.prompt_safety, ctx.completion_safety)
 
 
 async def respond(
@@ -77,6 +89,7 @@ async def respond(
         live=live, key_slot=slot, dialect=dialect
     )
     stream = await services.pipeline.open(ctx, canonical)
+    annotate = filter_annotations(ctx, rendering)
     model = live.offer.model_name
     want_logprobs = canonical.sampling.logprobs
     if not canonical.stream:
@@ -95,6 +108,8 @@ async def respond(
             want_logprobs=want_logprobs,
             chat_logprobs=rendering.chat_logprobs,
         )
+        if annotate is not None:
+            annotate.body(body)
         return JSONResponse(body, headers={"x-request-id": ctx.request_id, **ctx.limit_headers})
 
     renderer = ChunkRenderer(
@@ -112,8 +127,12 @@ async def respond(
         # asked for (include_usage), otherwise on the final finish_reason chunk (code that
         # indexes choices[0] on every chunk keeps working).
         held: dict[str, object] | None = None
+        first = True
         async for event in s:
             for chunk in renderer.render(event):
+                if annotate is not None:
+                    annotate.chunk(chunk, first=first)
+                first = False
                 if held is not None:
                     yield sse.frame(held)
                     held = None

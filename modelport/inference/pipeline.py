@@ -1,4 +1,5 @@
-"""The request pipeline: model adapter → limits → engine → metering, as one event stream.
+"""The request pipeline: model adapter → limits → prompt safety → engine → metering →
+completion safety, as one event stream.
 
 Everything that can fail before the first byte (validation, auth, limits, prompt safety, engine
 availability) fails inside :meth:`Pipeline.open`, which also fetches the first event, so the
@@ -18,18 +19,14 @@ from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import KeySlot
 from modelport.errors import DeploymentNotReady, ModelportError
 from modelport.inference.accounting import Accountant
+from modelport.inference.moderation import Moderation
+from modelport.inference.outcome import Outcome
 from modelport.inference.types import Event, InferenceRequest, TextDelta, ToolCallDelta, Usage
 from modelport.models.adapter import ModelAdapter
 from modelport.policy.limits.base import Decision
+from modelport.policy.safety import SafetyPolicy, SafetyResult
 
 log = logging.getLogger("modelport.requests")
-
-
-class Outcome:
-    OK = "ok"
-    DISCONNECTED = "client_disconnected"
-    FILTERED = "content_filtered"
-    ERROR = "error"
 
 
 @dataclass
@@ -49,6 +46,11 @@ class RequestContext:
     limit_headers: dict[str, str] = field(default_factory=dict)
     usage_events: int = 0  # Usage events the engine sent
     streamed_tokens: int = 0  # token events streamed (billed when the final usage never came)
+    # Content safety (see inference/moderation.py): the policy the request was checked under,
+    # and the results the dialects render as prompt/content filter annotations.
+    safety_policy: SafetyPolicy | None = None
+    prompt_safety: SafetyResult | None = None
+    completion_safety: dict[int, SafetyResult] = field(default_factory=dict)
 
     @property
     def created(self) -> int:
@@ -77,9 +79,12 @@ class PrimedStream:
 
 
 class Pipeline:
-    def __init__(self, accountant: Accountant | None = None) -> None:
+    def __init__(
+        self, accountant: Accountant | None = None, moderation: Moderation | None = None
+    ) -> None:
         self._adapters: dict[str, ModelAdapter] = {}
         self.accountant = accountant
+        self.moderation = moderation
         self._finishing: set[asyncio.Task[None]] = set()
 
     def _adapter(self, live: LiveDeployment) -> ModelAdapter:
@@ -98,8 +103,16 @@ class Pipeline:
         adapter = self._adapter(ctx.live)
         if self.accountant is not None:
             await self.accountant.admit(ctx, engine, adapter.prepare(request))
+        if self.moderation is not None:
+            try:
+                await self.moderation.check_prompt(ctx, request)
+            except ModelportError:
+                await self._settle(ctx, None)  # a refused prompt is metered, its tokens freed
+                raise
         generated = adapter.generate(engine, request)
         events: AsyncGenerator[Event, None] = self._account(ctx, generated)
+        if self.moderation is not None:
+            events = self.moderation.guard(ctx, events, request.sampling.n)
         try:
             first = await anext(events, None)
         except BaseException:
@@ -129,15 +142,18 @@ class Pipeline:
         finally:
             if not finished and ctx.outcome == Outcome.OK:
                 ctx.outcome = Outcome.DISCONNECTED
-            # Stop the engine, then settle and meter. Runs as its own task so that a client
-            # going away (which cancels this one) cannot lose the usage record; the stream's
-            # last event is released only once the record is durable.
-            task = asyncio.ensure_future(self._finish(ctx, events))
-            self._finishing.add(task)
-            task.add_done_callback(self._finishing.discard)
-            await asyncio.shield(task)
+            await self._settle(ctx, events)
 
-    async def _finish(self, ctx: RequestContext, events: AsyncIterator[Event]) -> None:
+    async def _settle(self, ctx: RequestContext, events: AsyncIterator[Event] | None) -> None:
+        # Stop the engine, then settle and meter. Runs as its own task so that a client
+        # going away (which cancels this one) cannot lose the usage record; the stream's
+        # last event is released only once the record is durable.
+        task = asyncio.ensure_future(self._finish(ctx, events))
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+        await asyncio.shield(task)
+
+    async def _finish(self, ctx: RequestContext, events: AsyncIterator[Event] | None) -> None:
         if isinstance(events, AsyncGenerator):
             await events.aclose()
         try:

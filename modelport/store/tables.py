@@ -73,6 +73,7 @@ deployments = Table(
     Column("engine", String(32), nullable=False, server_default="llamacpp"),
     Column("rpm_limit", Integer, nullable=False, server_default="1000"),
     Column("tpm_limit", Integer, nullable=False, server_default="200000"),
+    Column("content_filter", Text, nullable=True),  # JSON policy; NULL: the default
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("region", "name", name="uq_deployments_region_name"),
     UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),

@@ -123,7 +123,8 @@ def test_limits_through_cli_and_429(
         limited = responses[-1]
         assert limited.status_code == 429
         error = limited.json()["error"]
-        assert error["type"] == "rate_limit_error" and error["code"] == "rate_limited"
+        assert error["code"] == "rate_limited"  # the Azure AI Model Inference shape
+        assert limited.headers["x-ms-error-code"] == "rate_limited"
         assert 1 <= int(limited.headers["retry-after"]) <= 60
         assert limited.headers["x-ratelimit-remaining-requests"] == "0"
         assert "x-ratelimit-remaining-tokens" in limited.headers

@@ -68,7 +68,9 @@ def test_streamed_and_non_streamed_agree(client: openai.OpenAI) -> None:
         for choice in chunk.choices:
             pieces.append(choice.delta.content or "")
             finish = choice.finish_reason or finish
-    assert chunks > 3, "the answer should arrive in several chunks"
+    # Content safety releases text per checked window (docs/content-safety.md): at least a text
+    # chunk, the finish chunk and the usage chunk.
+    assert chunks >= 3, "the answer should arrive in several chunks"
     assert "".join(pieces) == whole.choices[0].message.content
     assert finish == whole.choices[0].finish_reason
     assert usage is not None and whole.usage is not None
@@ -82,7 +84,7 @@ def test_stream_without_include_usage_carries_usage_on_last_chunk(
     key = keys_of(live_server.base_url)["primary"]
     body = {"messages": QUESTION, "max_tokens": 8, "temperature": 0, "stream": True}
     with httpx.stream(
-        "POST", f"{target}/v1/chat/completions", json=body, headers={"api-key": key}
+        "POST", f"{target}/v1/chat/completions", json=body, headers={"api-key": key}, timeout=60
     ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")

@@ -35,7 +35,8 @@ def test_chat_body_carries_sampling_and_always_streams() -> None:
     assert body["max_tokens"] == 5 and body["temperature"] == 0.0 and body["stop"] == ["x"]
     assert body["seed"] == 10
     assert body["logprobs"] is True and body["top_logprobs"] == 2
-    assert body["json_schema"] == {"type": "object"}  # sampling constrained to JSON
+    # JSON mode is llama.cpp's schema-constrained sampling (a grammar), not response_format.
+    assert body["json_schema"] == {"type": "object"} and "response_format" not in body
     assert body["tools"][0]["function"]["name"] == "f"
 
 

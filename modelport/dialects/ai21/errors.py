@@ -17,4 +17,6 @@ def error_body(error: ModelportError) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": error.message, "code": error.code}
     if error.param:
         body["param"] = error.param
+    if "content_filter_result" in error.details:  # a blocked prompt: which categories, how bad
+        body["content_filter_result"] = error.details["content_filter_result"]
     return body
