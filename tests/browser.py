@@ -50,6 +50,10 @@ def browser_context(profile_dir: Path, base_url: str) -> Iterator[object]:
             base_url=base_url,
             viewport={"width": 1280, "height": 900},
             permissions=["clipboard-read", "clipboard-write"],
+            # The portal's CSP forbids eval; the test's own probes (wait_for_function, evaluate)
+            # are evaluated as strings, so the test context bypasses it. The CSP header itself
+            # is asserted in test_portal_http.
+            bypass_csp=True,
         )
         try:
             yield context
