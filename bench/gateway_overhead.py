@@ -80,11 +80,11 @@ async def one_stream(
     return Sample(ttft=first - start, decode_tps=decode)
 
 
-async def run(rounds: int, max_tokens: int) -> None:
+async def run(rounds: int, max_tokens: int, safety: str) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="modelport-bench-"))
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.serve_gateway", str(data_dir), str(port), "8"],
+        [sys.executable, "-m", "bench.serve_gateway", str(data_dir), str(port), "8", safety],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -121,7 +121,8 @@ async def run(rounds: int, max_tokens: int) -> None:
         proc.wait(timeout=30)
 
     print(
-        f"\nGateway overhead, {rounds} interleaved rounds, max_tokens={max_tokens}, temperature 0"
+        f"\nGateway overhead, {rounds} interleaved rounds, max_tokens={max_tokens}, "
+        f"temperature 0, content safety {safety}"
     )
     print(f"{'streams':>8} {'path':>8} {'decode tok/s':>13} {'TTFT ms':>9}")
     for concurrency in (1, 8):
@@ -156,8 +157,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--max-tokens", type=int, default=96)
+    parser.add_argument(
+        "--safety",
+        choices=["off", "on"],
+        default="off",
+        help="content safety on the gateway path (off: the transport overhead alone)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.rounds, args.max_tokens))
+    asyncio.run(run(args.rounds, args.max_tokens, args.safety))
 
 
 if __name__ == "__main__":

