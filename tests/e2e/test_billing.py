@@ -50,7 +50,11 @@ def test_stream_and_non_stream_bill_the_same_tokens(
     assert whole.status_code == 200
     usage = whole.json()["usage"]
     with httpx.stream(
-        "POST", f"{target}/chat/completions", json={**body, "stream": True}, headers=headers
+        "POST",
+        f"{target}/chat/completions",
+        json={**body, "stream": True},
+        headers=headers,
+        timeout=60,
     ) as streamed:
         assert streamed.status_code == 200
         stream_id = streamed.headers["x-request-id"]
