@@ -37,8 +37,7 @@ async def healthz(request: Request) -> JSONResponse:
         {
             "status": "ok",
             "deployments": {
-                live.name: (live.engine.state.value if live.engine else live.deployment.state.value)
-                for live in services.registry.all()
+                live.name: live.readiness()[0].value for live in services.registry.all()
             },
         }
     )

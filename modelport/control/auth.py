@@ -37,6 +37,13 @@ def admin_token_ok(request: Request, presented: str) -> bool:
     return hmac.compare_digest(presented.strip().encode(), expected.encode())
 
 
+def is_platform_operator(request: Request) -> bool:
+    """Whether the caller (already through :func:`require_admin`) is the platform operator, who
+    alone may attach servers by URL as engines. The management API has one principal today,
+    the operator (admin token, or its portal session); roles narrow this here later."""
+    return True
+
+
 def require_admin(request: Request) -> None:
     request.state.dialect = "management"
     auth = request.headers.get("authorization", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelport.control.deployments import engine_chat_template
+from modelport.models.templates import engine_chat_template
 from modelport.domain.catalog import Catalog, Offer, builtin_offers_dir
 from modelport.engines.base import EngineStartError
 from modelport.models.formats import get_format

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from modelport.control.api.deps import ServicesDep
+from modelport.control.auth import is_platform_operator
 from modelport.control.views import DeploymentView, KeysView
 from modelport.domain.deployments import KeySlot
 from modelport.services import Services
@@ -23,6 +26,16 @@ class DeploymentCreate(BaseModel):
     offer: str = Field(min_length=1)
     subscribe: bool = Field(
         False, description="Subscribe the project to the offer first (accepting its terms)."
+    )
+    engine: str | None = Field(
+        None,
+        description="The engine plug-in (GET /management/engines); default: the first of the "
+        "offer's engines that can run it on this machine.",
+    )
+    engine_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of the engine (context, slots, threads; url, api_key, model for an "
+        "attached server ...), checked by the engine; secret ones are never shown again.",
     )
 
 
@@ -49,7 +62,13 @@ async def create_deployment(
     project: str, body: DeploymentCreate, services: ServicesDep, request: Request
 ) -> DeploymentView:
     live = await services.deployments.create(
-        project, body.name, body.offer, subscribe=body.subscribe
+        project,
+        body.name,
+        body.offer,
+        subscribe=body.subscribe,
+        engine=body.engine,
+        engine_options=body.engine_options,
+        operator=is_platform_operator(request),
     )
     return DeploymentView.of(
         live, services.regions, {live.deployment.project_id: project}, request.url.scheme
@@ -96,6 +115,20 @@ async def delete_deployment(
 ) -> Response:
     await services.deployments.delete(name, region)
     return Response(status_code=204)
+
+
+@router.post(
+    "/deployments/{name}/restart",
+    status_code=202,
+    response_model=DeploymentView,
+    summary="Restart a deployment's engine (a failed one is tried again at once)",
+)
+async def restart_deployment(
+    name: str, services: ServicesDep, request: Request, region: str | None = RegionQuery
+) -> DeploymentView:
+    live = await services.deployments.restart(name, region)
+    names = await _project_names(services)
+    return DeploymentView.of(live, services.regions, names, request.url.scheme)
 
 
 @router.get("/deployments/{name}/keys", response_model=KeysView)
