@@ -89,6 +89,7 @@ class Provisioner:
             except EngineStopped:
                 return
             except EngineStartError as exc:
+                live.starting = False
                 if self.closing:
                     return
                 await self.record(live, DeploymentState.FAILED, str(exc))
