@@ -248,8 +248,8 @@ async def test_starts_supervised_and_serves(tmp_path: Path) -> None:
         assert launch["api_key"] == key and key not in argv
         events = [e async for e in engine.generate(CHAT)]
         assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Hello from vLLM"
-        assert Usage(7, 3) in events
-        assert (await collect(engine.generate(CHAT))).usage == Usage(7, 3)
+        assert Usage(3, 3) in events
+        assert (await collect(engine.generate(CHAT))).usage == Usage(3, 3)
         assert await engine.count_tokens("one two three four") == 4
     finally:
         await engine.stop()
@@ -287,7 +287,7 @@ async def test_dead_server_is_restarted(tmp_path: Path) -> None:
         assert engine.worker.restarts == 1
         assert engine.state is EngineState.READY and engine.worker.pid != first
         assert len(_launches(tmp_path)) == 2
-        assert (await collect(engine.generate(CHAT))).usage == Usage(7, 3)
+        assert (await collect(engine.generate(CHAT))).usage == Usage(3, 3)
     finally:
         await engine.stop()
 
