@@ -54,10 +54,6 @@ class EngineSpec:
     config: Mapping[str, Any] = field(default_factory=dict)
     secret: str | None = field(default=None, repr=False)
 
-    @property
-    def model_path(self) -> Path:
-        return Path(self.model)
-
 
 class Engine(Protocol):
     @property

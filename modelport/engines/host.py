@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from modelport.engines.base import EngineStartError
 from modelport.engines.gpus import Gpu, detect_gpus
 from modelport.settings import Settings
 
@@ -126,8 +125,3 @@ class EngineHost:
 
 def gib(size: float) -> str:
     return f"{size / 2**30:.1f} GiB"
-
-
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise EngineStartError(message)

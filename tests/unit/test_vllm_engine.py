@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from modelport.domain.catalog import Hardware, Offer, Pricing, Task, WeightSource
+from modelport.domain.catalog import (
+    Catalog,
+    Hardware,
+    Offer,
+    Pricing,
+    Task,
+    WeightSource,
+    builtin_offers_dir,
+)
 from modelport.engines.base import EngineSpec, EngineStartError, EngineState
 from modelport.engines.gpus import Gpu, parse_nvidia_smi, visible
 from modelport.engines.host import EngineHost, EngineSettingsError
@@ -57,8 +65,11 @@ def _offer(
     )
 
 
-JAMBA_MINI = _offer("jamba-1.5-mini", "ai21labs/AI21-Jamba-1.5-Mini")
-JAMBA_LARGE = _offer("jamba-1.5-large", "ai21labs/AI21-Jamba-1.5-Large", gpus=8)
+TOOLS = {"capabilities": frozenset({"chat", "tools"})}
+JAMBA_MINI = _offer("jamba-1.5-mini", "ai21labs/AI21-Jamba-1.5-Mini").model_copy(update=TOOLS)
+JAMBA_LARGE = _offer("jamba-1.5-large", "ai21labs/AI21-Jamba-1.5-Large", gpus=8).model_copy(
+    update=TOOLS
+)
 LLAMA = _offer(
     "llama-3-8b-instruct", "meta-llama/Meta-Llama-3-8B-Instruct", memory=24, context=8192
 )
@@ -121,6 +132,14 @@ def test_jamba_mini_on_two_gpus_runs_bf16_tensor_parallel() -> None:
     assert command[command.index("--tensor-parallel-size") + 1] == "2"
     assert command[command.index("--max-model-len") + 1] == str(200 * 1024)
     assert "--quantization" not in command and config.env == {}
+
+
+def test_jamba_instruct_is_sized_like_jamba_mini_without_tool_parsing() -> None:
+    offer = Catalog.load(builtin_offers_dir()).get("jamba-instruct")
+    assert offer is not None
+    config = config_for(offer, [H100], model="/models/jamba-instruct")
+    assert (config.quantization, config.max_model_len) == ("experts_int8", 100 * 1024)
+    assert "--tool-call-parser" not in config.extra_args
 
 
 def test_jamba_large_needs_eight_80gb_gpus() -> None:

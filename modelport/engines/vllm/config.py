@@ -3,7 +3,8 @@
 The settings per model family come from the publishers' model cards (the model quirks live here,
 never in the generic engine code):
 
-- Jamba 1.5 Mini (52B total, MoE): on one 80 GB GPU only with ExpertsInt8 quantization
+- Jamba 1.5 Mini and Jamba-Instruct (52B total, MoE): on one 80 GB GPU only with ExpertsInt8
+  quantization
   (``--quantization experts_int8``, prompts up to 100K, and ``VLLM_FUSED_MOE_CHUNK_SIZE=32768``
   as a workaround of a fused-MoE kernel bug); on two 80 GB GPUs in BF16 with tensor parallelism 2
   and 200K; on more, the full 256K.
@@ -61,10 +62,12 @@ class VllmConfig:
 
 
 def _family(offer: Offer) -> str:
-    repo = (offer.weights.hub_repo or "").lower()
-    for family in ("jamba-1.5-mini", "jamba-1.5-large"):
-        if family in repo or family in offer.id.lower():
-            return family
+    """The model card whose settings apply. Jamba-Instruct is Jamba 1.5 Mini's size (52B)."""
+    names = f"{offer.weights.hub_repo or ''} {offer.id}".lower()
+    if "jamba-1.5-large" in names:
+        return "jamba-1.5-large"
+    if "jamba-1.5-mini" in names or "jamba-instruct" in names:
+        return "jamba-1.5-mini"
     return "generic"
 
 
@@ -77,6 +80,8 @@ def config_for(offer: Offer, gpus: list[Gpu], *, model: str) -> VllmConfig:
     GPUs cannot hold it."""
     base = VllmConfig(model=model, served_model_name=offer.model_name)
     family = _family(offer)
+    # vLLM parses Jamba 1.5's tool calls; offers without tools (Jamba-Instruct) go without.
+    jamba_tools = _JAMBA_TOOLS if "tools" in offer.capabilities else ()
     big = [gpu for gpu in gpus if gpu.has_memory_gb(80)]
     if family == "jamba-1.5-mini":
         if len(big) >= 4:
@@ -85,7 +90,7 @@ def config_for(offer: Offer, gpus: list[Gpu], *, model: str) -> VllmConfig:
                 tensor_parallel_size=4,
                 max_model_len=256 * K,
                 gpu_memory_gb=80,
-                extra_args=_JAMBA_TOOLS,
+                extra_args=jamba_tools,
             )
         if len(big) >= 2:
             return replace(
@@ -93,7 +98,7 @@ def config_for(offer: Offer, gpus: list[Gpu], *, model: str) -> VllmConfig:
                 tensor_parallel_size=2,
                 max_model_len=200 * K,
                 gpu_memory_gb=80,
-                extra_args=_JAMBA_TOOLS,
+                extra_args=jamba_tools,
             )
         if len(big) == 1:
             return replace(
@@ -102,7 +107,7 @@ def config_for(offer: Offer, gpus: list[Gpu], *, model: str) -> VllmConfig:
                 quantization="experts_int8",
                 gpu_memory_gb=80,
                 env=_EXPERTS_INT8_ENV,
-                extra_args=_JAMBA_TOOLS,
+                extra_args=jamba_tools,
             )
         raise EngineStartError(_not_enough(offer, 1, 80, gpus))
     if family == "jamba-1.5-large":
@@ -114,7 +119,7 @@ def config_for(offer: Offer, gpus: list[Gpu], *, model: str) -> VllmConfig:
                 quantization="experts_int8",
                 gpu_memory_gb=80,
                 env=_EXPERTS_INT8_ENV,
-                extra_args=_JAMBA_TOOLS,
+                extra_args=jamba_tools,
             )
         raise EngineStartError(_not_enough(offer, 8, 80, gpus))
     need = max(1, offer.hardware.gpus)
