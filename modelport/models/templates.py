@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from modelport.domain.catalog import Offer
+from modelport.domain.catalog import Offer, Task
 from modelport.engines.base import EngineStartError
 from modelport.models.formats import get_format
 
 
 def engine_chat_template(offer: Offer, model_template: str | None) -> str:
     """The model's own template when its weights carry one, otherwise the Jinja template of the
-    catalog's named prompt format (``chat_format``)."""
+    catalog's named prompt format (``chat_format``); none for a completions-only (base) model."""
     if model_template is not None and model_template.strip():
         return model_template
     try:
@@ -17,6 +17,8 @@ def engine_chat_template(offer: Offer, model_template: str | None) -> str:
     except LookupError as exc:
         raise EngineStartError(f"the catalog entry of {offer.id!r}: {exc}") from exc
     template = fmt.jinja_template() if fmt is not None else None
+    if not template and offer.task is Task.TEXT_COMPLETION:
+        return ""  # a base model serves completions: no chat template needed
     if not template:
         raise EngineStartError(
             f"the weights of {offer.id!r} carry no chat template and the catalog names no "
