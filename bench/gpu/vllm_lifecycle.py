@@ -123,7 +123,8 @@ def main() -> int:
 
     Catalog.load(offers)  # the offer file is valid
     if args.dry_run:
-        step(f"offer {OFFER_ID} for {args.model} written to {offers}")
+        step(f"offer {OFFER_ID} for {args.model} is valid")
+        subprocess.run(["rm", "-rf", str(root)], check=False)
         return 0
 
     step(f"pulling {args.model} for vLLM")
