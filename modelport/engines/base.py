@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from modelport.errors import EngineUnavailable
 from modelport.inference.types import Event, InferenceRequest
 
 
@@ -102,3 +103,17 @@ class EngineStartError(RuntimeError):
 class EngineStopped(EngineStartError):
     """The engine was stopped while it was starting (shutdown, delete, restart): not a failure
     of the deployment, and never recorded as one."""
+
+
+ENGINE_RETRY_AFTER = 2.0
+
+
+def engine_unavailable() -> EngineUnavailable:
+    """The one answer to a request its engine cannot take now: 503 with ``Retry-After`` and a
+    retry hint, the same whether the engine's supervisor has already noticed (the engine is
+    starting or restarting) or not yet (the connection is refused, or drops before an answer)."""
+    return EngineUnavailable(
+        "the model engine is not available right now (starting, restarting or unreachable); "
+        "retry shortly",
+        retry_after=ENGINE_RETRY_AFTER,
+    )

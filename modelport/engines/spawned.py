@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-from modelport.engines.base import EngineSpec, EngineState
+from modelport.engines.base import EngineSpec, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
 from modelport.engines.openai_wire import bound_extra
 from modelport.engines.supervisor import ProcessPlan, Supervisor
-from modelport.errors import EngineUnavailable
 from modelport.inference.types import Event, InferenceRequest
 
 
 class SpawnedEngine:
-    retry_after: float = 2.0  # what a caller is told while the process is not ready
-
     def __init__(
         self,
         spec: EngineSpec,
@@ -70,11 +67,7 @@ class SpawnedEngine:
 
     def _ready_base(self) -> str:
         if self.worker.state is not EngineState.READY or self.worker.base_url is None:
-            raise EngineUnavailable(
-                f"the model engine of deployment {self.spec.deployment!r} is "
-                f"{self.worker.state.value}; retry shortly",
-                retry_after=self.retry_after,
-            )
+            raise engine_unavailable()
         return self.worker.base_url
 
     def bound_extra(self, request: InferenceRequest) -> InferenceRequest:

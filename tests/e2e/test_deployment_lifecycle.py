@@ -16,6 +16,7 @@ import pytest
 
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.models.weights import package_file
+from tests.postgres import PostgresServer
 from tests.support import EMBEDDED, ThreadServer, admin, settings_for, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -64,9 +65,23 @@ def _settings(tmp: Path, **overrides: Any) -> Any:
     return settings_for(tmp / "data", **values)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The lifecycle on each supported store: the default SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with server.database() as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    live = ThreadServer(_settings(tmp_path_factory.mktemp("lifecycle"))).start()
+def server(
+    tmp_path_factory: pytest.TempPathFactory, store_url: str | None
+) -> Iterator[ThreadServer]:
+    settings = _settings(tmp_path_factory.mktemp("lifecycle"), database_url=store_url)
+    live = ThreadServer(settings).start()
     try:
         wait_ready(live.base_url)  # the embedded default deployment, in project "default"
         yield live
@@ -300,8 +315,8 @@ def _wait_ready(api: httpx.Client, name: str, timeout: float = 120) -> dict[str,
     raise TimeoutError(f"{name} did not become ready")
 
 
-def test_deployments_survive_a_restart(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, embedded_default=False)
+def test_deployments_survive_a_restart(tmp_path: Path, database_url: str) -> None:
+    settings = _settings(tmp_path, embedded_default=False, database_url=database_url)
     first = ThreadServer(settings).start()
     try:
         with admin(first.base_url) as api:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from modelport.models.templates import engine_chat_template
 from modelport.domain.catalog import Catalog, Offer, builtin_offers_dir
 from modelport.engines.base import EngineStartError
 from modelport.models.formats import get_format
+from modelport.models.templates import engine_chat_template
 
 OWN = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
 

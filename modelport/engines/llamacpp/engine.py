@@ -17,14 +17,14 @@ from typing import Any
 import httpx
 import orjson
 
-from modelport.engines.base import EngineSpec
+from modelport.engines.base import EngineSpec, engine_unavailable
 from modelport.engines.llamacpp.beam import beam_search
 from modelport.engines.llamacpp.worker import FAILED_PREFIX
 from modelport.engines.openai_client import engine_error
 from modelport.engines.openai_wire import request_body
 from modelport.engines.spawned import SpawnedEngine
 from modelport.engines.supervisor import Backoff, HealthProbe, KillPolicy, ProcessPlan, engine_env
-from modelport.errors import EngineFailed, EngineUnavailable
+from modelport.errors import EngineFailed
 from modelport.inference.types import Event, InferenceRequest, RequestKind
 
 WORKER = "modelport.engines.llamacpp.worker"
@@ -118,7 +118,7 @@ class LlamaCppEngine(SpawnedEngine):
                 headers=headers,
             )
         except httpx.TransportError as exc:
-            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+            raise engine_unavailable() from exc
         if response.status_code != 200:
             raise await engine_error(response)
         data = orjson.loads(response.content)

@@ -15,10 +15,10 @@ from collections.abc import AsyncGenerator
 
 import httpx
 
-from modelport.engines.base import EngineSpec, EngineStartError, EngineState
+from modelport.engines.base import EngineSpec, EngineStartError, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
 from modelport.engines.openai_wire import bound_extra
-from modelport.errors import EngineFailed, EngineUnavailable
+from modelport.errors import EngineFailed
 from modelport.inference.types import Event, InferenceRequest
 
 
@@ -153,10 +153,7 @@ class ExternalEngine:
 
     def _ready_base(self) -> str:
         if self._state is not EngineState.READY:
-            raise EngineUnavailable(
-                f"the engine of deployment {self.spec.deployment!r} is {self._state.value}",
-                retry_after=2,
-            )
+            raise engine_unavailable()
         return self.url
 
     async def count_tokens(self, text: str) -> int:

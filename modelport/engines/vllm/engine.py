@@ -36,8 +36,6 @@ def server_plan(spec: EngineSpec, config: VllmConfig) -> ProcessPlan:
 
 
 class VllmEngine(SpawnedEngine):
-    retry_after = 5.0
-
     def __init__(self, spec: EngineSpec) -> None:
         self.config = VllmConfig.from_dict(spec.config)
         super().__init__(
