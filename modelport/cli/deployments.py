@@ -151,7 +151,10 @@ def deploy(
     if as_json:
         emit_json(d)
     if d["state"] == "failed":
-        raise click.ClickException(f"deployment {name} failed: {d['failure_reason']}")
+        raise click.ClickException(
+            f"deployment {name} failed: {d['failure_reason']} (Modelport tries again on its "
+            f"own; `modelport deployments restart {name}` tries now)"
+        )
     if as_json:
         return
     if d["state"] == "creating":

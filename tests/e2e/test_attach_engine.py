@@ -86,57 +86,57 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
 
 @pytest.fixture(scope="module")
 def attached(
-    live_server: ThreadServer, upstream: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+    own_server: ThreadServer, upstream: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     base, upstream_key = upstream
     key_file = tmp_path_factory.mktemp("secret") / "upstream.key"
     key_file.write_text(upstream_key + "\n")
-    cli_json(live_server, "projects", "create", PROJECT)
+    cli_json(own_server, "projects", "create", PROJECT)
     try:
         refused = cli(
-            live_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
+            own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
             "--engine", "openai_compat", "--engine-url", f"http://admin:{upstream_key}@127.0.0.1:1",
         )  # fmt: skip
         assert refused.returncode != 0 and "422" in refused.stderr
         assert "must not carry credentials" in refused.stderr
         assert upstream_key not in refused.stderr + refused.stdout
         wrong = cli(
-            live_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
+            own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
             "--engine", "openai_compat", "--engine-url", base, "--threads", "2",
         )  # fmt: skip
         assert wrong.returncode != 0 and "does not take the option(s) threads" in wrong.stderr
         deployed = cli(
-            live_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
+            own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
             "--engine", "openai_compat", "--engine-url", f"{base}/v1",
             "--engine-key-file", str(key_file),
         )  # fmt: skip
         assert deployed.returncode == 0, deployed.stderr
         assert upstream_key not in deployed.stdout + deployed.stderr
         yield (
-            f"{live_server.base_url}/deployments/{NAME}",
-            keys_of(live_server.base_url, NAME)["primary"],
+            f"{own_server.base_url}/deployments/{NAME}",
+            keys_of(own_server.base_url, NAME)["primary"],
         )
     finally:
-        cli(live_server, "deployments", "delete", NAME)
-        cli(live_server, "subscriptions", "delete", OFFER, "-p", PROJECT)
-        cli(live_server, "projects", "delete", PROJECT)
+        cli(own_server, "deployments", "delete", NAME)
+        cli(own_server, "subscriptions", "delete", OFFER, "-p", PROJECT)
+        cli(own_server, "projects", "delete", PROJECT)
 
 
 def test_the_attached_engine_is_shown_without_its_key(
-    live_server: ThreadServer, upstream: tuple[str, str], attached: tuple[str, str]
+    own_server: ThreadServer, upstream: tuple[str, str], attached: tuple[str, str]
 ) -> None:
     base, upstream_key = upstream
-    shown = cli_json(live_server, "deployments", "show", NAME)
+    shown = cli_json(own_server, "deployments", "show", NAME)
     assert shown["engine"] == "openai_compat" and shown["readiness"] == "ready"
     assert shown["engine_options"]["url"] == base
     assert shown["engine_options"]["api_key"] == "(stored encrypted, not shown)"
     assert shown["engine_status"]["context"] == 2048  # what the server gives one request
-    text = cli(live_server, "deployments", "show", NAME).stdout
+    text = cli(own_server, "deployments", "show", NAME).stdout
     assert base in text and "openai_compat" in text
-    with admin(live_server.base_url) as api:
+    with admin(own_server.base_url) as api:
         every = api.get("/management/deployments").text + api.get("/management/catalog").text
     assert upstream_key not in every + text + json.dumps(shown)
-    log_dir = Path(live_server.settings.data_dir)
+    log_dir = Path(own_server.settings.data_dir)
     stored = b"".join(p.read_bytes() for p in log_dir.rglob("*.db*") if p.is_file())
     assert upstream_key.encode() not in stored  # encrypted at rest
 
@@ -151,10 +151,10 @@ def _usage(server: ThreadServer) -> tuple[int, int, int]:
 
 
 def test_every_dialect_through_the_attached_server_is_metered(
-    live_server: ThreadServer, attached: tuple[str, str]
+    own_server: ThreadServer, attached: tuple[str, str]
 ) -> None:
     url, key = attached
-    before = _usage(live_server)
+    before = _usage(own_server)
     used = [0, 0]
 
     def count(usage: object) -> None:
@@ -189,9 +189,9 @@ def test_every_dialect_through_the_attached_server_is_metered(
         count(legacy.usage)
 
     deadline = time.monotonic() + 20
-    after = _usage(live_server)
+    after = _usage(own_server)
     while after[0] < before[0] + 5 and time.monotonic() < deadline:
         time.sleep(0.2)
-        after = _usage(live_server)
+        after = _usage(own_server)
     assert after[0] - before[0] == 5
     assert (after[1] - before[1], after[2] - before[2]) == (used[0], used[1])

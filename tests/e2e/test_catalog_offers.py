@@ -59,61 +59,71 @@ def _smollm2() -> Path:
 
 @pytest.fixture(scope="module")
 def deployed(
-    live_server: ThreadServer, tmp_path_factory: pytest.TempPathFactory
+    own_server: ThreadServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Target]]:
     tiny = ensure_tiny_jamba(tmp_path_factory.mktemp("tiny-jamba"))
     # A GGUF of the wrong architecture is refused, and nothing is stored.
-    wrong = cli(live_server, "models", "import", JAMBA, str(_smollm2()))
+    wrong = cli(own_server, "models", "import", JAMBA, str(_smollm2()))
     assert wrong.returncode != 0
     assert "holds a model of architecture 'llama', but 'jamba-1.5-mini' is a jamba model" in (
         wrong.stderr
     )
-    imported = cli_json(live_server, "models", "import", JAMBA, str(tiny))
+    imported = cli_json(own_server, "models", "import", JAMBA, str(tiny))
     assert (imported["architecture"], imported["how"]) == ("jamba", "linked")
     assert imported["path"].endswith("/models/jamba-1.5-mini/AI21-Jamba-1.5-Mini.Q4_K_M.gguf")
-    llama = cli_json(live_server, "models", "import", LLAMA, str(_smollm2()), "--copy")
+    llama = cli_json(own_server, "models", "import", LLAMA, str(_smollm2()), "--copy")
     assert (llama["architecture"], llama["how"]) == ("llama", "copied")
-    listed = {(m["offer"], m["layout"]): m for m in cli_json(live_server, "models", "list")}
+    listed = {(m["offer"], m["layout"]): m for m in cli_json(own_server, "models", "list")}
     assert listed[(JAMBA, "gguf")]["repo"] == f"import:{tiny.name}"
     assert listed[(JAMBA, "gguf")]["files"][0]["verified"] is True
 
     # With engine and weights present, the catalog (and so the portal) calls them deployable.
-    with admin(live_server.base_url) as api:
+    with admin(own_server.base_url) as api:
         catalog = {o["id"]: o for o in api.get("/management/catalog").json()["data"]}
     for offer in (JAMBA, LLAMA):
         assert catalog[offer]["availability"]["deployable"] is True
         assert catalog[offer]["availability"]["engine"] == "llamacpp"
         assert "local" in catalog[offer]["regions_here"]
 
-    project = cli_json(live_server, "projects", "create", PROJECT)
+    project = cli_json(own_server, "projects", "create", PROJECT)
     assert project["region"] == "local"  # the default region of a fresh install
     targets = {}
     try:
-        for offer, name in ((JAMBA, "jamba-mini"), (LLAMA, "llama-3-8b")):
-            result = cli(live_server, "deploy", offer, "-p", PROJECT, "-n", name, "--subscribe")
+        # Jamba with options of our choosing; Llama with the defaults.
+        for offer, name, options in (
+            (JAMBA, "jamba-mini", ["--context", "2048", "--slots", "2"]),
+            (LLAMA, "llama-3-8b", []),
+        ):
+            result = cli(
+                own_server, "deploy", offer, "-p", PROJECT, "-n", name, "--subscribe", *options
+            )
             assert result.returncode == 0, result.stderr
             assert f"Deployment {name}" in result.stdout and "is ready" in result.stdout
-            url = f"{live_server.base_url}/deployments/{name}"
-            targets[offer] = Target(name, url, keys_of(live_server.base_url, name)["primary"])
+            url = f"{own_server.base_url}/deployments/{name}"
+            targets[offer] = Target(name, url, keys_of(own_server.base_url, name)["primary"])
         yield targets
     finally:
         for target in targets.values():
-            cli(live_server, "deployments", "delete", target.name)
+            cli(own_server, "deployments", "delete", target.name)
         for offer in (JAMBA, LLAMA):
-            cli(live_server, "subscriptions", "delete", offer, "-p", PROJECT)
-        cli(live_server, "projects", "delete", PROJECT)
+            cli(own_server, "subscriptions", "delete", offer, "-p", PROJECT)
+        cli(own_server, "projects", "delete", PROJECT)
 
 
 def test_deployments_show_their_engine(
-    live_server: ThreadServer, deployed: dict[str, Target]
+    own_server: ThreadServer, deployed: dict[str, Target]
 ) -> None:
+    contexts = {JAMBA: 2048, LLAMA: 4096}  # as asked; the model's own within the suite's cap
     for offer, target in deployed.items():
-        shown = cli_json(live_server, "deployments", "show", target.name)
+        shown = cli_json(own_server, "deployments", "show", target.name)
         assert (shown["offer"], shown["engine"], shown["state"]) == (offer, "llamacpp", "succeeded")
         assert shown["readiness"] == "ready" and shown["region"] == "local"
-        assert shown["engine_status"]["context"] == 4096  # the suite's cap on every context
-        text = cli(live_server, "deployments", "show", target.name).stdout
-        assert "readiness:   ready" in text and "context:     4096 tokens per request" in text
+        assert shown["engine_status"]["context"] == contexts[offer]
+        text = cli(own_server, "deployments", "show", target.name).stdout
+        assert "readiness:   ready" in text
+        assert f"context:     {contexts[offer]} tokens per request" in text
+    jamba = cli_json(own_server, "deployments", "show", deployed[JAMBA].name)
+    assert jamba["engine_options"] == {"context": 2048, "slots": 2}
 
 
 def test_jamba_with_the_ai21_sdk(deployed: dict[str, Target]) -> None:

@@ -30,8 +30,8 @@ HELLO = [{"role": "user", "content": "Say hello."}]
 
 
 @pytest.fixture(scope="module")
-def targets(live_server: ThreadServer) -> Iterator[dict[str, tuple[str, str]]]:
-    base = live_server.base_url
+def targets(own_server: ThreadServer) -> Iterator[dict[str, tuple[str, str]]]:
+    base = own_server.base_url
     with admin(base) as api:
         assert api.post("/management/projects", json={"name": PROJECT}).status_code == 201
         try:
@@ -134,9 +134,9 @@ def test_max_tokens_defaults_fit_the_context(targets: dict[str, tuple[str, str]]
 
 
 def test_a_reservation_over_the_tokens_per_minute_is_400_not_429(
-    live_server: ThreadServer, targets: dict[str, tuple[str, str]]
+    own_server: ThreadServer, targets: dict[str, tuple[str, str]]
 ) -> None:
-    with admin(live_server.base_url) as api:
+    with admin(own_server.base_url) as api:
         limited = api.patch(
             "/management/deployments/ctx-openai/limits", json={"tokens_per_minute": 300}
         )

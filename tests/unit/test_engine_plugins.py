@@ -20,6 +20,7 @@ from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.keys import KeyVault
 from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
+from modelport.engines.llamacpp.engine import _explain
 from modelport.engines.llamacpp.factory import LlamaCppEngineFactory, LlamaCppOptions
 from modelport.engines.llamacpp.memory import OVERHEAD, MemoryNeeds, fit_context, memory_needs
 from modelport.engines.openai_compat.factory import OpenAICompatOptions
@@ -232,3 +233,15 @@ def test_a_gguf_of_another_architecture_is_refused(tmp_path: Path) -> None:
     host = EngineHost(model_store=tmp_path)
     with pytest.raises(EngineStartError, match=r"architecture 'llama', but 'jamba-1.5-mini' is"):
         LlamaCppEngineFactory().spec("d", jamba_offer, LlamaCppOptions(), host)
+
+
+def test_a_workers_failure_line_is_found_inside_llamacpps_log() -> None:
+    tail = [
+        "0.00.094 I srv    operator(): cleaning up before exit...",
+        "0.00.100 MODELPORT_WORKER_FAILED RuntimeError: Failed to init server",
+        "E srv          init: exiting due to model loading error",
+    ]
+    assert _explain(tail) == (
+        "the llama.cpp engine could not load the model: RuntimeError: Failed to init server"
+    )
+    assert _explain(["just a log line"]) is None

@@ -31,9 +31,10 @@ WORKER = "modelport.engines.llamacpp.worker"
 
 
 def _explain(tail: Sequence[str]) -> str | None:
-    failed = [line for line in tail if line.startswith(FAILED_PREFIX)]
+    """The worker's own failure line (llama.cpp's log may share the line with it)."""
+    failed = [line.split(FAILED_PREFIX, 1)[1] for line in tail if FAILED_PREFIX in line]
     if failed:
-        return "the llama.cpp engine could not load the model: " + failed[-1][len(FAILED_PREFIX) :]
+        return "the llama.cpp engine could not load the model: " + failed[-1]
     return None
 
 
