@@ -66,7 +66,8 @@ async function render() {
   engineFacts.replaceChildren();
   fact(engineFacts, "Engine", d.engine);
   if (d.engine_status?.context) fact(engineFacts, "Context", `${d.engine_status.context.toLocaleString("en-US")} tokens per request`);
-  for (const [option, value] of Object.entries(d.engine_options ?? {})) fact(engineFacts, option, String(value));
+  const options = Object.entries(d.engine_options ?? {}).map(([option, value]) => `${option} ${value}`);
+  fact(engineFacts, "Deployed with", options.length ? options.join(", ") : "the defaults");
   if (d.engine_status?.restarts) fact(engineFacts, "Engine restarts", String(d.engine_status.restarts));
   setStatus(status, "");
   return d;
