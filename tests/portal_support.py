@@ -8,13 +8,13 @@ from contextlib import contextmanager
 
 import httpx
 
-from tests.support import admin
+from tests.support import ADMIN_TOKEN, admin
 
 SESSION_COOKIE = "modelport_session"
 
 
 @contextmanager
-def sign_in(base_url: str, token: str = "test-admin-token") -> Iterator[httpx.Client]:
+def sign_in(base_url: str, token: str = ADMIN_TOKEN) -> Iterator[httpx.Client]:
     """An HTTP client holding a portal session (signed in through the real form)."""
     with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as client:
         yield _signed_in(client, token)

@@ -25,6 +25,7 @@ from modelport.inference.types import (
 from modelport.services import Services
 from modelport.settings import Settings
 from modelport.store.repositories import now
+from tests.support import ADMIN_TOKEN
 
 
 def text_events(text: str, *, prompt_tokens: int = 5, index: int = 0) -> list[Event]:
@@ -70,7 +71,7 @@ async def scripted_app(
     data_dir: Path, engine: ScriptedEngine
 ) -> AsyncIterator[tuple[FastAPI, str]]:
     """An app whose one deployment (`scripted`) runs on ``engine``; yields (app, key)."""
-    settings = Settings(data_dir=data_dir, embedded_default=False, admin_token="test-admin-token")
+    settings = Settings(data_dir=data_dir, embedded_default=False, admin_token=ADMIN_TOKEN)
     app = create_app(settings)
     services = await Services.build(settings)
     app.state.services = services

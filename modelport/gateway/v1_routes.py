@@ -1,5 +1,8 @@
 """``/v1/chat/completions`` and ``/v1/completions`` speak the dialect of the deployment's offer
-(``Offer.dialect``): AI21 for Jamba offers, Llama for Llama offers, OpenAI otherwise."""
+(``Offer.dialect``): AI21 for Jamba offers, Llama for Llama offers, OpenAI otherwise.
+
+The caller's credential is checked first, in the OpenAI error shape: answering in the offer's
+dialect before that would tell a stranger which deployments exist."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from starlette.responses import Response
 from modelport.domain.catalog import Dialect
 from modelport.errors import NotFound
 from modelport.gateway import ai21_routes, llama_routes, openai_routes
+from modelport.gateway.respond import begin
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -25,19 +29,17 @@ _COMPLETIONS: dict[Dialect, Handler] = {
 }
 
 
-def _dialect(request: Request) -> Dialect:
-    p = request.path_params
-    region = p.get("region", request.app.state.default_region)
-    live = request.app.state.services.registry.get(region, p["name"])
-    return live.offer.dialect if live is not None else Dialect.OPENAI
+async def _dialect(request: Request) -> Dialect:
+    _, live, _ = await begin(request, Dialect.OPENAI.value)
+    return live.offer.dialect
 
 
 async def chat_completions(request: Request) -> Response:
-    return await _CHAT[_dialect(request)](request)
+    return await _CHAT[await _dialect(request)](request)
 
 
 async def completions(request: Request) -> Response:
-    dialect = _dialect(request)
+    dialect = await _dialect(request)
     handler = _COMPLETIONS.get(dialect)
     if handler is None:
         request.state.dialect = dialect.value

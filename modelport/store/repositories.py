@@ -144,6 +144,11 @@ class Store:
             delete(subscription_meters).where(subscription_meters.c.subscription_id.in_(sub_ids))
         )
         conn.execute(delete(subscriptions).where(subscriptions.c.project_id == project_id))
+        # Roles held on the project go with it, and so do the sessions of those who held them.
+        from modelport.store import access
+
+        for principal_id in set(access.delete_project_assignments(conn, project_id)):
+            access.delete_sessions(conn, principal_id=principal_id)
         conn.execute(delete(projects).where(projects.c.id == project_id))
 
     def count_deployments(
