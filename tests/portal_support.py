@@ -27,7 +27,7 @@ def _signed_in(client: httpx.Client, token: str) -> httpx.Client:
     assert form_token, "the sign-in form has no form token"
     response = client.post(
         "/portal/sign-in",
-        data={"admin_token": token, "form_token": form_token.group(1), "next": "/portal/catalog"},
+        data={"token": token, "form_token": form_token.group(1), "next": "/portal/catalog"},
     )
     assert response.status_code == 303, response.text
     return client

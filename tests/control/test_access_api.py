@@ -33,7 +33,9 @@ def _sign_in(client: TestClient, **fields: str) -> TestClient:
 
 
 def _csrf(client: TestClient) -> str:
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/portal/catalog").text)
+    found = re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', client.get("/portal/catalog").text
+    )
     assert found
     return found.group(1)
 
@@ -67,7 +69,9 @@ def test_api_tokens_are_shown_once_stored_hashed_and_expire(api: TestClient) -> 
     me = ok(api.get("/management/me", headers=bearer(token)))
     assert me["principal"]["name"] == "ci-bot" and me["method"] == "token"
     services = api.app.state.services  # type: ignore[attr-defined]
-    stored = services.store.run(lambda c: [r for r in c.exec_driver_sql("select token_hash from api_tokens")])
+    stored = services.store.run(
+        lambda c: [r for r in c.exec_driver_sql("select token_hash from api_tokens")]
+    )
     assert all(token not in str(row) for row in stored)
     # An expired token proves nothing.
     record = services.store.run(lambda c: sql.tokens_of(c, me["principal"]["id"]))[0]
@@ -104,7 +108,11 @@ def test_local_accounts_sign_in_with_a_password(api: TestClient) -> None:
         assert form_token
         wrong = browser.post(
             "/portal/sign-in",
-            data={"username": "alice", "password": "wrong password!", "form_token": form_token.group(1)},
+            data={
+                "username": "alice",
+                "password": "wrong password!",
+                "form_token": form_token.group(1),
+            },
         )
         assert wrong.status_code == 401
         _sign_in(browser, username="alice", password=PASSWORD)
@@ -123,7 +131,9 @@ def test_session_reads_need_no_csrf_but_writes_do(api: TestClient) -> None:
             "/management/projects", json={"name": "p1"}, headers={"X-CSRF-Token": "0" * 64}
         )
         assert foreign.status_code == 403
-        made = browser.post("/management/projects", json={"name": "p1"}, headers={"X-CSRF-Token": csrf})
+        made = browser.post(
+            "/management/projects", json={"name": "p1"}, headers={"X-CSRF-Token": csrf}
+        )
         assert made.status_code == 201
         # A request with an Authorization header is judged by it alone.
         wrong = browser.get("/management/projects", headers={"Authorization": "Bearer nope"})
@@ -212,7 +222,9 @@ def test_a_project_owner_assigns_roles_in_its_project_only(api: TestClient) -> N
     owner = service_principal(api, "owner-a", "Owner", "team-a")
     ok(api.post("/management/principals", json={"name": "carol", "kind": "service"}), 201)
     body = {"principal": "carol", "role": "Reader"}
-    mine = api.post("/management/role-assignments", json={**body, "project": "team-a"}, headers=bearer(owner))
+    mine = api.post(
+        "/management/role-assignments", json={**body, "project": "team-a"}, headers=bearer(owner)
+    )
     assert mine.status_code == 201
     for project in ("team-b", "no-such", None):
         refused = api.post(
@@ -225,20 +237,29 @@ def test_a_project_owner_assigns_roles_in_its_project_only(api: TestClient) -> N
     assert api.get("/management/principals", headers=bearer(owner)).status_code == 403
 
 
-def test_unknown_routes_and_methods_fail_closed_after_authentication(api: TestClient, anonymous: TestClient) -> None:
+def test_unknown_routes_and_methods_fail_closed_after_authentication(
+    api: TestClient, anonymous: TestClient
+) -> None:
     assert anonymous.get("/management/nothing-here").status_code == 401
     assert api.get("/management/nothing-here").status_code == 404
     wrong = api.put("/management/catalog")
     assert wrong.status_code == 405 and wrong.headers["allow"] == "GET"
 
 
-@pytest.mark.parametrize(("setting", "anonymous_status", "reader_status"), [("open", 200, 200), ("token", 401, 200), ("off", 404, 404)])
+@pytest.mark.parametrize(
+    ("setting", "anonymous_status", "reader_status"),
+    [("open", 200, 200), ("token", 401, 200), ("off", 404, 404)],
+)
 def test_metrics_and_api_docs_follow_their_setting(
     tmp_path: Path, setting: str, anonymous_status: int, reader_status: int
 ) -> None:
-    settings = settings_for(tmp_path / "data", embedded_default=False, metrics=setting, api_docs=setting)
+    settings = settings_for(
+        tmp_path / "data", embedded_default=False, metrics=setting, api_docs=setting
+    )
     with TestClient(create_app(settings)) as client:
-        reader = service_principal(TestClient(client.app, headers=bearer(ADMIN_TOKEN)), "prom", "Reader")
+        reader = service_principal(
+            TestClient(client.app, headers=bearer(ADMIN_TOKEN)), "prom", "Reader"
+        )
         for path in ("/metrics", "/management/openapi.json"):
             assert client.get(path).status_code == anonymous_status, path
             assert client.get(path, headers=bearer(reader)).status_code == reader_status, path

@@ -24,7 +24,6 @@ from modelport.app import create_app
 from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.services import Services
-from modelport.store import access as sql
 from modelport.store.repositories import now
 from tests.access_support import bearer, ok, service_principal
 from tests.scripted import ScriptedEngine
@@ -90,7 +89,11 @@ class World:
                 self._deployment(project, DEPLOYMENTS[side])
         if admin.get(f"/management/principals/{VICTIM}").status_code == 404:
             ok(admin.post("/management/principals", json={"name": VICTIM, "kind": "service"}), 201)
-        held = {a["project"]: a["id"] for a in ok(admin.get("/management/role-assignments"))["data"] if a["principal"] == VICTIM}
+        held = {
+            a["project"]: a["id"]
+            for a in ok(admin.get("/management/role-assignments"))["data"]
+            if a["principal"] == VICTIM
+        }
         for side, project in PROJECTS.items():
             if project not in held:
                 body = {"principal": VICTIM, "role": "Reader", "project": project}
@@ -122,7 +125,9 @@ class World:
         offer = services.catalog.get(OFFER)
         assert offer is not None
         services.registry.put(
-            LiveDeployment(deployment, offer, {s: fp for s, (fp, _) in keys.items()}, ScriptedEngine())
+            LiveDeployment(
+                deployment, offer, {s: fp for s, (fp, _) in keys.items()}, ScriptedEngine()
+            )
         )
 
     def path(self, rule: RouteRule, side: str) -> str:
@@ -182,7 +187,8 @@ def test_the_permission_matrix(world: World) -> None:
         allowed = response.status_code != 403
         if allowed != expected_allowed(rule, role, scope, side):
             wrong.append(
-                f"{rule.method} {path} as {role}@{scope}: {response.status_code} {response.text[:120]}"
+                f"{rule.method} {path} as {role}@{scope}: "
+                f"{response.status_code} {response.text[:120]}"
             )
         if allowed and rule.method != "GET":
             world.reseed()
