@@ -57,6 +57,7 @@ def deployment_routes() -> list[Route]:
         Route("/completions", openai_routes.completions, methods=["POST"]),
         Route("/v1/chat/completions", v1_routes.chat_completions, methods=["POST"]),
         Route("/v1/completions", v1_routes.completions, methods=["POST"]),
+        Route("/v1/openapi.json", v1_routes.openapi, methods=["GET"]),
     ]
 
 

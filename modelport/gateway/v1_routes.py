@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from modelport.dialects.ai21 import openapi as ai21_openapi
+from modelport.dialects.llama import openapi as llama_openapi
+from modelport.dialects.openai import openapi as openai_openapi
+from modelport.dialects.openapi import Operation, document
 from modelport.domain.catalog import Dialect
 from modelport.errors import NotFound
 from modelport.gateway import ai21_routes, llama_routes, openai_routes
@@ -36,6 +40,22 @@ async def _dialect(request: Request) -> Dialect:
 
 async def chat_completions(request: Request) -> Response:
     return await _CHAT[await _dialect(request)](request)
+
+
+_OPERATIONS: dict[Dialect, list[Operation]] = {
+    Dialect.OPENAI: openai_openapi.OPERATIONS,
+    Dialect.AI21: ai21_openapi.OPERATIONS,
+    Dialect.LLAMA: llama_openapi.OPERATIONS,
+}
+
+
+async def openapi(request: Request) -> Response:
+    """``GET /v1/openapi.json``: the OpenAPI document of the offer's dialect (with the key)."""
+    services, live, _ = await begin(request, Dialect.OPENAI.value)
+    dialect = live.offer.dialect
+    base = services.settings.resolved_public_url()
+    title = f"{dialect.value} API: {live.offer.model_name}"
+    return JSONResponse(document(title, f"{base}/deployments/{live.name}", _OPERATIONS[dialect]))
 
 
 async def completions(request: Request) -> Response:

@@ -9,7 +9,6 @@ the handler runs (a handler's own 404/409/422 counts as "allowed in").
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,9 @@ from starlette.testclient import TestClient
 from modelport.access.permissions import BUILTIN_ROLES, PLATFORM_ONLY
 from modelport.access.route_table import ROUTES, RouteRule, Scope
 from modelport.app import create_app
-from modelport.control.live import LiveDeployment
-from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.services import Services
-from modelport.store.repositories import now
 from tests.access_support import bearer, ok, service_principal
-from tests.scripted import ScriptedEngine
+from tests.scripted import ScriptedEngine, scripted_deployment
 from tests.support import ADMIN_TOKEN, settings_for
 
 OFFER = "smollm2-test-a"
@@ -101,34 +97,7 @@ class World:
             self.assignments[side] = held[project]
 
     def _deployment(self, project_name: str, name: str) -> None:
-        store, services = self.services.store, self.services
-
-        def create(conn: Any) -> Deployment:
-            project = store.project_by_name(conn, project_name)
-            sub = store.subscription_for(conn, project.id, OFFER)
-            deployment = Deployment(
-                id=str(uuid.uuid4()),
-                name=name,
-                project_id=project.id,
-                region=project.region,
-                offer_id=OFFER,
-                subscription_id=sub.id if sub else None,
-                state=DeploymentState.SUCCEEDED,
-                created_at=now(),
-            )
-            store.create_deployment(conn, deployment)
-            services.deployments._new_keys(conn, deployment.id)
-            return deployment
-
-        deployment = store.run(create)
-        keys = store.run(lambda c: store.keys_of(c, deployment.id))
-        offer = services.catalog.get(OFFER)
-        assert offer is not None
-        services.registry.put(
-            LiveDeployment(
-                deployment, offer, {s: fp for s, (fp, _) in keys.items()}, ScriptedEngine()
-            )
-        )
+        scripted_deployment(self.services, project_name, name, OFFER, ScriptedEngine())
 
     def path(self, rule: RouteRule, side: str) -> str:
         values = {
