@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,16 @@ def _sign_in(client: TestClient, **fields: str) -> TestClient:
     )
     assert response.status_code == 303, response.text
     return client
+
+
+@contextlib.contextmanager
+def _same_app(app: Any, **kwargs: Any) -> Iterator[TestClient]:
+    """Another client of an app that is already running (no second lifespan)."""
+    client = TestClient(app, **kwargs)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def _csrf(client: TestClient) -> str:
@@ -86,7 +98,7 @@ def test_api_tokens_are_shown_once_stored_hashed_and_expire(api: TestClient) -> 
 
 def test_a_revoked_token_is_refused_and_its_sessions_end(api: TestClient) -> None:
     token = service_principal(api, "ops", "Contributor")
-    with TestClient(api.app) as browser:
+    with _same_app(api.app) as browser:
         _sign_in(browser, token=token)
         assert browser.get("/management/projects").status_code == 200
         token_id = ok(api.get("/management/principals/ops/tokens"))["data"][0]["id"]
@@ -102,7 +114,7 @@ def test_local_accounts_sign_in_with_a_password(api: TestClient) -> None:
     weak = api.post("/management/principals", json={"name": "bob", "password": "short"})
     assert weak.status_code == 422
     assign(api, "alice", "Reader")
-    with TestClient(api.app) as browser:
+    with _same_app(api.app) as browser:
         page = browser.get("/portal/sign-in")
         form_token = re.search(r'name="form_token" value="([^"]+)"', page.text)
         assert form_token
@@ -121,7 +133,7 @@ def test_local_accounts_sign_in_with_a_password(api: TestClient) -> None:
 
 
 def test_session_reads_need_no_csrf_but_writes_do(api: TestClient) -> None:
-    with TestClient(api.app) as browser:
+    with _same_app(api.app) as browser:
         _sign_in(browser, token=ADMIN_TOKEN)
         csrf = _csrf(browser)
         assert browser.get("/management/projects").status_code == 200
@@ -142,7 +154,7 @@ def test_session_reads_need_no_csrf_but_writes_do(api: TestClient) -> None:
 
 def test_a_role_change_ends_the_principals_sessions(api: TestClient) -> None:
     token = service_principal(api, "dev", "Reader")
-    with TestClient(api.app) as browser:
+    with _same_app(api.app) as browser:
         _sign_in(browser, token=token)
         assert browser.get("/management/projects").status_code == 200
         assign(api, "dev", "Contributor")
@@ -158,7 +170,7 @@ def test_rotating_the_admin_token(api: TestClient, tmp_path: Path) -> None:
         old = (settings.data_dir / "secrets" / "admin-token").read_text().strip()
         _sign_in(client, token=old)
         assert client.get("/management/projects").status_code == 200
-        with TestClient(client.app) as cli:
+        with _same_app(client.app) as cli:
             new = ok(cli.post("/management/admin-token/rotate", headers=bearer(old)))["token"]
             assert (settings.data_dir / "secrets" / "admin-token").read_text().strip() == new
             assert cli.get("/management/me", headers=bearer(old)).status_code == 401
@@ -265,3 +277,30 @@ def test_metrics_and_api_docs_follow_their_setting(
             assert client.get(path, headers=bearer(reader)).status_code == reader_status, path
         assert client.get("/management/docs").status_code in (401, 404)  # no Swagger UI from a CDN
         assert client.get("/management/docs", headers=bearer(reader)).status_code == 404
+
+
+def test_sessions_tokens_and_audit_through_the_api_on_both_databases(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = settings_for(tmp_path / "data", embedded_default=False, database_url=database_url)
+    with TestClient(create_app(settings), headers=bearer(ADMIN_TOKEN)) as api:
+        ok(api.post("/management/projects", json={"name": "team"}), 201)
+        token = service_principal(api, "bot", "Contributor", "team")
+        with _same_app(api.app) as browser:
+            _sign_in(browser, token=token)
+            cookie = browser.cookies["modelport_session"]
+            csrf = _csrf(browser)
+            made = browser.patch(
+                "/management/projects/team", json={"name": "team"}, headers={"X-CSRF-Token": csrf}
+            )
+            assert made.status_code == 200
+            browser.post("/portal/sign-out", data={"csrf_token": csrf}, follow_redirects=False)
+        with _same_app(api.app, cookies={"modelport_session": cookie}) as replay:
+            assert replay.get("/management/projects").status_code == 401
+        assert api.delete("/management/projects/team", headers=bearer(token)).status_code == 204
+        events = ok(api.get("/management/audit"))["data"]
+        mine = [
+            (e["action"], e["principal"], e["status"]) for e in events if e["principal"] == "bot"
+        ]
+        assert ("projects/write", "bot", 200) in mine and ("projects/delete", "bot", 204) in mine
+        assert ("portal/sign-in", "bot", 303) in mine
