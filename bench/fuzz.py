@@ -2,7 +2,7 @@
 document, with valid and invalid credentials, more examples per operation than ``make test``
 runs, and the stateful phase (links between operations) for the owner.
 
-    python -m bench.fuzz [--examples N]
+    python -m bench.fuzz [--examples N] [--database sqlite|postgresql]
 
 A throw-away server (temporary data dir, scripted engines behind the real gateway); prints one
 line per run (operations, examples, failures) and the totals; exits non-zero on any failure.
@@ -11,6 +11,7 @@ line per run (operations, examples, failures) and the totals; exits non-zero on 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from tests.fuzz_support import FuzzRun, schemathesis
+from tests.postgres import start as start_postgres
 from tests.scripted import ScriptedEngine, scripted_deployment
 from tests.support import ADMIN_TOKEN, EMBEDDED, JAMBA_TEST, LLAMA_TEST, ThreadServer, settings_for
 
@@ -28,11 +30,26 @@ DEPLOYMENTS = {"fuzz-openai": EMBEDDED, "fuzz-ai21": JAMBA_TEST, "fuzz-llama": L
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=100, help="Max examples per operation.")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        database_url = None
+        if args.database == "postgresql":
+            postgres, reason = start_postgres()
+            if postgres is None:
+                print(f"PostgreSQL unavailable: {reason}")
+                return 2
+            stack.callback(postgres.stop)
+            database_url = stack.enter_context(postgres.database())
+        return fuzz(args.examples, database_url)
+
+
+def fuzz(examples: int, database_url: str | None) -> int:
     runs: list[tuple[str, FuzzRun, float]] = []
     with tempfile.TemporaryDirectory(prefix="modelport-fuzz-") as tmp:
         root = Path(tmp)
-        server = ThreadServer(settings_for(root / "data", embedded_default=False)).start()
+        settings = settings_for(root / "data", embedded_default=False, database_url=database_url)
+        server = ThreadServer(settings).start()
         try:
             owner = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
             with httpx.Client(base_url=server.base_url, headers=owner, timeout=60) as api:
@@ -58,7 +75,7 @@ def main() -> int:
                     schema,
                     headers,
                     report_dir=root / label.replace(" ", "-"),
-                    max_examples=args.examples,
+                    max_examples=examples,
                     timeout=3600,
                     **kw,  # type: ignore[arg-type]
                 )

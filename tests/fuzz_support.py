@@ -74,8 +74,14 @@ def schemathesis(
     ]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
-    done = subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    done = subprocess.run(  # in the report dir: Schemathesis keeps a cache in its cwd
+        args,
+        env=env,
+        cwd=report_dir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return _summary(events, done.stdout + done.stderr)
 

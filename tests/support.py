@@ -175,3 +175,6 @@ def subprocess_server(data_dir: Path, port: int, **env: str) -> Iterator[subproc
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}  # e.g. /metrics (metrics/read)

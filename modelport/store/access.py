@@ -351,20 +351,25 @@ def delete_sessions(
 
 
 # -- audit log -------------------------------------------------------------------------------
+def _text(value: str | None, size: int) -> str | None:
+    """What a caller sent, storable anywhere: NUL made visible, cut to the column."""
+    return value.replace("\x00", "\\x00")[:size] if value is not None else None
+
+
 def append_audit(conn: Connection, event: AuditEvent) -> None:
     conn.execute(
         insert(audit_events).values(
             at=event.at,
             principal_id=event.principal_id,
-            principal=event.principal[:64],
+            principal=_text(event.principal, 64),
             auth_method=event.auth_method,
-            action=event.action[:64],
-            method=event.method[:8],
-            path=event.path[:512],
-            project=event.project[:64] if event.project else None,
+            action=_text(event.action, 64),
+            method=_text(event.method, 8),
+            path=_text(event.path, 512),
+            project=_text(event.project, 64),
             status=event.status,
             outcome=event.outcome.value,
-            client=event.client[:64] if event.client else None,
+            client=_text(event.client, 64),
             request_id=event.request_id,
         )
     )

@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from modelport.app import create_app
+from modelport.local_secrets import ConfigurationError
 from modelport.store import access as sql
 from tests.access_support import assign, bearer, ok, service_principal
 from tests.support import ADMIN_TOKEN, settings_for
@@ -304,3 +305,14 @@ def test_sessions_tokens_and_audit_through_the_api_on_both_databases(
         ]
         assert ("projects/write", "bot", 200) in mine and ("projects/delete", "bot", 204) in mine
         assert ("portal/sign-in", "bot", 303) in mine
+
+
+def test_the_app_refuses_to_start_with_an_empty_admin_token(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path / "data", embedded_default=False, admin_token=""))
+    with pytest.raises(ConfigurationError, match="admin token is empty"), TestClient(app):
+        pass
+
+
+def test_healthz_counts_deployments_without_naming_them(anonymous: TestClient) -> None:
+    body = anonymous.get("/healthz").json()
+    assert body == {"status": "ok", "deployments": {}}

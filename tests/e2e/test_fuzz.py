@@ -10,6 +10,7 @@ safety and metering are the real ones.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.fuzz_support import FuzzRun, schemathesis
+from tests.postgres import PostgresServer
 from tests.scripted import ScriptedEngine, scripted_deployment
 from tests.support import (
     ADMIN_TOKEN,
@@ -51,19 +53,25 @@ STABLE_TABLES = (
 )  # everything but the audit log (refusals are recorded there) and sessions
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    server = ThreadServer(
-        settings_for(tmp_path_factory.mktemp("fuzz-data"), embedded_default=False)
-    ).start()
-    try:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ThreadServer]:
+    """A throw-away server on SQLite, then on PostgreSQL (what one database stores, the other
+    may refuse: PostgreSQL has no NUL in text)."""
+    with contextlib.ExitStack() as stack:
+        overrides: dict[str, Any] = {"embedded_default": False}
+        if request.param == "postgresql":
+            postgres: PostgresServer = request.getfixturevalue("postgres_server")
+            overrides["database_url"] = stack.enter_context(postgres.database())
+        server = ThreadServer(settings_for(tmp_path_factory.mktemp("fuzz-data"), **overrides))
+        server.start()
+        stack.callback(server.stop)
         with admin(server.base_url) as api:
             assert api.post("/management/projects", json={"name": "fuzz"}).status_code == 201
         for name, offer in DEPLOYMENTS.items():
             scripted_deployment(server.services, "fuzz", name, offer, ScriptedEngine())
         yield server
-    finally:
-        server.stop()
 
 
 def _keys(server: ThreadServer) -> dict[str, str]:
