@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from modelport.access.audit import AuditLog
 from modelport.access.authn import Authenticator
 from modelport.access.oidc import OidcConfig, OidcProvider
@@ -52,6 +54,14 @@ def oidc_provider(settings: Settings) -> OidcProvider | None:
             display_name=settings.oidc_display_name,
         )
     )
+
+
+def ledger_engine(settings: Settings, db: Engine) -> Engine:
+    """The store's engine, or on SQLite with ``ledger_durability=full`` one of its own whose
+    commits are synced (synchronous=FULL) before a usage record is reported durable."""
+    if settings.ledger_durability == "full" and db.dialect.name == "sqlite":
+        return make_engine(settings.resolved_database_url(), synchronous="full")
+    return db
 
 
 @dataclass
@@ -111,9 +121,9 @@ class Services:
             projects=projects,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
-        ledger = UsageLedger(db)
-        prices = PriceSheet.from_catalog(catalog)
         metrics = UsageMetrics()
+        ledger = UsageLedger(ledger_engine(settings, db), failures=metrics)
+        prices = PriceSheet.from_catalog(catalog)
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         # Compiling the default classifier's lexicons takes seconds: off the event loop.
         ensemble = await asyncio.to_thread(
@@ -161,4 +171,6 @@ class Services:
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)
         await self.limiter.close()
+        if self.ledger.engine is not self.store.engine:
+            self.ledger.engine.dispose()
         self.store.engine.dispose()

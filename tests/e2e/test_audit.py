@@ -49,17 +49,17 @@ def _ok(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_subscribe_deploy_rotate_and_a_refusal_are_audited_with_their_principal(
-    live_server: ThreadServer,
+    store_server: ThreadServer,
 ) -> None:
-    with admin(live_server.base_url) as api:
+    with admin(store_server.base_url) as api:
         assert api.post("/management/projects", json={"name": "audited"}).status_code == 201
         developer = service_principal(api, "audit-dev", "AI Developer", "audited")
         reader = service_principal(api, "audit-reader", "Reader", "audited")
     try:
-        _ok(_cli(live_server, "subscriptions", "create", OFFER, "-p", "audited"))
+        _ok(_cli(store_server, "subscriptions", "create", OFFER, "-p", "audited"))
         _ok(
             _cli(
-                live_server,
+                store_server,
                 "deploy",
                 OFFER,
                 "-p",
@@ -72,7 +72,7 @@ def test_subscribe_deploy_rotate_and_a_refusal_are_audited_with_their_principal(
         )
         rotated = _ok(
             _cli(
-                live_server,
+                store_server,
                 "keys",
                 "regenerate",
                 "audited-chat",
@@ -81,15 +81,15 @@ def test_subscribe_deploy_rotate_and_a_refusal_are_audited_with_their_principal(
                 token=developer,
             )
         )
-        refused = _cli(live_server, "deployments", "delete", "audited-chat", token=reader)
+        refused = _cli(store_server, "deployments", "delete", "audited-chat", token=reader)
         assert refused.returncode != 0 and "403" in refused.stderr
         events: list[dict[str, Any]] = json.loads(
-            _ok(_cli(live_server, "audit", "--limit", "50", "--json"))
+            _ok(_cli(store_server, "audit", "--limit", "50", "--json"))
         )
-        whoami = json.loads(_ok(_cli(live_server, "whoami", "--json", token=developer)))
+        whoami = json.loads(_ok(_cli(store_server, "whoami", "--json", token=developer)))
         assert whoami["principal"]["name"] == "audit-dev"
     finally:
-        with admin(live_server.base_url) as api:
+        with admin(store_server.base_url) as api:
             api.delete("/management/deployments/audited-chat")
             api.delete(f"/management/projects/audited/subscriptions/{OFFER}")
             api.delete("/management/projects/audited")
@@ -124,12 +124,12 @@ def test_subscribe_deploy_rotate_and_a_refusal_are_audited_with_their_principal(
     assert not [e for e in events if e["method"] == "GET"]
 
 
-def test_an_unauthenticated_change_is_audited_as_anonymous(live_server: ThreadServer) -> None:
+def test_an_unauthenticated_change_is_audited_as_anonymous(store_server: ThreadServer) -> None:
     import httpx
 
-    with httpx.Client(base_url=live_server.base_url) as anonymous:
+    with httpx.Client(base_url=store_server.base_url) as anonymous:
         assert anonymous.delete("/management/projects/default").status_code == 401
-    events = json.loads(_ok(_cli(live_server, "audit", "--principal", "anonymous", "--json")))
+    events = json.loads(_ok(_cli(store_server, "audit", "--principal", "anonymous", "--json")))
     assert any(
         e["path"] == "/management/projects/default"
         and e["status"] == 401

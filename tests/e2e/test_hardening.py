@@ -205,13 +205,13 @@ def live_server_key(server: ThreadServer) -> str:
 
 
 # -- portal sessions ---------------------------------------------------------------------------
-def test_a_cookie_replayed_after_sign_out_is_refused(live_server: ThreadServer) -> None:
-    with sign_in(live_server.base_url) as client:
+def test_a_cookie_replayed_after_sign_out_is_refused(store_server: ThreadServer) -> None:
+    with sign_in(store_server.base_url) as client:
         cookie = client.cookies[SESSION_COOKIE]
         csrf = csrf_of(client)
         assert client.post("/portal/sign-out", data={"csrf_token": csrf}).status_code == 303
     with httpx.Client(
-        base_url=live_server.base_url, cookies={SESSION_COOKIE: cookie}, follow_redirects=False
+        base_url=store_server.base_url, cookies={SESSION_COOKIE: cookie}, follow_redirects=False
     ) as replay:
         assert replay.get("/management/deployments").status_code == 401
         page = replay.get("/portal/catalog")
