@@ -11,7 +11,7 @@ the request state (``access``, ``permission``, ``project``) for the handlers and
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
@@ -23,6 +23,11 @@ from modelport.access.grants import Access, authorize
 from modelport.access.route_table import Gate, Match, RouteTable
 from modelport.access.route_table import Scope as RuleScope
 from modelport.errors import MethodNotAllowed, ModelportError, NotFound
+from modelport.gateway.errors import render_error
+from modelport.settings import Settings
+
+if TYPE_CHECKING:  # the services are built from this package's parts
+    from modelport.services import Services
 
 
 def _state(scope: Scope) -> dict[str, Any]:
@@ -39,7 +44,7 @@ class AccessControl:
         if scope["type"] != "http" or not self.table.protects(scope["path"]):
             await self.app(scope, receive, send)
             return
-        services = scope["app"].state.services
+        services: Services = scope["app"].state.services
         state = _state(scope)
         state["dialect"] = "management"
         match, allowed = self.table.match(scope["method"], scope["path"])
@@ -65,8 +70,6 @@ class AccessControl:
             state["permission"] = match.rule.permission
             await self._authorize(services, access, match, scope)
         except ModelportError as error:
-            from modelport.gateway.errors import render_error
-
             response = render_error(Request(scope), error)
             if isinstance(error, MethodNotAllowed):
                 response.headers["Allow"] = ", ".join(allowed)
@@ -74,7 +77,9 @@ class AccessControl:
             return
         await self.app(scope, receive, send)
 
-    async def _authorize(self, services: Any, access: Access, match: Match, scope: Scope) -> None:
+    async def _authorize(
+        self, services: Services, access: Access, match: Match, scope: Scope
+    ) -> None:
         rule, state = match.rule, _state(scope)
         if rule.scope is RuleScope.SIGNED_IN:
             return
@@ -92,35 +97,33 @@ class AccessControl:
         else:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             region = (query.get("region") or [None])[0]
-            project_id, _ = _deployment_project(services, match.params["name"], region)
+            project_id = _deployment_project(services, match.params["name"], region)
             if project_id is not None and access.can(rule.permission, project_id):
                 state["project"] = await _project_name(services, project_id)
         authorize(access, rule.permission, project_id)
 
 
-def _exposure(settings: Any, gate: Gate) -> str:
+def _exposure(settings: Settings, gate: Gate) -> str:
     value: str = getattr(settings, gate.value)
     return value
 
 
-async def _project_id(services: Any, name: str) -> str | None:
+async def _project_id(services: Services, name: str) -> str | None:
     store = services.store
     project = await asyncio.to_thread(store.run, lambda c: store.project_by_name(c, name))
     return project.id if project is not None else None
 
 
-def _deployment_project(
-    services: Any, name: str, region: str | None
-) -> tuple[str | None, str | None]:
-    """The project id (and name, for the audit log) of a deployment; (None, None) if unknown."""
+def _deployment_project(services: Services, name: str, region: str | None) -> str | None:
+    """The project id of a deployment; None if there is no such deployment (or several)."""
     try:
         live = services.deployments.get_live(name, region)
     except ModelportError:
-        return None, None
-    return live.deployment.project_id, None
+        return None
+    return live.deployment.project_id
 
 
-async def _project_name(services: Any, project_id: str) -> str | None:
+async def _project_name(services: Services, project_id: str) -> str | None:
     store = services.store
     project = await asyncio.to_thread(store.run, lambda c: store.project_by_id(c, project_id))
     return project.name if project is not None else None

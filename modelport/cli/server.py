@@ -11,6 +11,7 @@ import time
 import click
 import httpx
 
+from modelport import log_redaction
 from modelport.cli.client import CliContext
 from modelport.local_secrets import ConfigurationError, LocalSecrets
 
@@ -90,6 +91,7 @@ def up(ctx: CliContext, host: str | None, port: int | None) -> None:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    log_redaction.install()
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,

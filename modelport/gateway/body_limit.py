@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelport.errors import PayloadTooLarge
+from modelport.gateway.errors import render_error
 
 PORTAL_BODY_LIMIT = 64 * 1024
 
@@ -94,8 +95,6 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, error: PayloadTooLarge) -> None:
-        from modelport.gateway.errors import render_error
-
         request = Request(scope)
         response = render_error(request, error)
         response.headers["Connection"] = "close"

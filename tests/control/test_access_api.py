@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,8 +16,10 @@ from starlette.testclient import TestClient
 
 from modelport.app import create_app
 from modelport.local_secrets import ConfigurationError
+from modelport.log_redaction import DropQueryStrings
 from modelport.store import access as sql
 from tests.access_support import assign, bearer, ok, service_principal
+from tests.scripted import ScriptedEngine, scripted_deployment
 from tests.support import ADMIN_TOKEN, settings_for
 
 PASSWORD = "correct horse battery staple"
@@ -316,3 +319,39 @@ def test_the_app_refuses_to_start_with_an_empty_admin_token(tmp_path: Path) -> N
 def test_healthz_counts_deployments_without_naming_them(anonymous: TestClient) -> None:
     body = anonymous.get("/healthz").json()
     assert body == {"status": "ok", "deployments": {}}
+
+
+def test_no_secret_reaches_a_log_line(api: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    services = api.app.state.services  # type: ignore[attr-defined]
+    ok(api.post("/management/projects", json={"name": "logs"}), 201)
+    scripted_deployment(services, "logs", "log-chat", "smollm2-test-a", ScriptedEngine())
+    with caplog.at_level(logging.DEBUG):
+        token = service_principal(api, "logger", "Owner")
+        body = {"name": "dora", "password": PASSWORD}
+        ok(api.post("/management/principals", json=body), 201)
+        with _same_app(api.app) as browser:
+            _sign_in(browser, username="dora", password=PASSWORD)
+        with _same_app(api.app) as browser:
+            _sign_in(browser, token=token)
+        keys = ok(
+            api.post("/management/deployments/log-chat/keys/regenerate", json={"key": "primary"})
+        )
+        refused = api.get("/management/me", headers=bearer(token + "x"))
+        assert refused.status_code == 401 and token not in refused.text
+    for secret in (token, PASSWORD, ADMIN_TOKEN, *keys.values()):
+        assert secret not in caplog.text
+
+
+def test_access_log_lines_carry_no_query_string() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/portal/sign-in/callback?code=SECRET&state=x", "1.1", 200),
+        None,
+    )
+    DropQueryStrings().filter(record)
+    assert "SECRET" not in record.getMessage()
+    assert "/portal/sign-in/callback" in record.getMessage()
