@@ -31,18 +31,21 @@ DEPLOYMENTS = {"A": "dep-a", "B": "dep-b"}
 VICTIM = "target-principal"
 
 
+# Routes open to anyone by design: liveness, and the portal's page shells and sign-in (its
+# pages read everything through the management API). Deployments are mounted apart (keys).
+PUBLIC = {"/healthz", "/portal"}
+
+
 def app_routes(app: Any) -> set[tuple[str, str]]:
-    """(method, path) of every route the application has under /management, and /metrics:
-    the FastAPI routers' (from the OpenAPI document) and the plain Starlette routes."""
+    """(method, path) of every route of the application but the public ones: the FastAPI
+    routers' (from the OpenAPI document) and the plain Starlette routes."""
     found = {
         (method.upper(), path)
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     }
     for route in app.routes:
-        if not isinstance(route, Route):
-            continue
-        if not (route.path.startswith("/management") or route.path == "/metrics"):
+        if not isinstance(route, Route) or route.path in PUBLIC:
             continue
         for method in route.methods or ():
             if method != "HEAD":

@@ -53,25 +53,43 @@ STABLE_TABLES = (
 )  # everything but the audit log (refusals are recorded there) and sessions
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ThreadServer]:
-    """A throw-away server on SQLite, then on PostgreSQL (what one database stores, the other
-    may refuse: PostgreSQL has no NUL in text)."""
-    with contextlib.ExitStack() as stack:
-        overrides: dict[str, Any] = {"embedded_default": False}
-        if request.param == "postgresql":
-            postgres: PostgresServer = request.getfixturevalue("postgres_server")
-            overrides["database_url"] = stack.enter_context(postgres.database())
-        server = ThreadServer(settings_for(tmp_path_factory.mktemp("fuzz-data"), **overrides))
-        server.start()
-        stack.callback(server.stop)
+@contextlib.contextmanager
+def _fuzz_server(tmp: Path, database_url: str | None) -> Iterator[ThreadServer]:
+    overrides: dict[str, Any] = {"embedded_default": False, "database_url": database_url}
+    server = ThreadServer(settings_for(tmp, **overrides)).start()
+    try:
         with admin(server.base_url) as api:
             assert api.post("/management/projects", json={"name": "fuzz"}).status_code == 201
         for name, offer in DEPLOYMENTS.items():
             scripted_deployment(server.services, "fuzz", name, offer, ScriptedEngine())
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    """A throw-away server on SQLite (the dialects store only usage, covered elsewhere on both
+    stores)."""
+    with _fuzz_server(tmp_path_factory.mktemp("fuzz-data"), None) as found:
+        yield found
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def management_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ThreadServer]:
+    """The management API on SQLite, then on PostgreSQL (what one database stores, the other
+    may refuse: PostgreSQL has no NUL in text)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("server")
+        return
+    postgres: PostgresServer = request.getfixturevalue("postgres_server")
+    with (
+        postgres.database() as url,
+        _fuzz_server(tmp_path_factory.mktemp("fuzz-data-pg"), url) as found,
+    ):
+        yield found
 
 
 def _keys(server: ThreadServer) -> dict[str, str]:
@@ -150,28 +168,30 @@ def test_dialects_with_valid_and_invalid_keys(server: ThreadServer, tmp_path: Pa
 
 
 def test_management_api_with_invalid_credentials_changes_nothing(
-    server: ThreadServer, tmp_path: Path
+    management_server: ThreadServer, tmp_path: Path
 ) -> None:
-    before = _snapshot(server)
+    before = _snapshot(management_server)
     document = tmp_path / "management.json"  # read with the admin token; the run has none
-    with admin(server.base_url) as api:
+    with admin(management_server.base_url) as api:
         document.write_text(api.get("/management/openapi.json").text)
     run = schemathesis(
         str(document),
         INVALID,
-        base_url=server.base_url,
+        base_url=management_server.base_url,
         report_dir=tmp_path,
-        secrets=[ADMIN_TOKEN, *_keys(server).values()],
+        secrets=[ADMIN_TOKEN, *_keys(management_server).values()],
         max_examples=EXAMPLES,
         expect_refused=True,
     )
     _report("management (invalid credentials)", run)
-    assert _snapshot(server) == before
+    assert _snapshot(management_server) == before
 
 
-def test_management_api_with_owner_credentials(server: ThreadServer, tmp_path: Path) -> None:
+def test_management_api_with_owner_credentials(
+    management_server: ThreadServer, tmp_path: Path
+) -> None:
     run = schemathesis(
-        f"{server.base_url}/management/openapi.json",
+        f"{management_server.base_url}/management/openapi.json",
         {"Authorization": f"Bearer {ADMIN_TOKEN}"},
         report_dir=tmp_path,
         secrets=[ADMIN_TOKEN],
