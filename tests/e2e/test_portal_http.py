@@ -78,9 +78,7 @@ def test_sign_in_refuses_a_wrong_token_a_missing_form_token_and_open_redirects(
         assert SESSION_COOKIE not in wrong.headers.get("set-cookie", "")
         assert "not valid" in wrong.text
     with httpx.Client(base_url=live_server.base_url, follow_redirects=False) as client:
-        forged = client.post(
-            "/portal/sign-in", data={"token": ADMIN_TOKEN, "form_token": "x"}
-        )
+        forged = client.post("/portal/sign-in", data={"token": ADMIN_TOKEN, "form_token": "x"})
         assert forged.status_code == 403
         assert SESSION_COOKIE not in forged.headers.get("set-cookie", "")
     with httpx.Client(base_url=live_server.base_url, follow_redirects=False) as client:
