@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-from tests.support import ThreadServer
+from tests.support import ADMIN_TOKEN, ThreadServer
 
 
 def cli(server: ThreadServer, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -17,7 +17,7 @@ def cli(server: ThreadServer, *args: str, timeout: float = 180) -> subprocess.Co
         {
             "MODELPORT_DATA_DIR": str(server.settings.data_dir),
             "MODELPORT_PORT": str(server.settings.port),
-            "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+            "MODELPORT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
     return subprocess.run(

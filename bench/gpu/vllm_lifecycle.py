@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -107,12 +108,13 @@ def main() -> int:
     )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    admin_token = "mpadm-" + secrets.token_hex(24)
     env = dict(os.environ)
     env.update(
         {
             "MODELPORT_DATA_DIR": str(root / "data"),
             "MODELPORT_PORT": str(port),
-            "MODELPORT_ADMIN_TOKEN": "bench-admin-token",
+            "MODELPORT_ADMIN_TOKEN": admin_token,
             "MODELPORT_CATALOG_DIRS": f'["{offers}"]',
             "MODELPORT_EMBEDDED_DEFAULT": "false",
             "MODELPORT_LOG_LEVEL": "warning",
@@ -129,7 +131,7 @@ def main() -> int:
 
     step(f"pulling {args.model} for vLLM")
     subprocess.run([*cli, "models", "pull", OFFER_ID, "--engine", "vllm"], env=env, check=True)
-    admin = {"Authorization": "Bearer bench-admin-token"}
+    admin = {"Authorization": f"Bearer {admin_token}"}
     up = subprocess.Popen([*cli, "up"], env=env, start_new_session=True)
     try:
         with httpx.Client(base_url=base, headers=admin, timeout=60) as api:

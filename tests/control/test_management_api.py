@@ -9,9 +9,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from modelport.app import create_app
-from tests.support import settings_for
+from tests.support import ADMIN_TOKEN, settings_for
 
-ADMIN = {"Authorization": "Bearer test-admin-token"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def _error(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from modelport.models.tiny_jamba import ensure_tiny_jamba
-from tests.support import EMBEDDED, admin, free_port
+from tests.support import ADMIN_TOKEN, EMBEDDED, admin, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +48,7 @@ class Modelport:
             {
                 "MODELPORT_DATA_DIR": str(self.data),
                 "MODELPORT_PORT": str(self.port),
-                "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+                "MODELPORT_ADMIN_TOKEN": ADMIN_TOKEN,
                 "MODELPORT_LOG_LEVEL": "warning",
                 "MODELPORT_ENGINE_CONTEXT": "1024",
                 "MODELPORT_ENGINE_SLOTS": "2",

@@ -2,7 +2,7 @@
 secret options (a bring-your-own server's key), encrypted like deployment keys.
 
 Revision ID: 0005_engines
-Revises: 0004
+Revises: 0010_access (landed on main first; chained after it)
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_engines"
-down_revision = "0004"
+down_revision = "0010_access"
 branch_labels = None
 depends_on = None
 
