@@ -9,6 +9,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from tests.access_support import bearer, service_principal
+
 
 def _project(api: TestClient, name: str = "p") -> None:
     assert api.post("/management/projects", json={"name": name}).status_code == 201
@@ -93,3 +95,29 @@ def test_an_attached_servers_key_is_stored_but_never_shown(api: TestClient) -> N
         )
     )
     assert "sk-upstream-123" not in everything + created.text
+
+
+def test_only_the_platform_operator_attaches_servers(api: TestClient) -> None:
+    """A Contributor (everything but principals, roles and engine URLs) deploys with the engines
+    that run here, but attaching a server by URL needs ``engines/attach``; a Reader cannot
+    restart a deployment."""
+    _project(api)
+    contributor = bearer(service_principal(api, "builder", "Contributor"))
+    reader = bearer(service_principal(api, "viewer", "Reader"))
+    attach = {
+        "name": "byo",
+        "offer": "Meta-Llama-3-8B-Instruct",
+        "subscribe": True,
+        "engine": "openai_compat",
+        "engine_options": {"url": "http://127.0.0.1:9"},
+    }
+    refused = api.post("/management/projects/p/deployments", json=attach, headers=contributor)
+    assert refused.status_code == 403, refused.text
+    assert "only the platform operator may attach" in refused.json()["error"]["message"]
+    assert api.get("/management/deployments").json()["data"] == []
+    allowed = api.post("/management/projects/p/deployments", json=attach)  # the owner
+    assert allowed.status_code == 202, allowed.text
+    no = api.post("/management/deployments/byo/restart", headers=reader)
+    assert no.status_code == 403 and "deployments/write" in no.json()["error"]["message"]
+    yes = api.post("/management/deployments/byo/restart", headers=contributor)
+    assert yes.status_code == 202, yes.text
