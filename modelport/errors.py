@@ -9,7 +9,8 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
-    │   └── ContextLengthExceeded       400 context_length_exceeded
+    │   ├── ContextLengthExceeded       400 context_length_exceeded
+    │   └── RequestTooLarge             400 request_too_large (more tokens than a minute's limit)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
     │   └── RegionNotOffered            403 region_not_offered
@@ -76,6 +77,12 @@ class ContentFiltered(BadRequest):
 
 class ContextLengthExceeded(BadRequest):
     code = "context_length_exceeded"
+
+
+class RequestTooLarge(BadRequest):
+    """The request reserves more tokens than its deployment allows per minute: no wait helps."""
+
+    code = "request_too_large"
 
 
 class Unauthorized(ModelportError):
