@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from modelport import __version__
 from modelport.access.audit import AuditTrail
 from modelport.access.middleware import AccessControl
+from modelport.cluster.status import store_status
 from modelport.control.routes import management_router
 from modelport.control.usage_routes import routes as usage_routes
 from modelport.errors import ModelportError, NotFound
@@ -36,13 +37,41 @@ log = logging.getLogger("modelport")
 
 async def healthz(request: Request) -> JSONResponse:
     """Liveness for load balancers: counts only (names would let anyone enumerate deployments;
-    ``/management/deployments`` lists them for those allowed to see them)."""
+    ``/management/deployments`` lists them for those allowed to see them), and what this process
+    runs in degraded mode: the database lost (serving from memory, usage spooled), the limiter's
+    Redis lost (``limiter.mode`` local, open or closed). ``?detail=1`` always says it all."""
     services: Services = request.app.state.services
     states: dict[str, int] = {}
     for live in services.registry.all():
         state = live.readiness()[0].value
         states[state] = states.get(state, 0) + 1
-    return JSONResponse({"status": "ok", "deployments": states})
+    store = store_status(services)
+    limiter = services.limiter_status()
+    degraded = []
+    if not store["reachable"]:
+        degraded.append("database unreachable: serving known deployments from memory")
+    if limiter["mode"] not in ("redis", "memory"):
+        degraded.append(f"rate limiter: Redis unreachable, {limiter['mode']} limits")
+    if services.ledger.spooled():
+        degraded.append(f"{services.ledger.spooled()} usage records spooled on local disk")
+    body: dict[str, object] = {"status": "degraded" if degraded else "ok", "deployments": states}
+    if degraded or request.query_params.get("detail"):
+        body.update(
+            {
+                "degraded": degraded,
+                "role": services.settings.role,
+                "member": services.heartbeat.id,
+                "store": store,
+                "limiter": limiter,
+                "usage_spool": {"records": services.ledger.spooled()},
+            }
+        )
+        if services.controller is not None:
+            body["controller"] = {
+                "active": services.controller.active,
+                "runtime": services.controller.runtime.name,
+            }
+    return JSONResponse(body)
 
 
 def deployment_routes() -> list[Route]:

@@ -28,6 +28,8 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ├── ServiceUnavailable              503 service_unavailable (+ Retry-After)
     │   ├── EngineUnavailable           503 engine_unavailable
     │   ├── DeploymentNotReady          503 deployment_not_ready
+    │   ├── StoreUnavailable            503 store_unavailable (database lost for too long)
+    │   ├── RateLimiterUnavailable      503 rate_limiter_unavailable (Redis down, fail closed)
     │   └── LedgerUnavailable           503 usage_ledger_unavailable (usage not durable)
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
 
@@ -164,6 +166,18 @@ class EngineUnavailable(ServiceUnavailable):
 
 class DeploymentNotReady(ServiceUnavailable):
     code = "deployment_not_ready"
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """A gateway that has lost its database for longer than it may serve from memory."""
+
+    code = "store_unavailable"
+
+
+class RateLimiterUnavailable(ServiceUnavailable):
+    """The shared limiter is unreachable and its failure policy is to refuse."""
+
+    code = "rate_limiter_unavailable"
 
 
 class LedgerUnavailable(ServiceUnavailable):

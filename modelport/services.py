@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -16,6 +18,14 @@ from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
+from modelport.billing.spool import UsageSpool
+from modelport.cluster.changes import ChangeFeed
+from modelport.cluster.controller import Controller
+from modelport.cluster.local_runtime import LocalRuntime
+from modelport.cluster.members import Heartbeat
+from modelport.cluster.runtime import Runtime, make_runtime
+from modelport.cluster.status import gateway_status, register_cluster_metrics
+from modelport.cluster.sync import RegistrySync
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
@@ -25,6 +35,8 @@ from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
+from modelport.engines.supervisor import Backoff
+from modelport.errors import StoreUnavailable
 from modelport.inference.accounting import Accountant
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
@@ -35,6 +47,7 @@ from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
 from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
+from modelport.store.locking import exclusive
 from modelport.store.repositories import Store
 
 
@@ -62,6 +75,12 @@ def oidc_provider(settings: Settings) -> OidcProvider | None:
             display_name=settings.oidc_display_name,
         )
     )
+
+
+def migrate(db: Engine) -> None:
+    """Schema migrations under the store's lock: once, however many processes start."""
+    with exclusive(db, "migrations"):
+        upgrade(db)
 
 
 def ledger_engine(settings: Settings, db: Engine) -> Engine:
@@ -94,6 +113,10 @@ class Services:
     sessions: SessionStore
     authenticator: Authenticator
     audit: AuditLog
+    feed: ChangeFeed
+    heartbeat: Heartbeat
+    sync: RegistrySync | None = None  # gateways: the registry kept in step with the store
+    controller: Controller | None = None  # up and controller: the reconciler (one active)
     oidc: OidcProvider | None = None
 
     @classmethod
@@ -101,7 +124,7 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         local = LocalSecrets.from_settings(settings)
         db = make_engine(settings.resolved_database_url())
-        await asyncio.to_thread(upgrade, db)
+        await asyncio.to_thread(migrate, db)
         store = Store(db)
         catalog = Catalog.load(
             builtin_offers_dir(),
@@ -133,9 +156,22 @@ class Services:
             projects=projects,
             host=host,
         )
-        limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
+        holder: dict[str, Services] = {}
+        limiter = make_rate_limiter(
+            settings.rate_limit_backend,
+            settings.redis_url,
+            on_failure=settings.rate_limit_on_redis_failure,
+            live_gateways=lambda: (
+                holder["services"].heartbeat.live_gateways if "services" in holder else 1
+            ),
+        )
         metrics = UsageMetrics()
-        ledger = UsageLedger(ledger_engine(settings, db), failures=metrics)
+        spool = (
+            UsageSpool(settings.data_dir / "usage-spool.jsonl")
+            if settings.spool_enabled()
+            else None
+        )
+        ledger = UsageLedger(ledger_engine(settings, db), failures=metrics, spool=spool)
         prices = PriceSheet.from_catalog(catalog)
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         # Compiling the default classifier's lexicons takes seconds: off the event loop.
@@ -149,7 +185,55 @@ class Services:
         access = AccessService(store, local.key_hash_secret)
         sessions = SessionStore(store, local.key_hash_secret, settings.session_ttl)
         oidc = oidc_provider(settings)
-        return cls(
+        feed = ChangeFeed(store, poll_interval=settings.change_poll_interval)
+        deployments.kick = feed.kick
+        gateway = settings.role != "controller"
+        heartbeat = Heartbeat(
+            store,
+            feed,
+            role="gateway" if gateway else "controller",
+            address=settings.resolved_public_url() if gateway else None,
+            status=lambda: gateway_status(holder["services"]) if "services" in holder else {},
+            interval=settings.heartbeat_interval,
+        )
+        local_runtime = LocalRuntime() if settings.role != "gateway" else None
+        controller = None
+        if local_runtime is not None:
+            runtime: Runtime = (
+                local_runtime
+                if settings.resolved_runtime() == "local"
+                else make_runtime(
+                    "ray", ray_address=settings.ray_address, ray_namespace=settings.ray_namespace
+                )
+            )
+            controller = Controller(
+                store=store,
+                catalog=catalog,
+                vault=vault,
+                engines=engines,
+                host=host,
+                runtime=runtime,
+                feed=feed,
+                heartbeat=heartbeat,
+                local=local_runtime,
+                retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
+                ttl=settings.controller_lease_ttl,
+            )
+        sync = None
+        if gateway:
+            sync = RegistrySync(
+                store=store,
+                catalog=catalog,
+                vault=vault,
+                registry=registry,
+                engines=engines,
+                host=host,
+                feed=feed,
+                local=local_runtime.engine if local_runtime is not None else None,
+                wake=heartbeat.wake,
+                cold_start_wait=settings.cold_start_wait,
+            )
+        services = cls(
             settings=settings,
             secrets=local,
             store=store,
@@ -170,17 +254,59 @@ class Services:
             sessions=sessions,
             authenticator=Authenticator(access, sessions, oidc),
             audit=AuditLog(store),
+            feed=feed,
+            heartbeat=heartbeat,
+            sync=sync,
+            controller=controller,
             oidc=oidc,
         )
+        holder["services"] = services
+        register_cluster_metrics(metrics.registry, services)
+        return services
+
+    def check_store_outage(self) -> None:
+        """A gateway that lost its database serves what it knows for ``store_outage_grace``
+        seconds (revocations made meanwhile cannot reach it), then refuses (503)."""
+        lost = self.feed.store_lost_since
+        if lost is not None and time.monotonic() - lost > self.settings.store_outage_grace:
+            raise StoreUnavailable(
+                "this gateway has lost its database for too long to trust what it knows; "
+                "retry shortly",
+                retry_after=5,
+            )
+
+    def limiter_status(self) -> dict[str, Any]:
+        status = getattr(self.limiter, "status", None)
+        if callable(status):
+            found: dict[str, Any] = status()
+            return found
+        return {"backend": self.limiter.name, "mode": self.limiter.name}
+
+    def _bootstrap(self) -> None:
+        """What a first start creates (the bootstrap owner, the default deployment), under the
+        store's lock: several processes starting together create it once."""
+        with exclusive(self.store.engine):
+            self.access.bootstrap(self.secrets.admin_token)
+            self.deployments.ensure_default()
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.access.bootstrap, self.secrets.admin_token)
+        await asyncio.to_thread(self._bootstrap)
         self.ledger.start()
-        await self.deployments.bootstrap()
+        await self.feed.start()
+        await self.heartbeat.start()
+        if self.sync is not None:
+            await self.sync.start()
         await self.content_safety.load()
+        if self.controller is not None:
+            await self.controller.start()
 
     async def close(self) -> None:
-        await self.deployments.shutdown()
+        if self.controller is not None:
+            await self.controller.close()
+        if self.sync is not None:
+            await self.sync.close()
+        await self.heartbeat.close()
+        await self.feed.close()
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)
         await self.limiter.close()

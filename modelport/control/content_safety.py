@@ -14,10 +14,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Connection
+
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import LiveDeployment
 from modelport.errors import InvalidRequest
 from modelport.policy.safety import SafetyPolicy
+from modelport.store.cluster import publish
 from modelport.store.content_filters import set_content_filter, stored_content_filters
 from modelport.store.repositories import Store
 
@@ -70,9 +73,13 @@ class ContentSafetyControl:
         policy = live.safety.updated(changes)
         document = policy.model_dump(mode="json")
         deployment_id = live.deployment.id
-        await asyncio.to_thread(
-            self.store.run, lambda c: set_content_filter(c, deployment_id, document)
-        )
+
+        def store(conn: Connection) -> None:
+            set_content_filter(conn, deployment_id, document)
+            publish(conn, "safety", deployment_id)  # every gateway applies it within a second
+
+        await asyncio.to_thread(self.store.run, store)
+        self.deployments.kick()
         live.safety = policy
         log.info("deployment %s: content filter set to %s", live.name, document)
         return live

@@ -7,17 +7,24 @@ Routes and the CLI call this service; it is the one place the deployment lifecyc
   call subscribes and deploys at once; its engine (the one asked for, or the first of the offer's
   that can run it here) and weights must be on this machine (412, with what is missing), and the
   engine's options valid (422); attaching a server someone else runs is the operator's (403);
-- creation returns at once in state ``creating`` and provisions in the background, ending
-  ``succeeded`` or ``failed`` with the reason (and retried, see ``control.provisioning``); delete
-  goes through ``deleting``, stops the engine and frees the name; ``restart`` starts a fresh
-  engine; every state change is stored, so deployments survive restarts;
+- creation returns at once in state ``creating``; the controller (:mod:`modelport.cluster`)
+  places its replicas, ending ``succeeded`` or ``failed`` with the reason (and retried); delete
+  goes through ``deleting``, the controller stops the replicas and frees the name; ``restart``
+  bumps the deployment's generation, which the controller replaces; ``scale`` sets its
+  instances (scale to zero with ``min_instances = 0``);
 - two keys, each regenerated on its own while the other keeps working.
+
+Every change is stored with an entry in the change log in the same transaction
+(:func:`modelport.store.cluster.publish`), so every gateway sees it within a second; this
+gateway's registry is updated at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +35,6 @@ from modelport.control.availability import Availability, check_offer
 from modelport.control.engine_choice import choose_engine
 from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.control.projects import ProjectService
-from modelport.control.provisioning import Provisioner
 from modelport.control.views import EngineView
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import (
@@ -41,14 +47,17 @@ from modelport.domain.deployments import (
 )
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
+from modelport.domain.replicas import Scale
 from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.plugin import secret_fields
 from modelport.engines.registry import EngineFactories
-from modelport.engines.supervisor import Backoff
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
 from modelport.settings import Settings
+from modelport.store.cluster import publish
 from modelport.store.repositories import Store, new_id, now
+
+Kick = Callable[[], None]
 
 log = logging.getLogger("modelport.deployments")
 
@@ -80,37 +89,18 @@ class DeploymentService:
             store=store, catalog=catalog, regions=self.regions
         )
         self.host = host or EngineHost.from_settings(settings)
-        self.provisioner = Provisioner(
-            engines=engines,
-            host=self.host,
-            vault=vault,
-            registry=registry,
-            record=self._set_state,
-            retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
-        )
+        self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
 
     @property
     def model_store(self) -> Path:
         return self.host.model_store
 
     # -- start-up ---------------------------------------------------------------------------
-    async def bootstrap(self) -> None:
-        """Create the default project and embedded deployment on first start, then bring every
-        persisted deployment back: engines started from the store, failed ones tried again."""
+    def ensure_default(self) -> None:
+        """Create the default project and embedded deployment on first start (under the
+        store's bootstrap lock: exactly one of several processes starting together does it)."""
         if self.settings.embedded_default:
-            await asyncio.to_thread(self._ensure_default)
-        for deployment in await asyncio.to_thread(self._all):
-            if deployment.state is DeploymentState.DELETING:
-                await asyncio.to_thread(self._forget, deployment)
-                continue
-            live = await asyncio.to_thread(self._live, deployment)
-            if live is None:
-                continue
-            self.registry.put(live)
-            self.provisioner.launch(live)
-
-    def _all(self) -> list[Deployment]:
-        return self.store.run(lambda c: self.store.list_deployments(c))
+            self._ensure_default()
 
     def _ensure_default(self) -> None:
         offer = self.catalog.embedded()
@@ -137,7 +127,20 @@ class DeploymentService:
             )
             self.store.create_deployment(conn, deployment)
             self._new_keys(conn, deployment.id)
+            publish(conn, "created", deployment.id)
         log.info("created the default project and deployment %s", deployment.name)
+
+    async def _commit(self, kind: str, deployment_id: str, fn: Callable[[Connection], Any]) -> Any:
+        """Run ``fn`` and record the change in one transaction; wake the followers here."""
+
+        def run(conn: Connection) -> Any:
+            result = fn(conn)
+            publish(conn, kind, deployment_id)
+            return result
+
+        result = await asyncio.to_thread(self.store.run, run)
+        self.kick()
+        return result
 
     def _new_keys(self, conn: Connection, deployment_id: str) -> dict[KeySlot, str]:
         fingerprints = {}
@@ -148,18 +151,6 @@ class DeploymentService:
                 conn, deployment_id, slot, fingerprints[slot], self.vault.encrypt(key)
             )
         return fingerprints
-
-    def _live(self, deployment: Deployment) -> LiveDeployment | None:
-        offer = self.catalog.get(deployment.offer_id)
-        if offer is None:
-            log.error(
-                "deployment %s: offer %s is not in the catalog",
-                deployment.name,
-                deployment.offer_id,
-            )
-            return None
-        keys = self.store.run(lambda c: self.store.keys_of(c, deployment.id))
-        return LiveDeployment(deployment, offer, {slot: fp for slot, (fp, _) in keys.items()})
 
     def _forget(self, deployment: Deployment) -> None:
         self.store.run(lambda c: self.store.delete_deployment(c, deployment.id))
@@ -195,6 +186,7 @@ class DeploymentService:
         engine: str | None = None,
         engine_options: dict[str, Any] | None = None,
         operator: bool = True,
+        scale: Scale | None = None,
     ) -> LiveDeployment:
         """Create a deployment in state ``creating`` and start provisioning it in the
         background. Every check happens before anything is written, in one transaction:
@@ -202,6 +194,7 @@ class DeploymentService:
         options are checked by the engine plug-in, down to the spec it would start."""
         validate_deployment_name(name)
         offer = self.projects.offer(offer_id)
+        wanted = (scale or Scale()).validated()
 
         def create(conn: Connection) -> tuple[Deployment, dict[KeySlot, str]]:
             project = self.projects.project(conn, project_name)
@@ -243,14 +236,18 @@ class DeploymentService:
                 engine=choice.name,
                 engine_options=public,
                 engine_secret=secret,
+                scale=wanted,
             )
             self.store.create_deployment(conn, deployment)
-            return deployment, self._new_keys(conn, deployment.id)
+            fingerprints = self._new_keys(conn, deployment.id)
+            publish(conn, "created", deployment.id)
+            return deployment, fingerprints
 
         deployment, fingerprints = await asyncio.to_thread(self.store.run, create)
         live = LiveDeployment(deployment, offer, fingerprints)
+        live.progress = "queued"
         self.registry.put(live)
-        self.provisioner.launch(live)
+        self.kick()
         log.info(
             "deployment %s of %s created in %s on %s",
             name,
@@ -262,26 +259,69 @@ class DeploymentService:
 
     # -- restart ----------------------------------------------------------------------------
     async def restart(self, name: str, region: str | None = None) -> LiveDeployment:
-        """Stop the deployment's engine (if any) and start a fresh one; URL and keys stay."""
+        """Fresh replicas for the deployment (the controller replaces every replica of the
+        former generation); URL and keys stay."""
         live = self.get_live(name, region)
         if live.deployment.state is DeploymentState.DELETING:
             raise Conflict(f"deployment {name!r} is being deleted")
-        await self.provisioner.restart(live)
+        deployment_id = live.deployment.id
+        generation = await self._commit(
+            "restart", deployment_id, lambda c: self.store.bump_generation(c, deployment_id)
+        )
+        live.deployment = replace(live.deployment, generation=generation)
+        live.progress = "restarting"
         log.info("deployment %s restarting on demand", name)
         return live
 
+    # -- scale ------------------------------------------------------------------------------
+    async def scale(self, name: str, scale: Scale, region: str | None = None) -> LiveDeployment:
+        """Set how many replicas the deployment runs (and how few once idle)."""
+        live = self.get_live(name, region)
+        wanted = scale.validated()
+        deployment_id = live.deployment.id
+        await self._commit(
+            "scale",
+            deployment_id,
+            lambda c: self.store.set_deployment_scale(c, deployment_id, wanted),
+        )
+        live.deployment = replace(live.deployment, scale=wanted)
+        log.info("deployment %s scaled to %s", name, wanted)
+        return live
+
     # -- delete -----------------------------------------------------------------------------
-    async def delete(self, name: str, region: str | None = None) -> None:
-        """``deleting``, then stop the engine, then forget the deployment and free its name."""
+    async def delete(self, name: str, region: str | None = None) -> bool:
+        """``deleting``; the controller stops the replicas, forgets the deployment and frees
+        its name. Waits (bounded) for that; False when it is still being deleted."""
         live = self.get_live(name, region)
         if live.deployment.state is DeploymentState.DELETING:
             raise Conflict(f"deployment {name!r} is already being deleted")
-        await self._set_state(live, DeploymentState.DELETING, None)
+        deployment_id = live.deployment.id
+        await self._commit(
+            "deleting",
+            deployment_id,
+            lambda c: self.store.set_deployment_state(c, deployment_id, DeploymentState.DELETING),
+        )
+        live.deployment = replace(live.deployment, state=DeploymentState.DELETING)
         live.progress = "deleting"
-        await self.provisioner.stop(live)
-        await asyncio.to_thread(self._forget, live.deployment)
-        self.registry.remove(live.deployment.region, live.deployment.name)
-        log.info("deployment %s deleted", name)
+        gone = await self._until_gone(deployment_id, self.settings.delete_wait)
+        if gone:
+            found = self.registry.get(live.deployment.region, live.deployment.name)
+            if found is live:
+                self.registry.remove(live.deployment.region, live.deployment.name)
+            log.info("deployment %s deleted", name)
+        return gone
+
+    async def _until_gone(self, deployment_id: str, within: float) -> bool:
+        deadline = time.monotonic() + within
+        while True:
+            found = await asyncio.to_thread(
+                self.store.run, lambda c: self.store.deployment_by_id(c, deployment_id)
+            )
+            if found is None:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
 
     # -- keys -------------------------------------------------------------------------------
     async def regenerate_key(
@@ -293,24 +333,14 @@ class DeploymentService:
         fingerprint = self.vault.fingerprint(key)
         cipher = self.vault.encrypt(key)
         deployment_id = live.deployment.id
-        await asyncio.to_thread(
-            self.store.run,
+        await self._commit(
+            "keys",
+            deployment_id,
             lambda c: self.store.put_key(c, deployment_id, slot, fingerprint, cipher),
         )
         live.fingerprints = {**live.fingerprints, slot: fingerprint}
         log.info("deployment %s: %s key regenerated", name, slot.value)
         return await self.keys(name, live.deployment.region)
-
-    # -- state ------------------------------------------------------------------------------
-    async def _set_state(
-        self, live: LiveDeployment, state: DeploymentState, reason: str | None
-    ) -> None:
-        deployment_id = live.deployment.id
-        await asyncio.to_thread(
-            self.store.run,
-            lambda c: self.store.set_deployment_state(c, deployment_id, state, reason),
-        )
-        live.deployment = replace(live.deployment, state=state, failure_reason=reason)
 
     # -- queries ----------------------------------------------------------------------------
     def get_live(self, name: str, region: str | None = None) -> LiveDeployment:
@@ -354,13 +384,10 @@ class DeploymentService:
 
     async def set_limits(self, name: str, limits: RateLimits, region: str | None = None) -> None:
         live = self.get_live(name, region)
-        await asyncio.to_thread(
-            self.store.run,
-            lambda c: self.store.set_deployment_limits(c, live.deployment.id, limits),
+        deployment_id = live.deployment.id
+        await self._commit(
+            "limits",
+            deployment_id,
+            lambda c: self.store.set_deployment_limits(c, deployment_id, limits),
         )
         live.deployment = replace(live.deployment, limits=limits)
-
-    # -- shutdown ---------------------------------------------------------------------------
-    async def shutdown(self) -> None:
-        """Stop every engine; nothing that fails because of it is recorded as a failure."""
-        await self.provisioner.shutdown()

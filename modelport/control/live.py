@@ -1,7 +1,8 @@
 """The in-memory view of deployments the data plane serves from (no database on the hot path).
 
-The deployment service keeps it in step with the store: it is loaded at start-up and updated by
-every lifecycle change (deploy, delete, key rotation).
+The deployment service updates it at once for changes made in this process; the registry sync
+(:mod:`modelport.cluster.sync`) keeps it in step with the store for changes made anywhere
+(another gateway, the controller placing replicas), within a second.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from enum import StrEnum
 from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.domain.keys import KeyVault
+from modelport.domain.replicas import Replica
 from modelport.engines.base import Engine, EngineState
 from modelport.policy.safety.policy import SafetyPolicy
 
@@ -26,6 +28,7 @@ class Readiness(StrEnum):
     FAILED = "failed"
     STOPPED = "stopped"
     DELETING = "deleting"
+    IDLE = "idle"  # scaled to zero: the next request starts a replica (and waits for it)
 
 
 @dataclass
@@ -39,6 +42,11 @@ class LiveDeployment:
     # Content safety of this deployment (control/content_safety.py keeps it in step with the
     # store). Every deployment is serverless today: on, mandatory, block medium and above.
     safety: SafetyPolicy = field(default_factory=SafetyPolicy.serverless)
+    # Its replicas as the store has them (the registry sync keeps them), and the requests of
+    # this gateway in flight on it.
+    replicas: list[Replica] = field(default_factory=list)
+    in_flight: int = 0
+    last_request: float = 0.0  # unix time of the last request here (scale-to-zero idleness)
 
     @property
     def name(self) -> str:
@@ -58,6 +66,8 @@ class LiveDeployment:
             if state is EngineState.FAILED:
                 return Readiness.FAILED, engine.last_error
             if state is EngineState.STOPPED:
+                if self.deployment.scale.scales_to_zero and not self.replicas:
+                    return Readiness.IDLE, None
                 return Readiness.STOPPED, None
             return Readiness.STARTING, None
         if self.starting:

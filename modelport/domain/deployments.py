@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from modelport.domain.replicas import Scale
 from modelport.errors import InvalidRequest
 
 
@@ -87,6 +88,12 @@ class Deployment:
     # bring-your-own server's key) encrypted with the key vault.
     engine_options: Mapping[str, Any] = field(default_factory=dict)
     engine_secret: bytes | None = field(default=None, repr=False)
+    # Replicas: how many (see domain/replicas.py); ``generation`` is bumped by every restart;
+    # ``engine_spec`` is the resolved EngineSpec (JSON, no secret) the controller placed.
+    scale: Scale = field(default_factory=Scale)
+    generation: int = 0
+    engine_spec: Mapping[str, Any] | None = None
+    progress: str = ""
 
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{1,30}[a-z0-9])$")

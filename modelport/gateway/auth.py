@@ -19,7 +19,7 @@ from modelport.access.credentials import ADMIN_TOKEN_PREFIX, API_TOKEN_PREFIX
 from modelport.access.grants import authorize as authorize_principal
 from modelport.access.oidc import looks_like_jwt
 from modelport.control.live import LiveDeployment
-from modelport.domain.deployments import KeySlot
+from modelport.domain.deployments import DeploymentState, KeySlot
 from modelport.errors import DeploymentNotFound, Unauthorized
 from modelport.services import Services
 
@@ -49,7 +49,10 @@ async def authorize(
     services: Services, region: str, name: str, headers: Headers
 ) -> tuple[LiveDeployment, KeySlot | None]:
     """The deployment and the key slot that opened it (None: a principal's token)."""
+    services.check_store_outage()
     live = services.registry.get(region, name)
+    if live is not None and live.deployment.state is DeploymentState.DELETING:
+        live = None  # being deleted: as gone as it will be in a moment
     credential = presented_key(headers)
     if credential is None:
         raise Unauthorized(

@@ -130,6 +130,8 @@ class Pipeline:
         self, ctx: RequestContext, events: AsyncIterator[Event]
     ) -> AsyncGenerator[Event, None]:
         finished = False
+        ctx.live.in_flight += 1  # the operator view's requests in flight; idleness
+        ctx.live.last_request = time.time()
         try:
             async for event in events:
                 if isinstance(event, Usage):
@@ -146,6 +148,7 @@ class Pipeline:
             ctx.outcome = Outcome.ERROR
             raise
         finally:
+            ctx.live.in_flight -= 1
             if not finished and ctx.outcome == Outcome.OK:
                 ctx.outcome = Outcome.DISCONNECTED
             await self._settle(ctx, events)

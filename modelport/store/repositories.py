@@ -22,6 +22,7 @@ from modelport.domain.deployments import (
     RateLimits,
     Subscription,
 )
+from modelport.domain.replicas import Scale
 from modelport.errors import Conflict, InvalidRequest
 from modelport.store.tables import (
     deployment_keys,
@@ -72,6 +73,10 @@ def _deployment(row: Row[Any]) -> Deployment:
         limits=RateLimits(row.rpm_limit, row.tpm_limit),
         engine_options=json.loads(row.engine_options) if row.engine_options else {},
         engine_secret=row.engine_secret,
+        scale=Scale(row.instances, row.min_instances, row.idle_timeout),
+        generation=row.generation,
+        engine_spec=json.loads(row.engine_spec) if row.engine_spec else None,
+        progress=row.progress or "",
     )
 
 
@@ -308,6 +313,10 @@ class Store:
                 if deployment.engine_options
                 else None,
                 engine_secret=deployment.engine_secret,
+                instances=deployment.scale.instances,
+                min_instances=deployment.scale.min_instances,
+                idle_timeout=deployment.scale.idle_timeout,
+                generation=deployment.generation,
                 created_at=deployment.created_at,
             )
         )
@@ -349,6 +358,48 @@ class Store:
             .where(deployments.c.id == deployment_id)
             .values(rpm_limit=limits.requests_per_minute, tpm_limit=limits.tokens_per_minute)
         )
+
+    def set_deployment_scale(self, conn: Connection, deployment_id: str, scale: Scale) -> None:
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id == deployment_id)
+            .values(
+                instances=scale.instances,
+                min_instances=scale.min_instances,
+                idle_timeout=scale.idle_timeout,
+            )
+        )
+
+    def bump_generation(self, conn: Connection, deployment_id: str) -> int:
+        """A restart: the controller replaces every replica of an older generation."""
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id == deployment_id)
+            .values(generation=deployments.c.generation + 1)
+        )
+        found = conn.execute(
+            select(deployments.c.generation).where(deployments.c.id == deployment_id)
+        ).scalar_one_or_none()
+        return int(found or 0)
+
+    def set_deployment_runtime(
+        self,
+        conn: Connection,
+        deployment_id: str,
+        *,
+        progress: str | None = None,
+        engine_spec: dict[str, Any] | None = None,
+    ) -> None:
+        """What the controller is doing for a deployment, and the engine spec it placed."""
+        values: dict[str, Any] = {}
+        if progress is not None:
+            values["progress"] = progress
+        if engine_spec is not None:
+            values["engine_spec"] = json.dumps(engine_spec, sort_keys=True)
+        if values:
+            conn.execute(
+                update(deployments).where(deployments.c.id == deployment_id).values(**values)
+            )
 
     def delete_deployment(self, conn: Connection, deployment_id: str) -> None:
         conn.execute(

@@ -20,7 +20,7 @@ from modelport.errors import Conflict
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store, new_id, now
 
-HEAD = "0005_engines"
+HEAD = "0006_replicas"
 
 
 @pytest.fixture
