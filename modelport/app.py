@@ -133,6 +133,10 @@ def create_app(settings: Settings) -> FastAPI:
         },
         lifespan=lifespan,
     )
+    if settings.role == "controller":
+        # A controller serves no API: its health, for a supervisor or an orchestrator's probe.
+        app.router.routes.append(Route("/healthz", healthz, methods=["GET"]))
+        return app
     app.include_router(management_router())
     app.router.routes.extend(
         [

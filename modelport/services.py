@@ -26,6 +26,7 @@ from modelport.cluster.members import Heartbeat
 from modelport.cluster.runtime import Runtime, make_runtime
 from modelport.cluster.status import gateway_status, register_cluster_metrics
 from modelport.cluster.sync import RegistrySync
+from modelport.cluster.view import ClusterReader
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
@@ -115,6 +116,7 @@ class Services:
     audit: AuditLog
     feed: ChangeFeed
     heartbeat: Heartbeat
+    cluster: ClusterReader
     sync: RegistrySync | None = None  # gateways: the registry kept in step with the store
     controller: Controller | None = None  # up and controller: the reconciler (one active)
     oidc: OidcProvider | None = None
@@ -256,11 +258,14 @@ class Services:
             audit=AuditLog(store),
             feed=feed,
             heartbeat=heartbeat,
+            cluster=ClusterReader(store, heartbeat.live_within),
             sync=sync,
             controller=controller,
             oidc=oidc,
         )
         holder["services"] = services
+        if sync is not None:
+            deployments.refresh = sync.reload
         register_cluster_metrics(metrics.registry, services)
         return services
 

@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, str] = {
     "metrics/read": "Read the Prometheus metrics (when MODELPORT_METRICS=token).",
     "admin-token/rotate": "Rotate the bootstrap admin token.",
     "engines/attach": "Attach engines at operator-given URLs (platform scope only).",
+    "cluster/read": "See the cluster: live gateways, the active controller, the runtime's nodes "
+    "and free resources.",
 }
 
 # Permissions that only mean something at platform scope: a project-scoped grant of one of
@@ -54,6 +56,7 @@ PLATFORM_ONLY = frozenset(
         "metrics/read",
         "admin-token/rotate",
         "engines/attach",
+        "cluster/read",
     }
 )
 

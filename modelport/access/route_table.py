@@ -105,6 +105,7 @@ ROUTES: tuple[RouteRule, ...] = (
     rule("GET", f"{M}/deployments/{{name}}", "deployments/read", D),
     rule("DELETE", f"{M}/deployments/{{name}}", "deployments/delete", D),
     rule("POST", f"{M}/deployments/{{name}}/restart", "deployments/write", D),
+    rule("PUT", f"{M}/deployments/{{name}}/scale", "deployments/write", D),
     rule("GET", f"{M}/deployments/{{name}}/keys", "keys/read", D),
     rule("POST", f"{M}/deployments/{{name}}/keys/regenerate", "keys/regenerate", D),
     rule("GET", f"{M}/deployments/{{name}}/limits", "limits/read", D),
@@ -112,6 +113,8 @@ ROUTES: tuple[RouteRule, ...] = (
     rule("PATCH", f"{M}/deployments/{{name}}/limits", "limits/write", D),
     rule("GET", f"{M}/deployments/{{name}}/content-safety", "content-safety/read", D),
     rule("PATCH", f"{M}/deployments/{{name}}/content-safety", "content-safety/write", D),
+    # The cluster (gateways, controller, runtime nodes).
+    rule("GET", f"{M}/cluster", "cluster/read", P),
     # Usage.
     rule("GET", f"{M}/usage", "usage/read", A, note="reports the caller's projects"),
     # Principals, API tokens, roles, assignments, audit, the admin token.

@@ -7,11 +7,12 @@ import click
 from modelport.cli.access import admin_token, audit, principals, roles, tokens, whoami
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
+from modelport.cli.cluster import cluster
 from modelport.cli.deployments import deploy, deployments, keys
 from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
 from modelport.cli.safety import safety
-from modelport.cli.server import up
+from modelport.cli.server import controller, serve, up
 from modelport.cli.usage import limits, usage
 
 
@@ -24,6 +25,9 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(up)
+cli.add_command(serve)
+cli.add_command(controller)
+cli.add_command(cluster)
 cli.add_command(catalog)
 cli.add_command(projects)
 cli.add_command(subscriptions)

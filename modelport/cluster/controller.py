@@ -65,6 +65,7 @@ class Controller:
     _lease_task: asyncio.Task[None] | None = None
     _cursor: int = 0
     closing: bool = False
+    node_status: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def holder(self) -> str:
@@ -176,7 +177,12 @@ class Controller:
         """Health: every reconciler looks at its replicas every ``health_interval`` seconds;
         finished ones are dropped; old changes are pruned now and then."""
         pruned_at = time.monotonic()
+        nodes_at = 0.0
         while self.active:
+            if time.monotonic() - nodes_at > 10:
+                nodes_at = time.monotonic()
+                with contextlib.suppress(Exception):
+                    self.node_status = await asyncio.wait_for(self.nodes(), 10)
             await asyncio.sleep(self.health_interval)
             for deployment_id, reconciler in list(self._reconcilers.items()):
                 if reconciler.done:

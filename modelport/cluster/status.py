@@ -69,6 +69,7 @@ def gateway_status(services: Services) -> dict[str, Any]:
             "runtime": controller.runtime.name,
             "replicas": controller.replica_count(),
         }
+        status["nodes"] = controller.node_status
     return status
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ from modelport.store.cluster import publish
 from modelport.store.repositories import Store, new_id, now
 
 Kick = Callable[[], None]
+Refresh = Callable[[str], Awaitable[None]]
 
 log = logging.getLogger("modelport.deployments")
 
@@ -90,6 +91,7 @@ class DeploymentService:
         )
         self.host = host or EngineHost.from_settings(settings)
         self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
+        self.refresh: Refresh | None = None  # reloads one deployment into the registry now
 
     @property
     def model_store(self) -> Path:
@@ -271,7 +273,24 @@ class DeploymentService:
         live.deployment = replace(live.deployment, generation=generation)
         live.progress = "restarting"
         log.info("deployment %s restarting on demand", name)
+        # The former generation's replicas go first (the controller's doing; bounded wait).
+        deadline = time.monotonic() + self.settings.delete_wait
+        while time.monotonic() < deadline:
+            older = await asyncio.to_thread(
+                self.store.run, lambda c: self._older_replicas(c, deployment_id, generation)
+            )
+            if not older:
+                break
+            await asyncio.sleep(0.1)
+        if self.refresh is not None:
+            await self.refresh(deployment_id)
         return live
+
+    @staticmethod
+    def _older_replicas(conn: Connection, deployment_id: str, generation: int) -> int:
+        from modelport.store.cluster import active_replicas
+
+        return sum(1 for r in active_replicas(conn, deployment_id) if r.generation < generation)
 
     # -- scale ------------------------------------------------------------------------------
     async def scale(self, name: str, scale: Scale, region: str | None = None) -> LiveDeployment:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from modelport.control.api import access, catalog, content_safety, deployments, projects
+from modelport.control.api import (
+    access,
+    catalog,
+    cluster,
+    content_safety,
+    deployments,
+    projects,
+)
 from modelport.control.api.deps import services
 
 
@@ -20,4 +27,5 @@ def management_router() -> APIRouter:
     router.include_router(deployments.router)
     router.include_router(content_safety.router)
     router.include_router(access.router)
+    router.include_router(cluster.router)
     return router

@@ -9,12 +9,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from modelport.cluster.routing import ReplicaRouter
+from modelport.cluster.view import ReplicaView
 from modelport.control.availability import Availability
 from modelport.control.live import LiveDeployment, Readiness
 from modelport.domain.catalog import HardwareOption, Offer, WeightSource
 from modelport.domain.deployments import Project, Subscription
 from modelport.domain.regions import Region, Regions
 from modelport.policy.safety import SafetyPolicy
+
+
+def local_replicas(live: LiveDeployment) -> list[ReplicaView]:
+    """The replicas as this gateway knows them, with its own requests in flight."""
+    counts = live.engine.in_flight() if isinstance(live.engine, ReplicaRouter) else {}
+    if len(live.replicas) == 1 and not counts:
+        counts = {live.replicas[0].id: live.in_flight}
+    return [ReplicaView.of(r, counts.get(r.id, 0)) for r in live.replicas]
 
 
 def target_url(base_url: str, name: str) -> str:
@@ -214,6 +224,10 @@ class DeploymentView(BaseModel):
     host_url: str | None
     limits: LimitsView
     content_safety: ContentSafetyView
+    instances: int
+    min_instances: int  # replicas kept once idle (0: scale to zero)
+    idle_timeout: int
+    replicas: list[ReplicaView]  # where it runs now (node, state, requests in flight, restarts)
     created_at: datetime
 
     @classmethod
@@ -223,6 +237,7 @@ class DeploymentView(BaseModel):
         regions: Regions,
         project_names: dict[str, str] | None = None,
         scheme: str = "http",
+        replicas: list[ReplicaView] | None = None,
     ) -> DeploymentView:
         d = live.deployment
         engine = live.engine
@@ -254,6 +269,10 @@ class DeploymentView(BaseModel):
                 tokens_per_minute=d.limits.tokens_per_minute,
             ),
             content_safety=ContentSafetyView.of(live.safety),
+            instances=d.scale.instances,
+            min_instances=d.scale.floor,
+            idle_timeout=d.scale.idle_timeout,
+            replicas=replicas if replicas is not None else local_replicas(live),
             created_at=d.created_at,
         )
 
