@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from modelport.cluster.threads import in_thread_run
 from modelport.store import cluster as sql
 from modelport.store.repositories import Store
 
@@ -87,7 +88,7 @@ class ChangeFeed:
 
     async def _poll_once(self) -> None:
         try:
-            revision = await asyncio.to_thread(self.store.run, sql.revision)
+            revision = await in_thread_run(self.store, sql.revision)
         except SQLAlchemyError:
             self._mark(False)
             return

@@ -28,6 +28,7 @@ from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.members import Heartbeat
 from modelport.cluster.reconciler import Reconciler, ReconcilerContext
 from modelport.cluster.runtime import Runtime
+from modelport.cluster.threads import in_thread_run
 from modelport.domain.catalog import Catalog
 from modelport.domain.keys import KeyVault
 from modelport.engines.host import EngineHost
@@ -98,8 +99,8 @@ class Controller:
 
     async def _lease_once(self) -> None:
         try:
-            epoch = await asyncio.to_thread(
-                self.store.run, lambda c: sql.acquire_lease(c, LEASE, self.holder, self.ttl)
+            epoch = await in_thread_run(
+                self.store, lambda c: sql.acquire_lease(c, LEASE, self.holder, self.ttl)
             )
         except SQLAlchemyError as exc:
             # Not lost: nobody else can renew it either while the database is away. Keep the
@@ -123,7 +124,7 @@ class Controller:
             self.runtime.name,
         )
         self._cursor = self.feed.latest
-        deployments = await asyncio.to_thread(self.store.run, self.store.list_deployments)
+        deployments = await in_thread_run(self.store, self.store.list_deployments)
         for d in deployments:
             self._reconciler(d.id).kick()
         self._tasks = [
@@ -156,8 +157,8 @@ class Controller:
             if latest <= self._cursor:
                 continue
             try:
-                _, changes = await asyncio.to_thread(
-                    self.store.run, lambda c: sql.changes_since(c, self._cursor)
+                _, changes = await in_thread_run(
+                    self.store, lambda c: sql.changes_since(c, self._cursor)
                 )
             except SQLAlchemyError:
                 await asyncio.sleep(1.0)
@@ -166,7 +167,7 @@ class Controller:
                 if kind in IGNORED:
                     continue
                 if deployment_id is None:
-                    for d in await asyncio.to_thread(self.store.run, self.store.list_deployments):
+                    for d in await in_thread_run(self.store, self.store.list_deployments):
                         self._reconciler(d.id).kick()
                 else:
                     self._reconciler(deployment_id).kick()
@@ -194,8 +195,8 @@ class Controller:
                 with contextlib.suppress(SQLAlchemyError):
                     from datetime import timedelta
 
-                    await asyncio.to_thread(
-                        self.store.run, lambda c: sql.prune_changes(c, timedelta(days=1))
+                    await in_thread_run(
+                        self.store, lambda c: sql.prune_changes(c, timedelta(days=1))
                     )
 
     # -- status -----------------------------------------------------------------------------
@@ -234,7 +235,5 @@ class Controller:
         await self._stand_down(stop_local=True)
         if was_active:
             with contextlib.suppress(SQLAlchemyError):
-                await asyncio.to_thread(
-                    self.store.run, lambda c: sql.release_lease(c, LEASE, self.holder)
-                )
+                await in_thread_run(self.store, lambda c: sql.release_lease(c, LEASE, self.holder))
         await self.runtime.close()

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.changes import ChangeFeed
+from modelport.cluster.threads import in_thread, in_thread_run
 from modelport.store import cluster as sql
 from modelport.store.repositories import Store, now
 
@@ -84,7 +85,7 @@ class Heartbeat:
 
     async def beat(self) -> None:
         try:
-            gateways = await asyncio.to_thread(self._beat)
+            gateways = await in_thread(self._beat)
         except SQLAlchemyError as exc:
             log.debug("heartbeat not written: %s", type(exc).__name__)
             return
@@ -95,7 +96,7 @@ class Heartbeat:
         scales it up on this change)."""
         self.used(deployment_id)
         await self.beat()
-        await asyncio.to_thread(self.store.run, lambda c: sql.publish(c, "wake", deployment_id))
+        await in_thread_run(self.store, lambda c: sql.publish(c, "wake", deployment_id))
         self.feed.kick()
 
     async def start(self) -> None:
@@ -114,4 +115,4 @@ class Heartbeat:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         with contextlib.suppress(SQLAlchemyError):
-            await asyncio.to_thread(self.store.run, lambda c: sql.leave(c, self.id))
+            await in_thread_run(self.store, lambda c: sql.leave(c, self.id))

@@ -31,6 +31,7 @@ from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.runtime import ReplicaHandle, ReplicaOrder, Runtime
 from modelport.cluster.specs import resolve, spec_to_json
+from modelport.cluster.threads import in_thread, in_thread_run
 from modelport.domain.catalog import Catalog
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.keys import KeyVault
@@ -114,7 +115,7 @@ class Reconciler:
             fn(conn)
             sql.publish(conn, kind, self.deployment_id)
 
-        await asyncio.to_thread(self.ctx.store.run, run)
+        await in_thread_run(self.ctx.store, run)
         self.ctx.feed.kick()
 
     async def _set_progress(self, text: str) -> None:
@@ -155,7 +156,7 @@ class Reconciler:
         return d, rows, last
 
     async def _pass(self) -> bool:
-        d, rows, last_request = await asyncio.to_thread(self.ctx.store.run, self._read)
+        d, rows, last_request = await in_thread_run(self.ctx.store, self._read)
         if d is None or d.state is DeploymentState.DELETING:
             await self._delete(d, rows)
             return True
@@ -281,7 +282,7 @@ class Reconciler:
     async def _start(self, d: Deployment, ordinal: int, replica_id: str) -> None:
         try:
             await self._set_progress("resolving weights")
-            factory, spec = await asyncio.to_thread(self._resolve, d)
+            factory, spec = await in_thread(lambda: self._resolve(d))
         except EngineStartError as exc:
             await self._failed(d, str(exc))
             return
@@ -343,9 +344,18 @@ class Reconciler:
         delay = next(self._delays)
         self._next_attempt = time.monotonic() + delay
         log.error("deployment %s failed (next attempt in %.0f s): %s", d.name, delay, reason)
-        if not any(p.handle.state is ReplicaState.READY for p in self.handles.values()):
-            await self._set_state(d, DeploymentState.FAILED, reason)
-        await self._set_progress(f"failed; next attempt in {delay:.0f} s")
+        progress = f"failed; next attempt in {delay:.0f} s"
+        failed = not any(p.handle.state is ReplicaState.READY for p in self.handles.values())
+
+        def record(conn: Any) -> None:  # state and progress seen together
+            self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress=progress)
+            if failed:
+                self.ctx.store.set_deployment_state(
+                    conn, self.deployment_id, DeploymentState.FAILED, reason
+                )
+
+        await self._write("state", record)
+        self._progress = progress
 
         async def again() -> None:
             await asyncio.sleep(delay)
@@ -383,7 +393,7 @@ class Reconciler:
                 self.ctx.store.delete_deployment(conn, d.id)
                 sql.publish(conn, "deleted", d.id)
 
-            await asyncio.to_thread(self.ctx.store.run, forget)
+            await in_thread_run(self.ctx.store, forget)
             self.ctx.feed.kick()
             log.info("deployment %s deleted", d.name)
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.routing import Member, ReplicaRouter
 from modelport.cluster.specs import resolve, spec_from_json
+from modelport.cluster.threads import in_thread_run
 from modelport.control.content_safety import default_policy, restore_policy
 from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.domain.catalog import Catalog
@@ -139,8 +140,8 @@ class RegistrySync:
     async def catch_up(self) -> None:
         """Apply the changes after the cursor (everything, when the log lost some)."""
         async with self._lock:
-            oldest, changes = await asyncio.to_thread(
-                self.store.run, lambda c: sql.changes_since(c, self.cursor)
+            oldest, changes = await in_thread_run(
+                self.store, lambda c: sql.changes_since(c, self.cursor)
             )
             if not changes:
                 return
@@ -178,7 +179,7 @@ class RegistrySync:
         return loaded
 
     async def _load_all(self) -> None:
-        loaded = await asyncio.to_thread(self.store.run, lambda c: self._read(c, None))
+        loaded = await in_thread_run(self.store, lambda c: self._read(c, None))
         seen = set()
         for item in loaded:
             seen.add(item.deployment.id)
@@ -187,7 +188,7 @@ class RegistrySync:
             await self._forget(deployment_id)
 
     async def _reload(self, deployment_id: str) -> None:
-        loaded = await asyncio.to_thread(self.store.run, lambda c: self._read(c, deployment_id))
+        loaded = await in_thread_run(self.store, lambda c: self._read(c, deployment_id))
         if not loaded:
             await self._forget(deployment_id)
             return
@@ -263,13 +264,6 @@ class RegistrySync:
             await self._drop_router(live)
             live.engine = self._assigned[d.id] = local[0][1]
             return
-        if (
-            not replicas
-            and not d.scale.scales_to_zero
-            and not isinstance(live.engine, ReplicaRouter)
-        ):
-            live.engine = None  # starting, restarting or stopped: readiness says which
-            return
         spec = spec_from_json(dict(d.engine_spec)) if d.engine_spec else None
         members = []
         for replica, engine in local:
@@ -284,6 +278,11 @@ class RegistrySync:
             members.append(
                 Member(replica.id, engine, replica.state, replica.node, replica.restarts, owned)
             )
+        if not members and not d.scale.scales_to_zero:
+            # Nothing to route to yet (starting, restarting, failed): readiness says which.
+            await self._drop_router(live)
+            live.engine = None
+            return
         router = live.engine if isinstance(live.engine, ReplicaRouter) else None
         if router is None:
             router = ReplicaRouter(

@@ -267,9 +267,12 @@ class DeploymentService:
         if live.deployment.state is DeploymentState.DELETING:
             raise Conflict(f"deployment {name!r} is being deleted")
         deployment_id = live.deployment.id
-        generation = await self._commit(
-            "restart", deployment_id, lambda c: self.store.bump_generation(c, deployment_id)
-        )
+
+        def bump(conn: Connection) -> int:
+            self.store.set_deployment_runtime(conn, deployment_id, progress="restarting")
+            return self.store.bump_generation(conn, deployment_id)
+
+        generation = await self._commit("restart", deployment_id, bump)
         live.deployment = replace(live.deployment, generation=generation)
         live.progress = "restarting"
         log.info("deployment %s restarting on demand", name)

@@ -17,6 +17,9 @@ from modelport.domain.replicas import Replica
 from modelport.engines.base import Engine, EngineState
 from modelport.policy.safety.policy import SafetyPolicy
 
+# What the controller's progress says while an engine is being started for a deployment.
+_ATTEMPTING = ("queued", "restarting", "resolving", "starting")
+
 
 class Readiness(StrEnum):
     """What a deployment can do now, apart from its stored state: a deployment stored as
@@ -70,7 +73,7 @@ class LiveDeployment:
                     return Readiness.IDLE, None
                 return Readiness.STOPPED, None
             return Readiness.STARTING, None
-        if self.starting:
+        if self.starting or self.progress.startswith(_ATTEMPTING):
             return Readiness.STARTING, None
         if self.deployment.state is DeploymentState.FAILED:
             return Readiness.FAILED, self.deployment.failure_reason

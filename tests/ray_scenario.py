@@ -1,0 +1,268 @@
+"""The Ray scenario, run inside a loopback-only network namespace (``unshare -n``) by
+tests/e2e/test_ray_cluster.py, which asserts on what it records.
+
+Ray binds every interface, so everything that talks to it lives in the namespace: PostgreSQL,
+valkey, a Ray head (2 CPUs, a small object store), two ``modelport serve`` gateways and two
+``modelport controller`` processes (runtime ray). The embedded model is deployed with 2
+instances of 1 thread each (one Ray actor each); then:
+
+1. calls through both gateways with the real SDKs (openai, azure-ai-inference);
+2. under load, one replica's engine process is killed: streams on it end in-band, new requests
+   succeed on the other replica, Ray restarts the replica; the ledger has one row per request;
+3. the active controller is killed: the standby takes over and adopts the actors (same
+   replicas, still serving), nothing is marked failed.
+
+Usage: python -m tests.ray_scenario RESULTS.json WORKDIR
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.cluster_support import Cluster, chat, cluster, deployment, until, wait_replicas
+from tests.postgres import start as start_postgres
+from tests.redis_support import valkey_server
+from tests.support import ADMIN_TOKEN, EMBEDDED, admin, keys_of
+
+NAME = "ray-chat"
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+@contextlib.contextmanager
+def ray_head(workdir: Path) -> Iterator[str]:
+    temp = workdir / "ray"
+    temp.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "RAY_TMPDIR": str(temp), "RAY_USAGE_STATS_ENABLED": "0"}
+    started = subprocess.run(
+        [RAY, "start", "--head", "--node-ip-address=127.0.0.1", "--port=6379", "--num-cpus=2",
+         "--disable-usage-stats", "--include-dashboard=false", "--object-store-memory=100000000",
+         f"--temp-dir={temp}"],  # fmt: skip
+        env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    if started.returncode != 0:
+        raise RuntimeError(f"ray start failed: {started.stderr[-2000:]}")
+    try:
+        yield "127.0.0.1:6379"
+    finally:
+        subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120,
+                       check=False)  # fmt: skip
+
+
+def listener_pid(url: str) -> int:
+    """The process listening at ``url``'s port (the replica's engine)."""
+    port = url.rsplit(":", 1)[1]
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True,
+                         check=True, timeout=10).stdout  # fmt: skip
+    found = re.search(r"pid=(\d+)", out)
+    if found is None:
+        raise RuntimeError(f"nobody listens on {port}: {out!r}")
+    return int(found.group(1))
+
+
+def stream(base: str, key: str, results: list[dict[str, Any]], started: threading.Event) -> None:
+    """A long streamed chat with the openai SDK; records how it ended."""
+    import openai
+
+    client = openai.OpenAI(base_url=f"{base}/deployments/{NAME}", api_key=key, max_retries=0)
+    chunks, outcome, error = 0, "completed", None
+    try:
+        with client.chat.completions.create(
+            model=EMBEDDED,
+            messages=[{"role": "user", "content": "Tell me a very long story about a dragon."}],
+            max_tokens=400,
+            temperature=1.0,
+            stream=True,
+            extra_headers={"x-ms-client-request-id": f"stream-{time.monotonic_ns()}"},
+        ) as events:
+            for _ in events:
+                chunks += 1
+                if chunks == 3:
+                    started.set()
+    except openai.APIError as exc:  # the in-band error event the SDK raises
+        outcome, error = "error", str(exc)[:200]
+    finally:
+        client.close()
+    results.append({"base": base, "chunks": chunks, "outcome": outcome, "error": error})
+
+
+def scenario(c: Cluster, results: dict[str, Any]) -> None:
+    c.start("controller")
+    c.start("controller")
+    a = c.start("gateway").base_url
+    b = c.start("gateway").base_url
+    with admin(a) as api:
+        api.post("/management/projects", json={"name": "ray-team"}).raise_for_status()
+        created = api.post(
+            "/management/projects/ray-team/deployments",
+            json={"name": NAME, "offer": EMBEDDED, "subscribe": True, "instances": 2,
+                  "engine_options": {"threads": 1, "slots": 2, "context": 2048}},  # fmt: skip
+        )
+        created.raise_for_status()
+    t0 = time.monotonic()
+    shown = wait_replicas(b, NAME, ready=2, timeout=300)
+    results["replicas_ready_s"] = round(time.monotonic() - t0, 2)
+    results["replicas"] = shown["replicas"]
+    with admin(a) as api:
+        results["cluster"] = api.get("/management/cluster").json()
+    key = keys_of(a, NAME)["primary"]
+
+    # 1. The real SDKs through both gateways.
+    import openai
+    from azure.ai.inference import ChatCompletionsClient
+    from azure.ai.inference.models import UserMessage
+    from azure.core.credentials import AzureKeyCredential
+
+    client = openai.OpenAI(base_url=f"{a}/deployments/{NAME}", api_key=key, max_retries=0)
+    reply = client.chat.completions.create(
+        model=EMBEDDED, messages=[{"role": "user", "content": "Say hi."}], max_tokens=5
+    )
+    client.close()
+    azure = ChatCompletionsClient(endpoint=f"{b}/deployments/{NAME}",
+                                  credential=AzureKeyCredential(key))  # fmt: skip
+    answer = azure.complete(messages=[UserMessage(content="Say hi.")], max_tokens=5)
+    azure.close()
+    results["sdk"] = {
+        "openai": reply.choices[0].message.content,
+        "azure": answer.choices[0].message.content,
+    }
+    requests_made = 2
+
+    # 2. Kill one replica's engine under load.
+    victim = shown["replicas"][0]
+    pid = listener_pid(victim["url"])
+    streams: list[dict[str, Any]] = []
+    started = [threading.Event() for _ in range(4)]
+    threads = [
+        threading.Thread(target=stream, args=((a, b)[i % 2], key, streams, started[i]))
+        for i in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for event in started:
+        event.wait(120)
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        after = list(pool.map(lambda i: chat((a, b)[i % 2], NAME, key).status_code, range(6)))
+    results["after_kill_statuses"] = after
+    results["first_after_kill_s"] = round(time.monotonic() - killed, 2)
+    for thread in threads:
+        thread.join(300)
+    results["streams"] = streams
+    requests_made += len(threads) + len(after)
+
+    def restarted() -> bool:
+        replicas = deployment(a, NAME)["replicas"]
+        mine = [r for r in replicas if r["id"] == victim["id"]]
+        return bool(mine) and mine[0]["state"] == "ready" and mine[0]["url"] != victim["url"]
+
+    results["ray_restart_s"] = round(until(restarted, 180, 0.2) + (time.monotonic() - killed)
+                                     - (time.monotonic() - killed), 2)  # fmt: skip
+    results["ray_restart_total_s"] = round(time.monotonic() - killed, 2)
+    back = [r for r in deployment(a, NAME)["replicas"] if r["id"] == victim["id"]][0]
+    results["restarted_replica"] = back
+    results["after_restart_status"] = chat(b, NAME, key).status_code
+    requests_made += 1
+
+    # 3. Kill the active controller: the standby adopts the actors.
+    with admin(a) as api:
+        holder = api.get("/management/cluster").json()["controller"]["holder"]
+    controllers = [m for m in c.members if m.role == "controller"]
+    active = [m for m in controllers
+              if httpx.get(f"{m.base_url}/healthz?detail=1").json()["member"] == holder]  # fmt: skip
+    before = {r["id"] for r in deployment(a, NAME)["replicas"]}
+    active[0].kill()
+    killed = time.monotonic()
+    with admin(a) as api:
+
+        def taken_over() -> bool:
+            lease = api.get("/management/cluster").json()["controller"]
+            return lease is not None and lease["holder"] != holder
+
+        until(taken_over, 60, 0.2)
+    results["controller_takeover_s"] = round(time.monotonic() - killed, 2)
+    during = [chat((a, b)[i % 2], NAME, key).status_code for i in range(4)]
+    requests_made += len(during)
+    time.sleep(3)  # a few reconcile passes of the new controller
+    now = deployment(a, NAME)
+    results["after_takeover"] = {
+        "statuses": during,
+        "same_replicas": {r["id"] for r in now["replicas"]} == before,
+        "state": now["state"],
+        "readiness": now["readiness"],
+    }
+    results["requests_made"] = requests_made
+
+    # The ledger: one row per request.
+    from sqlalchemy import func, select
+
+    from modelport.store.db import make_engine
+    from modelport.store.usage_tables import usage_records
+
+    engine = make_engine(c.env["MODELPORT_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(usage_records.c.request_id, usage_records.c.outcome).where(
+                    usage_records.c.deployment_name == NAME
+                )
+            ).all()
+            results["ledger_rows"] = len(rows)
+            results["ledger_distinct"] = len({r.request_id for r in rows})
+            results["ledger_outcomes"] = sorted(r.outcome for r in rows)
+            results["ledger_count"] = conn.execute(
+                select(func.count()).select_from(usage_records)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def main(out: Path, workdir: Path) -> int:
+    results: dict[str, Any] = {"ok": False}
+    try:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
+        pg, reason = start_postgres()
+        if pg is None:
+            raise RuntimeError(f"PostgreSQL: {reason}")
+        try:
+            with pg.database() as url, valkey_server(workdir / "valkey") as redis_url, ray_head(
+                workdir
+            ) as address, cluster(
+                workdir / "cluster",
+                url,
+                MODELPORT_RAY_ADDRESS=address,
+                MODELPORT_RATE_LIMIT_BACKEND="redis",
+                MODELPORT_REDIS_URL=redis_url,
+                MODELPORT_EMBEDDED_DEFAULT="false",
+                MODELPORT_TOKEN=ADMIN_TOKEN,
+            ) as c:
+                try:
+                    scenario(c, results)
+                    results["ok"] = True
+                finally:
+                    results["logs"] = {f"{m.role}-{m.port}": m.tail(15) for m in c.members}
+        finally:
+            pg.stop()
+    except Exception:
+        results["error"] = traceback.format_exc()
+    out.write_text(json.dumps(results, indent=2, default=str))
+    return 0 if results["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
