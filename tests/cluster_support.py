@@ -92,8 +92,13 @@ class Cluster:
         data_dir = self.root / f"{role}-{port}"
         data_dir.mkdir(parents=True)
         log = self.root / f"{role}-{port}.log"
-        env = {**os.environ, **self.env, "MODELPORT_DATA_DIR": str(data_dir),
-               "MODELPORT_PORT": str(port), **extra}
+        env = {
+            **os.environ,
+            **self.env,
+            "MODELPORT_DATA_DIR": str(data_dir),
+            "MODELPORT_PORT": str(port),
+            **extra,
+        }
         command = "serve" if role == "gateway" else role
         with log.open("ab") as out:
             proc = subprocess.Popen(

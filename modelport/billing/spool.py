@@ -33,6 +33,16 @@ def _from_json(line: str) -> UsageRecord:
     return UsageRecord(**values)
 
 
+def _valid(line: str) -> bool:
+    if not line.strip():
+        return False
+    try:
+        _from_json(line)
+    except (ValueError, TypeError, KeyError):
+        return False
+    return True
+
+
 class UsageSpool:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -67,14 +77,7 @@ class UsageSpool:
                 text = self.path.read_text()
             except FileNotFoundError:
                 return []
-        found = []
-        for line in text.splitlines():
-            if line.strip():
-                try:
-                    found.append(_from_json(line))
-                except (ValueError, TypeError, KeyError):
-                    continue
-        return found
+        return [_from_json(line) for line in text.splitlines() if _valid(line)]
 
     def drop(self, replayed: int) -> None:
         """Forget the first ``replayed`` records (they are in the database now)."""
@@ -83,7 +86,7 @@ class UsageSpool:
                 lines = self.path.read_text().splitlines(keepends=True)
             except FileNotFoundError:
                 return
-            rest = [line for line in lines if line.strip()][replayed:]
+            rest = [line for line in lines if _valid(line)][replayed:]
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text("".join(rest))
             os.replace(tmp, self.path)

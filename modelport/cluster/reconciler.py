@@ -127,13 +127,17 @@ class Reconciler:
             lambda c: self.ctx.store.set_deployment_runtime(c, self.deployment_id, progress=text),
         )
 
-    async def _set_state(self, d: Deployment, state: DeploymentState, reason: str | None) -> None:
-        if d.state is state and d.failure_reason == reason:
+    async def _succeeded(self, d: Deployment) -> None:
+        """Succeeded and ready, in one transaction (readers never see one without the other)."""
+        if d.state is DeploymentState.SUCCEEDED and self._progress == "ready":
             return
-        await self._write(
-            "state",
-            lambda c: self.ctx.store.set_deployment_state(c, self.deployment_id, state, reason),
-        )
+        self._progress = "ready"
+
+        def record(conn: Any) -> None:
+            self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
+            self.ctx.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
+
+        await self._write("state", record)
 
     async def _update_row(self, replica_id: str, **values: Any) -> None:
         await self._write("replicas", lambda c: sql.update_replica(c, replica_id, **values))
@@ -175,8 +179,7 @@ class Reconciler:
         await self._scale(d, last_request)
         if any(p.handle.state is ReplicaState.READY for p in self.handles.values()):
             self._delays = self.ctx.retry.delays()
-            await self._set_state(d, DeploymentState.SUCCEEDED, None)
-            await self._set_progress("ready")
+            await self._succeeded(d)
         elif (
             not self.handles
             and not self.pending

@@ -26,8 +26,12 @@ def ray_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = workdir / "results.json"
     run = subprocess.run(
         ["unshare", "-n", sys.executable, "-m", "tests.ray_scenario", str(out), str(workdir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert out.exists(), f"the scenario wrote nothing: {run.stdout[-2000:]} {run.stderr[-3000:]}"
     results: dict[str, Any] = json.loads(out.read_text())
     assert results["ok"], results.get("error", "") + json.dumps(results.get("logs"), indent=1)

@@ -37,12 +37,14 @@ SECOND = "smollm2-test-a"  # a test offer on the embedded weights: a second depl
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def scaled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    Cluster
-]:
+def scaled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp(f"scale-out-{request.param}")
-    extra = {"MODELPORT_CATALOG_DIRS": json.dumps([str(TEST_OFFERS)]),
-             "MODELPORT_TEST_OFFERS": "true"}  # fmt: skip
+    extra = {
+        "MODELPORT_CATALOG_DIRS": json.dumps([str(TEST_OFFERS)]),
+        "MODELPORT_TEST_OFFERS": "true",
+    }
     if request.param == "sqlite":
         with cluster(root, f"sqlite:///{root / 'shared.db'}", **extra) as found:
             yield _started(found)
@@ -68,9 +70,7 @@ def _gateways(c: Cluster) -> tuple[str, str]:
 
 def _info(base: str, name: str, key: str) -> int:
     """The deployment's /info with ``key``: 200 while the key opens it (no engine work)."""
-    response = httpx.get(
-        f"{base}/deployments/{name}/info", headers={"api-key": key}, timeout=10
-    )
+    response = httpx.get(f"{base}/deployments/{name}/info", headers={"api-key": key}, timeout=10)
     return response.status_code
 
 
@@ -112,8 +112,10 @@ def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
     scaled: Cluster,
 ) -> None:
     a, b = _gateways(scaled)
-    with admin(a) as api:
-        api.put(f"/management/deployments/{EMBEDDED}/scale", json={"instances": 2})
+    env = {"MODELPORT_PUBLIC_URL": a, "MODELPORT_TOKEN": ADMIN_TOKEN}
+    scaled_up = _cli(env, "deployments", "scale", EMBEDDED, "--instances", "2")
+    assert scaled_up.returncode == 0, scaled_up.stderr
+    assert "2 instance(s)" in scaled_up.stdout
     shown = wait_replicas(b, EMBEDDED, ready=2)
     assert {r["ordinal"] for r in shown["replicas"]} == {0, 1}
     assert all(r["runtime"] == "local" and r["node"] for r in shown["replicas"])
@@ -121,17 +123,10 @@ def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda i: _sdk_chat((a, b)[i % 2], key), range(8)))
     assert all(replies)
-    env = {"MODELPORT_PUBLIC_URL": a, "MODELPORT_TOKEN": ADMIN_TOKEN}
-    cli = subprocess.run(
-        [sys.executable, "-m", "modelport", "deployments", "show", EMBEDDED],
-        capture_output=True, text=True, timeout=60, env={**_base_env(), **env}, check=False,
-    )  # fmt: skip
+    cli = _cli(env, "deployments", "show", EMBEDDED)
     assert cli.returncode == 0, cli.stderr
     assert "replicas:    2 of 2" in cli.stdout and "in flight" in cli.stdout
-    status = subprocess.run(
-        [sys.executable, "-m", "modelport", "cluster", "status", "--json"],
-        capture_output=True, text=True, timeout=60, env={**_base_env(), **env}, check=False,
-    )  # fmt: skip
+    status = _cli(env, "cluster", "status", "--json")
     assert status.returncode == 0, status.stderr
     view = json.loads(status.stdout)
     assert view["runtime"] == "local" and view["replicas"] >= 2
@@ -141,10 +136,17 @@ def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
     wait_replicas(a, EMBEDDED, ready=1)
 
 
-def _base_env() -> dict[str, str]:
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     import os
 
-    return dict(os.environ)
+    return subprocess.run(
+        [sys.executable, "-m", "modelport", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        check=False,
+    )
 
 
 def _sdk_chat(base: str, key: str) -> str:
@@ -163,8 +165,14 @@ def test_scale_to_zero_and_back_without_a_429(scaled: Cluster) -> None:
     with admin(a) as api:
         created = api.post(
             "/management/projects/default/deployments",
-            json={"name": "sleepy", "offer": SECOND, "subscribe": True, "instances": 1,
-                  "min_instances": 0, "idle_timeout": 5},  # fmt: skip
+            json={
+                "name": "sleepy",
+                "offer": SECOND,
+                "subscribe": True,
+                "instances": 1,
+                "min_instances": 0,
+                "idle_timeout": 5,
+            },
         )
         assert created.status_code == 202, created.text
     wait_replicas(b, "sleepy", ready=1)
@@ -242,5 +250,3 @@ def test_healthz_reports_the_gateway_role_and_its_store(scaled: Cluster) -> None
     body = httpx.get(f"{a}/healthz?detail=1").json()
     assert body["role"] == "gateway" and body["store"]["reachable"] is True
     assert httpx.get(f"{a}/healthz").json()["status"] == "ok"
-
-
