@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from modelport.cluster.threads import in_thread_run
+from modelport.cluster.threads import in_thread_read
 from modelport.store import cluster as sql
 from modelport.store.repositories import Store
 
@@ -88,7 +88,7 @@ class ChangeFeed:
 
     async def _poll_once(self) -> None:
         try:
-            revision = await in_thread_run(self.store, sql.revision)
+            revision = await in_thread_read(self.store, sql.revision)
         except SQLAlchemyError:
             self._mark(False)
             return

@@ -28,7 +28,7 @@ from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.members import Heartbeat
 from modelport.cluster.reconciler import Reconciler, ReconcilerContext
 from modelport.cluster.runtime import Runtime
-from modelport.cluster.threads import in_thread_run
+from modelport.cluster.threads import in_thread_read, in_thread_run
 from modelport.domain.catalog import Catalog
 from modelport.domain.keys import KeyVault
 from modelport.engines.host import EngineHost
@@ -124,7 +124,7 @@ class Controller:
             self.runtime.name,
         )
         self._cursor = self.feed.latest
-        deployments = await in_thread_run(self.store, self.store.list_deployments)
+        deployments = await in_thread_read(self.store, self.store.list_deployments)
         for d in deployments:
             self._reconciler(d.id).kick()
         self._tasks = [
@@ -157,7 +157,7 @@ class Controller:
             if latest <= self._cursor:
                 continue
             try:
-                _, changes = await in_thread_run(
+                _, changes = await in_thread_read(
                     self.store, lambda c: sql.changes_since(c, self._cursor)
                 )
             except SQLAlchemyError:
@@ -167,7 +167,7 @@ class Controller:
                 if kind in IGNORED:
                     continue
                 if deployment_id is None:
-                    for d in await in_thread_run(self.store, self.store.list_deployments):
+                    for d in await in_thread_read(self.store, self.store.list_deployments):
                         self._reconciler(d.id).kick()
                 else:
                     self._reconciler(deployment_id).kick()

@@ -31,7 +31,7 @@ from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.runtime import ReplicaHandle, ReplicaOrder, Runtime
 from modelport.cluster.specs import resolve, spec_to_json
-from modelport.cluster.threads import in_thread, in_thread_run
+from modelport.cluster.threads import in_thread, in_thread_read, in_thread_run
 from modelport.domain.catalog import Catalog
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.keys import KeyVault
@@ -160,7 +160,7 @@ class Reconciler:
         return d, rows, last
 
     async def _pass(self) -> bool:
-        d, rows, last_request = await in_thread_run(self.ctx.store, self._read)
+        d, rows, last_request = await in_thread_read(self.ctx.store, self._read)
         if d is None or d.state is DeploymentState.DELETING:
             await self._delete(d, rows)
             return True

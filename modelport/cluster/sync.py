@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.routing import Member, ReplicaRouter
 from modelport.cluster.specs import resolve, spec_from_json
-from modelport.cluster.threads import in_thread_run
+from modelport.cluster.threads import in_thread_read
 from modelport.control.content_safety import default_policy, restore_policy
 from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.domain.catalog import Catalog
@@ -140,7 +140,7 @@ class RegistrySync:
     async def catch_up(self) -> None:
         """Apply the changes after the cursor (everything, when the log lost some)."""
         async with self._lock:
-            oldest, changes = await in_thread_run(
+            oldest, changes = await in_thread_read(
                 self.store, lambda c: sql.changes_since(c, self.cursor)
             )
             if not changes:
@@ -179,7 +179,7 @@ class RegistrySync:
         return loaded
 
     async def _load_all(self) -> None:
-        loaded = await in_thread_run(self.store, lambda c: self._read(c, None))
+        loaded = await in_thread_read(self.store, lambda c: self._read(c, None))
         seen = set()
         for item in loaded:
             seen.add(item.deployment.id)
@@ -188,7 +188,7 @@ class RegistrySync:
             await self._forget(deployment_id)
 
     async def _reload(self, deployment_id: str) -> None:
-        loaded = await in_thread_run(self.store, lambda c: self._read(c, deployment_id))
+        loaded = await in_thread_read(self.store, lambda c: self._read(c, deployment_id))
         if not loaded:
             await self._forget(deployment_id)
             return

@@ -34,3 +34,8 @@ async def in_thread(fn: Callable[[], T]) -> T:
 async def in_thread_run(store: Store, fn: Callable[[Connection], T]) -> T:
     """``store.run(fn)`` in a worker thread (see :func:`in_thread`)."""
     return await in_thread(lambda: store.run(fn))
+
+
+async def in_thread_read(store: Store, fn: Callable[[Connection], T]) -> T:
+    """``store.read(fn)`` (a read-only transaction) in a worker thread."""
+    return await in_thread(lambda: store.read(fn))

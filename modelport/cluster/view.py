@@ -126,7 +126,7 @@ class ClusterReader:
         )
 
     async def status(self) -> ClusterView:
-        return await asyncio.to_thread(self.store.run, self._read)
+        return await asyncio.to_thread(self.store.read, self._read)
 
     async def replicas(self, deployment_id: str) -> list[ReplicaView]:
         def read(conn: Any) -> list[ReplicaView]:
@@ -136,4 +136,4 @@ class ClusterReader:
                 for r in sql.active_replicas(conn, deployment_id)
             ]
 
-        return await asyncio.to_thread(self.store.run, read)
+        return await asyncio.to_thread(self.store.read, read)

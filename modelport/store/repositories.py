@@ -101,10 +101,14 @@ class Store:
         self.engine = engine
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+        """One transaction. On SQLite it takes the write lock up front unless ``read_only``
+        (several processes may share the file: see store/db.py)."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.execution_options(sqlite_immediate=not read_only)
+                with conn.begin():
+                    yield conn
         except DataError as exc:
             # A value the database cannot hold (PostgreSQL: a NUL character, a string over its
             # column's length): the caller's input, refused like any other invalid input.
@@ -114,6 +118,11 @@ class Store:
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         with self.transaction() as conn:
+            return fn(conn)
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        """``fn`` in a transaction that only reads."""
+        with self.transaction(read_only=True) as conn:
             return fn(conn)
 
     # -- projects ---------------------------------------------------------------------------
