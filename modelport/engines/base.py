@@ -37,6 +37,9 @@ class EngineSpec:
     start_timeout: float = 120.0
     restart_backoff: float = 0.5
     request_timeout: float = 600.0
+    # A LoRA adapter applied on the base weights (a fine-tuned model): the GGUF adapter for
+    # llama.cpp; engines that load PEFT adapters find ``adapter_model.safetensors`` beside it.
+    lora_adapter: Path | None = None
     # Adapter-specific settings (e.g. a bring-your-own engine's URL and key): kept out of repr
     # because they may hold secrets.
     extra: dict[str, str] = field(default_factory=dict, repr=False)

@@ -55,13 +55,15 @@ class WorkerProcess:
         self._monitor = asyncio.create_task(self._watch(), name=f"watch-{self.spec.deployment}")
 
     async def _spawn(self) -> None:
-        config = {
+        config: dict[str, object] = {
             "model_path": str(self.spec.model_path),
             "chat_template": self.spec.chat_template,
             "slots": self.spec.slots,
             "threads": self.spec.threads,
             "context": self.spec.context,
         }
+        if self.spec.lora_adapter is not None:
+            config["lora_adapters"] = [{"path": str(self.spec.lora_adapter), "scale": 1.0}]
         env = dict(os.environ)
         env["MODELPORT_WORKER_CONFIG"] = json.dumps(config)
         env["MODELPORT_WORKER_API_KEY"] = self.api_key

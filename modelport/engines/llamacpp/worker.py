@@ -38,6 +38,12 @@ def _build_params(config: dict[str, Any], api_key: str) -> Any:
     params.cont_batching = True
     params.ui = False
     params.warmup = True
+    adapters = config.get("lora_adapters") or []
+    if adapters:  # LoRA adapters (GGUF), applied at load time at their scale
+        params.lora_adapters = [
+            xllamacpp.CommonAdapterLoraInfo(str(a["path"]), float(a.get("scale", 1.0)))
+            for a in adapters
+        ]
     return params
 
 
