@@ -18,6 +18,9 @@ from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.registry import EngineFactories
+from modelport.finetune.hosting import HostingMeter
+from modelport.finetune.models import FineTunedModels
+from modelport.finetune.service import FineTuningService
 from modelport.inference.accounting import Accountant
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
@@ -50,6 +53,8 @@ class Services:
     sessions: SessionCodec
     safety: SafetyService
     content_safety: ContentSafetyControl
+    fine_tuning: FineTuningService
+    hosting: HostingMeter
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -73,6 +78,7 @@ class Services:
         projects = ProjectService(store=store, catalog=catalog, regions=regions)
         vault = KeyVault(local.key_encryption_key, local.key_hash_secret)
         registry = DeploymentRegistry()
+        fine_tuned = FineTunedModels(catalog, settings.data_dir / "fine_tuning")
         deployments = DeploymentService(
             settings=settings,
             store=store,
@@ -82,6 +88,7 @@ class Services:
             engines=EngineFactories.discover(),
             regions=regions,
             projects=projects,
+            fine_tuned=fine_tuned,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
         ledger = UsageLedger(db)
@@ -114,14 +121,26 @@ class Services:
             sessions=SessionCodec(local.key_hash_secret, local.admin_token),
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
+            fine_tuning=FineTuningService(
+                settings=settings,
+                store=store,
+                projects=projects,
+                models=fine_tuned,
+                ledger=ledger,
+            ),
+            hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
         )
 
     async def start(self) -> None:
         self.ledger.start()
         await self.deployments.bootstrap()
         await self.content_safety.load()
+        await self.fine_tuning.start()
+        self.hosting.start()
 
     async def close(self) -> None:
+        await self.hosting.close()
+        await self.fine_tuning.close()
         await self.deployments.shutdown()
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)

@@ -65,7 +65,9 @@ def _fine_tuned_price(offer: Offer) -> Price | None:
 
 
 class PriceSheet:
-    def __init__(self, prices: dict[str, Price], fine_tuned: dict[str, Price] | None = None) -> None:
+    def __init__(
+        self, prices: dict[str, Price], fine_tuned: dict[str, Price] | None = None
+    ) -> None:
         self._prices = prices
         self._fine_tuned = fine_tuned or {}
 

@@ -31,15 +31,18 @@ from modelport.domain.deployments import (
     Deployment,
     DeploymentState,
     KeySlot,
+    Project,
     RateLimits,
     subscription_resource_id,
     validate_deployment_name,
 )
+from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
 from modelport.engines.base import Engine, EngineSpec, EngineStartError
 from modelport.engines.registry import EngineFactories
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
+from modelport.finetune.models import FineTunedModel, FineTunedModels
 from modelport.models.formats import get_format
 from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights
@@ -79,6 +82,7 @@ class DeploymentService:
         engines: EngineFactories,
         regions: Regions | None = None,
         projects: ProjectService | None = None,
+        fine_tuned: FineTunedModels | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -92,6 +96,7 @@ class DeploymentService:
         self.projects = projects or ProjectService(
             store=store, catalog=catalog, regions=self.regions
         )
+        self.fine_tuned = fine_tuned  # resolves ft:<base>:<project>:<suffix> models
         self._tasks: set[asyncio.Task[None]] = set()
         self._provisioning: dict[str, asyncio.Task[None]] = {}  # deployment id -> task
 
@@ -154,8 +159,20 @@ class DeploymentService:
             )
         return fingerprints
 
+    def _fine_tuned(self, conn: Connection, model: str) -> FineTunedModel | None:
+        if self.fine_tuned is None or not is_fine_tuned(model):
+            return None
+        return self.fine_tuned.lookup(conn, model)
+
+    def _offer_of(self, deployment: Deployment) -> Offer | None:
+        """The deployment's offer; a fine-tuned model's is its base offer, renamed."""
+        if is_fine_tuned(deployment.offer_id):
+            found = self.store.run(lambda c: self._fine_tuned(c, deployment.offer_id))
+            return found.offer if found is not None else None
+        return self.catalog.get(deployment.offer_id)
+
     def _live(self, deployment: Deployment) -> LiveDeployment | None:
-        offer = self.catalog.get(deployment.offer_id)
+        offer = self._offer_of(deployment)
         if offer is None:
             log.error(
                 "deployment %s: offer %s is not in the catalog",
@@ -186,18 +203,27 @@ class DeploymentService:
     def availability(self, offer: Offer) -> Availability:
         return check_offer(offer, self.engines, self.model_store)
 
+    def _model(self, conn: Connection, model: str, project: Project) -> tuple[Offer, Offer]:
+        """The offer to deploy, and the offer whose subscription bills it: the same, except
+        for a fine-tuned model of the project (its base offer renamed, billed on the base)."""
+        if self.fine_tuned is not None and is_fine_tuned(model):
+            found = self.fine_tuned.require(conn, model, project.id)
+            return found.offer, self.projects.offer(found.base_offer_id)
+        offer = self.projects.offer(model)
+        return offer, offer
+
     async def create(
         self, project_name: str, name: str, offer_id: str, *, subscribe: bool = False
     ) -> LiveDeployment:
         """Create a deployment in state ``creating`` and start provisioning it in the
         background. Every check happens before anything is written, in one transaction."""
         validate_deployment_name(name)
-        offer = self.projects.offer(offer_id)
 
-        def create(conn: Connection) -> tuple[Deployment, dict[KeySlot, str]]:
+        def create(conn: Connection) -> tuple[Deployment, dict[KeySlot, str], Offer]:
             project = self.projects.project(conn, project_name)
+            offer, billed_offer = self._model(conn, offer_id, project)
             self.projects.require_offered(offer, project)
-            sub = self.store.subscription_for(conn, project.id, offer.id)
+            sub = self.store.subscription_for(conn, project.id, billed_offer.id)
             if sub is None:
                 if not subscribe:
                     raise SubscriptionRequired(
@@ -205,7 +231,7 @@ class DeploymentService:
                         "its terms by subscribing first (or subscribe and deploy in one call)",
                         param="offer",
                     )
-                sub = self.projects.subscribe_in(conn, project, offer).subscription
+                sub = self.projects.subscribe_in(conn, project, billed_offer).subscription
             available = self.availability(offer)
             if available.engine is None:
                 raise OfferNotDeployable(available.message(), param="offer")
@@ -221,9 +247,9 @@ class DeploymentService:
                 engine=available.engine,
             )
             self.store.create_deployment(conn, deployment)
-            return deployment, self._new_keys(conn, deployment.id)
+            return deployment, self._new_keys(conn, deployment.id), offer
 
-        deployment, fingerprints = await asyncio.to_thread(self.store.run, create)
+        deployment, fingerprints, offer = await asyncio.to_thread(self.store.run, create)
         live = LiveDeployment(deployment, offer, fingerprints)
         self.registry.put(live)
         self._start_provisioning(live)
@@ -280,6 +306,12 @@ class DeploymentService:
             raise EngineStartError(f"cannot read the weights file {path.name}: {exc}") from exc
         template = engine_chat_template(offer, info.chat_template)
         context = min(self.settings.engine_context, info.context_length or offer.context_length)
+        adapter = None
+        if is_fine_tuned(offer.id):
+            model = self.store.run(lambda c: self._fine_tuned(c, offer.id))
+            if model is None or not model.gguf_adapter.is_file():
+                raise EngineStartError(f"the adapter of the fine-tuned model {offer.id} is missing")
+            adapter = model.gguf_adapter
         return EngineSpec(
             deployment=deployment.name,
             model_path=path,
@@ -290,6 +322,7 @@ class DeploymentService:
             start_timeout=self.settings.engine_start_timeout,
             restart_backoff=self.settings.engine_restart_backoff,
             request_timeout=self.settings.engine_request_timeout,
+            lora_adapter=adapter,
         )
 
     def _make_engine(self, deployment: Deployment, offer: Offer) -> Engine:

@@ -101,11 +101,11 @@ def parse_training_file(data: bytes, *, filename: str = "the file") -> list[Exam
         raise _invalid(filename, [LineError(line, "the file is not UTF-8 text")]) from exc
     examples: list[Example] = []
     errors: list[LineError] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for number, text_line in enumerate(text.splitlines(), start=1):
+        if not text_line.strip():
             continue
         try:
-            raw = orjson.loads(line)
+            raw = orjson.loads(text_line)
         except orjson.JSONDecodeError as exc:
             errors.append(LineError(number, f"not valid JSON ({exc})"))
             continue

@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import gguf
 import numpy as np
 from numpy.typing import NDArray
-
-import gguf
 
 # Architectures whose converter permutes q/k rows (llama.cpp's convert_hf_to_gguf.py).
 PERMUTED_QK = frozenset({"llama"})
@@ -67,9 +66,7 @@ def read_base_info(path: Path) -> BaseInfo:
 def _permute_rows(b: NDArray[np.float32], heads: int) -> NDArray[np.float32]:
     """convert_hf_to_gguf's ``permute`` on the output rows of ``b``."""
     rows = b.shape[0]
-    return (
-        b.reshape(heads, 2, rows // heads // 2, *b.shape[1:]).swapaxes(1, 2).reshape(b.shape)
-    )
+    return b.reshape(heads, 2, rows // heads // 2, *b.shape[1:]).swapaxes(1, 2).reshape(b.shape)
 
 
 def gguf_tensor_name(base: BaseInfo, module: str) -> str:

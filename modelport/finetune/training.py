@@ -78,7 +78,9 @@ def encode_examples(
     return encoded
 
 
-def _template(tokenizer: Any, messages: list[dict[str, str]], *, generation_prompt: bool) -> list[int]:
+def _template(
+    tokenizer: Any, messages: list[dict[str, str]], *, generation_prompt: bool
+) -> list[int]:
     out = tokenizer.apply_chat_template(
         messages, tokenize=True, add_generation_prompt=generation_prompt, return_dict=True
     )
@@ -126,9 +128,10 @@ def collate(batch: list[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
 
 
 def lora_model(model: Any, hp: dict[str, Any]) -> PeftModel:
+    alpha: Any = float(hp["lora_alpha"])  # PEFT's scale is alpha / r, a float
     config = LoraConfig(
         r=int(hp["lora_rank"]),
-        lora_alpha=float(hp["lora_alpha"]),
+        lora_alpha=alpha,
         lora_dropout=float(hp["lora_dropout"]),
         target_modules=list(hp["target_modules"]),
         bias="none",

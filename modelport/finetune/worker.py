@@ -67,7 +67,10 @@ def load_base(config: dict[str, Any], device: str) -> tuple[Any, Any]:
         source: dict[str, Any] = {"pretrained_model_name_or_path": base["hf_dir"]}
     else:
         gguf_path = Path(base["gguf"])
-        source = {"pretrained_model_name_or_path": str(gguf_path.parent), "gguf_file": gguf_path.name}
+        source = {
+            "pretrained_model_name_or_path": str(gguf_path.parent),
+            "gguf_file": gguf_path.name,
+        }
     tokenizer = AutoTokenizer.from_pretrained(**source)
     if not getattr(tokenizer, "chat_template", None) and base.get("chat_template"):
         tokenizer.chat_template = base["chat_template"]
@@ -75,9 +78,8 @@ def load_base(config: dict[str, Any], device: str) -> tuple[Any, Any]:
     quantized = False
     if device == "cuda" and config.get("qlora") and base.get("hf_dir"):
         try:
-            from transformers import BitsAndBytesConfig
-
             import bitsandbytes  # type: ignore[import-not-found]  # noqa: F401
+            from transformers import BitsAndBytesConfig
         except ImportError:
             pass
         else:
@@ -88,7 +90,7 @@ def load_base(config: dict[str, Any], device: str) -> tuple[Any, Any]:
             )
             kwargs["device_map"] = {"": 0}
             quantized = True
-    model = AutoModelForCausalLM.from_pretrained(**source, **kwargs)
+    model: Any = AutoModelForCausalLM.from_pretrained(**source, **kwargs)
     if quantized:
         from peft import prepare_model_for_kbit_training
 
@@ -239,7 +241,8 @@ def main() -> int:
     try:
         return run(job_dir, stop)
     except Exception as exc:  # report every failure to the runner, then exit non-zero
-        emit({"event": "failed", "code": "training_error", "message": f"{type(exc).__name__}: {exc}"})
+        message = f"{type(exc).__name__}: {exc}"
+        emit({"event": "failed", "code": "training_error", "message": message})
         raise
 
 

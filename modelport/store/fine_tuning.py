@@ -234,7 +234,7 @@ def add_event(
     message: str,
     *,
     level: str = "info",
-    type: str = "message",  # noqa: A002 - the wire name
+    type: str = "message",
     data: dict[str, Any] | None = None,
 ) -> JobEvent:
     seq = conn.execute(

@@ -27,7 +27,11 @@ NEW_METERS = (
     ("fine-tuned-output-tokens", "1K tokens"),
     ("fine-tuned-hosting-hours", "hours"),
 )
-WIDENED = (("deployments", "offer_id"), ("usage_records", "offer_id"), ("usage_rollups", "offer_id"))
+WIDENED = (
+    ("deployments", "offer_id"),
+    ("usage_records", "offer_id"),
+    ("usage_rollups", "offer_id"),
+)
 
 
 def upgrade() -> None:
@@ -95,9 +99,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("training_tokens", sa.BigInteger, nullable=False, server_default="0")
         )
-        batch.add_column(
-            sa.Column("hosting_hours", sa.Integer, nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("hosting_hours", sa.Integer, nullable=False, server_default="0"))
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         for table, column in WIDENED:
