@@ -46,7 +46,9 @@ def fine_tune() -> None:
 @click.option(
     "--target-module", "target_modules", multiple=True, help="A module to adapt (repeatable)."
 )
-@click.option("--checkpoint-steps", type=click.IntRange(0), default=None, help="Checkpoint every N.")
+@click.option(
+    "--checkpoint-steps", type=click.IntRange(0), default=None, help="Checkpoint every N."
+)
 @click.option("--seed", type=click.IntRange(0), default=None, help="Seed (reproducible runs).")
 @click.option("--wait", is_flag=True, help="Follow the job's events until it ends.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -118,7 +120,9 @@ def _file_id(ctx: CliContext, base: str, given: str) -> str:
             files={"file": (path.name, handle, "application/jsonl")},
             data={"purpose": "fine-tune"},
         )
-    click.echo(f"uploaded {path.name} as {uploaded['id']} ({uploaded['examples']} examples)", err=True)
+    click.echo(
+        f"uploaded {path.name} as {uploaded['id']} ({uploaded['examples']} examples)", err=True
+    )
     return str(uploaded["id"])
 
 

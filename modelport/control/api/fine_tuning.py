@@ -77,15 +77,19 @@ class OpenAIShapedRoute(APIRoute):
         return route
 
 
-def _from_header(
+def selected_project(
+    request: Request,
     services: ServicesDep,
     openai_project: Annotated[str | None, Header(alias=PROJECT_HEADER)] = None,
 ) -> str:
-    return openai_project or services.settings.default_project
+    """The project in the path (``/projects/{project}/v1``), else the ``OpenAI-Project``
+    header, else the default project."""
+    in_path: str | None = request.path_params.get("project")
+    return in_path or openai_project or services.settings.default_project
 
 
-def _from_path(project: str) -> str:
-    return project
+Project = Annotated[str, Depends(selected_project)]
+Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def _job(services: Services, job: FineTuningJob, project: str) -> dict[str, Any]:
@@ -99,15 +103,13 @@ def _page_after(items: list[dict[str, Any]], after: str | None, limit: int) -> d
     return page(items[:limit], len(items) > limit)
 
 
-def fine_tuning_router(prefix: str, project_of: Callable[..., str]) -> APIRouter:
+def fine_tuning_router(prefix: str) -> APIRouter:
     router = APIRouter(
         prefix=prefix,
         tags=["fine-tuning"],
         dependencies=[Depends(services)],
         route_class=OpenAIShapedRoute,
     )
-    Project = Annotated[str, Depends(project_of)]
-    Limit = Annotated[int, Query(ge=1, le=100)]
 
     @router.post("/files", name="upload_file", summary="Upload a fine-tuning file (JSONL)")
     async def upload_file(
@@ -196,6 +198,6 @@ def fine_tuning_router(prefix: str, project_of: Callable[..., str]) -> APIRouter
 
 def fine_tuning_routers() -> list[APIRouter]:
     return [
-        fine_tuning_router("/v1", _from_header),
-        fine_tuning_router("/projects/{project}/v1", _from_path),
+        fine_tuning_router("/v1"),
+        fine_tuning_router("/projects/{project}/v1"),
     ]
