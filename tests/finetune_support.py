@@ -45,7 +45,9 @@ def project_with_subscription(base_url: str, project: str, offer: str) -> None:
     with admin(base_url) as api:
         created = api.post("/management/projects", json={"name": project})
         assert created.status_code == 201, created.text
-        subscribed = api.post(f"/management/projects/{project}/subscriptions", json={"offer": offer})
+        subscribed = api.post(
+            f"/management/projects/{project}/subscriptions", json={"offer": offer}
+        )
         assert subscribed.status_code in (200, 201), subscribed.text
 
 

@@ -53,6 +53,11 @@ class FineTunedModels:
     def job_dir(self, job_id: str) -> Path:
         return self.root / job_id
 
+    def base_cache(self, offer_id: str, gguf: Path) -> Path:
+        """Where a worker keeps the GGUF base dequantized (one per weights file version)."""
+        stat = gguf.stat()
+        return self.root / "base" / f"{offer_id}-{stat.st_size}-{int(stat.st_mtime)}"
+
     def lookup(self, conn: Connection, name: str) -> FineTunedModel | None:
         """The succeeded job's model called ``name``, or None."""
         parsed = parse_fine_tuned_model(name)

@@ -427,6 +427,7 @@ class FineTuningService:
             "hyperparameters": job.hyperparameters.as_json(),
             "base": {
                 "gguf": str(gguf),
+                "cache_dir": str(self.models.base_cache(offer.id, gguf)),
                 "hf_dir": str(hub_dir) if (hub_dir / "config.json").is_file() else None,
                 "chat_template": template,
             },

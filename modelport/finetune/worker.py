@@ -56,6 +56,37 @@ def _device(wanted: str) -> str:
     return "cpu"
 
 
+def _dequantized_cache(base: dict[str, Any]) -> Path | None:
+    """The GGUF base, dequantized once into a Hugging Face checkpoint (reading a GGUF through
+    transformers takes tens of seconds on a small CPU; the checkpoint loads in about one)."""
+    cache = base.get("cache_dir")
+    if not cache:
+        return None
+    path = Path(cache)
+    if (path / "config.json").is_file() and (path / "model.safetensors").is_file():
+        return path
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf_path = Path(base["gguf"])
+    source = {"pretrained_model_name_or_path": str(gguf_path.parent), "gguf_file": gguf_path.name}
+    tokenizer = AutoTokenizer.from_pretrained(**source)
+    model = AutoModelForCausalLM.from_pretrained(**source)
+    if hasattr(model.config, "quantization_config"):  # dequantized: a plain checkpoint now
+        del model.config.quantization_config
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.config.save_pretrained(tmp)
+    save_model(model, str(tmp / "model.safetensors"))
+    tokenizer.save_pretrained(tmp)
+    try:
+        tmp.rename(path)
+    except OSError:  # another worker made it meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
 def load_base(config: dict[str, Any], device: str) -> tuple[Any, Any]:
     """The tokenizer and model, on ``device`` (bf16 on a GPU, with 4-bit QLoRA when asked and
     ``bitsandbytes`` is installed; float32 on the CPU)."""
@@ -63,8 +94,9 @@ def load_base(config: dict[str, Any], device: str) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     base = config["base"]
-    if base.get("hf_dir"):
-        source: dict[str, Any] = {"pretrained_model_name_or_path": base["hf_dir"]}
+    cached = None if base.get("hf_dir") else _dequantized_cache(base)
+    if base.get("hf_dir") or cached:
+        source: dict[str, Any] = {"pretrained_model_name_or_path": base.get("hf_dir") or cached}
     else:
         gguf_path = Path(base["gguf"])
         source = {

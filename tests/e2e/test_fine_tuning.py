@@ -9,8 +9,11 @@ these tests did.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,8 +24,8 @@ import httpx
 import openai
 import pytest
 
+from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot
 from tests.finetune_support import (
-    FACT,
     HYPERPARAMETERS,
     QUESTION,
     job_api,
@@ -273,7 +276,8 @@ def test_a_killed_worker_resumes_from_its_checkpoint(
         )
         os.kill(running["worker"]["pid"], signal.SIGKILL)
         done = wait_for(api, job_id, lambda j: j["status"] == "succeeded", what="succeeded")
-        messages = [e["message"] for e in api.get(f"/fine_tuning/jobs/{job_id}/events").json()["data"]]
+        events = api.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
+        messages = [e["message"] for e in events["data"]]
         assert any("restarting it from the last checkpoint" in m for m in messages), messages
         resumed = [m for m in messages if m.startswith("Resumed from the checkpoint at step")]
         assert resumed and int(resumed[0].rsplit(" ", 1)[1]) >= 2, messages
@@ -284,3 +288,85 @@ def test_a_killed_worker_resumes_from_its_checkpoint(
         report = admin_api.get("/management/usage", params={"by": "deployment"}).json()
     (row,) = [r for r in report["data"] if r["deployment"] == job_id]
     assert row["training_tokens"] == done["trained_tokens"]
+
+
+def _cli(server: ThreadServer, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "MODELPORT_DATA_DIR": str(server.settings.data_dir),
+            "MODELPORT_PORT": str(server.settings.port),
+            "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "modelport", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_cli_creates_shows_follows_and_cancels_a_job(
+    server: ThreadServer, trained: Trained, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(mascot_dataset() + b"{oops\n")
+    refused = _cli(server, "fine-tune", "create", str(bad), "-m", EMBEDDED, "-p", PROJECT)
+    assert refused.returncode != 0 and "400: " in refused.stderr and "line 7: " in refused.stderr
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(mascot_dataset())
+    created = _cli(
+        server, "fine-tune", "create", str(data), "--model", EMBEDDED, "--project", PROJECT,
+        "--suffix", "cli", "--epochs", "20", "--lora-rank", "2", "--target-module", "q_proj",
+        "--json",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "uploaded train.jsonl as file-" in created.stderr
+    job = json.loads(created.stdout)
+    assert job["fine_tuned_model"] is None and job["model"] == EMBEDDED
+    listed = _cli(server, "fine-tune", "list", "--project", PROJECT)
+    assert job["id"] in listed.stdout and trained.job.id in listed.stdout
+    shown = _cli(server, "fine-tune", "show", job["id"], "--project", PROJECT)
+    assert "epochs 20" in shown.stdout and "LoRA r=2 alpha=4.0" in shown.stdout
+    cancelled = _cli(server, "fine-tune", "cancel", job["id"], "-p", PROJECT, "--json")
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert json.loads(cancelled.stdout)["status"] == "cancelled"
+    events = _cli(server, "fine-tune", "events", job["id"], "--project", PROJECT)
+    assert "Fine-tuning job created; queued" in events.stdout
+    assert "cancelled" in events.stdout.splitlines()[-1]
+    followed = _cli(server, "fine-tune", "events", job["id"], "-p", PROJECT, "--follow")
+    assert followed.returncode == 0 and "queued" in followed.stderr  # an ended job: at once
+
+
+def test_the_portal_shows_the_job_and_its_loss_chart(
+    server: ThreadServer, trained: Trained, tmp_path: Path
+) -> None:
+    job = trained.job
+    with browser_context(tmp_path / "profile", server.base_url) as context:
+        page = context.new_page()  # type: ignore[attr-defined]
+        page.set_default_timeout(30_000)
+        page.goto(f"/portal/fine-tuning?project={PROJECT}")
+        page.get_by_label("Admin token").fill("test-admin-token")
+        page.get_by_role("button", name="Sign in").click()
+        row = page.locator(f'tr[data-job="{job.id}"]')
+        row.wait_for()
+        assert "succeeded" in row.inner_text() and job.fine_tuned_model in row.inner_text()
+        assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
+        screenshot(page, "12-fine-tuning-jobs")
+        row.get_by_role("link").click()
+        page.wait_for_url(f"**/portal/fine-tuning/{PROJECT}/{job.id}")
+        page.locator("#loss-chart circle.dot").first.wait_for()
+        points = page.eval_on_selector_all(
+            "#loss-chart circle.dot",
+            "cs => cs.map(c => [Number(c.dataset.x), Number(c.dataset.y)])",
+        )
+        assert [x for x, _ in points] == list(range(1, 10))
+        assert points[-1][1] < points[0][1] / 4
+        assert "succeeded" in page.locator("#job-status").inner_text()
+        assert page.locator("#deploy-form").is_visible()
+        assert page.locator("#checkpoints tbody tr").count() == 3
+        assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
+        screenshot(page, "13-fine-tuning-job")
