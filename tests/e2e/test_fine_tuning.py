@@ -37,7 +37,8 @@ from tests.finetune_support import (
 from tests.lifecycle import on_server
 from tests.support import EMBEDDED, ThreadServer, admin, keys_of, settings_for, wait_ready
 
-pytestmark = pytest.mark.e2e
+# Training on a shared 2-core CPU: each test gets a generous, bounded time.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 PROJECT = "ft-lab"
 
