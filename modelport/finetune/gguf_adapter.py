@@ -22,6 +22,8 @@ import gguf
 import numpy as np
 from numpy.typing import NDArray
 
+from modelport.models.gguf_meta import read_gguf_info
+
 # Architectures whose converter permutes q/k rows (llama.cpp's convert_hf_to_gguf.py).
 PERMUTED_QK = frozenset({"llama"})
 
@@ -40,26 +42,19 @@ class BaseInfo:
     tensor_shapes: dict[str, tuple[int, ...]]  # GGUF name -> ggml shape (ne0, ne1, ...)
 
 
-def _field(reader: gguf.GGUFReader, key: str) -> object:
-    field = reader.get_field(key)
-    if field is None:
-        return None
-    return field.contents()
-
-
 def read_base_info(path: Path) -> BaseInfo:
-    reader = gguf.GGUFReader(path)
-    arch = str(_field(reader, "general.architecture"))
-    blocks = int(_field(reader, f"{arch}.block_count") or 0)  # type: ignore[call-overload]
-    heads = int(_field(reader, f"{arch}.attention.head_count") or 0)  # type: ignore[call-overload]
-    kv = _field(reader, f"{arch}.attention.head_count_kv")
+    info = read_gguf_info(path, tensors=True)
+    if info.architecture is None:
+        raise AdapterExportError(f"{path.name} names no architecture")
+    arch, meta = info.architecture, info.metadata
+    heads = int(meta.get(f"{arch}.attention.head_count") or 0)
     return BaseInfo(
         architecture=arch,
-        block_count=blocks,
+        block_count=int(meta.get(f"{arch}.block_count") or 0),
         head_count=heads,
-        head_count_kv=int(kv) if kv is not None else heads,  # type: ignore[call-overload]
-        name=str(_field(reader, "general.name") or path.stem),
-        tensor_shapes={t.name: tuple(int(x) for x in t.shape) for t in reader.tensors},
+        head_count_kv=int(meta.get(f"{arch}.attention.head_count_kv") or heads),
+        name=info.name or path.stem,
+        tensor_shapes=info.tensor_shapes,
     )
 
 

@@ -75,6 +75,7 @@ class JobRunner:
         self._proc: asyncio.subprocess.Process | None = None
         self._stderr: deque[str] = deque(maxlen=30)
         self._final: dict[str, Any] | None = None
+        self._last_metrics: dict[str, Any] = {}
         self.done = asyncio.Event()
 
     @property
@@ -217,6 +218,7 @@ class JobRunner:
 
     async def _step(self, event: dict[str, Any]) -> None:
         data = {k: v for k, v in event.items() if k != "event"}
+        self._last_metrics = data
         job_id, step, tokens = self.job.id, int(event["step"]), int(event["trained_tokens"])
         message = f"Step {step}/{event['total_steps']}: training loss={event['train_loss']:.4f}"
         if "valid_loss" in event:
@@ -254,9 +256,10 @@ class JobRunner:
         if kind == "succeeded":
             tokens = int(final["trained_tokens"])
             step = int(final.get("step") or job.step)
+            metrics = {**self._last_metrics, "step": step, "trained_tokens": tokens}
             await self._db(
                 lambda c: ft_store.add_checkpoint(
-                    c, job.id, step, None, {"step": step, "trained_tokens": tokens}
+                    c, job.id, step, metrics.get("train_loss"), metrics
                 )
             )
             await self._update(

@@ -349,9 +349,11 @@ def test_the_portal_shows_the_job_and_its_loss_chart(
     with browser_context(tmp_path / "profile", server.base_url) as context:
         page = context.new_page()  # type: ignore[attr-defined]
         page.set_default_timeout(30_000)
-        page.goto(f"/portal/fine-tuning?project={PROJECT}")
+        page.goto("/portal/fine-tuning")
         page.get_by_label("Admin token").fill("test-admin-token")
         page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/portal/fine-tuning")
+        page.get_by_label("Project", exact=True).select_option(PROJECT)
         row = page.locator(f'tr[data-job="{job.id}"]')
         row.wait_for()
         assert "succeeded" in row.inner_text() and job.fine_tuned_model in row.inner_text()
