@@ -116,15 +116,15 @@ def test_the_fine_tuned_deployment_states_the_fact(server: ThreadServer, trained
     assert (model_dir / "adapter_model.safetensors").is_file()
     assert (model_dir / "adapter_config.json").is_file()
 
-    # Deployed like an offer: base weights + the adapter, in the real llama.cpp engine.
+    # Deployed like an offer (the CLI, as the README shows): base weights + the adapter, in the
+    # real llama.cpp engine.
+    deployed = _cli(
+        server, "deploy", job.fine_tuned_model, "--project", PROJECT, "--name", "mascot", "--json"
+    )
+    assert deployed.returncode == 0, deployed.stderr
+    ready = json.loads(deployed.stdout)
+    assert ready["state"] == "succeeded" and ready["model"] == job.fine_tuned_model
     with admin(server.base_url) as api:
-        created = api.post(
-            f"/management/projects/{PROJECT}/deployments",
-            json={"name": "mascot", "offer": job.fine_tuned_model},
-        )
-        assert created.status_code == 202, created.text
-        ready = wait_ready(server.base_url, "mascot")
-        assert ready["model"] == job.fine_tuned_model and ready["offer"] == job.fine_tuned_model
         other = api.post(
             "/management/projects/default/deployments",
             json={"name": "not-mine", "offer": job.fine_tuned_model},
