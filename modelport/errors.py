@@ -25,7 +25,8 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ├── EngineFailed                    502 engine_error
     ├── ServiceUnavailable              503 service_unavailable (+ Retry-After)
     │   ├── EngineUnavailable           503 engine_unavailable
-    │   └── DeploymentNotReady          503 deployment_not_ready
+    │   ├── DeploymentNotReady          503 deployment_not_ready
+    │   └── LedgerUnavailable           503 usage_ledger_unavailable (usage not durable)
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
 
 Messages are written for the caller and never contain secrets, internal paths or stack traces.
@@ -151,6 +152,12 @@ class EngineUnavailable(ServiceUnavailable):
 
 class DeploymentNotReady(ServiceUnavailable):
     code = "deployment_not_ready"
+
+
+class LedgerUnavailable(ServiceUnavailable):
+    """The request's usage record could not be made durable: it is not served as a success."""
+
+    code = "usage_ledger_unavailable"
 
 
 class ContentFilterFailed(ModelportError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
@@ -32,6 +34,14 @@ from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
+
+
+def ledger_engine(settings: Settings, db: Engine) -> Engine:
+    """The store's engine, or on SQLite with ``ledger_durability=full`` one of its own whose
+    commits are synced (synchronous=FULL) before a usage record is reported durable."""
+    if settings.ledger_durability == "full" and db.dialect.name == "sqlite":
+        return make_engine(settings.resolved_database_url(), synchronous="full")
+    return db
 
 
 @dataclass
@@ -91,9 +101,9 @@ class Services:
             fine_tuned=fine_tuned,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
-        ledger = UsageLedger(db)
-        prices = PriceSheet.from_catalog(catalog)
         metrics = UsageMetrics()
+        ledger = UsageLedger(ledger_engine(settings, db), failures=metrics)
+        prices = PriceSheet.from_catalog(catalog)
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         # Compiling the default classifier's lexicons takes seconds: off the event loop.
         ensemble = await asyncio.to_thread(
@@ -145,4 +155,6 @@ class Services:
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)
         await self.limiter.close()
+        if self.ledger.engine is not self.store.engine:
+            self.ledger.engine.dispose()
         self.store.engine.dispose()

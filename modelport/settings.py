@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         "memory", description="Where rate-limit windows live: in-process, or Redis (shared)."
     )
     redis_url: str | None = Field(None, description="Redis URL for the Redis rate limiter.")
+    ledger_durability: Literal["normal", "full"] = Field(
+        "normal",
+        description="SQLite only: what a committed usage record survives. 'normal' (WAL, "
+        "synchronous=NORMAL): a crash of the process; 'full' (synchronous=FULL): a power loss "
+        "too, at a lower write rate (bench/README.md). PostgreSQL: the server's own setting.",
+    )
     # Content safety (see docs/content-safety.md).
     safety_classifiers: list[str] = Field(
         default_factory=lambda: ["default"],

@@ -232,11 +232,11 @@ def test_blocked_prompt_is_a_400_in_the_dialects_shape(
     assert len(engine.calls) == calls  # nothing was generated
 
 
-def test_blocked_prompt_is_metered_with_its_prompt_tokens(
-    live_server: ThreadServer, key: str
-) -> None:
-    """On the real engine: the prompt was counted (by the engine's tokenizer) at admission and
-    is billed as content-filtered, with no completion tokens."""
+def test_blocked_prompt_is_metered_with_its_prompt_tokens(store_server: ThreadServer) -> None:
+    """On the real engine, on each store: the prompt was counted (by the engine's tokenizer) at
+    admission and is billed as content-filtered, with no completion tokens."""
+    live_server = store_server
+    key = keys_of(live_server.base_url)["primary"]
     target = f"{live_server.base_url}/deployments/{EMBEDDED}/v1/chat/completions"
     blocked = httpx.post(
         target, json={"messages": _messages(BLOCKED_PROMPT)}, headers={"api-key": key}

@@ -14,6 +14,7 @@ import httpx
 import openai
 import pytest
 
+from tests.postgres import PostgresServer
 from tests.support import EMBEDDED, ThreadServer, admin, settings_for, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -47,9 +48,23 @@ def _settings(tmp: Path, **overrides: Any) -> Any:
     return settings_for(tmp / "data", **values)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The lifecycle on each supported store: the default SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with server.database() as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    live = ThreadServer(_settings(tmp_path_factory.mktemp("lifecycle"))).start()
+def server(
+    tmp_path_factory: pytest.TempPathFactory, store_url: str | None
+) -> Iterator[ThreadServer]:
+    settings = _settings(tmp_path_factory.mktemp("lifecycle"), database_url=store_url)
+    live = ThreadServer(settings).start()
     try:
         wait_ready(live.base_url)  # the embedded default deployment, in project "default"
         yield live
@@ -254,8 +269,8 @@ def test_failed_engine_start_leaves_a_failed_deployment_with_the_reason(
     _error(api.get("/management/deployments/broken-chat"), 404, "not_found")
 
 
-def test_deployments_survive_a_restart(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, embedded_default=False)
+def test_deployments_survive_a_restart(tmp_path: Path, database_url: str) -> None:
+    settings = _settings(tmp_path, embedded_default=False, database_url=database_url)
     first = ThreadServer(settings).start()
     try:
         with admin(first.base_url) as api:
