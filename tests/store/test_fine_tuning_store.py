@@ -156,3 +156,25 @@ def test_files_jobs_events_and_checkpoints(store: Store) -> None:
     with store.engine.connect() as conn:
         for table in ("ft_files", "ft_jobs", "ft_events", "ft_checkpoints"):
             assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0  # noqa: S608
+
+
+def test_training_and_hosting_records_in_the_ledger(store: Store) -> None:
+    from modelport.billing.records import FINE_TUNING, HOSTING
+    from modelport.store.usage import insert_usage, ledger_rows, rollup_rows
+    from tests.billing_support import record
+
+    training = record("ft-job1", 0, 0, dialect=FINE_TUNING, training_tokens=798,
+                      deployment_id="ftjob-1", deployment="ftjob-1")  # fmt: skip
+    hour = record("host-d1-0", 0, 0, dialect=HOSTING, hosting_hours=1,
+                  offer_id="ft:smollm2-135m-instruct:" + "p" * 63 + ":mascot")  # fmt: skip
+    with store.transaction() as conn:
+        assert insert_usage(conn, [training, hour]) == 2
+    with store.transaction() as conn:
+        assert insert_usage(conn, [training]) == 0  # once per job, however often written
+        rows = {r.request_id: r for r in ledger_rows(conn)}
+        rollups = {(r.deployment, r.meter): r.quantity for r in rollup_rows(conn)}
+    assert rows["ft-job1"].training_tokens == 798 and rows["host-d1-0"].hosting_hours == 1
+    assert rollups == {
+        ("ftjob-1", "fine-tuning-training-tokens"): 798,
+        ("dep-one", "fine-tuned-hosting-hours"): 1,
+    }
