@@ -113,7 +113,7 @@ class JobRunner:
                 await self._update(status=JobStatus.RUNNING, started_at=now())
             else:
                 await self._update(status=JobStatus.RUNNING)
-            while not self._abandoned:
+            while not self._abandoned and not self.cancel_requested:
                 code = await self._attempt()
                 if self._abandoned:
                     return

@@ -67,6 +67,9 @@ from modelport.store.repositories import Store, now
 log = logging.getLogger("modelport.finetune")
 
 DEFAULT_EPOCHS = 3
+# Embedding and output layers: PEFT adapts them differently (lora_embedding_A/B), and their
+# GGUF adapter layout differs; not offered.
+NOT_ADAPTABLE = frozenset({"embed_tokens", "lm_head", "wte", "word_embeddings"})
 
 
 def _short_id(prefix: str) -> str:
@@ -98,6 +101,13 @@ def resolve_hyperparameters(
             param="learning_rate_multiplier",
         )
     lora = lora or LoraIn()
+    unsupported = sorted(set(lora.target_modules or ()) & NOT_ADAPTABLE)
+    if unsupported:
+        raise InvalidRequest(
+            f"LoRA on {', '.join(unsupported)} is not supported (the GGUF adapter llama.cpp "
+            "loads covers linear projections): choose attention, MLP or Mamba projections",
+            param="target_modules",
+        )
     return Hyperparameters(
         n_epochs=epochs,
         batch_size=batch,
@@ -371,26 +381,26 @@ class FineTuningService:
                 await self._run(job)
             except asyncio.CancelledError:
                 raise
-            except (ModelportError, OSError, ValueError) as exc:
+            except (ModelportError, OSError, ValueError, RuntimeError) as exc:
                 log.error("fine-tuning job %s could not run: %s", job.id, exc)
                 await self._fail(job, "job_error", str(exc))
 
     async def _run(self, job: FineTuningJob) -> None:
-        job_dir = self.models.job_dir(job.id)
-        await asyncio.to_thread(self._prepare, job)
         runner = JobRunner(
             job,
-            job_dir,
+            self.models.job_dir(job.id),
             self.store,
             finalize=self._bill,
             max_restarts=self.settings.finetune_max_restarts,
             cancel_grace=self.settings.finetune_cancel_grace,
         )
-        self._runners[job.id] = runner
+        self._runners[job.id] = runner  # from here on, a cancel goes through the runner
         try:
+            await asyncio.to_thread(self._prepare, job)
             await runner.run()
         finally:
             self._runners.pop(job.id, None)
+            runner.done.set()  # a cancel waiting on a job that could not start returns too
 
     def _prepare(self, job: FineTuningJob) -> None:
         """The job's directory: its configuration and data, as the worker reads them."""

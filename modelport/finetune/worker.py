@@ -152,7 +152,7 @@ def export(model: Any, config: dict[str, Any], job_dir: Path) -> dict[str, str]:
         for key, tensor in state.items():
             module, _, which = key.removeprefix("base_model.model.").rpartition(".lora_")
             if which not in ("A.weight", "B.weight"):
-                continue
+                raise ValueError(f"cannot export {key} to a GGUF adapter")
             slot = 0 if which.startswith("A") else 1
             pairs.setdefault(module, [None, None])[slot] = tensor.float().cpu().numpy()
         hp = config["hyperparameters"]

@@ -135,5 +135,7 @@ def test_hyperparameters_resolve_auto_and_lora_settings() -> None:
     assert (given.lora_rank, given.lora_alpha, given.target_modules) == (4, 8.0, ("q_proj",))
     with pytest.raises(InvalidRequest, match="n_epochs"):
         resolve_hyperparameters(6, HyperparametersIn(n_epochs=0), None, None)
+    with pytest.raises(InvalidRequest, match="embed_tokens is not supported"):
+        resolve_hyperparameters(6, None, None, LoraIn(target_modules=["q_proj", "embed_tokens"]))
     with pytest.raises(InvalidRequest, match="learning_rate_multiplier"):
         resolve_hyperparameters(6, HyperparametersIn(learning_rate_multiplier=0), None, None)
