@@ -1,5 +1,6 @@
 """The hosting meter of fine-tuned deployments: one record per started hour a fine-tuned model
-is deployed, on its subscription's ``fine-tuned-hosting-hours`` meter.
+is deployed (counted from its creation, while it is ``succeeded``), on its subscription's
+``fine-tuned-hosting-hours`` meter.
 
 Hour ``k`` of a deployment (from its creation) is the record ``host-<deployment id>-<k>``, so
 the ledger holds each hour once however often it is written (after a restart, or from several
@@ -75,8 +76,8 @@ class HostingMeter:
             deployment = live.deployment
             if not is_fine_tuned(deployment.offer_id):
                 continue
-            if deployment.state is DeploymentState.DELETING:
-                continue
+            if deployment.state is not DeploymentState.SUCCEEDED:
+                continue  # hosted once it serves; a failed or deleted one hosts nothing
             started = hours_started(deployment, when)
             done = self._written.get(deployment.id, 0)
             records = [hosting_record(deployment, h) for h in range(done, started)]
