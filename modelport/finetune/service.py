@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -260,11 +261,22 @@ class FineTuningService:
                 "(its subscription carries the fine-tuning meter)",
                 param="model",
             )
-        try:
-            resolve_weights(offer, self.settings.data_dir / "models")
-        except WeightsUnavailable as exc:
-            raise OfferNotDeployable(str(exc), param="model") from exc
+        self._base_weights(offer)
         return offer, sub.id
+
+    def _base_weights(self, offer: Offer) -> tuple[Path | None, Path | None]:
+        """The base's GGUF file and its pulled hub checkpoint (either may be missing, not both):
+        the worker trains on the checkpoint when there is one, else on the GGUF dequantized; the
+        GGUF adapter needs the GGUF's tensor names."""
+        model_store = self.settings.data_dir / "models"
+        hub_dir = store_path(model_store, offer)
+        checkpoint = hub_dir if (hub_dir / "config.json").is_file() else None
+        try:
+            return resolve_weights(offer, model_store), checkpoint
+        except WeightsUnavailable as exc:
+            if checkpoint is None:
+                raise OfferNotDeployable(str(exc), param="model") from exc
+            return None, checkpoint
 
     async def create_job(self, project_name: str, body: JobCreate) -> FineTuningJob:
         method = body.method.body() if body.method else None
@@ -407,14 +419,12 @@ class FineTuningService:
         offer = self.catalog.get(job.base_offer_id)
         if offer is None:
             raise NotFound(f"offer {job.base_offer_id!r} is no longer in the catalog")
-        model_store = self.settings.data_dir / "models"
-        gguf = resolve_weights(offer, model_store)
-        hub_dir = store_path(model_store, offer)
+        gguf, checkpoint = self._base_weights(offer)
         template = None
         try:
-            template = read_gguf_info(gguf).chat_template
+            template = read_gguf_info(gguf).chat_template if gguf is not None else None
         except (GGUFError, OSError) as exc:
-            raise ValueError(f"cannot read the weights file {gguf.name}: {exc}") from exc
+            raise ValueError(f"cannot read the weights file {gguf}: {exc}") from exc
         if not template and offer.chat_format:
             template = get_format(offer.chat_format).jinja_template()
         job_dir = self.models.job_dir(job.id)
@@ -436,9 +446,9 @@ class FineTuningService:
             "seed": job.seed,
             "hyperparameters": job.hyperparameters.as_json(),
             "base": {
-                "gguf": str(gguf),
-                "cache_dir": str(self.models.base_cache(offer.id, gguf)),
-                "hf_dir": str(hub_dir) if (hub_dir / "config.json").is_file() else None,
+                "gguf": str(gguf) if gguf else None,
+                "cache_dir": str(self.models.base_cache(offer.id, gguf)) if gguf else None,
+                "hf_dir": str(checkpoint) if checkpoint else None,
                 "chat_template": template,
             },
             "default_system_prompt": offer.default_system_prompt,
