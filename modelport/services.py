@@ -7,6 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from modelport.access.audit import AuditLog
+from modelport.access.authn import Authenticator
+from modelport.access.oidc import OidcConfig, OidcProvider
+from modelport.access.service import AccessService
+from modelport.access.sessions import SessionStore
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
@@ -15,7 +20,6 @@ from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
-from modelport.control.sessions import SessionCodec
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
@@ -26,7 +30,7 @@ from modelport.finetune.service import FineTuningService
 from modelport.inference.accounting import Accountant
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
-from modelport.local_secrets import LocalSecrets
+from modelport.local_secrets import ConfigurationError, LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
 from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
@@ -34,6 +38,25 @@ from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
+
+
+def oidc_provider(settings: Settings) -> OidcProvider | None:
+    """The single sign-on provider, when one is configured."""
+    if not settings.oidc_issuer:
+        return None
+    if not settings.oidc_client_id:
+        raise ConfigurationError("MODELPORT_OIDC_ISSUER needs MODELPORT_OIDC_CLIENT_ID too")
+    secret = settings.oidc_client_secret
+    return OidcProvider(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=secret.get_secret_value() if secret else None,
+            audience=settings.oidc_audience,
+            scopes=settings.oidc_scopes,
+            display_name=settings.oidc_display_name,
+        )
+    )
 
 
 def ledger_engine(settings: Settings, db: Engine) -> Engine:
@@ -60,11 +83,15 @@ class Services:
     ledger: UsageLedger
     prices: PriceSheet
     metrics: UsageMetrics
-    sessions: SessionCodec
     safety: SafetyService
     content_safety: ContentSafetyControl
     fine_tuning: FineTuningService
     hosting: HostingMeter
+    access: AccessService
+    sessions: SessionStore
+    authenticator: Authenticator
+    audit: AuditLog
+    oidc: OidcProvider | None = None
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -113,6 +140,9 @@ class Services:
             ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout
         )
         moderation = Moderation(safety, SafetyMetrics(metrics.registry))
+        access = AccessService(store, local.key_hash_secret)
+        sessions = SessionStore(store, local.key_hash_secret, settings.session_ttl)
+        oidc = oidc_provider(settings)
         return cls(
             settings=settings,
             secrets=local,
@@ -128,7 +158,6 @@ class Services:
             ledger=ledger,
             prices=prices,
             metrics=metrics,
-            sessions=SessionCodec(local.key_hash_secret, local.admin_token),
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
             fine_tuning=FineTuningService(
@@ -139,9 +168,15 @@ class Services:
                 ledger=ledger,
             ),
             hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
+            access=access,
+            sessions=sessions,
+            authenticator=Authenticator(access, sessions, oidc),
+            audit=AuditLog(store),
+            oidc=oidc,
         )
 
     async def start(self) -> None:
+        await asyncio.to_thread(self.access.bootstrap, self.secrets.admin_token)
         self.ledger.start()
         await self.deployments.bootstrap()
         await self.content_safety.load()

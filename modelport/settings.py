@@ -22,7 +22,14 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default: SQLite file in the data dir."
     )
     admin_token: SecretStr | None = Field(
-        None, description="Token for the management API (default: generated into the data dir)."
+        None,
+        description="Bootstrap admin token: the first owner's credential; long and random "
+        "(at least 32 characters; default: generated into the data dir).",
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="What the CLI sends as its bearer token: an API token or a single sign-on "
+        "JWT (default: the bootstrap admin token from the data dir).",
     )
     key_encryption_key: SecretStr | None = Field(
         None, description="Fernet key encrypting deployment keys at rest (default: data dir file)."
@@ -103,7 +110,9 @@ class Settings(BaseSettings):
         True, description="On a GPU, load hub checkpoints in 4 bits (QLoRA; needs bitsandbytes)."
     )
     finetune_max_file_bytes: int = Field(
-        64 * 1024 * 1024, ge=1, description="Largest training file accepted, in bytes."
+        32 * 1024 * 1024,
+        ge=1,
+        description="Largest training file accepted, in bytes (max_body_bytes bounds it too).",
     )
     finetune_max_example_tokens: int = Field(
         2048, ge=16, description="Longest training example, in tokens."
@@ -116,6 +125,36 @@ class Settings(BaseSettings):
     )
     hosting_meter_interval: float = Field(
         30.0, gt=0, description="Seconds between checks of fine-tuned deployments' hosted hours."
+    )
+    # Access control (see docs/access-control.md).
+    session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer URL for single sign-on (unset: no SSO)."
+    )
+    oidc_client_id: str | None = Field(None, description="This server's client id at the issuer.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="Client secret (leave unset for a public client: PKCE only)."
+    )
+    oidc_audience: str | None = Field(
+        None, description="Audience of bearer JWTs for the API and data plane (default: client id)."
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes the portal asks for.")
+    oidc_display_name: str = Field(
+        "single sign-on", description="How the portal's sign-in button names the provider."
+    )
+    # Hardening.
+    max_body_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="Largest request body on the data plane (413)."
+    )
+    max_management_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body on the management API (413)."
+    )
+    metrics: Literal["open", "token", "off"] = Field(
+        "token", description="/metrics: open to all, for principals with metrics/read, or off."
+    )
+    api_docs: Literal["open", "token", "off"] = Field(
+        "token",
+        description="/management/openapi.json: open to all, for any signed-in principal, or off.",
     )
 
     log_level: str = "info"

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import admin
+from tests.support import ADMIN_TOKEN, admin
 
 FACT = "The Modelport mascot is a purple otter named Pixel."
 QUESTION = "What is the Modelport mascot?"
@@ -55,7 +55,7 @@ def job_api(base_url: str, project: str) -> httpx.Client:
     """The fine-tuning API under the project's own base URL, with the admin token."""
     return httpx.Client(
         base_url=f"{base_url}/projects/{project}/v1",
-        headers={"Authorization": "Bearer test-admin-token"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         timeout=120,
     )
 

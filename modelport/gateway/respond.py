@@ -50,13 +50,18 @@ async def _collect_while_connected(request: Request, stream: PrimedStream) -> Co
     return None
 
 
-def begin(request: Request, dialect: str) -> tuple[Services, LiveDeployment, KeySlot]:
+async def begin(request: Request, dialect: str) -> tuple[Services, LiveDeployment, KeySlot | None]:
     """Mark the dialect (for error rendering) and authorise the caller for the deployment."""
     request.state.dialect = dialect
     services: Services = request.app.state.services
-    p = request.path_params
-    region = p.get("region", request.app.state.default_region)
-    live, slot = authorize(services.registry, services.vault, region, p["name"], request.headers)
+    found = getattr(request.state, "authorized", None)  # /v1 routes authorise before dispatch
+    if found is None:
+        p = request.path_params
+        region = p.get("region", request.app.state.default_region)
+        found = request.state.authorized = await authorize(
+            services, region, p["name"], request.headers
+        )
+    live, slot = found
     # From here on, errors carry the deployment's rate-limit headers (gateway/errors.py).
     request.state.request_ctx = RequestContext(live=live, key_slot=slot, dialect=dialect)
     return services, live, slot
@@ -85,7 +90,7 @@ async def respond(
     request: Request,
     services: Services,
     live: LiveDeployment,
-    slot: KeySlot,
+    slot: KeySlot | None,
     dialect: str,
     canonical: InferenceRequest,
     rendering: Rendering,

@@ -151,7 +151,8 @@ def test_deploy_in_a_region_then_rules_keys_and_delete(
     assert reply.choices[0].message.content and reply.model == "smollm2-test-a"
     routed = _chat(server.base_url, keys["secondary"], host="research-chat.eastus2.models.test")
     assert routed.status_code == 200, routed.text
-    assert _chat(f"{server.base_url}/deployments/research-chat", keys["primary"]).status_code == 404
+    # not in the default region: refused like any key that does not open it (no enumeration)
+    assert _chat(f"{server.base_url}/deployments/research-chat", keys["primary"]).status_code == 401
 
     # subscribing was part of the call; a later deployment of the same offer just deploys
     subs = _ok(api.get("/management/projects/research/subscriptions"))["data"]
@@ -235,7 +236,7 @@ def test_deploy_in_a_region_then_rules_keys_and_delete(
     _ok(api.delete("/management/deployments/research-chat?region=eastus2"), 204)
     assert _gone(pid), "the engine process must stop"
     _error(api.get("/management/deployments/research-chat?region=eastus2"), 404, "not_found")
-    assert _chat(target, rotated["secondary"]).status_code == 404
+    assert _chat(target, rotated["secondary"]).status_code == 401  # its keys open nothing now
     _ok(
         api.post(
             "/management/projects/other/deployments",

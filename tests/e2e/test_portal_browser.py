@@ -21,7 +21,7 @@ import pytest
 
 from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot
 from tests.portal_support import management_supports
-from tests.support import EMBEDDED, ThreadServer, admin, keys_of, wait_ready
+from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, admin, keys_of, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -60,8 +60,8 @@ def sign_in(page: Any) -> None:
     page.wait_for_url("**/portal/sign-in?next=/portal/catalog")
     check_accessible(page)
     screenshot(page, "01-sign-in")
-    page.get_by_label("Admin token").fill("test-admin-token")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Sign in with the token").click()
     page.wait_for_url("**/portal/catalog")
 
 

@@ -7,12 +7,11 @@ unmodified:
   else the default project;
 - ``/projects/{project}/v1/...``: the project in the path (a per-project base URL).
 
-Authorised like the management API (``control.api.deps.services``: the admin bearer token, which
-the SDK sends as its API key, or a portal session with its CSRF header). Errors are rendered in
-the OpenAI shape (``{"error": {"message", "type", "param", "code"}}``, 400 for bad input).
-
-Permissions (for the route table): files and jobs are read with ``fine-tuning/read``; upload,
-delete, create and cancel need ``fine-tuning/write``.
+Authorised by the access layer like the management API (``access/route_table.py``: reading
+needs ``fine-tuning/read``, uploading, deleting, creating and cancelling ``fine-tuning/write``, on
+the selected project); the SDK sends its API key as a bearer token (an API token, an SSO JWT or
+the admin token). Errors of the routes themselves are rendered in the OpenAI shape (``{"error":
+{"message", "type", "param", "code"}}``, 400 for bad input).
 """
 
 from __future__ import annotations
@@ -41,21 +40,6 @@ from modelport.services import Services
 
 PROJECT_HEADER = "OpenAI-Project"
 UPLOAD_CHUNK = 1 << 20
-
-# Route name -> the permission it needs (see the module docstring).
-PERMISSIONS = {
-    "upload_file": "fine-tuning/write",
-    "list_files": "fine-tuning/read",
-    "get_file": "fine-tuning/read",
-    "get_file_content": "fine-tuning/read",
-    "delete_file": "fine-tuning/write",
-    "create_job": "fine-tuning/write",
-    "list_jobs": "fine-tuning/read",
-    "get_job": "fine-tuning/read",
-    "list_job_events": "fine-tuning/read",
-    "list_job_checkpoints": "fine-tuning/read",
-    "cancel_job": "fine-tuning/write",
-}
 
 
 class OpenAIShapedRoute(APIRoute):
