@@ -20,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
@@ -72,6 +73,12 @@ def selected_project(
     return in_path or openai_project or services.settings.default_project
 
 
+def _project_in_path(
+    project: Annotated[str, PathParam(description="The project (a per-project base URL).")],
+) -> None:
+    """Declares ``{project}`` of ``/projects/{project}/v1`` (read by ``selected_project``)."""
+
+
 Project = Annotated[str, Depends(selected_project)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
@@ -88,10 +95,13 @@ def _page_after(items: list[dict[str, Any]], after: str | None, limit: int) -> d
 
 
 def fine_tuning_router(prefix: str) -> APIRouter:
+    dependencies = [Depends(services)]
+    if "{project}" in prefix:
+        dependencies.append(Depends(_project_in_path))
     router = APIRouter(
         prefix=prefix,
         tags=["fine-tuning"],
-        dependencies=[Depends(services)],
+        dependencies=dependencies,
         route_class=OpenAIShapedRoute,
     )
 
