@@ -41,7 +41,7 @@ async def healthz(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     states: dict[str, int] = {}
     for live in services.registry.all():
-        state = live.engine.state.value if live.engine else live.deployment.state.value
+        state = live.readiness()[0].value
         states[state] = states.get(state, 0) + 1
     return JSONResponse({"status": "ok", "deployments": states})
 

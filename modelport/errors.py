@@ -10,7 +10,8 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   │   └── InvalidTrainingFile     400 invalid_training_file (each bad line, numbered)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
-    │   └── ContextLengthExceeded       400 context_length_exceeded
+    │   ├── ContextLengthExceeded       400 context_length_exceeded
+    │   └── RequestTooLarge             400 request_too_large (more tokens than a minute's limit)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
     │   └── RegionNotOffered            403 region_not_offered
@@ -83,6 +84,12 @@ class InvalidTrainingFile(InvalidRequest):
 
 class ContextLengthExceeded(BadRequest):
     code = "context_length_exceeded"
+
+
+class RequestTooLarge(BadRequest):
+    """The request reserves more tokens than its deployment allows per minute: no wait helps."""
+
+    code = "request_too_large"
 
 
 class Unauthorized(ModelportError):

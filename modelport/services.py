@@ -23,6 +23,7 @@ from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
+from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
 from modelport.finetune.hosting import HostingMeter
 from modelport.finetune.models import FineTunedModels
@@ -38,6 +39,13 @@ from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
+
+
+def check_engine_settings(engines: EngineFactories, host: EngineHost) -> None:
+    """Every engine named in MODELPORT_ENGINE_SETTINGS exists and accepts its settings (raises
+    EnginePluginError or EngineSettingsError, which stop the start with the reason)."""
+    for name in host.engine_settings:
+        host.settings_for(name, engines.load(name).settings)
 
 
 def oidc_provider(settings: Settings) -> OidcProvider | None:
@@ -111,10 +119,14 @@ class Services:
             settings.resolved_public_url(),
             settings.regions,
             settings.base_domain,
+            settings.offer_regions,
         )
         projects = ProjectService(store=store, catalog=catalog, regions=regions)
         vault = KeyVault(local.key_encryption_key, local.key_hash_secret)
         registry = DeploymentRegistry()
+        engines = EngineFactories.discover()
+        host = EngineHost.from_settings(settings)
+        check_engine_settings(engines, host)
         fine_tuned = FineTunedModels(catalog, settings.data_dir / "fine_tuning")
         deployments = DeploymentService(
             settings=settings,
@@ -122,9 +134,10 @@ class Services:
             catalog=catalog,
             vault=vault,
             registry=registry,
-            engines=EngineFactories.discover(),
+            engines=engines,
             regions=regions,
             projects=projects,
+            host=host,
             fine_tuned=fine_tuned,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)

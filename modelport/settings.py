@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,14 +59,43 @@ class Settings(BaseSettings):
         None, description="TOML price sheet overriding the offers' list prices."
     )
     test_offers: bool = Field(False, description="Show and allow offers marked test_only.")
+    offer_regions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Restrict offers to some regions: offer id -> the only regions it may be "
+        "deployed in (default: every configured region).",
+    )
 
-    # llama.cpp workers.
-    engine_slots: int = Field(4, ge=1, le=64, description="Parallel slots per llama.cpp worker.")
-    engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp worker.")
-    engine_context: int = Field(4096, ge=256, description="Context tokens per slot (per request).")
-    engine_start_timeout: float = Field(120.0, gt=0)
-    engine_restart_backoff: float = Field(0.5, gt=0)
+    # Engines (defaults of every deployment; a deployment may set its own context, slots...).
+    engine_slots: int = Field(4, ge=1, le=64, description="Parallel requests per local engine.")
+    engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp engine.")
+    engine_context: int | None = Field(
+        None,
+        ge=256,
+        description="Cap on the context (tokens per request) of every deployment; default: each "
+        "model's own, as far as memory allows.",
+    )
+    engine_memory_fraction: float = Field(
+        0.9, gt=0, le=1, description="Share of the available memory one engine may plan to use."
+    )
+    engine_start_timeout: float | None = Field(
+        None, gt=0, description="Seconds an engine may take to load (default: the engine's own)."
+    )
+    engine_restart_backoff: float = Field(0.5, gt=0, description="First delay of a restart.")
+    engine_restart_backoff_max: float = Field(30.0, gt=0, description="Longest restart delay.")
+    engine_kill_grace: float = Field(
+        10.0, gt=0, description="Seconds between SIGTERM and SIGKILL when an engine is stopped."
+    )
     engine_request_timeout: float = Field(600.0, gt=0)
+    engine_settings: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Operator settings per engine plug-in: {engine name: {setting: value}}.",
+    )
+    deployment_retry_initial: float = Field(
+        5.0, gt=0, description="First delay before a failed deployment is started again."
+    )
+    deployment_retry_max: float = Field(
+        300.0, gt=0, description="Longest delay between start attempts of a failed deployment."
+    )
 
     # Model hub: where `modelport models pull` fetches weights from.
     hub_endpoint: str = Field(

@@ -1,8 +1,9 @@
 """Accounting around the engine call: admission against the deployment's rate limits before it,
 metering and settlement after it.
 
-Admission counts the prompt with the engine's own tokenizer (a chat after its template) and
-reserves those tokens plus the most the request may generate (``max_tokens`` for each of its
+The pipeline counts the prompt with the engine's own tokenizer (a chat after its template) and
+fits ``max_tokens`` to the context; admission reserves those tokens plus the most the request may
+generate (``max_tokens`` for each of its
 ``n``/``best_of`` candidates). When the request ends the reservation is settled to the tokens
 billed (in the background) and the usage record is written: the pipeline waits for the record to
 be durable before the response's final bytes go out.
@@ -17,8 +18,7 @@ from typing import TYPE_CHECKING
 
 from modelport.billing.metering import Metering
 from modelport.billing.records import UsageRecord
-from modelport.engines.base import Engine
-from modelport.errors import RateLimited
+from modelport.errors import RateLimited, RequestTooLarge
 from modelport.inference.types import InferenceRequest, Usage
 from modelport.policy.limits.base import RateLimiter
 
@@ -48,14 +48,23 @@ class Accountant:
         completion = s.max_tokens if s.max_tokens is not None else self.completion_reserve
         return ctx.prompt_estimate + candidates * completion
 
-    async def admit(self, ctx: RequestContext, engine: Engine, request: InferenceRequest) -> None:
-        """Count the prompt, then reserve; raise ``RateLimited`` (429) when over the limits."""
-        ctx.prompt_estimate = await engine.count_prompt_tokens(request)
+    async def admit(self, ctx: RequestContext, request: InferenceRequest) -> None:
+        """Reserve the counted prompt (``ctx.prompt_estimate``) and what the request may
+        generate; ``RequestTooLarge`` (400) when that can never fit the deployment's tokens per
+        minute, ``RateLimited`` (429) when it does not fit now."""
         if self.limiter is None:
             return
         live = ctx.live
-        ctx.reserved = self.reservation(ctx, request)
+        reserved = self.reservation(ctx, request)
         limits = live.deployment.limits
+        if reserved > limits.tokens_per_minute:
+            raise RequestTooLarge(
+                f"this request reserves {reserved} tokens (its prompt and max_tokens for each "
+                f"of its choices), more than deployment {live.name!r} allows in a minute "
+                f"({limits.tokens_per_minute} tokens); lower max_tokens or n",
+                param="max_tokens",
+            )
+        ctx.reserved = reserved
         decision = await self.limiter.acquire(live.deployment.id, limits, ctx.reserved)
         ctx.limit_headers = decision.headers()
         if not decision.allowed:

@@ -1,5 +1,5 @@
-"""The request pipeline: model adapter → limits → prompt safety → engine → metering →
-completion safety, as one event stream.
+"""The request pipeline: model adapter → context fit → limits → prompt safety → engine →
+metering → completion safety, as one event stream.
 
 Everything that can fail before the first byte (validation, auth, limits, prompt safety, engine
 availability) fails inside :meth:`Pipeline.open`, which also fetches the first event, so the
@@ -19,6 +19,7 @@ from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import KeySlot
 from modelport.errors import DeploymentNotReady, ModelportError
 from modelport.inference.accounting import Accountant
+from modelport.inference.lengths import fit_to_context
 from modelport.inference.moderation import Moderation
 from modelport.inference.outcome import Outcome
 from modelport.inference.types import Event, InferenceRequest, TextDelta, ToolCallDelta, Usage
@@ -101,8 +102,13 @@ class Pipeline:
                 retry_after=5,
             )
         adapter = self._adapter(ctx.live)
+        prepared = adapter.prepare(request)
+        prompt_tokens = await engine.count_prompt_tokens(prepared)
+        ctx.prompt_estimate = prompt_tokens
+        # Bounded before admission: the reservation is exactly what the engine may generate.
+        request = engine.bound_extra(fit_to_context(prepared, prompt_tokens, engine.context))
         if self.accountant is not None:
-            await self.accountant.admit(ctx, engine, adapter.prepare(request))
+            await self.accountant.admit(ctx, request)
         if self.moderation is not None:
             try:
                 await self.moderation.check_prompt(ctx, request)

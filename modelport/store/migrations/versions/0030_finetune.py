@@ -6,7 +6,7 @@ training and hosting records. Offer ids grow to hold fine-tuned model names
 (``ft:<base>:<project>:<suffix>``); SQLite does not enforce string lengths.
 
 Revision ID: 0030_finetune
-Revises: 0010_access
+Revises: 0005_engines
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030_finetune"
-down_revision = "0010_access"
+down_revision = "0005_engines"
 branch_labels = None
 depends_on = None
 
