@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from modelport import __version__
 from modelport.access.audit import AuditTrail
 from modelport.access.middleware import AccessControl
+from modelport.control.api.fine_tuning import fine_tuning_routers
 from modelport.control.routes import management_router
 from modelport.control.usage_routes import routes as usage_routes
 from modelport.errors import ModelportError, NotFound
@@ -105,6 +106,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(management_router())
+    for router in fine_tuning_routers():
+        app.include_router(router)
     app.router.routes.extend(
         [
             Route("/healthz", healthz, methods=["GET"]),

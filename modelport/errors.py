@@ -7,6 +7,7 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ModelportError                      500 internal_error
     ├── BadRequest                      400 bad_request
     │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
+    │   │   └── InvalidTrainingFile     400 invalid_training_file (each bad line, numbered)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
     │   ├── ContextLengthExceeded       400 context_length_exceeded
@@ -73,6 +74,12 @@ class UnknownParameter(BadRequest):
 
 class ContentFiltered(BadRequest):
     code = "content_filter"
+
+
+class InvalidTrainingFile(InvalidRequest):
+    """A fine-tuning file that cannot be trained on; ``details["errors"]`` lists each bad line."""
+
+    code = "invalid_training_file"
 
 
 class ContextLengthExceeded(BadRequest):

@@ -25,6 +25,9 @@ from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
+from modelport.finetune.hosting import HostingMeter
+from modelport.finetune.models import FineTunedModels
+from modelport.finetune.service import FineTuningService
 from modelport.inference.accounting import Accountant
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
@@ -90,6 +93,8 @@ class Services:
     metrics: UsageMetrics
     safety: SafetyService
     content_safety: ContentSafetyControl
+    fine_tuning: FineTuningService
+    hosting: HostingMeter
     access: AccessService
     sessions: SessionStore
     authenticator: Authenticator
@@ -122,6 +127,7 @@ class Services:
         engines = EngineFactories.discover()
         host = EngineHost.from_settings(settings)
         check_engine_settings(engines, host)
+        fine_tuned = FineTunedModels(catalog, settings.data_dir / "fine_tuning")
         deployments = DeploymentService(
             settings=settings,
             store=store,
@@ -132,6 +138,7 @@ class Services:
             regions=regions,
             projects=projects,
             host=host,
+            fine_tuned=fine_tuned,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
         metrics = UsageMetrics()
@@ -166,6 +173,14 @@ class Services:
             metrics=metrics,
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
+            fine_tuning=FineTuningService(
+                settings=settings,
+                store=store,
+                projects=projects,
+                models=fine_tuned,
+                ledger=ledger,
+            ),
+            hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
             access=access,
             sessions=sessions,
             authenticator=Authenticator(access, sessions, oidc),
@@ -178,8 +193,12 @@ class Services:
         self.ledger.start()
         await self.deployments.bootstrap()
         await self.content_safety.load()
+        await self.fine_tuning.start()
+        self.hosting.start()
 
     async def close(self) -> None:
+        await self.hosting.close()
+        await self.fine_tuning.close()
         await self.deployments.shutdown()
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)

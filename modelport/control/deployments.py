@@ -35,10 +35,12 @@ from modelport.domain.deployments import (
     Deployment,
     DeploymentState,
     KeySlot,
+    Project,
     RateLimits,
     subscription_resource_id,
     validate_deployment_name,
 )
+from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
 from modelport.engines.base import EngineStartError
@@ -47,6 +49,7 @@ from modelport.engines.plugin import secret_fields
 from modelport.engines.registry import EngineFactories
 from modelport.engines.supervisor import Backoff
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
+from modelport.finetune.models import FineTunedModels
 from modelport.settings import Settings
 from modelport.store.repositories import Store, new_id, now
 
@@ -66,8 +69,10 @@ class DeploymentService:
         regions: Regions | None = None,
         projects: ProjectService | None = None,
         host: EngineHost | None = None,
+        fine_tuned: FineTunedModels | None = None,
     ) -> None:
         self.settings = settings
+        self.fine_tuned = fine_tuned  # resolves ft:<base>:<project>:<suffix> models
         self.store = store
         self.catalog = catalog
         self.vault = vault
@@ -150,7 +155,7 @@ class DeploymentService:
         return fingerprints
 
     def _live(self, deployment: Deployment) -> LiveDeployment | None:
-        offer = self.catalog.get(deployment.offer_id)
+        offer, adapter = self._offer_of(deployment)
         if offer is None:
             log.error(
                 "deployment %s: offer %s is not in the catalog",
@@ -159,7 +164,30 @@ class DeploymentService:
             )
             return None
         keys = self.store.run(lambda c: self.store.keys_of(c, deployment.id))
-        return LiveDeployment(deployment, offer, {slot: fp for slot, (fp, _) in keys.items()})
+        fingerprints = {slot: fp for slot, (fp, _) in keys.items()}
+        return LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
+
+    # -- fine-tuned models --------------------------------------------------------------------
+    def _offer_of(self, deployment: Deployment) -> tuple[Offer | None, Path | None]:
+        """The deployment's offer and LoRA adapter: a fine-tuned model is its base offer
+        (renamed) plus the adapter its job made."""
+        if self.fine_tuned is None or not is_fine_tuned(deployment.offer_id):
+            return self.catalog.get(deployment.offer_id), None
+        fine_tuned = self.fine_tuned
+        found = self.store.run(lambda c: fine_tuned.lookup(c, deployment.offer_id))
+        return (found.offer, found.gguf_adapter) if found is not None else (None, None)
+
+    def _model(
+        self, conn: Connection, model: str, project: Project
+    ) -> tuple[Offer, Offer, Path | None]:
+        """The offer to deploy, the offer whose subscription bills it, and the adapter: the same
+        offer and none, except for a fine-tuned model of the project (its base offer renamed,
+        billed on the base's subscription, with the job's adapter)."""
+        if self.fine_tuned is not None and is_fine_tuned(model):
+            found = self.fine_tuned.require(conn, model, project.id)
+            return found.offer, self.projects.offer(found.base_offer_id), found.gguf_adapter
+        offer = self.projects.offer(model)
+        return offer, offer, None
 
     def _forget(self, deployment: Deployment) -> None:
         self.store.run(lambda c: self.store.delete_deployment(c, deployment.id))
@@ -201,12 +229,14 @@ class DeploymentService:
         the engine (``engine``, or the first of the offer's that can run it here) and its
         options are checked by the engine plug-in, down to the spec it would start."""
         validate_deployment_name(name)
-        offer = self.projects.offer(offer_id)
 
-        def create(conn: Connection) -> tuple[Deployment, dict[KeySlot, str]]:
+        def create(
+            conn: Connection,
+        ) -> tuple[Deployment, dict[KeySlot, str], Offer, Path | None]:
             project = self.projects.project(conn, project_name)
+            offer, billed_offer, adapter = self._model(conn, offer_id, project)
             self.projects.require_offered(offer, project)
-            sub = self.store.subscription_for(conn, project.id, offer.id)
+            sub = self.store.subscription_for(conn, project.id, billed_offer.id)
             if sub is None:
                 if not subscribe:
                     raise SubscriptionRequired(
@@ -214,7 +244,7 @@ class DeploymentService:
                         "its terms by subscribing first (or subscribe and deploy in one call)",
                         param="offer",
                     )
-                sub = self.projects.subscribe_in(conn, project, offer).subscription
+                sub = self.projects.subscribe_in(conn, project, billed_offer).subscription
             choice = choose_engine(
                 offer,
                 self.engines,
@@ -245,10 +275,10 @@ class DeploymentService:
                 engine_secret=secret,
             )
             self.store.create_deployment(conn, deployment)
-            return deployment, self._new_keys(conn, deployment.id)
+            return deployment, self._new_keys(conn, deployment.id), offer, adapter
 
-        deployment, fingerprints = await asyncio.to_thread(self.store.run, create)
-        live = LiveDeployment(deployment, offer, fingerprints)
+        deployment, fingerprints, offer, adapter = await asyncio.to_thread(self.store.run, create)
+        live = LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
         self.registry.put(live)
         self.provisioner.launch(live)
         log.info(

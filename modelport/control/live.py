@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
@@ -39,6 +40,8 @@ class LiveDeployment:
     # Content safety of this deployment (control/content_safety.py keeps it in step with the
     # store). Every deployment is serverless today: on, mandatory, block medium and above.
     safety: SafetyPolicy = field(default_factory=SafetyPolicy.serverless)
+    # A fine-tuned model's LoRA adapter (GGUF), run on the base offer's weights.
+    adapter: Path | None = None
 
     @property
     def name(self) -> str:

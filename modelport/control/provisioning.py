@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from modelport.control.engine_choice import stored_options
 from modelport.control.live import DeploymentRegistry, LiveDeployment
@@ -61,7 +62,12 @@ class Provisioner:
         try:
             factory = self.engines.load(d.engine)
             options = stored_options(d, self.engines, self.vault)
-            return factory, factory.spec(d.name, live.offer, options, self.host)
+            spec = factory.spec(d.name, live.offer, options, self.host)
+            if live.adapter is not None:  # a fine-tuned model: base weights + its adapter
+                if not live.adapter.is_file():
+                    raise EngineStartError(f"the adapter of {live.offer.id} is missing")
+                spec = replace(spec, adapter=live.adapter)
+            return factory, spec
         except (EnginePluginError, EngineSettingsError) as exc:
             raise EngineStartError(str(exc)) from exc
         except ModelportError as exc:  # stored options this engine no longer accepts

@@ -1,13 +1,14 @@
-"""Reading metadata from a GGUF file header (chat template, architecture, context length).
+"""Reading metadata from a GGUF file header (chat template, architecture, context length) and,
+when asked, the tensor table's names and shapes.
 
-Only the key/value section is read, value by value, skipping large arrays (the vocabulary), so
-this takes milliseconds where a full tensor-table parse takes seconds.
+Only the header is read, value by value, skipping large arrays (the vocabulary), so this takes
+milliseconds where a full parse (``gguf.GGUFReader``) takes seconds.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -38,6 +39,8 @@ class GGUFInfo:
     context_length: int | None
     name: str | None
     metadata: dict[str, Any]
+    # GGUF tensor name -> ggml shape (ne0, ne1, ...); read only with ``tensors=True``.
+    tensor_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 def _read(f: BinaryIO, fmt: str) -> Any:
@@ -69,21 +72,28 @@ def _value(f: BinaryIO, vtype: int, keep: bool) -> Any:
     raise GGUFError(f"unknown GGUF value type {vtype}")
 
 
-def read_gguf_info(path: Path) -> GGUFInfo:
+def read_gguf_info(path: Path, *, tensors: bool = False) -> GGUFInfo:
     meta: dict[str, Any] = {}
+    shapes: dict[str, tuple[int, ...]] = {}
     with path.open("rb") as f:
         if f.read(4) != b"GGUF":
             raise GGUFError(f"{path.name} is not a GGUF file")
         version = _read(f, "<I")
         if version < 2:
             raise GGUFError(f"GGUF version {version} is not supported")
-        _read(f, "<Q")  # tensor count
+        tensor_count = _read(f, "<Q")
         for _ in range(_read(f, "<Q")):
             key = _string(f)
             vtype = _read(f, "<I")
             value = _value(f, vtype, keep=not key.startswith("tokenizer.ggml."))
             if value is not None:
                 meta[key] = value
+        for _ in range(tensor_count if tensors else 0):
+            tensor = _string(f)
+            dims = _read(f, "<I")
+            shapes[tensor] = tuple(_read(f, "<Q") for _ in range(dims))
+            _read(f, "<I")  # type
+            _read(f, "<Q")  # offset
     arch = meta.get("general.architecture")
     ctx = meta.get(f"{arch}.context_length") if isinstance(arch, str) else None
     template = meta.get("tokenizer.chat_template")
@@ -94,4 +104,5 @@ def read_gguf_info(path: Path) -> GGUFInfo:
         context_length=int(ctx) if isinstance(ctx, int) else None,
         name=name if isinstance(name, str) else None,
         metadata=meta,
+        tensor_shapes=shapes,
     )

@@ -73,6 +73,8 @@ def _row(record: UsageRecord) -> dict[str, Any]:
         "completion_tokens": record.completion_tokens,
         "outcome": record.outcome,
         "latency_ms": record.latency_ms,
+        "training_tokens": record.training_tokens,
+        "hosting_hours": record.hosting_hours,
     }
 
 
