@@ -14,16 +14,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from modelport import __version__
+from modelport.control.metrics_route import metrics
 from modelport.control.routes import management_router
-from modelport.control.usage_routes import routes as usage_routes
-from modelport.errors import ModelportError, NotFound
-from modelport.gateway import azure_routes, openai_routes, v1_routes
+from modelport.errors import ModelportError
 from modelport.gateway.errors import (
     handle_modelport_error,
+    handle_not_found,
     handle_unexpected,
     handle_validation_error,
 )
 from modelport.gateway.hosts import HostRouting
+from modelport.gateway.routes import deployment_routes
 from modelport.portal.routes import portal_routes
 from modelport.services import Services
 from modelport.settings import Settings
@@ -41,28 +42,6 @@ async def healthz(request: Request) -> JSONResponse:
                 for live in services.registry.all()
             },
         }
-    )
-
-
-def deployment_routes() -> list[Route]:
-    """The data plane under one Target URL (``/deployments/{name}``): Azure AI Model Inference
-    (which the openai SDK's ``/chat/completions`` calls too), OpenAI completions, and ``/v1/...``
-    in the dialect of the deployment's offer (see docs/dialects.md)."""
-    return [
-        Route("/chat/completions", azure_routes.chat_completions, methods=["POST"]),
-        Route("/info", azure_routes.info, methods=["GET"]),
-        Route("/swagger.json", azure_routes.openapi, methods=["GET"]),
-        Route("/openapi.json", azure_routes.openapi, methods=["GET"]),
-        Route("/completions", openai_routes.completions, methods=["POST"]),
-        Route("/v1/chat/completions", v1_routes.chat_completions, methods=["POST"]),
-        Route("/v1/completions", v1_routes.completions, methods=["POST"]),
-    ]
-
-
-async def not_found(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": NotFound.code, "message": f"no route for {request.url.path}"}},
-        status_code=404,
     )
 
 
@@ -88,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
         exception_handlers={
             RequestValidationError: handle_validation_error,
             ModelportError: handle_modelport_error,
-            404: not_found,
+            404: handle_not_found,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,
@@ -100,7 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
             Mount("/deployments/{name}", routes=deployment_routes()),
             # Other regions served by this process (the default region has no prefix).
             Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
-            *usage_routes,
+            Route("/metrics", metrics, methods=["GET"]),
             *portal_routes(),
         ]
     )

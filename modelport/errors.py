@@ -7,6 +7,7 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ModelportError                      500 internal_error
     ├── BadRequest                      400 bad_request
     │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
+    │   │   └── PromptFormatError       400 invalid_request   (the model's format cannot say it)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
     │   └── ContextLengthExceeded       400 context_length_exceeded
@@ -21,14 +22,19 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   └── OfferNotDeployable          412 offer_not_deployable (weights/engine missing here)
     ├── Unprocessable                   422 unprocessable
     ├── RateLimited                     429 rate_limited        (+ Retry-After)
-    ├── EngineFailed                    502 engine_error
+    ├── EngineFailed                    502 engine_error      (also in-band, once a stream started)
+    ├── EngineTimedOut                  504 engine_timeout    (the engine stopped answering)
     ├── ServiceUnavailable              503 service_unavailable (+ Retry-After)
     │   ├── EngineUnavailable           503 engine_unavailable
     │   ├── DeploymentNotReady          503 deployment_not_ready
     │   └── LedgerUnavailable           503 usage_ledger_unavailable (usage not durable)
+    ├── ChatTemplateError               500 chat_template_error (the model's own template is broken)
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
+        └── ClassifierError             500 content_filter_error (one classifier plug-in failed)
 
 Messages are written for the caller and never contain secrets, internal paths or stack traces.
+``headers`` carries response headers that belong to the error (the rate-limit figures of the
+request that hit the limit); ``Retry-After`` is derived from ``retry_after``.
 """
 
 from __future__ import annotations
@@ -47,12 +53,14 @@ class ModelportError(Exception):
         param: str | None = None,
         details: dict[str, Any] | None = None,
         retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.details = details or {}
         self.retry_after = retry_after
+        self.headers = dict(headers or {})
 
 
 class BadRequest(ModelportError):
@@ -62,6 +70,14 @@ class BadRequest(ModelportError):
 
 class InvalidRequest(BadRequest):
     code = "invalid_request"
+
+
+class PromptFormatError(InvalidRequest):
+    """The conversation cannot be expressed in this model's prompt format (a 400 for the caller).
+
+    Examples: tools sent to a model whose format has no tool support, roles that a strict format
+    cannot alternate, or a model template calling ``raise_exception``.
+    """
 
 
 class UnknownParameter(BadRequest):
@@ -134,6 +150,13 @@ class EngineFailed(ModelportError):
     code = "engine_error"
 
 
+class EngineTimedOut(ModelportError):
+    """The engine stopped answering within the request timeout."""
+
+    status = 504
+    code = "engine_timeout"
+
+
 class ServiceUnavailable(ModelportError):
     status = 503
     code = "service_unavailable"
@@ -156,3 +179,18 @@ class LedgerUnavailable(ServiceUnavailable):
 class ContentFilterFailed(ModelportError):
     status = 500
     code = "content_filter_error"
+
+
+class ClassifierError(ContentFilterFailed):
+    """A content-safety classifier failed or returned garbage; moderation cannot vouch for the
+    text, so the request fails closed."""
+
+    def __init__(self, classifier: str) -> None:
+        super().__init__(f"content safety classifier {classifier!r} failed")
+        self.classifier = classifier
+
+
+class ChatTemplateError(ModelportError):
+    """The model's own chat template is broken or unsafe (a server-side fault, 500)."""
+
+    code = "chat_template_error"

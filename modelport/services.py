@@ -13,7 +13,6 @@ from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
-from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
 from modelport.control.sessions import SessionCodec
 from modelport.domain.catalog import Catalog, builtin_offers_dir
@@ -21,6 +20,7 @@ from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.registry import EngineFactories
 from modelport.inference.accounting import Accountant
+from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import LocalSecrets

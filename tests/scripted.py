@@ -11,9 +11,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from modelport.app import create_app
-from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.engines.base import EngineState
+from modelport.inference.live import LiveDeployment
 from modelport.inference.types import (
     ChoiceEnd,
     Event,

@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from modelport.control.availability import Availability, check_offer
-from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import (
@@ -40,6 +39,7 @@ from modelport.domain.regions import Regions
 from modelport.engines.base import Engine, EngineSpec, EngineStartError
 from modelport.engines.registry import EngineFactories
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.models.formats import get_format
 from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights

@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from modelport.control.availability import Availability
-from modelport.control.live import LiveDeployment
 from modelport.domain.catalog import HardwareOption, Offer, WeightSource
 from modelport.domain.deployments import Project, Subscription
 from modelport.domain.regions import Region, Regions
+from modelport.inference.live import LiveDeployment
 from modelport.policy.safety import SafetyPolicy
 
 

@@ -21,6 +21,7 @@ from modelport.engines.openai_wire import chunk_events, request_body, route_for,
 from modelport.errors import (
     ContextLengthExceeded,
     EngineFailed,
+    EngineTimedOut,
     InvalidRequest,
     ModelportError,
 )
@@ -189,6 +190,11 @@ class OpenAICompatClient:
         url = base + route_for(request)
         try:
             response = await self._open(url, orjson.dumps(body))
+        except httpx.TimeoutException as exc:
+            raise EngineTimedOut("the model engine did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise engine_unavailable() from exc
+        try:
             try:
                 if response.status_code != 200:
                     raise await engine_error(response)
@@ -218,8 +224,12 @@ class OpenAICompatClient:
                         yield event
             finally:
                 await response.aclose()
+        except httpx.TimeoutException as exc:
+            raise EngineTimedOut("the model engine stopped answering while generating") from exc
         except httpx.TransportError as exc:
-            raise engine_unavailable() from exc
+            # The engine accepted the request and went away while generating (it crashed or
+            # was stopped): a failure of this request, not "retry shortly".
+            raise EngineFailed("the model engine failed while generating") from exc
 
 
 async def _sse_payloads(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers
 
-from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.domain.deployments import KeySlot
 from modelport.domain.keys import KeyVault
 from modelport.errors import DeploymentNotFound, Unauthorized
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 
 
 def presented_key(headers: Headers) -> str | None:

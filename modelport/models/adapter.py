@@ -7,7 +7,7 @@ parsing) lives here, and so do the generation strategies built on top of an engi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import replace
 
@@ -38,7 +38,7 @@ class ModelAdapter:
             request = replace(request, messages=(system, *request.messages))
         return request
 
-    def generate(self, engine: Engine, request: InferenceRequest) -> AsyncIterator[Event]:
+    def generate(self, engine: Engine, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         """The canonical event stream of ``request`` on ``engine``."""
         request = self.prepare(request)
         s = request.sampling
@@ -46,7 +46,9 @@ class ModelAdapter:
             return best_of(lambda r: self._generate(engine, r), request)
         return self._generate(engine, request)
 
-    async def _generate(self, engine: Engine, request: InferenceRequest) -> AsyncIterator[Event]:
+    async def _generate(
+        self, engine: Engine, request: InferenceRequest
+    ) -> AsyncGenerator[Event, None]:
         if self.format is None or not needs_rendering(request):
             async with aclosing(engine.generate(request)) as events:
                 async for event in events:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from modelport.control.api.deps import ServicesDep
-from modelport.control.live import LiveDeployment
 from modelport.control.views import ContentSafetyView
+from modelport.inference.live import LiveDeployment
 from modelport.services import Services
 
 router = APIRouter(tags=["content safety"])

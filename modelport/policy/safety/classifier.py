@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from modelport.errors import ContentFilterFailed
+from modelport.errors import ClassifierError
 from modelport.policy.safety.types import SafetyResult
 
 
@@ -52,18 +52,6 @@ class ModelClassifierFactory(Protocol):
     def __call__(self, *, model_dir: Path) -> SafetyClassifier:
         """Load the plug-in's files from ``model_dir``."""
         ...
-
-
-class ClassifierError(ContentFilterFailed):
-    """A classifier failed or returned garbage; moderation cannot vouch for the text.
-
-    It *is* a :class:`~modelport.errors.ContentFilterFailed` (HTTP 500,
-    ``content_filter_error``), so an unhandled one still fails closed.
-    """
-
-    def __init__(self, classifier: str) -> None:
-        super().__init__(f"content safety classifier {classifier!r} failed")
-        self.classifier = classifier
 
 
 class ClassifierConfigError(RuntimeError):

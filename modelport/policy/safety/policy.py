@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from pydantic import (
@@ -35,6 +36,28 @@ DEFAULT_TIMEOUT_S = 2.0
 """Time budget of one classification, thread hop included."""
 
 
+class StreamingMode(StrEnum):
+    """How a streamed completion is checked (see ``stream_guard``).
+
+    ``hold_back`` (the default, fail-closed): text is held in a window and released only once
+    checked, so nothing unchecked ever reaches the client; the first text waits for the first
+    window. ``asynchronous``: text is released as it is generated and checked in windows
+    behind it; a violation ends the choice with ``content_filter`` at most ``window_chars`` plus
+    the lookahead after the offending text (the bounded lag), as the cloud's asynchronous filter
+    does. Non-streamed answers are checked whole in both modes.
+    """
+
+    HOLD_BACK = "hold_back"
+    ASYNCHRONOUS = "asynchronous"
+
+
+DEFAULT_WINDOW_CHARS = 48
+"""Characters of completion text per check (hold-back window, or lag bound when asynchronous)."""
+
+DEFAULT_FIRST_WINDOW_CHARS = 12
+"""The first window of a hold-back stream: small, so the first text is not kept waiting."""
+
+
 def _default_thresholds() -> dict[Category, Severity | None]:
     return {category: Severity.MEDIUM for category in Category}
 
@@ -54,6 +77,9 @@ class SafetyPolicy(BaseModel):
     thresholds: dict[Category, Severity | None] = Field(default_factory=_default_thresholds)
     block_jailbreak: bool = True
     block_profanity: bool = False
+    streaming_mode: StreamingMode = StreamingMode.HOLD_BACK
+    window_chars: int = Field(DEFAULT_WINDOW_CHARS, ge=8, le=1024)
+    first_window_chars: int = Field(DEFAULT_FIRST_WINDOW_CHARS, ge=1, le=1024)
 
     @field_validator("thresholds", mode="before")
     @classmethod

@@ -18,7 +18,7 @@ The non-streamed path gets identical results by folding the guarded stream
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 from modelport.errors import ContentFilterFailed
@@ -115,7 +115,7 @@ async def guard_stream(
     lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
     context_chars: int = DEFAULT_CONTEXT_CHARS,
     results: dict[int, SafetyResult] | None = None,
-) -> AsyncIterator[Event]:
+) -> AsyncGenerator[Event, None]:
     """Apply completion content safety to ``events`` (see the module docstring).
 
     ``policy`` defaults to the service's. If ``results`` is given, it receives, per choice
