@@ -161,6 +161,9 @@ class ContentSafetyView(BaseModel):
     thresholds: dict[str, str]  # category -> lowest severity blocked (low|medium|high) or off
     block_jailbreak: bool
     block_profanity: bool
+    streaming_mode: str  # hold_back | asynchronous
+    window_chars: int
+    first_window_chars: int
 
     @classmethod
     def of(cls, policy: SafetyPolicy) -> ContentSafetyView:

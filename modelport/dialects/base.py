@@ -54,9 +54,10 @@ class StreamWriter(ABC):
         """The last frames of a stream that ended normally: usage, then the terminator."""
 
     @abstractmethod
-    def fail(self, error: ModelportError, usage: Usage) -> list[bytes]:
+    def fail(self, error: ModelportError, usage: Usage | None) -> list[bytes]:
         """The last frames of a stream that failed after the 200: the error in the dialect's
-        shape (with the usage billed so far), then the terminator."""
+        shape (with the usage billed so far; ``None`` when it could not be recorded), then the
+        terminator."""
 
 
 class Call(ABC):

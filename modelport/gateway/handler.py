@@ -88,7 +88,7 @@ async def _frames(stream: PrimedStream, writer: StreamWriter) -> AsyncIterator[b
         # The 200 is sent: the failure (engine, ledger, timeout) ends the stream in-band, in
         # the dialect's shape, then its terminator; never as a normal end.
         log.warning("request %s failed mid-stream: %s", stream.ctx.request_id, error.code)
-        yield b"".join(writer.fail(error, stream.usage))
+        yield b"".join(writer.fail(error, stream.billed))
     finally:
         # Runs when the stream ends or the client goes away (the response task is
         # cancelled): closing the pipeline closes the engine call, which stops generation.

@@ -83,6 +83,7 @@ class Account:
         self.tallied = UsageTally(prompt_tokens)
         self.outcome = Outcome.OK
         self.settled = False
+        self.recorded = False  # the usage record is durable
 
     @property
     def limit_headers(self) -> dict[str, str]:
@@ -209,6 +210,7 @@ class Accountant:
                 )
             if self.metering is not None:
                 await self.metering.record(self.record(account, usage))
+            account.recorded = True
         finally:
             log.info(
                 "request %s deployment=%s dialect=%s prompt_tokens=%d completion_tokens=%d "

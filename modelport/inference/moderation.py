@@ -25,6 +25,7 @@ from modelport.inference.context import RequestContext
 from modelport.inference.types import ChoiceEnd, Event, FinishReason, InferenceRequest
 from modelport.policy.safety import SafetyService, Stage, guard_stream
 from modelport.policy.safety.metrics import SafetyMetrics
+from modelport.policy.safety.policy import StreamingMode
 from modelport.policy.safety.report import SafetyReport
 
 _STOPPED = (FinishReason.CONTENT_FILTER, FinishReason.CONTENT_FILTER_ERROR)
@@ -50,7 +51,9 @@ class Moderation:
 
     async def check_prompt(self, ctx: RequestContext, request: InferenceRequest) -> Screening:
         """Check the prompt under the deployment's policy (as this request found it)."""
-        report = SafetyReport(ctx.live.safety)
+        policy = ctx.live.safety
+        mode = policy.streaming_mode if request.stream else StreamingMode.HOLD_BACK
+        report = SafetyReport(policy, mode)
         if not report.enabled:
             return Screening(self, ctx, report)
         try:
@@ -100,6 +103,7 @@ class Screening:
             tap(),
             self.moderation.service,
             self.report.policy,
+            mode=self.report.mode,
             results=self.report.completions,
         )
         ended: set[int] = set()

@@ -59,6 +59,11 @@ class PrimedStream:
         return self.account.usage
 
     @property
+    def billed(self) -> Usage | None:
+        """The usage recorded in the ledger for this request; None while (or if) it is not."""
+        return self.account.usage if self.account.recorded else None
+
+    @property
     def safety(self) -> SafetyReport | None:
         return self.screening.report if self.screening is not None else None
 

@@ -69,7 +69,7 @@ def _value(f: BinaryIO, vtype: int, keep: bool) -> Any:
     raise GGUFError(f"unknown GGUF value type {vtype}")
 
 
-def read_gguf_info(path: Path) -> GGUFInfo:
+def _read_metadata(path: Path, *, vocabulary: bool) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     with path.open("rb") as f:
         if f.read(4) != b"GGUF":
@@ -81,9 +81,21 @@ def read_gguf_info(path: Path) -> GGUFInfo:
         for _ in range(_read(f, "<Q")):
             key = _string(f)
             vtype = _read(f, "<I")
-            value = _value(f, vtype, keep=not key.startswith("tokenizer.ggml."))
+            value = _value(f, vtype, keep=vocabulary or not key.startswith("tokenizer.ggml."))
             if value is not None:
                 meta[key] = value
+    return meta
+
+
+def read_gguf_tokenizer(path: Path) -> dict[str, Any]:
+    """The ``tokenizer.ggml.*`` metadata, vocabulary arrays included (tokens, merges, token
+    types): what an in-process tokenizer needs to tokenize as the engine does."""
+    meta = _read_metadata(path, vocabulary=True)
+    return {k: v for k, v in meta.items() if k.startswith("tokenizer.")}
+
+
+def read_gguf_info(path: Path) -> GGUFInfo:
+    meta = _read_metadata(path, vocabulary=False)
     arch = meta.get("general.architecture")
     ctx = meta.get(f"{arch}.context_length") if isinstance(arch, str) else None
     template = meta.get("tokenizer.chat_template")

@@ -1,6 +1,7 @@
 """The AI21 dialect (``POST /v1/chat/completions`` of Jamba offers): AI21's validations, its
-stream (a role-only first delta, then content deltas; ``logprobs: null`` on each choice) and its
-error shape (422 for bad input)."""
+stream (a role-only first delta, then content deltas; each stream choice carries ``logprobs:
+null`` as in AI21's reference and ``created`` as in its Azure examples) and its error shape (422
+for bad input)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ STYLE = AnswerStyle(
     failure=error_finish(errors.error_body),
     role_chunk=True,
     choice_extras={"logprobs": None},
+    choice_created=True,
 )
 
 

@@ -24,6 +24,7 @@ class AnswerStyle:
     annotations: bool = False  # prompt/content_filter_results (Azure, OpenAI)
     role_chunk: bool = False  # a role-only first delta (AI21)
     choice_extras: dict[str, Any] = field(default_factory=dict)  # e.g. AI21's "logprobs": null
+    choice_created: bool = False  # each stream choice repeats `created` (AI21 on Azure)
 
 
 @dataclass
@@ -68,7 +69,10 @@ class OpenAIStyleCall(Call):
             want_logprobs=self.request.sampling.logprobs,
             chat_logprobs=self.style.chat_logprobs,
             role_chunk=self.style.role_chunk,
-            choice_extras=self.style.choice_extras,
+            choice_extras={
+                **self.style.choice_extras,
+                **({"created": meta.created} if self.style.choice_created else {}),
+            },
         )
         return ChunkStream(
             renderer,

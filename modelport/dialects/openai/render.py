@@ -160,6 +160,7 @@ class ChunkRenderer:
         }
         self._started: set[int] = set()
         self._ended: set[int] = set()
+        self.last = 0  # the choice of the last event
         self._offsets: dict[int, int] = {}
 
     def chunk(self, choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -182,6 +183,7 @@ class ChunkRenderer:
     def render(self, event: Event) -> list[dict[str, Any]]:
         if isinstance(event, Usage):
             return []
+        self.last = event.index
         if isinstance(event, ChoiceEnd):
             self._ended.add(event.index)
         if self.kind is RequestKind.COMPLETION:

@@ -24,7 +24,7 @@ from modelport.dialects.openai.render import ChunkRenderer, usage_dict
 from modelport.errors import ModelportError
 from modelport.inference.types import ChoiceEnd, Event, Usage
 
-Failure = Callable[["ChunkStream", ModelportError, Usage], list[dict[str, Any]]]
+Failure = Callable[["ChunkStream", ModelportError, Usage | None], list[dict[str, Any]]]
 """The payloads that end a failed stream (before ``[DONE]``)."""
 
 
@@ -76,7 +76,7 @@ class ChunkStream(StreamWriter):
         out.append(sse.DONE)
         return out
 
-    def fail(self, error: ModelportError, usage: Usage) -> list[bytes]:
+    def fail(self, error: ModelportError, usage: Usage | None) -> list[bytes]:
         out = self.release_held()
         out.extend(sse.frame(payload) for payload in self.failure(self, error, usage))
         out.append(sse.DONE)
@@ -85,9 +85,13 @@ class ChunkStream(StreamWriter):
 
 def error_frame(inner: Callable[[ModelportError], dict[str, Any]]) -> Failure:
     """End a failed stream with ``{"error": inner(error), "usage": ...}`` (after the separate
-    usage chunk, when the client asked for one)."""
+    usage chunk, when the client asked for one; no usage when it could not be recorded)."""
 
-    def fail(stream: ChunkStream, error: ModelportError, usage: Usage) -> list[dict[str, Any]]:
+    def fail(
+        stream: ChunkStream, error: ModelportError, usage: Usage | None
+    ) -> list[dict[str, Any]]:
+        if usage is None:
+            return [{"error": inner(error)}]
         payloads = []
         if stream.separate_usage:
             payloads.append(stream.renderer.usage_chunk(usage))
@@ -98,13 +102,18 @@ def error_frame(inner: Callable[[ModelportError], dict[str, Any]]) -> Failure:
 
 
 def error_finish(inner: Callable[[ModelportError], dict[str, Any]]) -> Failure:
-    """End a failed stream with one last chunk: its open choices finish with ``"error"``
-    (none are open when the failure came after the last choice ended: the usage record could
-    not be written), and it carries the usage and ``error: inner(error)``."""
+    """End a failed stream with one last chunk whose choices finish with ``"error"`` (the open
+    ones; the last one when the failure came after every choice ended: its usage could not be
+    recorded), carrying ``error: inner(error)`` and the usage (none when it was not recorded)."""
 
-    def fail(stream: ChunkStream, error: ModelportError, usage: Usage) -> list[dict[str, Any]]:
+    def fail(
+        stream: ChunkStream, error: ModelportError, usage: Usage | None
+    ) -> list[dict[str, Any]]:
         renderer = stream.renderer
-        choices = [renderer.error_choice(i) for i in renderer.open_choices()]
-        return [renderer.chunk(choices, usage=usage_dict(usage), error=inner(error))]
+        choices = [renderer.error_choice(i) for i in renderer.open_choices() or [renderer.last]]
+        extra: dict[str, Any] = {"error": inner(error)}
+        if usage is not None:
+            extra["usage"] = usage_dict(usage)
+        return [renderer.chunk(choices, **extra)]
 
     return fail

@@ -7,6 +7,8 @@ single-step completions beam search is built on.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -15,17 +17,21 @@ import orjson
 
 from modelport.engines.base import EngineSpec, EngineState, engine_unavailable
 from modelport.engines.llamacpp.beam import beam_search
+from modelport.engines.llamacpp.counting import LocalPromptCounter
 from modelport.engines.llamacpp.process import WorkerProcess
 from modelport.engines.openai_client import OpenAICompatClient, engine_error
 from modelport.engines.openai_wire import request_body
-from modelport.errors import EngineFailed
+from modelport.errors import EngineFailed, ModelportError
 from modelport.inference.types import Event, InferenceRequest, RequestKind
+
+log = logging.getLogger("modelport.engines.llamacpp")
 
 
 class LlamaCppEngine:
     def __init__(self, spec: EngineSpec) -> None:
         self.spec = spec
         self.worker = WorkerProcess(spec)
+        self.counter: LocalPromptCounter | None = None  # set once proven against the engine
         self.client = OpenAICompatClient(
             self._ready_base,
             api_key=self.worker.api_key,
@@ -52,6 +58,18 @@ class LlamaCppEngine:
 
     async def start(self) -> None:
         await self.worker.start()
+        await self._count_in_process()
+
+    async def _count_in_process(self) -> None:
+        """Count prompts in this process when the engine's own counts prove it exact."""
+        counter = await asyncio.to_thread(
+            LocalPromptCounter.load, self.spec.model_path, self.spec.chat_template
+        )
+        try:
+            if counter is not None and await counter.agrees(self.client.count_prompt_tokens):
+                self.counter = counter
+        except ModelportError as exc:  # the engine went away meanwhile: keep asking it
+            log.warning("prompt counting stays with the engine: %s", exc.message)
 
     async def stop(self) -> None:
         await self.worker.stop()
@@ -66,6 +84,10 @@ class LlamaCppEngine:
         return await self.client.count_tokens(text)
 
     async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        if self.counter is not None:
+            counted = self.counter.count(request)
+            if counted is not None:
+                return counted
         return await self.client.count_prompt_tokens(request)
 
     async def tokenize(self, text: str, *, add_special: bool = True) -> list[int]:

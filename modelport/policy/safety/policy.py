@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from modelport.errors import ContentFiltered, ContentFilterFailed, InvalidRequest
-from modelport.policy.safety.classifier import SafetyClassifier
+from modelport.policy.safety.classifier import SafetyClassifier, inline_chars
 from modelport.policy.safety.types import Annotation, Category, SafetyResult, Severity, Stage
 
 log = logging.getLogger("modelport.safety")
@@ -217,6 +217,7 @@ class SafetyService:
         self._classifier = classifier
         self._policy = policy or SafetyPolicy()
         self._timeout_s = timeout_s
+        self._inline_chars = inline_chars(classifier)
 
     @property
     def policy(self) -> SafetyPolicy:
@@ -237,8 +238,23 @@ class SafetyService:
         """Classify ``text`` in a worker thread within the time budget.
 
         Raises :class:`~modelport.errors.ContentFilterFailed` if the classifier raises, returns
-        something that is not a :class:`SafetyResult`, or runs out of time.
+        something that is not a :class:`SafetyResult`, or runs out of time. A text no longer
+        than the classifier's ``inline_chars`` is classified right here, on the event loop
+        (bounded CPU work; a thread hop would cost more than the check).
         """
+        if len(text) <= self._inline_chars:
+            try:
+                result = self._classifier.classify(text)
+            except Exception as exc:
+                log.warning("content safety classifier %s failed", self._classifier.name)
+                raise ContentFilterFailed(
+                    "The content safety check failed; the request was not processed."
+                ) from exc
+            if not isinstance(result, SafetyResult):
+                raise ContentFilterFailed(
+                    "The content safety check failed; the request was not processed."
+                )
+            return result
         try:
             result = await asyncio.wait_for(
                 asyncio.to_thread(self._classifier.classify, text), self._timeout_s

@@ -15,14 +15,12 @@ from modelport.policy.safety.types import SafetyResult
 @dataclass
 class SafetyReport:
     policy: SafetyPolicy
+    # How the completion is checked: the policy's streaming mode for a stream; a whole answer
+    # is always checked before it is sent (hold-back).
+    mode: StreamingMode = StreamingMode.HOLD_BACK
     prompt: SafetyResult | None = None
     completions: dict[int, SafetyResult] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
         return self.policy.enabled
-
-    @property
-    def mode(self) -> StreamingMode:
-        """How the completion was (or is being) checked."""
-        return self.policy.streaming_mode
