@@ -93,10 +93,11 @@ async def load(paths: Path_, seconds: float, streams: int, max_tokens: int) -> t
     requests = tokens = 0
     async with httpx.AsyncClient(timeout=300, limits=httpx.Limits(max_connections=64)) as client:
         while time.monotonic() < deadline:
-            samples = await asyncio.gather(
-                *(one_stream(client, paths, PROMPTS[i % 8], max_tokens) for i in range(streams))
-            )
-            tokens += sum(s.tokens for s in samples)
+            if streams:
+                samples = await asyncio.gather(
+                    *(one_stream(client, paths, PROMPTS[i % 8], max_tokens) for i in range(streams))
+                )
+                tokens += sum(s.tokens for s in samples)
             await asyncio.gather(*(one_call(client, paths, PROMPTS[i % 8]) for i in range(8)))
             requests += streams + 8
     return requests, tokens
@@ -105,7 +106,7 @@ async def load(paths: Path_, seconds: float, streams: int, max_tokens: int) -> t
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--streams", type=int, default=8)
+    parser.add_argument("--streams", type=int, default=8, help="0: 1-token requests only")
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--raw", type=Path, default=None, help="Keep py-spy's collapsed stacks.")
     parser.add_argument("--summarise", type=Path, default=None, help="Only summarise this file.")

@@ -46,15 +46,15 @@ class ModelAdapter:
             return best_of(lambda r: self._generate(engine, r), request)
         return self._generate(engine, request)
 
-    async def _generate(
-        self, engine: Engine, request: InferenceRequest
-    ) -> AsyncGenerator[Event, None]:
+    def _generate(self, engine: Engine, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         if self.format is None or not needs_rendering(request):
-            async with aclosing(engine.generate(request)) as events:
-                async for event in events:
-                    yield event
-            return
-        plan = RenderedChat.build(self.format, request)
+            return engine.generate(request)  # no extra hop per event
+        return self._rendered(engine, self.format, request)
+
+    async def _rendered(
+        self, engine: Engine, format: PromptFormat, request: InferenceRequest
+    ) -> AsyncGenerator[Event, None]:
+        plan = RenderedChat.build(format, request)
         async with aclosing(engine.generate(plan.request)) as raw:
             async for event in plan.events(raw):
                 yield event

@@ -140,13 +140,10 @@ class LlamaCppEngine:
             raise EngineFailed(f"the model engine answered {path} with an unexpected body")
         return data
 
-    async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+    def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         if request.sampling.use_beam_search:
-            async for event in beam_search(self, request):
-                yield event
-            return
-        async for event in self.client.generate(request):
-            yield event
+            return beam_search(self, request)
+        return self.client.generate(request)
 
 
 class LlamaCppEngineFactory:
