@@ -189,7 +189,7 @@ class EnginePool:
         message = self._head(method, path, headers, len(body)) + body
         await self._slots.acquire()
         try:
-            for attempt in range(3):
+            while True:
                 pooled = bool(self._idle)
                 connection = self._idle.pop() if pooled else await self._connect()
                 try:
@@ -203,8 +203,10 @@ class EnginePool:
                     ) from exc
                 except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                     connection.close()
-                    # A pooled connection the server had closed: it never saw this request.
-                    if pooled and attempt < 2:
+                    # A pooled connection the server had closed (llama.cpp ends a keep-alive
+                    # connection after a few requests or seconds, not always saying so): it
+                    # never saw this request. Try the next one, or a fresh one.
+                    if pooled:
                         continue
                     raise EngineHTTPError(
                         f"the engine connection broke: {exc!r}", answered=False
