@@ -124,6 +124,12 @@ def test_report_equals_what_the_clients_were_told(
     with admin(store_server.base_url) as api:
         by_meter = api.get("/management/usage", params={"deployment": name, "by": "day"}).json()
     assert by_meter["total"] == total, "the API and the CLI report the same figures"
+    backend = store_server.services.store.engine.dialect.name
+    print(  # the billing-truth figure, shown with `pytest -s`
+        f"\nbilling truth on {backend}: clients were told {requests} requests, {prompt} prompt "
+        f"and {completion_tokens} completion tokens; the report says {total['requests']}, "
+        f"{total['prompt_tokens']}, {total['completion_tokens']} (cost {total['cost']})"
+    )
 
 
 def _metric(base_url: str, name: str) -> float:
