@@ -33,6 +33,9 @@ class UsageRecord:
     completion_tokens: int
     outcome: str
     latency_ms: float
+    # A retry under its caller's request id whose earlier attempt failed: this record replaces
+    # the failed attempt's (the request is billed once, for the attempt that was served).
+    replaces_failed: bool = False
 
     @property
     def day(self) -> str:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -22,7 +23,7 @@ from modelport.dialects.base import Dialect, ResponseMeta, StreamWriter, WireReq
 from modelport.errors import ModelportError
 from modelport.gateway.auth import authorize
 from modelport.inference.collect import Completion, collect
-from modelport.inference.context import RequestContext
+from modelport.inference.context import RequestContext, caller_request_id
 from modelport.inference.live import LiveDeployment
 from modelport.inference.pipeline import PrimedStream
 from modelport.inference.types import RequestKind
@@ -31,6 +32,9 @@ from modelport.services import Services
 log = logging.getLogger("modelport.gateway")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# Headers that carry the caller's own request id (azure-core sends the first on every request and
+# keeps it across its retries).
+CALLER_ID_HEADERS = ("x-ms-client-request-id", "x-request-id")
 
 
 def authorise(
@@ -43,10 +47,26 @@ def authorise(
     p = request.path_params
     region = p.get("region", request.app.state.default_region)
     live, slot = authorize(services.registry, services.vault, region, p["name"], request.headers)
-    ctx = RequestContext(live=live, key_slot=slot, dialect=dialect.name)
+    caller = caller_id(request.headers)
+    if caller is None:
+        ctx = RequestContext(live=live, key_slot=slot, dialect=dialect.name)
+    else:
+        request_id = caller_request_id(live.deployment.id, caller)
+        ctx = RequestContext(live, slot, dialect.name, request_id=request_id, caller_id=caller)
     # From here on, errors carry the request id and the deployment's rate-limit headers.
     request.state.request_ctx = ctx
     return services, live, ctx
+
+
+def caller_id(headers: Headers) -> str | None:
+    """The caller's own id for this request, if it sent a usable one."""
+    for name in CALLER_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            value = value.strip()
+            if 0 < len(value) <= 128 and value.isprintable():
+                return value
+    return None
 
 
 async def handle(request: Request, dialect: Dialect, kind: RequestKind) -> Response:

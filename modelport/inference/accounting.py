@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from modelport.billing.metering import Metering
 from modelport.billing.records import UsageRecord
-from modelport.errors import ModelportError, RateLimited
+from modelport.errors import Conflict, ModelportError, RateLimited
 from modelport.inference.context import RequestContext
 from modelport.inference.outcome import Outcome, outcome_of_error, outcome_of_finish
 from modelport.inference.types import (
@@ -82,6 +82,7 @@ class Account:
         self.decision = decision
         self.tallied = UsageTally(prompt_tokens)
         self.outcome = Outcome.OK
+        self.replaces_failed = False  # a retry of a failed attempt under the caller's id
         self.settled = False
         self.recorded = False  # the usage record is durable
 
@@ -154,9 +155,13 @@ class Accountant:
         self, ctx: RequestContext, request: InferenceRequest, prompt_tokens: int
     ) -> Account:
         """Reserve the counted prompt and what the request may generate; raise
-        ``RateLimited`` (429, with the limit headers) when that does not fit now."""
+        ``RateLimited`` (429, with the limit headers) when that does not fit now, ``Conflict``
+        (409) when the caller's request id was already served."""
+        replaces_failed = await self._retry(ctx)
         if self.limiter is None:
-            return Account(self, ctx, prompt_tokens)
+            account = Account(self, ctx, prompt_tokens)
+            account.replaces_failed = replaces_failed
+            return account
         live = ctx.live
         reserved = self.reservation(prompt_tokens, request)
         limits = live.deployment.limits
@@ -172,7 +177,25 @@ class Accountant:
                 retry_after=decision.retry_after,
                 headers=decision.headers(),
             )
-        return Account(self, ctx, prompt_tokens, reserved, decision)
+        account = Account(self, ctx, prompt_tokens, reserved, decision)
+        account.replaces_failed = replaces_failed
+        return account
+
+    async def _retry(self, ctx: RequestContext) -> bool:
+        """For a request its caller identified: whether it retries a failed attempt (whose
+        record it will replace); ``Conflict`` when that id was already served."""
+        if ctx.caller_id is None or self.metering is None:
+            return False
+        previous = await self.metering.ledger.previous_outcome(ctx.request_id)
+        if previous is None:
+            return False
+        if previous == Outcome.ERROR:
+            return True
+        raise Conflict(
+            f"request id {ctx.caller_id!r} was already served (outcome {previous}); send a new "
+            "id for a new request",
+            param="x-ms-client-request-id",
+        )
 
     async def peek_headers(self, ctx: RequestContext) -> dict[str, str]:
         if self.limiter is None:
@@ -242,6 +265,7 @@ class Accountant:
             completion_tokens=usage.completion_tokens,
             outcome=account.outcome,
             latency_ms=round((time.perf_counter() - ctx.started) * 1000, 3),
+            replaces_failed=account.replaces_failed,
         )
 
     def _spawn(self, work: Awaitable[None]) -> None:
