@@ -61,6 +61,7 @@ class EngineResponse:
         self._remaining = int(length) if length is not None and not self._chunked else -1
         self._done = self._remaining == 0
         self._reusable = headers.get("connection", "").lower() != "close"
+        self._buffer = bytearray()  # received, not yet decoded (chunked bodies)
 
     async def _read(self, call: Awaitable[bytes]) -> bytes:
         try:
@@ -82,20 +83,41 @@ class EngineResponse:
         if connection is None:
             return
         reader = connection.reader
-        while not self._done:
-            if self._chunked:
-                line = await self._read(reader.readline())
-                if not line:
+        if self._chunked:
+            # Decoded from a buffer filled by whatever the socket has: one read (one await) per
+            # burst from the engine, however many chunks it holds. The buffer outlives this
+            # iterator: a later read() picks up what an abandoned one had received.
+            buffer = self._buffer
+            while not self._done:
+                while True:
+                    end = buffer.find(b"\r\n")
+                    if end < 0:
+                        break
+                    try:
+                        size = int(bytes(buffer[:end]).split(b";", 1)[0].strip() or b"0", 16)
+                    except ValueError as exc:
+                        self._discard()
+                        raise EngineHTTPError(
+                            "the engine sent a malformed body", answered=True
+                        ) from exc
+                    if size == 0:
+                        if buffer.find(b"\r\n", end + 2) < 0:
+                            break  # the (empty) trailer has not arrived yet
+                        self._done = True
+                        return
+                    if len(buffer) < end + 4 + size:
+                        break
+                    data = bytes(buffer[end + 2 : end + 2 + size])
+                    del buffer[: end + 4 + size]
+                    yield data
+                more = await self._read(reader.read(65536))
+                if not more:
                     self._discard()
                     raise EngineHTTPError("the engine closed the connection", answered=True)
-                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    await self._read(reader.readline())  # the empty trailer
-                    self._done = True
-                    break
-                data = await self._read(reader.readexactly(size + 2))
-                yield data[:-2]
-            elif self._remaining > 0:
+                buffer += more
+            return
+        while not self._done:
+            if self._remaining > 0:
                 data = await self._read(reader.read(min(self._remaining, 65536)))
                 if not data:
                     self._discard()

@@ -171,3 +171,38 @@ def test_a_silent_server_times_out_and_a_closed_port_is_unanswered() -> None:
         assert not refused.value.answered and not refused.value.timeout
 
     asyncio.run(main())
+
+
+def test_a_body_left_mid_way_is_read_to_its_end_by_a_later_read() -> None:
+    """The caller stops iterating at its own end marker; the chunks after it (here the end of the
+    body, received in the same packet) are still there for read(), and the connection is kept."""
+
+    async def one_packet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                await read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            parts = [b"data: 1\n\n", b"data: [DONE]\n\n"]
+            body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+            await writer.drain()
+
+    async def main() -> None:
+        server, base, connections = await serve(one_packet)()
+        pool = EnginePool(base, read_timeout=2)
+        try:
+            for _ in range(3):
+                response = await pool.request("POST", "/x", b"{}", {})
+                async for part in response.iter_raw():
+                    if part == b"data: [DONE]\n\n":
+                        break
+                assert await response.read() == b""
+                await response.aclose()
+            assert len(connections) == 1
+        finally:
+            pool.close_idle()
+            server.close()
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
