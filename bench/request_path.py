@@ -273,6 +273,19 @@ def med(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def report_rss(res: Results) -> bool:
+    """Print the RSS samples; whether the growth after the first sample interval is <= 5%."""
+    base = res.rss[1][1] if len(res.rss) > 2 else res.rss[0][1]
+    growth = (res.rss[-1][1] - base) / base
+    print(
+        f"gateway RSS over {res.rss[-1][0]} requests (MiB): "
+        + " ".join(f"{kib / 1024:.0f}" for _, kib in res.rss)
+        + f"; growth after the first {res.rss[1][0] if len(res.rss) > 2 else 0}: "
+        + f"{growth * 100:+.1f}%"
+    )
+    return growth <= 0.05
+
+
 def report(res: Results, args: argparse.Namespace, names: list[str]) -> None:
     load = os.getloadavg()
     direct = "direct"
@@ -280,6 +293,10 @@ def report(res: Results, args: argparse.Namespace, names: list[str]) -> None:
         f"\nRequest path: {args.rounds} interleaved rounds; load average "
         f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} CPUs)\n"
     )
+    if not args.rounds:
+        if res.rss:
+            print(f"  {'met   ' if report_rss(res) else 'MISSED'} gateway RSS flat (<= 5%)")
+        return
     header = (
         f"| {'path':<24} | p50 1-token ms | added ms | req/s @8 | ratio | decode tok/s 1 | ratio"
         f" | decode tok/s 8 | ratio | TTFT 4 streams ms | ratio |"
@@ -328,16 +345,7 @@ def report(res: Results, args: argparse.Namespace, names: list[str]) -> None:
         ("TTFT (asynchronous) <= 1.1 of direct", med(res.ttft4["modelport-async"]) / d_ttft <= 1.1),
     ]
     if res.rss:
-        base = res.rss[1][1] if len(res.rss) > 2 else res.rss[0][1]
-        growth = (res.rss[-1][1] - base) / base
-        print(
-            "gateway RSS over "
-            + f"{res.rss[-1][0]} requests (MiB): "
-            + " ".join(f"{kib / 1024:.0f}" for _, kib in res.rss)
-            + f"; growth after the first {res.rss[1][0] if len(res.rss) > 2 else 0}: "
-            + f"{growth * 100:+.1f}%"
-        )
-        targets.append(("gateway RSS flat (growth <= 5% after warm-up)", growth <= 0.05))
+        targets.append(("gateway RSS flat (growth <= 5% after warm-up)", report_rss(res)))
     print("\ntargets:")
     for text, met in targets:
         print(f"  {'met   ' if met else 'MISSED'} {text}")

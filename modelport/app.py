@@ -71,6 +71,9 @@ def create_app(settings: Settings) -> FastAPI:
             Exception: handle_unexpected,
         },
         lifespan=lifespan,
+        # Modelport exports its own metrics (/metrics); FastAPI's OpenTelemetry hooks would
+        # otherwise look for a configured provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # The data plane first: a request is matched against the routes in order, and FastAPI's
     # matching of an included router costs more than the whole rest of a request's routing.
