@@ -2,14 +2,16 @@
 
 ``litellm[proxy]==1.106.2`` is installed (once) into ``.artifacts/litellm-venv`` with pip from
 the package registry: it is never a project dependency. The proxy runs with one worker on
-127.0.0.1, in front of the very engine worker the other paths use, with no master key, no
-database and the bundled cost map (``LITELLM_LOCAL_MODEL_COST_MAP=True``: no network at start).
+127.0.0.1, in front of the very engine worker the other paths use, with a master key (callers
+authenticate, as with Modelport's keys; it refuses to start without one), no database and the
+bundled cost map (``LITELLM_LOCAL_MODEL_COST_MAP=True``: no network at start).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -50,8 +52,10 @@ def ensure_installed() -> Path:
 
 
 @contextlib.contextmanager
-def litellm_proxy(engine_url: str, engine_key: str, port: int, workdir: Path) -> Iterator[str]:
-    """A running proxy; yields its base URL (``.../v1`` speaks the OpenAI API)."""
+def litellm_proxy(
+    engine_url: str, engine_key: str, port: int, workdir: Path
+) -> Iterator[tuple[str, str]]:
+    """A running proxy; yields its base URL (``.../v1`` speaks the OpenAI API) and its key."""
     exe = ensure_installed()
     config = workdir / "litellm.yaml"
     config.write_text(
@@ -66,7 +70,14 @@ def litellm_proxy(engine_url: str, engine_key: str, port: int, workdir: Path) ->
         "  telemetry: false\n"
     )
     env = dict(os.environ)
-    env.update({"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"})
+    master_key = "sk-" + secrets.token_hex(24)
+    env.update(
+        {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_LOG": "ERROR",
+            "LITELLM_MASTER_KEY": master_key,
+        }
+    )
     log = (workdir / "litellm.log").open("wb")
     proc = subprocess.Popen(
         [
@@ -97,7 +108,7 @@ def litellm_proxy(engine_url: str, engine_key: str, port: int, workdir: Path) ->
             if time.monotonic() > deadline:
                 raise RuntimeError("the LiteLLM proxy did not start within 180 s")
             time.sleep(0.5)
-        yield base
+        yield base, master_key
     finally:
         proc.terminate()
         try:

@@ -392,11 +392,14 @@ def main() -> None:
             ),
         }
         if not args.no_litellm:
-            base = stack.enter_context(
+            base, key = stack.enter_context(
                 litellm_proxy(info["engine_url"], info["engine_key"], free_port(), work)
             )
             paths["litellm"] = Path_(
-                "litellm", f"{base}/v1/chat/completions", {}, model=LITELLM_MODEL
+                "litellm",
+                f"{base}/v1/chat/completions",
+                {"Authorization": f"Bearer {key}"},
+                model=LITELLM_MODEL,
             )
         if args.profile is not None:
             spy = subprocess.Popen(
