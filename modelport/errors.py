@@ -32,6 +32,19 @@ machine code; each API dialect renders the tree into its own error shape in exac
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
         └── ClassifierError             500 content_filter_error (one classifier plug-in failed)
 
+Errors an operator sees (start-up, configuration, catalog files, model pulls) are never rendered
+to an API caller; they share their own root, and keep the built-in base their callers catch:
+
+    OperatorError
+    ├── EngineStartError          engines/base.py        (RuntimeError) the engine cannot start
+    ├── ClassifierConfigError     policy/safety/classifier.py (RuntimeError) a plug-in's setup
+    ├── TemplateError             policy/safety/patterns.py (ValueError) a lexicon template
+    ├── WeightsUnavailable        models/weights.py      (RuntimeError) weights not on this machine
+    ├── PullError                 models/pull.py         (RuntimeError) a pull did not complete
+    │   └── ChecksumMismatch
+    ├── GGUFError                 models/gguf_meta.py    (ValueError) not a readable GGUF
+    └── CatalogError              domain/catalog.py      (ValueError) a bad offer file
+
 Messages are written for the caller and never contain secrets, internal paths or stack traces.
 ``headers`` carries response headers that belong to the error (the rate-limit figures of the
 request that hit the limit); ``Retry-After`` is derived from ``retry_after``.
@@ -194,3 +207,7 @@ class ChatTemplateError(ModelportError):
     """The model's own chat template is broken or unsafe (a server-side fault, 500)."""
 
     code = "chat_template_error"
+
+
+class OperatorError(Exception):
+    """The root of the errors an operator sees (see the drawing above); never an HTTP answer."""

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from modelport.errors import EngineUnavailable
+from modelport.errors import EngineUnavailable, OperatorError
 from modelport.inference.types import Event, InferenceRequest
 
 
@@ -72,7 +72,7 @@ class Engine(Protocol):
         ...
 
 
-class EngineStartError(RuntimeError):
+class EngineStartError(OperatorError, RuntimeError):
     """The engine could not be started; the message says why and what to do."""
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from modelport.errors import OperatorError
+
 _SCALARS: dict[int, str] = {
     0: "<B",
     1: "<b",
@@ -27,7 +29,7 @@ _SCALARS: dict[int, str] = {
 _STRING, _ARRAY = 8, 9
 
 
-class GGUFError(ValueError):
+class GGUFError(OperatorError, ValueError):
     pass
 
 

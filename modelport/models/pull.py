@@ -39,10 +39,11 @@ from huggingface_hub.utils._headers import build_hf_headers
 from huggingface_hub.utils.tqdm import tqdm
 
 from modelport.domain.catalog import Offer
+from modelport.errors import OperatorError
 from modelport.models.store import LOCK, PARTIAL_DIR, Manifest, ManifestFile, ModelStore
 
 
-class PullError(RuntimeError):
+class PullError(OperatorError, RuntimeError):
     """The pull did not complete; the message says why and what to do."""
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from modelport.errors import ClassifierError
+from modelport.errors import ClassifierError, OperatorError
 from modelport.policy.safety.types import SafetyResult
 
 
@@ -65,7 +65,7 @@ def inline_chars(classifier: object) -> int:
     return value if isinstance(value, int) and value > 0 else 0
 
 
-class ClassifierConfigError(RuntimeError):
+class ClassifierConfigError(OperatorError, RuntimeError):
     """A classifier cannot be loaded as configured (operator-facing, raised at start-up)."""
 
 
