@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -368,6 +369,8 @@ def main() -> None:
         help="Record the gateway with py-spy during the run (speedscope JSON to this file).",
     )
     args = parser.parse_args()
+    # Stopped with SIGTERM, still stop the gateway, its engine and the proxy (the exit stack).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="modelport-bench-") as tmp:
         work = Path(tmp)
         port = free_port()
