@@ -10,16 +10,19 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   │   └── PromptFormatError       400 invalid_request   (the model's format cannot say it)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
-    │   └── ContextLengthExceeded       400 context_length_exceeded
+    │   ├── ContextLengthExceeded       400 context_length_exceeded
+    │   └── RequestTooLarge             400 request_too_large (more tokens than a minute's limit)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
     │   └── RegionNotOffered            403 region_not_offered
     ├── NotFound                        404 not_found
     │   └── DeploymentNotFound          404 deployment_not_found
+    ├── MethodNotAllowed                405 method_not_allowed
     ├── Conflict                        409 conflict
     ├── PreconditionFailed              412 precondition_failed
     │   ├── SubscriptionRequired        412 subscription_required
     │   └── OfferNotDeployable          412 offer_not_deployable (weights/engine missing here)
+    ├── PayloadTooLarge                 413 payload_too_large   (body over the limit)
     ├── Unprocessable                   422 unprocessable
     ├── RateLimited                     429 rate_limited        (+ Retry-After)
     ├── EngineFailed                    502 engine_error      (also in-band, once a stream started)
@@ -105,6 +108,12 @@ class ContextLengthExceeded(BadRequest):
     code = "context_length_exceeded"
 
 
+class RequestTooLarge(BadRequest):
+    """The request reserves more tokens than its deployment allows per minute: no wait helps."""
+
+    code = "request_too_large"
+
+
 class Unauthorized(ModelportError):
     status = 401
     code = "unauthorized"
@@ -128,6 +137,11 @@ class DeploymentNotFound(NotFound):
     code = "deployment_not_found"
 
 
+class MethodNotAllowed(ModelportError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class Conflict(ModelportError):
     status = 409
     code = "conflict"
@@ -146,6 +160,11 @@ class OfferNotDeployable(PreconditionFailed):
     """The offer's weights or engine are not available on this machine."""
 
     code = "offer_not_deployable"
+
+
+class PayloadTooLarge(ModelportError):
+    status = 413
+    code = "payload_too_large"
 
 
 class Unprocessable(ModelportError):

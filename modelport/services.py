@@ -7,6 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from modelport.access.audit import AuditLog
+from modelport.access.authn import Authenticator
+from modelport.access.oidc import OidcConfig, OidcProvider
+from modelport.access.service import AccessService
+from modelport.access.sessions import SessionStore
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
@@ -14,16 +19,16 @@ from modelport.billing.prices import PriceSheet
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.projects import ProjectService
-from modelport.control.sessions import SessionCodec
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
+from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
 from modelport.inference.accounting import Accountant
 from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
-from modelport.local_secrets import LocalSecrets
+from modelport.local_secrets import ConfigurationError, LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
 from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
@@ -31,6 +36,32 @@ from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
+
+
+def check_engine_settings(engines: EngineFactories, host: EngineHost) -> None:
+    """Every engine named in MODELPORT_ENGINE_SETTINGS exists and accepts its settings (raises
+    EnginePluginError or EngineSettingsError, which stop the start with the reason)."""
+    for name in host.engine_settings:
+        host.settings_for(name, engines.load(name).settings)
+
+
+def oidc_provider(settings: Settings) -> OidcProvider | None:
+    """The single sign-on provider, when one is configured."""
+    if not settings.oidc_issuer:
+        return None
+    if not settings.oidc_client_id:
+        raise ConfigurationError("MODELPORT_OIDC_ISSUER needs MODELPORT_OIDC_CLIENT_ID too")
+    secret = settings.oidc_client_secret
+    return OidcProvider(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=secret.get_secret_value() if secret else None,
+            audience=settings.oidc_audience,
+            scopes=settings.oidc_scopes,
+            display_name=settings.oidc_display_name,
+        )
+    )
 
 
 def ledger_engine(settings: Settings, db: Engine) -> Engine:
@@ -57,9 +88,13 @@ class Services:
     ledger: UsageLedger
     prices: PriceSheet
     metrics: UsageMetrics
-    sessions: SessionCodec
     safety: SafetyService
     content_safety: ContentSafetyControl
+    access: AccessService
+    sessions: SessionStore
+    authenticator: Authenticator
+    audit: AuditLog
+    oidc: OidcProvider | None = None
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -79,19 +114,24 @@ class Services:
             settings.resolved_public_url(),
             settings.regions,
             settings.base_domain,
+            settings.offer_regions,
         )
         projects = ProjectService(store=store, catalog=catalog, regions=regions)
         vault = KeyVault(local.key_encryption_key, local.key_hash_secret)
         registry = DeploymentRegistry()
+        engines = EngineFactories.discover()
+        host = EngineHost.from_settings(settings)
+        check_engine_settings(engines, host)
         deployments = DeploymentService(
             settings=settings,
             store=store,
             catalog=catalog,
             vault=vault,
             registry=registry,
-            engines=EngineFactories.discover(),
+            engines=engines,
             regions=regions,
             projects=projects,
+            host=host,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
         metrics = UsageMetrics()
@@ -106,6 +146,9 @@ class Services:
             ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout
         )
         moderation = Moderation(safety, SafetyMetrics(metrics.registry))
+        access = AccessService(store, local.key_hash_secret)
+        sessions = SessionStore(store, local.key_hash_secret, settings.session_ttl)
+        oidc = oidc_provider(settings)
         return cls(
             settings=settings,
             secrets=local,
@@ -121,12 +164,17 @@ class Services:
             ledger=ledger,
             prices=prices,
             metrics=metrics,
-            sessions=SessionCodec(local.key_hash_secret, local.admin_token),
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
+            access=access,
+            sessions=sessions,
+            authenticator=Authenticator(access, sessions, oidc),
+            audit=AuditLog(store),
+            oidc=oidc,
         )
 
     async def start(self) -> None:
+        await asyncio.to_thread(self.access.bootstrap, self.secrets.admin_token)
         self.ledger.start()
         await self.deployments.bootstrap()
         await self.content_safety.load()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,7 +22,14 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default: SQLite file in the data dir."
     )
     admin_token: SecretStr | None = Field(
-        None, description="Token for the management API (default: generated into the data dir)."
+        None,
+        description="Bootstrap admin token: the first owner's credential; long and random "
+        "(at least 32 characters; default: generated into the data dir).",
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="What the CLI sends as its bearer token: an API token or a single sign-on "
+        "JWT (default: the bootstrap admin token from the data dir).",
     )
     key_encryption_key: SecretStr | None = Field(
         None, description="Fernet key encrypting deployment keys at rest (default: data dir file)."
@@ -52,14 +59,43 @@ class Settings(BaseSettings):
         None, description="TOML price sheet overriding the offers' list prices."
     )
     test_offers: bool = Field(False, description="Show and allow offers marked test_only.")
+    offer_regions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Restrict offers to some regions: offer id -> the only regions it may be "
+        "deployed in (default: every configured region).",
+    )
 
-    # llama.cpp workers.
-    engine_slots: int = Field(4, ge=1, le=64, description="Parallel slots per llama.cpp worker.")
-    engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp worker.")
-    engine_context: int = Field(4096, ge=256, description="Context tokens per slot (per request).")
-    engine_start_timeout: float = Field(120.0, gt=0)
-    engine_restart_backoff: float = Field(0.5, gt=0)
+    # Engines (defaults of every deployment; a deployment may set its own context, slots...).
+    engine_slots: int = Field(4, ge=1, le=64, description="Parallel requests per local engine.")
+    engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp engine.")
+    engine_context: int | None = Field(
+        None,
+        ge=256,
+        description="Cap on the context (tokens per request) of every deployment; default: each "
+        "model's own, as far as memory allows.",
+    )
+    engine_memory_fraction: float = Field(
+        0.9, gt=0, le=1, description="Share of the available memory one engine may plan to use."
+    )
+    engine_start_timeout: float | None = Field(
+        None, gt=0, description="Seconds an engine may take to load (default: the engine's own)."
+    )
+    engine_restart_backoff: float = Field(0.5, gt=0, description="First delay of a restart.")
+    engine_restart_backoff_max: float = Field(30.0, gt=0, description="Longest restart delay.")
+    engine_kill_grace: float = Field(
+        10.0, gt=0, description="Seconds between SIGTERM and SIGKILL when an engine is stopped."
+    )
     engine_request_timeout: float = Field(600.0, gt=0)
+    engine_settings: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Operator settings per engine plug-in: {engine name: {setting: value}}.",
+    )
+    deployment_retry_initial: float = Field(
+        5.0, gt=0, description="First delay before a failed deployment is started again."
+    )
+    deployment_retry_max: float = Field(
+        300.0, gt=0, description="Longest delay between start attempts of a failed deployment."
+    )
 
     # Model hub: where `modelport models pull` fetches weights from.
     hub_endpoint: str = Field(
@@ -89,6 +125,37 @@ class Settings(BaseSettings):
     )
     safety_timeout: float = Field(
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
+    )
+
+    # Access control (see docs/access-control.md).
+    session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer URL for single sign-on (unset: no SSO)."
+    )
+    oidc_client_id: str | None = Field(None, description="This server's client id at the issuer.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="Client secret (leave unset for a public client: PKCE only)."
+    )
+    oidc_audience: str | None = Field(
+        None, description="Audience of bearer JWTs for the API and data plane (default: client id)."
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes the portal asks for.")
+    oidc_display_name: str = Field(
+        "single sign-on", description="How the portal's sign-in button names the provider."
+    )
+    # Hardening.
+    max_body_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="Largest request body on the data plane (413)."
+    )
+    max_management_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body on the management API (413)."
+    )
+    metrics: Literal["open", "token", "off"] = Field(
+        "token", description="/metrics: open to all, for principals with metrics/read, or off."
+    )
+    api_docs: Literal["open", "token", "off"] = Field(
+        "token",
+        description="/management/openapi.json: open to all, for any signed-in principal, or off.",
     )
 
     log_level: str = "info"

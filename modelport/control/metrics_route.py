@@ -10,5 +10,6 @@ from modelport.services import Services
 
 
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics; who may read them is MODELPORT_METRICS (the access layer)."""
     services: Services = request.app.state.services
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -91,20 +91,27 @@ class Offer(BaseModel):
     parameters: str | None = None  # e.g. "12B active / 52B total"
     capabilities: frozenset[str] = frozenset()
     pricing: Pricing
+    # Where the publisher offers the model in the cloud (information). Self-hosted, an offer is
+    # deployable in every region the operator configures, unless ``deploy_regions`` (here, in a
+    # catalog override, or MODELPORT_OFFER_REGIONS) restricts it.
     regions: frozenset[str] = Field(min_length=1)  # region names, or "*" for every region
+    deploy_regions: frozenset[str] | None = None
     dialect: Dialect = Dialect.OPENAI
     weights: WeightSource
     engines: tuple[str, ...] = ("llamacpp",)
+    # GGUF ``general.architecture`` values the model's weights have (checked when a file is
+    # imported or loaded; empty: not checked).
+    architectures: tuple[str, ...] = ()
     hardware: Hardware = Hardware()
     chat_format: str | None = None  # a named prompt format when the weights carry no template
     default_system_prompt: str | None = None
     embedded: bool = False
     test_only: bool = False
 
-    @field_validator("regions")
+    @field_validator("regions", "deploy_regions")
     @classmethod
-    def _region_names(cls, value: frozenset[str]) -> frozenset[str]:
-        bad = [r for r in value if r != "*" and not _REGION_NAME.match(r)]
+    def _region_names(cls, value: frozenset[str] | None) -> frozenset[str] | None:
+        bad = [r for r in value or () if r != "*" and not _REGION_NAME.match(r)]
         if bad:
             raise ValueError(f"region names must be lower-case letters, digits, hyphens: {bad}")
         return value
@@ -124,8 +131,11 @@ class Offer(BaseModel):
             raise ValueError(f"unknown capabilities: {sorted(unknown)}")
         return value
 
-    def offered_in(self, region: str) -> bool:
-        return "*" in self.regions or region in self.regions
+    def deployable_in(self, region: str, restriction: frozenset[str] | None = None) -> bool:
+        """Whether the operator lets this offer be deployed in ``region``: everywhere unless
+        restricted (``restriction``, from the settings, wins over the catalog's)."""
+        allowed = restriction if restriction is not None else self.deploy_regions
+        return allowed is None or "*" in allowed or region in allowed
 
 
 _REGION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from modelport.errors import InvalidRequest
 
@@ -81,6 +83,10 @@ class Deployment:
     failure_reason: str | None = None
     engine: str = "llamacpp"
     limits: RateLimits = field(default_factory=RateLimits)
+    # The engine's options as given at deploy time, without secrets; the secret ones (a
+    # bring-your-own server's key) encrypted with the key vault.
+    engine_options: Mapping[str, Any] = field(default_factory=dict)
+    engine_secret: bytes | None = field(default=None, repr=False)
 
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{1,30}[a-z0-9])$")

@@ -9,24 +9,18 @@ from starlette.responses import JSONResponse, Response
 from modelport.dialects.azure_inference.convert import check_api_version
 from modelport.dialects.azure_inference.info import model_info, openapi_document
 from modelport.dialects.registry import DIALECTS
-from modelport.errors import DeploymentNotFound
 from modelport.gateway.handler import authorise
-from modelport.services import Services
 
 
 async def info(request: Request) -> Response:
-    _, live, _ = authorise(request, DIALECTS["azure"])
+    _, live, _ = await authorise(request, DIALECTS["azure"])
     check_api_version(request.query_params.get("api-version"))
     return JSONResponse(model_info(live.offer, request.query_params.get("model")))
 
 
 async def openapi(request: Request) -> Response:
-    """Served without a key, like the document of a managed online endpoint."""
-    request.state.dialect = "azure"
-    services: Services = request.app.state.services
-    p = request.path_params
-    live = services.registry.get(p.get("region", request.app.state.default_region), p["name"])
-    if live is None:
-        raise DeploymentNotFound(f"deployment {p['name']!r} does not exist")
+    """The endpoint's OpenAPI document, for callers holding its key (or a principal allowed
+    to call it): without one, it would tell anyone which deployments exist."""
+    services, live, _ = await authorise(request, DIALECTS["azure"])
     base = services.settings.resolved_public_url()
-    return JSONResponse(openapi_document(live.offer, f"{base}/deployments/{p['name']}"))
+    return JSONResponse(openapi_document(live.offer, f"{base}/deployments/{live.name}"))

@@ -37,16 +37,22 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 CALLER_ID_HEADERS = ("x-ms-client-request-id", "x-request-id")
 
 
-def authorise(
+async def authorise(
     request: Request, dialect: Dialect
 ) -> tuple[Services, LiveDeployment, RequestContext]:
     """Mark the dialect (errors from here on are written in its shape) and authorise the
-    caller for the deployment named in the path."""
+    caller for the deployment named in the path (once per request: the /v1 routes authorise
+    before they know the offer's dialect)."""
     request.state.dialect = dialect.name
     services: Services = request.app.state.services
-    p = request.path_params
-    region = p.get("region", request.app.state.default_region)
-    live, slot = authorize(services.registry, services.vault, region, p["name"], request.headers)
+    found = getattr(request.state, "authorized", None)
+    if found is None:
+        p = request.path_params
+        region = p.get("region", request.app.state.default_region)
+        found = request.state.authorized = await authorize(
+            services, region, p["name"], request.headers
+        )
+    live, slot = found
     caller = caller_id(request.headers)
     if caller is None:
         ctx = RequestContext(live=live, key_slot=slot, dialect=dialect.name)
@@ -70,7 +76,7 @@ def caller_id(headers: Headers) -> str | None:
 
 
 async def handle(request: Request, dialect: Dialect, kind: RequestKind) -> Response:
-    services, live, ctx = authorise(request, dialect)
+    services, live, ctx = await authorise(request, dialect)
     wire = WireRequest(await request.body(), request.query_params, request.headers)
     call = dialect.parse(kind, wire, live.offer.model_name)
     stream = await services.pipeline.open(ctx, call.request)

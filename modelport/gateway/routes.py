@@ -14,14 +14,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from modelport.dialects.ai21 import openapi as ai21_openapi
 from modelport.dialects.base import Dialect
+from modelport.dialects.llama import openapi as llama_openapi
+from modelport.dialects.openai import openapi as openai_openapi
+from modelport.dialects.openapi import Operation, document
 from modelport.dialects.registry import DIALECTS
 from modelport.errors import NotFound
 from modelport.gateway import azure_routes
-from modelport.gateway.handler import handle
+from modelport.gateway.handler import authorise, handle
 from modelport.inference.types import RequestKind
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -36,16 +40,32 @@ def _fixed(name: str, kind: RequestKind) -> Endpoint:
     return endpoint
 
 
-def _offer_dialect(request: Request) -> Dialect:
-    p = request.path_params
-    region = p.get("region", request.app.state.default_region)
-    live = request.app.state.services.registry.get(region, p["name"])
-    return DIALECTS[live.offer.dialect.value if live is not None else "openai"]
+async def _offer_dialect(request: Request) -> Dialect:
+    """The caller's credential is checked first, in the OpenAI error shape: answering in the
+    offer's dialect before that would tell a stranger which deployments exist."""
+    _, live, _ = await authorise(request, DIALECTS["openai"])
+    return DIALECTS[live.offer.dialect.value]
+
+
+_OPERATIONS: dict[str, list[Operation]] = {
+    "openai": openai_openapi.OPERATIONS,
+    "ai21": ai21_openapi.OPERATIONS,
+    "llama": llama_openapi.OPERATIONS,
+}
+
+
+async def v1_openapi(request: Request) -> Response:
+    """``GET /v1/openapi.json``: the OpenAPI document of the offer's dialect (with the key)."""
+    services, live, _ = await authorise(request, DIALECTS["openai"])
+    name = live.offer.dialect.value
+    base = services.settings.resolved_public_url()
+    title = f"{name} API: {live.offer.model_name}"
+    return JSONResponse(document(title, f"{base}/deployments/{live.name}", _OPERATIONS[name]))
 
 
 def _by_offer(kind: RequestKind) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        dialect = _offer_dialect(request)
+        dialect = await _offer_dialect(request)
         if kind not in dialect.kinds:
             request.state.dialect = dialect.name
             raise NotFound(
@@ -65,4 +85,5 @@ def deployment_routes() -> list[Route]:
         Route("/completions", _fixed("openai", RequestKind.COMPLETION), methods=["POST"]),
         Route("/v1/chat/completions", _by_offer(RequestKind.CHAT), methods=["POST"]),
         Route("/v1/completions", _by_offer(RequestKind.COMPLETION), methods=["POST"]),
+        Route("/v1/openapi.json", v1_openapi, methods=["GET"]),
     ]

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from modelport.billing.metering import Metering
 from modelport.billing.records import UsageRecord
-from modelport.errors import Conflict, ModelportError, RateLimited
+from modelport.errors import Conflict, ModelportError, RateLimited, RequestTooLarge
 from modelport.inference.context import RequestContext
 from modelport.inference.outcome import Outcome, outcome_of_error, outcome_of_finish
 from modelport.inference.types import (
@@ -165,6 +165,13 @@ class Accountant:
         live = ctx.live
         reserved = self.reservation(prompt_tokens, request)
         limits = live.deployment.limits
+        if reserved > limits.tokens_per_minute:
+            raise RequestTooLarge(
+                f"this request reserves {reserved} tokens (its prompt and max_tokens for each "
+                f"of its choices), more than deployment {live.name!r} allows in a minute "
+                f"({limits.tokens_per_minute} tokens); lower max_tokens or n",
+                param="max_tokens",
+            )
         decision = await self.limiter.acquire(live.deployment.id, limits, reserved)
         if not decision.allowed:
             if self.metering is not None:

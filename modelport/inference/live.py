@@ -7,12 +7,25 @@ every lifecycle change (deploy, delete, key rotation).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from modelport.domain.catalog import Offer
-from modelport.domain.deployments import Deployment, KeySlot
+from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.domain.keys import KeyVault
-from modelport.engines.base import Engine
+from modelport.engines.base import Engine, EngineState
 from modelport.policy.safety.policy import SafetyPolicy
+
+
+class Readiness(StrEnum):
+    """What a deployment can do now, apart from its stored state: a deployment stored as
+    ``succeeded`` is ``starting`` again after a restart of Modelport until its engine is up."""
+
+    STARTING = "starting"
+    READY = "ready"
+    RESTARTING = "restarting"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    DELETING = "deleting"
 
 
 @dataclass
@@ -22,6 +35,7 @@ class LiveDeployment:
     fingerprints: dict[KeySlot, str] = field(default_factory=dict)
     engine: Engine | None = None
     progress: str = ""  # what provisioning is doing now, for operators watching a deploy
+    starting: bool = False  # an engine is being started for it (first start, retry, restart)
     # Content safety of this deployment (control/content_safety.py keeps it in step with the
     # store). Every deployment is serverless today: on, mandatory, block medium and above.
     safety: SafetyPolicy = field(default_factory=SafetyPolicy.serverless)
@@ -30,9 +44,34 @@ class LiveDeployment:
     def name(self) -> str:
         return self.deployment.name
 
+    def readiness(self) -> tuple[Readiness, str | None]:
+        """The engine's state as callers meet it, and the reason when it is not ready."""
+        if self.deployment.state is DeploymentState.DELETING:
+            return Readiness.DELETING, None
+        engine = self.engine
+        if engine is not None:
+            state = engine.state
+            if state is EngineState.READY:
+                return Readiness.READY, None
+            if state is EngineState.RESTARTING:
+                return Readiness.RESTARTING, engine.last_error
+            if state is EngineState.FAILED:
+                return Readiness.FAILED, engine.last_error
+            if state is EngineState.STOPPED:
+                return Readiness.STOPPED, None
+            return Readiness.STARTING, None
+        if self.starting:
+            return Readiness.STARTING, None
+        if self.deployment.state is DeploymentState.FAILED:
+            return Readiness.FAILED, self.deployment.failure_reason
+        return Readiness.STARTING, None
+
     def key_slot(self, vault: KeyVault, presented: str) -> KeySlot | None:
         """Which slot the presented key opens, compared in constant time; None if neither."""
-        fingerprint = vault.fingerprint(presented)
+        return self.slot_of(vault.fingerprint(presented))
+
+    def slot_of(self, fingerprint: str) -> KeySlot | None:
+        """Which slot a key's fingerprint opens, compared in constant time; None if neither."""
         found: KeySlot | None = None
         for slot, stored in self.fingerprints.items():
             if KeyVault.same(fingerprint, stored):

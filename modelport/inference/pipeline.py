@@ -3,7 +3,8 @@
 The stages, in order (:meth:`Pipeline.open` reads as this list):
 
 1. **prepare**: the model adapter's quirks (a default system prompt);
-2. **count**: the prompt's tokens, as the engine will count them (``Engine.count_prompt_tokens``);
+2. **count**: the prompt's tokens, as the engine will count them (``Engine.count_prompt_tokens``),
+   and **fit** ``max_tokens`` to the context (``inference/lengths.py``), pass-through knobs bounded;
 3. **admit**: reserve against the deployment's rate limits → the request's
    :class:`~modelport.inference.accounting.Account`;
 4. **check the prompt**: content safety → the request's
@@ -25,6 +26,7 @@ from modelport.engines.base import Engine
 from modelport.errors import DeploymentNotReady, ModelportError
 from modelport.inference.accounting import Account, Accountant
 from modelport.inference.context import RequestContext
+from modelport.inference.lengths import fit_to_context
 from modelport.inference.live import LiveDeployment
 from modelport.inference.moderation import Moderation, Screening
 from modelport.inference.types import Event, InferenceRequest, Usage
@@ -105,6 +107,8 @@ class Pipeline:
         adapter = self._adapter(ctx.live)
         request = adapter.prepare(request)
         prompt_tokens = await engine.count_prompt_tokens(request)
+        # Bounded before admission: the reservation is exactly what the engine may generate.
+        request = engine.bound_extra(fit_to_context(request, prompt_tokens, engine.context))
         account = await self.accountant.admit(ctx, request, prompt_tokens)
         screening: Screening | None = None
         if self.moderation is not None:

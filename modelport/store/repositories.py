@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from modelport.domain.deployments import (
     SUBSCRIPTION_METERS,
@@ -21,7 +22,7 @@ from modelport.domain.deployments import (
     RateLimits,
     Subscription,
 )
-from modelport.errors import Conflict
+from modelport.errors import Conflict, InvalidRequest
 from modelport.store.tables import (
     deployment_keys,
     deployments,
@@ -69,6 +70,8 @@ def _deployment(row: Row[Any]) -> Deployment:
         failure_reason=row.failure_reason,
         engine=row.engine,
         limits=RateLimits(row.rpm_limit, row.tpm_limit),
+        engine_options=json.loads(row.engine_options) if row.engine_options else {},
+        engine_secret=row.engine_secret,
     )
 
 
@@ -94,8 +97,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except DataError as exc:
+            # A value the database cannot hold (PostgreSQL: a NUL character, a string over its
+            # column's length): the caller's input, refused like any other invalid input.
+            raise InvalidRequest(
+                "the request has a value this server cannot store (a NUL character, or too long)"
+            ) from exc
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         with self.transaction() as conn:
@@ -144,6 +154,11 @@ class Store:
             delete(subscription_meters).where(subscription_meters.c.subscription_id.in_(sub_ids))
         )
         conn.execute(delete(subscriptions).where(subscriptions.c.project_id == project_id))
+        # Roles held on the project go with it, and so do the sessions of those who held them.
+        from modelport.store import access
+
+        for principal_id in set(access.delete_project_assignments(conn, project_id)):
+            access.delete_sessions(conn, principal_id=principal_id)
         conn.execute(delete(projects).where(projects.c.id == project_id))
 
     def count_deployments(
@@ -289,6 +304,10 @@ class Store:
                 engine=deployment.engine,
                 rpm_limit=deployment.limits.requests_per_minute,
                 tpm_limit=deployment.limits.tokens_per_minute,
+                engine_options=json.dumps(dict(deployment.engine_options), sort_keys=True)
+                if deployment.engine_options
+                else None,
+                engine_secret=deployment.engine_secret,
                 created_at=deployment.created_at,
             )
         )

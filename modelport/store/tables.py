@@ -74,6 +74,8 @@ deployments = Table(
     Column("rpm_limit", Integer, nullable=False, server_default="1000"),
     Column("tpm_limit", Integer, nullable=False, server_default="200000"),
     Column("content_filter", Text, nullable=True),  # JSON policy; NULL: the default
+    Column("engine_options", Text, nullable=True),  # JSON of the engine's options, no secrets
+    Column("engine_secret", LargeBinary, nullable=True),  # its secret options, encrypted
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("region", "name", name="uq_deployments_region_name"),
     UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),

@@ -15,7 +15,7 @@ import pytest
 
 from modelport.store.usage import ledger_rows
 from tests.e2e.test_cli import _cli
-from tests.support import EMBEDDED, ThreadServer, admin, keys_of
+from tests.support import ADMIN_HEADERS, EMBEDDED, ThreadServer, admin, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -132,7 +132,7 @@ def test_limits_through_cli_and_429(
         assert 1 <= int(limited.headers["retry-after"]) <= 60
         assert limited.headers["x-ratelimit-remaining-requests"] == "0"
         assert "x-ratelimit-remaining-tokens" in limited.headers
-        metrics = httpx.get(f"{store_server.base_url}/metrics").text
+        metrics = httpx.get(f"{store_server.base_url}/metrics", headers=ADMIN_HEADERS).text
         assert f'modelport_rate_limited_total{{deployment="{EMBEDDED}"}}' in metrics
     finally:
         with admin(store_server.base_url) as client:
@@ -165,7 +165,7 @@ def test_usage_report_cli_and_api_agree(store_server: ThreadServer) -> None:
 
 
 def test_prometheus_metrics(store_server: ThreadServer) -> None:
-    text = httpx.get(f"{store_server.base_url}/metrics").text
+    text = httpx.get(f"{store_server.base_url}/metrics", headers=ADMIN_HEADERS).text
     for name in (
         "modelport_requests_total",
         'modelport_tokens_total{deployment="smollm2-135m-instruct",direction="input"}',

@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 
 from modelport.store.usage_tables import usage_records
 from tests.e2e.test_cli import _cli
-from tests.support import EMBEDDED, ThreadServer, admin, keys_of, wait_ready
+from tests.support import ADMIN_HEADERS, EMBEDDED, ThreadServer, admin, keys_of, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -133,7 +133,9 @@ def test_report_equals_what_the_clients_were_told(
 
 
 def _metric(base_url: str, name: str) -> float:
-    for line in httpx.get(f"{base_url}/metrics", timeout=30).text.splitlines():
+    for line in httpx.get(
+        f"{base_url}/metrics", headers=ADMIN_HEADERS, timeout=30
+    ).text.splitlines():
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.rsplit(" ", 1)[1])
     return 0.0

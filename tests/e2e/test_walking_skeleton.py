@@ -116,14 +116,16 @@ def test_missing_key_is_401(target: str) -> None:
     assert "retry-after" not in response.headers
 
 
-def test_unknown_deployment_is_404(live_server: ThreadServer) -> None:
+def test_unknown_deployment_is_refused_like_a_wrong_key(live_server: ThreadServer) -> None:
+    """A key opens only its own deployment; for any other name, existing or not, the answer is
+    the same 401 (names cannot be enumerated)."""
     key = keys_of(live_server.base_url)["primary"]
     other = openai.OpenAI(
         base_url=f"{live_server.base_url}/deployments/no-such-thing", api_key=key, max_retries=0
     )
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(openai.AuthenticationError) as info:
         other.chat.completions.create(model=EMBEDDED, messages=QUESTION, max_tokens=4)
-    assert info.value.response.json()["error"]["code"] == "deployment_not_found"
+    assert info.value.response.json()["error"]["code"] == "unauthorized"
 
 
 def test_four_concurrent_requests_complete(client: openai.OpenAI) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +20,7 @@ from modelport.errors import Conflict
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store, new_id, now
 
-HEAD = "0004"
+HEAD = "0005_engines"
 
 
 @pytest.fixture
@@ -191,3 +192,26 @@ def test_project_names_are_unique_and_renamable(store: Store) -> None:
     with store.transaction() as conn:
         renamed = store.project_by_id(conn, project.id)
     assert renamed is not None and (renamed.name, renamed.region) == ("uno", "eastus2")
+
+
+def test_engine_options_and_the_encrypted_secret_round_trip(store: Store) -> None:
+    """What a deployment was deployed with comes back after a restart: the engine, its options
+    in clear (secrets only as a marker) and its secret options as stored ciphertext."""
+    with store.transaction() as conn:
+        project = store.create_project(conn, "p", "local")
+        plain = _deployment(project.id, "plain", "offer-a")
+        store.create_deployment(conn, plain)
+        attached = replace(
+            _deployment(project.id, "attached", "offer-b"),
+            engine="openai_compat",
+            engine_options={"url": "http://10.0.0.5:8000", "api_key": "(stored encrypted)"},
+            engine_secret=b"\x00ciphertext\xff",
+        )
+        store.create_deployment(conn, attached)
+    with store.transaction() as conn:
+        back = {d.name: d for d in store.list_deployments(conn)}
+    assert (back["plain"].engine, back["plain"].engine_options) == ("llamacpp", {})
+    assert back["plain"].engine_secret is None
+    assert back["attached"].engine == "openai_compat"
+    assert back["attached"].engine_options == attached.engine_options
+    assert back["attached"].engine_secret == b"\x00ciphertext\xff"

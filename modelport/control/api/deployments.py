@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-from modelport.control.api.deps import ServicesDep
+from modelport.access.grants import authorize
+from modelport.control.api.deps import AccessDep, ServicesDep
 from modelport.control.views import DeploymentView, KeysView
 from modelport.domain.deployments import KeySlot
 from modelport.services import Services
@@ -23,6 +26,16 @@ class DeploymentCreate(BaseModel):
     offer: str = Field(min_length=1)
     subscribe: bool = Field(
         False, description="Subscribe the project to the offer first (accepting its terms)."
+    )
+    engine: str | None = Field(
+        None,
+        description="The engine plug-in (GET /management/engines); default: the first of the "
+        "offer's engines that can run it on this machine.",
+    )
+    engine_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of the engine (context, slots, threads; url, api_key, model for an "
+        "attached server ...), checked by the engine; secret ones are never shown again.",
     )
 
 
@@ -46,10 +59,24 @@ async def _project_names(services: Services) -> dict[str, str]:
     summary="Create a serverless deployment (provisioned in the background)",
 )
 async def create_deployment(
-    project: str, body: DeploymentCreate, services: ServicesDep, request: Request
+    project: str,
+    body: DeploymentCreate,
+    services: ServicesDep,
+    access: AccessDep,
+    request: Request,
 ) -> DeploymentView:
+    if body.subscribe:  # accepting the offer's terms is a right of its own
+        found = await services.projects.get_project(project)
+        authorize(access, "subscriptions/sign", found.id)
     live = await services.deployments.create(
-        project, body.name, body.offer, subscribe=body.subscribe
+        project,
+        body.name,
+        body.offer,
+        subscribe=body.subscribe,
+        engine=body.engine,
+        engine_options=body.engine_options,
+        # Attaching a server by URL is the platform operator's (engines/attach, platform scope).
+        operator=access.can("engines/attach"),
     )
     return DeploymentView.of(
         live, services.regions, {live.deployment.project_id: project}, request.url.scheme
@@ -71,9 +98,14 @@ async def list_project_deployments(
 
 @router.get("/deployments", response_model=DeploymentList)
 async def list_deployments(
-    services: ServicesDep, request: Request, region: str | None = RegionQuery
+    services: ServicesDep, access: AccessDep, request: Request, region: str | None = RegionQuery
 ) -> DeploymentList:
-    items = services.deployments.all_live(region=region)
+    visible = access.projects_with("deployments/read")
+    items = [
+        i
+        for i in services.deployments.all_live(region=region)
+        if visible is None or i.deployment.project_id in visible
+    ]
     names = await _project_names(services)
     scheme = request.url.scheme
     return DeploymentList(
@@ -96,6 +128,20 @@ async def delete_deployment(
 ) -> Response:
     await services.deployments.delete(name, region)
     return Response(status_code=204)
+
+
+@router.post(
+    "/deployments/{name}/restart",
+    status_code=202,
+    response_model=DeploymentView,
+    summary="Restart a deployment's engine (a failed one is tried again at once)",
+)
+async def restart_deployment(
+    name: str, services: ServicesDep, request: Request, region: str | None = RegionQuery
+) -> DeploymentView:
+    live = await services.deployments.restart(name, region)
+    names = await _project_names(services)
+    return DeploymentView.of(live, services.regions, names, request.url.scheme)
 
 
 @router.get("/deployments/{name}/keys", response_model=KeysView)

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
 
 from modelport.billing.reports import GroupBy, build_report
 from modelport.control.api.deps import ServicesDep
+from modelport.control.auth import require_access
 from modelport.domain.deployments import RateLimits
 from modelport.store.usage import rollup_rows
 
@@ -49,6 +51,7 @@ class LimitsUpdate(BaseModel):
 )
 async def usage_report(
     services: ServicesDep,
+    request: Request,
     by: Annotated[GroupBy, Query(description="How to group the rows.")] = GroupBy.DEPLOYMENT,
     deployment: Annotated[str | None, Query(description="Only this deployment (name).")] = None,
     project: Annotated[str | None, Query(description="Only this project (name).")] = None,
@@ -62,6 +65,9 @@ async def usage_report(
         services.store.run,
         lambda c: rollup_rows(c, since=first, until=last, deployment=deployment, project=project),
     )
+    visible = require_access(request).projects_with("usage/read")  # None: every project
+    if visible is not None:
+        rows = [r for r in rows if r.project_id in visible]
     if region is not None:
         services.regions.require(region)
         ids = {
