@@ -39,13 +39,19 @@ Errors an operator sees (start-up, configuration, catalog files, model pulls) ar
 to an API caller; they share their own root, and keep the built-in base their callers catch:
 
     OperatorError
+    ├── ConfigurationError        local_secrets.py       (RuntimeError) unsafe or impossible setting
+    ├── WeakSecret                access/credentials.py  (ValueError) a configured secret too weak
+    ├── EnginePluginError         engines/registry.py    (LookupError) a plug-in missing or broken
+    ├── EngineSettingsError       engines/host.py        (ValueError) an engine's operator settings
     ├── EngineStartError          engines/base.py        (RuntimeError) the engine cannot start
+    │   └── EngineStopped                                 stopped while starting (not a failure)
     ├── ClassifierConfigError     policy/safety/classifier.py (RuntimeError) a plug-in's setup
     ├── TemplateError             policy/safety/patterns.py (ValueError) a lexicon template
     ├── WeightsUnavailable        models/weights.py      (RuntimeError) weights not on this machine
     ├── PullError                 models/pull.py         (RuntimeError) a pull did not complete
     │   └── ChecksumMismatch
     ├── GGUFError                 models/gguf_meta.py    (ValueError) not a readable GGUF
+    ├── ImportFailed              models/importing.py    (RuntimeError) a model file not registered
     └── CatalogError              domain/catalog.py      (ValueError) a bad offer file
 
 Messages are written for the caller and never contain secrets, internal paths or stack traces.

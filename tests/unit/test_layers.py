@@ -68,7 +68,7 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from modelport.inference.live import X\n"
+        "if TYPE_CHECKING:\n    from modelport.control.views import X\n"
         "def f():\n    import modelport.engines.base\n"
     )
     assert imports_of(source) == {"control", "engines"}
