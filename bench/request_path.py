@@ -126,10 +126,21 @@ def rss_kib(pid: int) -> int:
 
 
 async def one_call(client: httpx.AsyncClient, path: Path_, prompt: str) -> float:
-    start = time.perf_counter()
-    response = await client.post(path.url, json=path.body(prompt, 1, False), headers=path.headers)
-    response.raise_for_status()
-    return time.perf_counter() - start
+    for attempt in range(3):
+        start = time.perf_counter()
+        try:
+            response = await client.post(
+                path.url, json=path.body(prompt, 1, False), headers=path.headers
+            )
+        except httpx.RemoteProtocolError:
+            # llama.cpp's server closes idle keep-alive connections without saying so; a
+            # request sent on one never reached it (the same rule the gateway's client has).
+            if attempt == 2:
+                raise
+            continue
+        response.raise_for_status()
+        return time.perf_counter() - start
+    raise AssertionError("unreachable")
 
 
 async def one_stream(
