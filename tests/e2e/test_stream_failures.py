@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 import pytest
 from ai21 import AI21AzureClient
@@ -89,6 +90,13 @@ def engine_ready(server: ThreadServer, timeout: float = 120) -> None:
     while live.engine.state is not EngineState.READY:
         assert time.monotonic() < deadline, "the engine did not come back"
         time.sleep(0.1)
+    # Ready, and answering (a loaded machine can take a while between the two).
+    key = keys_of(server.base_url)["primary"]
+    body = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+    url = f"{server.base_url}/deployments/{EMBEDDED}/chat/completions"
+    while httpx.post(url, json=body, headers={"api-key": key}, timeout=60).status_code != 200:
+        assert time.monotonic() < deadline, "the engine did not answer again"
+        time.sleep(0.2)
 
 
 def the_row(server: ThreadServer, request_id: str) -> Any:
