@@ -34,7 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.gateway_overhead
+	$(BIN)/python -m bench.request_path
 
 bench-limits: $(STAMP)
 	$(BIN)/python -m bench.limits_metering

@@ -18,7 +18,6 @@ from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
-from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
@@ -29,6 +28,7 @@ from modelport.finetune.hosting import HostingMeter
 from modelport.finetune.models import FineTunedModels
 from modelport.finetune.service import FineTuningService
 from modelport.inference.accounting import Accountant
+from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import ConfigurationError, LocalSecrets

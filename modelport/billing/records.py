@@ -52,6 +52,9 @@ class UsageRecord:
     latency_ms: float
     training_tokens: int = 0
     hosting_hours: int = 0
+    # A retry under its caller's request id whose earlier attempt failed: this record replaces
+    # the failed attempt's (the request is billed once, for the attempt that was served).
+    replaces_failed: bool = False
 
     @property
     def day(self) -> str:

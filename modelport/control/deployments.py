@@ -26,7 +26,6 @@ from sqlalchemy import Connection
 
 from modelport.control.availability import Availability, check_offer
 from modelport.control.engine_choice import choose_engine
-from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.control.projects import ProjectService
 from modelport.control.provisioning import Provisioner
 from modelport.control.views import EngineView
@@ -50,6 +49,7 @@ from modelport.engines.registry import EngineFactories
 from modelport.engines.supervisor import Backoff
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
 from modelport.finetune.models import FineTunedModels
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
 from modelport.store.repositories import Store, new_id, now
 

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from modelport.control.engine_choice import stored_options
-from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.domain.deployments import DeploymentState
 from modelport.domain.keys import KeyVault
 from modelport.engines.base import Engine, EngineSpec, EngineStartError, EngineStopped
@@ -29,6 +28,7 @@ from modelport.engines.plugin import EngineFactory
 from modelport.engines.registry import EngineFactories, EnginePluginError
 from modelport.engines.supervisor import Backoff
 from modelport.errors import ModelportError
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 
 log = logging.getLogger("modelport.deployments")
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from modelport.errors import OperatorError
+
 
 class Task(StrEnum):
     CHAT_COMPLETION = "chat-completion"
@@ -155,7 +157,7 @@ KNOWN_CAPABILITIES = frozenset(
 )
 
 
-class CatalogError(ValueError):
+class CatalogError(OperatorError, ValueError):
     pass
 
 

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.records import HOSTING, UsageRecord
-from modelport.control.live import DeploymentRegistry
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.errors import ModelportError
+from modelport.inference.live import DeploymentRegistry
 from modelport.store.repositories import now
 
 log = logging.getLogger("modelport.finetune")

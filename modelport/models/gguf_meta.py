@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from modelport.errors import OperatorError
+
 _SCALARS: dict[int, str] = {
     0: "<B",
     1: "<b",
@@ -28,7 +30,7 @@ _SCALARS: dict[int, str] = {
 _STRING, _ARRAY = 8, 9
 
 
-class GGUFError(ValueError):
+class GGUFError(OperatorError, ValueError):
     pass
 
 
@@ -72,7 +74,10 @@ def _value(f: BinaryIO, vtype: int, keep: bool) -> Any:
     raise GGUFError(f"unknown GGUF value type {vtype}")
 
 
-def read_gguf_info(path: Path, *, tensors: bool = False) -> GGUFInfo:
+def _read_metadata(
+    path: Path, *, vocabulary: bool, tensors: bool = False
+) -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
+    """The metadata (vocabulary arrays only when asked) and, when asked, the tensor shapes."""
     meta: dict[str, Any] = {}
     shapes: dict[str, tuple[int, ...]] = {}
     with path.open("rb") as f:
@@ -85,7 +90,7 @@ def read_gguf_info(path: Path, *, tensors: bool = False) -> GGUFInfo:
         for _ in range(_read(f, "<Q")):
             key = _string(f)
             vtype = _read(f, "<I")
-            value = _value(f, vtype, keep=not key.startswith("tokenizer.ggml."))
+            value = _value(f, vtype, keep=vocabulary or not key.startswith("tokenizer.ggml."))
             if value is not None:
                 meta[key] = value
         for _ in range(tensor_count if tensors else 0):
@@ -94,6 +99,18 @@ def read_gguf_info(path: Path, *, tensors: bool = False) -> GGUFInfo:
             shapes[tensor] = tuple(_read(f, "<Q") for _ in range(dims))
             _read(f, "<I")  # type
             _read(f, "<Q")  # offset
+    return meta, shapes
+
+
+def read_gguf_tokenizer(path: Path) -> dict[str, Any]:
+    """The ``tokenizer.ggml.*`` metadata, vocabulary arrays included (tokens, merges, token
+    types): what an in-process tokenizer needs to tokenize as the engine does."""
+    meta, _ = _read_metadata(path, vocabulary=True)
+    return {k: v for k, v in meta.items() if k.startswith("tokenizer.")}
+
+
+def read_gguf_info(path: Path, *, tensors: bool = False) -> GGUFInfo:
+    meta, shapes = _read_metadata(path, vocabulary=False, tensors=tensors)
     arch = meta.get("general.architecture")
     ctx = meta.get(f"{arch}.context_length") if isinstance(arch, str) else None
     template = meta.get("tokenizer.chat_template")

@@ -15,13 +15,13 @@ from modelport.billing.ledger import UsageLedger
 from modelport.billing.prices import PriceSheet
 from modelport.billing.records import FINE_TUNING, Meter
 from modelport.billing.reports import GroupBy, build_report
-from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.dialects.openai.fine_tuning import HyperparametersIn, LoraIn
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.errors import InvalidRequest
 from modelport.finetune.hosting import HostingMeter
 from modelport.finetune.service import resolve_hyperparameters
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.store.usage import rollup_rows
 from tests.billing_support import database, record
 
