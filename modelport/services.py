@@ -29,7 +29,6 @@ from modelport.cluster.sync import RegistrySync
 from modelport.cluster.view import ClusterReader
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
-from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
@@ -38,7 +37,11 @@ from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
 from modelport.engines.supervisor import Backoff
 from modelport.errors import StoreUnavailable
+from modelport.finetune.hosting import HostingMeter
+from modelport.finetune.models import FineTunedModels
+from modelport.finetune.service import FineTuningService
 from modelport.inference.accounting import Accountant
+from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import ConfigurationError, LocalSecrets
@@ -110,6 +113,8 @@ class Services:
     metrics: UsageMetrics
     safety: SafetyService
     content_safety: ContentSafetyControl
+    fine_tuning: FineTuningService
+    hosting: HostingMeter
     access: AccessService
     sessions: SessionStore
     authenticator: Authenticator
@@ -147,6 +152,7 @@ class Services:
         engines = EngineFactories.discover()
         host = EngineHost.from_settings(settings)
         check_engine_settings(engines, host)
+        fine_tuned = FineTunedModels(catalog, settings.data_dir / "fine_tuning")
         deployments = DeploymentService(
             settings=settings,
             store=store,
@@ -157,6 +163,7 @@ class Services:
             regions=regions,
             projects=projects,
             host=host,
+            fine_tuned=fine_tuned,
         )
         holder: dict[str, Services] = {}
         limiter = make_rate_limiter(
@@ -218,6 +225,7 @@ class Services:
                 feed=feed,
                 heartbeat=heartbeat,
                 local=local_runtime,
+                offer_of=deployments.offer_in,
                 retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
                 ttl=settings.controller_lease_ttl,
             )
@@ -234,6 +242,7 @@ class Services:
                 local=local_runtime.engine if local_runtime is not None else None,
                 wake=heartbeat.wake,
                 cold_start_wait=settings.cold_start_wait,
+                offer_of=deployments.offer_in,
             )
         services = cls(
             settings=settings,
@@ -252,6 +261,14 @@ class Services:
             metrics=metrics,
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
+            fine_tuning=FineTuningService(
+                settings=settings,
+                store=store,
+                projects=projects,
+                models=fine_tuned,
+                ledger=ledger,
+            ),
+            hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
             access=access,
             sessions=sessions,
             authenticator=Authenticator(access, sessions, oidc),
@@ -304,8 +321,12 @@ class Services:
         await self.content_safety.load()
         if self.controller is not None:
             await self.controller.start()
+        await self.fine_tuning.start()
+        self.hosting.start()
 
     async def close(self) -> None:
+        await self.hosting.close()
+        await self.fine_tuning.close()
         if self.controller is not None:
             await self.controller.close()
         if self.sync is not None:

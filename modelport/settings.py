@@ -177,6 +177,34 @@ class Settings(BaseSettings):
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
     )
 
+    # Fine-tuning (see docs/fine-tuning.md).
+    finetune_concurrency: int = Field(
+        1, ge=1, le=64, description="Fine-tuning jobs that train at the same time."
+    )
+    finetune_threads: int = Field(2, ge=1, le=256, description="CPU threads per training worker.")
+    finetune_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where training runs: a GPU when present (auto), or the CPU."
+    )
+    finetune_qlora: bool = Field(
+        True, description="On a GPU, load hub checkpoints in 4 bits (QLoRA; needs bitsandbytes)."
+    )
+    finetune_max_file_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1,
+        description="Largest training file accepted, in bytes (max_body_bytes bounds it too).",
+    )
+    finetune_max_example_tokens: int = Field(
+        2048, ge=16, description="Longest training example, in tokens."
+    )
+    finetune_max_restarts: int = Field(
+        3, ge=0, description="Times a dead training worker is restarted from its checkpoint."
+    )
+    finetune_cancel_grace: float = Field(
+        30.0, gt=0, description="Seconds a cancelled training worker has to stop by itself."
+    )
+    hosting_meter_interval: float = Field(
+        30.0, gt=0, description="Seconds between checks of fine-tuned deployments' hosted hours."
+    )
     # Access control (see docs/access-control.md).
     session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")
     oidc_issuer: str | None = Field(

@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from modelport.app import create_app
-from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.engines.base import EngineState
 from modelport.engines.openai_wire import bound_extra
+from modelport.inference.live import LiveDeployment
 from modelport.inference.types import (
     ChoiceEnd,
     Event,

@@ -21,8 +21,8 @@ import httpx
 import uvicorn
 
 from modelport.app import create_app
-from modelport.control.live import LiveDeployment
 from modelport.engines.base import Engine
+from modelport.inference.live import LiveDeployment
 from modelport.services import Services
 from modelport.settings import Settings
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.members import Heartbeat
-from modelport.cluster.reconciler import Reconciler, ReconcilerContext
+from modelport.cluster.reconciler import OfferOf, Reconciler, ReconcilerContext
 from modelport.cluster.runtime import Runtime
 from modelport.cluster.threads import in_thread_read, in_thread_run
 from modelport.domain.catalog import Catalog
@@ -55,6 +55,7 @@ class Controller:
     feed: ChangeFeed
     heartbeat: Heartbeat
     local: LocalRuntime  # attached servers (nothing to place) always go here
+    offer_of: OfferOf
     retry: Backoff = field(default_factory=lambda: Backoff(5.0, 300.0))
     ttl: float = 5.0
     health_interval: float = 1.0
@@ -85,6 +86,7 @@ class Controller:
             owner=self.holder,
             retry=self.retry,
             members_within=self.heartbeat.live_within,
+            offer_of=self.offer_of,
         )
 
     # -- lease ------------------------------------------------------------------------------

@@ -21,10 +21,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.changes import ChangeFeed
@@ -32,7 +34,7 @@ from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.runtime import ReplicaHandle, ReplicaOrder, Runtime
 from modelport.cluster.specs import resolve, spec_to_json
 from modelport.cluster.threads import in_thread, in_thread_read, in_thread_run
-from modelport.domain.catalog import Catalog
+from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.keys import KeyVault
 from modelport.domain.replicas import Replica, ReplicaState, Resources
@@ -45,6 +47,9 @@ from modelport.store import cluster as sql
 from modelport.store.repositories import Store, new_id, now
 
 log = logging.getLogger("modelport.controller")
+
+# A deployment's offer and LoRA adapter (fine-tuned models resolve through the store).
+OfferOf = Callable[[Connection, Deployment], tuple[Offer | None, Path | None]]
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class ReconcilerContext:
     owner: str
     retry: Backoff
     members_within: float
+    offer_of: OfferOf
 
 
 @dataclass
@@ -267,10 +273,10 @@ class Reconciler:
     def _resolve(self, d: Deployment) -> tuple[EngineFactory, EngineSpec]:
         if self._spec is not None and self._spec[0] == d.generation:
             return self._spec[1], self._spec[2]
-        offer = self.ctx.catalog.get(d.offer_id)
+        offer, adapter = self.ctx.store.read(lambda c: self.ctx.offer_of(c, d))
         if offer is None:
             raise EngineStartError(f"the offer {d.offer_id!r} is not in the catalog")
-        factory, spec = resolve(d, offer, self.ctx.engines, self.ctx.vault, self.ctx.host)
+        factory, spec = resolve(d, offer, self.ctx.engines, self.ctx.vault, self.ctx.host, adapter)
         stored = spec_to_json(spec)
         if d.engine_spec != stored:
 

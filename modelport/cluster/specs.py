@@ -40,13 +40,20 @@ def resolve(
     engines: EngineFactories,
     vault: KeyVault,
     host: EngineHost,
+    adapter: Path | None = None,
 ) -> tuple[EngineFactory, EngineSpec]:
     """The engine plug-in and spec of a stored deployment (its options validated again, secrets
-    decrypted); EngineStartError saying what is missing."""
+    decrypted; a fine-tuned model's LoRA ``adapter`` on top); EngineStartError saying what is
+    missing."""
     try:
         factory = engines.load(deployment.engine)
         options = stored_options(deployment, engines, vault)
-        return factory, factory.spec(deployment.name, offer, options, host)
+        spec = factory.spec(deployment.name, offer, options, host)
+        if adapter is not None:  # a fine-tuned model: base weights + its adapter
+            if not adapter.is_file():
+                raise EngineStartError(f"the adapter of {offer.id} is missing")
+            spec = dataclasses.replace(spec, adapter=adapter)
+        return factory, spec
     except (EnginePluginError, EngineSettingsError) as exc:
         raise EngineStartError(str(exc)) from exc
     except ModelportError as exc:  # stored options this engine no longer accepts

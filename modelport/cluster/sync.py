@@ -25,17 +25,18 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.changes import ChangeFeed
+from modelport.cluster.reconciler import OfferOf
 from modelport.cluster.routing import Member, ReplicaRouter
 from modelport.cluster.specs import resolve, spec_from_json
 from modelport.cluster.threads import in_thread_read
 from modelport.control.content_safety import default_policy, restore_policy
-from modelport.control.live import DeploymentRegistry, LiveDeployment
-from modelport.domain.catalog import Catalog
+from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.domain.keys import KeyVault
 from modelport.domain.replicas import Endpoint, Replica, ReplicaState
@@ -43,6 +44,7 @@ from modelport.engines.base import Engine, EngineSpec, EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.plugin import PlacedEngineFactory, placeable
 from modelport.engines.registry import EngineFactories
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.store import cluster as sql
 from modelport.store.content_filters import stored_content_filters
 from modelport.store.repositories import Store
@@ -62,7 +64,11 @@ class _Loaded:
         keys: dict[KeySlot, str],
         safety: dict[str, object] | None,
         replicas: list[Replica],
+        offer: Offer | None,
+        adapter: Path | None,
     ) -> None:
+        self.offer = offer
+        self.adapter = adapter
         self.deployment = deployment
         self.keys = keys
         self.safety = safety
@@ -83,6 +89,7 @@ class RegistrySync:
         local: LocalEngines | None = None,
         wake: WakeFor | None = None,
         cold_start_wait: float = 120.0,
+        offer_of: OfferOf | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -94,12 +101,14 @@ class RegistrySync:
         self.local = local or (lambda _: None)
         self.wake = wake
         self.cold_start_wait = cold_start_wait
+        self.offer_of: OfferOf = offer_of or (lambda _, d: (catalog.get(d.offer_id), None))
         self.cursor = 0
         self.synced_at = 0  # the revision the registry reflects
         self._managed: dict[str, tuple[str, str]] = {}  # deployment id -> (region, name)
         self._clients: dict[str, tuple[Endpoint, Engine]] = {}  # replica id -> its client
         self._attached: dict[str, tuple[int, Engine]] = {}  # deployment id -> own client
         self._assigned: dict[str, Engine] = {}  # deployment id -> the engine this sync set
+        self._preparing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -115,6 +124,9 @@ class RegistrySync:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for preparing in list(self._preparing):
+            preparing.cancel()
+        await asyncio.gather(*self._preparing, return_exceptions=True)
         for live in self.registry.all():
             if isinstance(live.engine, ReplicaRouter):
                 await live.engine.stop()
@@ -175,7 +187,8 @@ class RegistrySync:
         for d in deployments:
             keys = {slot: fp for slot, (fp, _) in self.store.keys_of(conn, d.id).items()}
             mine = [r for r in replicas if r.deployment_id == d.id]
-            loaded.append(_Loaded(d, keys, filters.get(d.id), mine))
+            offer, adapter = self.offer_of(conn, d)
+            loaded.append(_Loaded(d, keys, filters.get(d.id), mine, offer, adapter))
         return loaded
 
     async def _load_all(self) -> None:
@@ -215,7 +228,7 @@ class RegistrySync:
     # -- applying -----------------------------------------------------------------------------
     async def _apply(self, item: _Loaded) -> None:
         d = item.deployment
-        offer = self.catalog.get(d.offer_id)
+        offer = item.offer
         if offer is None:
             log.error("deployment %s: offer %s is not in the catalog", d.name, d.offer_id)
             return
@@ -226,6 +239,7 @@ class RegistrySync:
             self.registry.put(live)
         self._managed[d.id] = where
         live.deployment = d
+        live.adapter = item.adapter
         live.fingerprints = dict(item.keys)
         live.progress = d.progress or live.progress
         live.safety = (
@@ -307,7 +321,19 @@ class RegistrySync:
             return known[1]
         engine = factory.connect(spec, endpoint)
         self._clients[replica_id] = (endpoint, engine)
+        # Starting a client only prepares it (llama.cpp: counting prompts in this process once
+        # proven against the replica); in the background, the replica serves meanwhile.
+        task = asyncio.get_running_loop().create_task(self._prepare(engine))
+        self._preparing.add(task)
+        task.add_done_callback(self._preparing.discard)
         return engine
+
+    @staticmethod
+    async def _prepare(engine: Engine) -> None:
+        try:
+            await asyncio.wait_for(engine.start(), 60)
+        except Exception as exc:  # an optimisation only: the engine counts otherwise
+            log.debug("replica client not prepared: %s", type(exc).__name__)
 
     def _waker(self, deployment_id: str) -> Callable[[], Awaitable[None]] | None:
         wake = self.wake
@@ -344,7 +370,7 @@ class RegistrySync:
         offer = live.offer
         try:
             factory, spec = await asyncio.to_thread(
-                resolve, replace(d), offer, self.engines, self.vault, self.host
+                resolve, replace(d), offer, self.engines, self.vault, self.host, live.adapter
             )
             engine = await factory.start(spec)
         except EngineStartError as exc:

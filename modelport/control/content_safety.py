@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from modelport.control.deployments import DeploymentService
-from modelport.control.live import LiveDeployment
 from modelport.errors import InvalidRequest
+from modelport.inference.live import LiveDeployment
 from modelport.policy.safety import SafetyPolicy
 from modelport.store.cluster import publish
 from modelport.store.content_filters import set_content_filter, stored_content_filters

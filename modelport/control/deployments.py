@@ -33,7 +33,6 @@ from sqlalchemy import Connection
 
 from modelport.control.availability import Availability, check_offer
 from modelport.control.engine_choice import choose_engine
-from modelport.control.live import DeploymentRegistry, LiveDeployment
 from modelport.control.projects import ProjectService
 from modelport.control.views import EngineView
 from modelport.domain.catalog import Catalog, Offer
@@ -41,10 +40,12 @@ from modelport.domain.deployments import (
     Deployment,
     DeploymentState,
     KeySlot,
+    Project,
     RateLimits,
     subscription_resource_id,
     validate_deployment_name,
 )
+from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
 from modelport.domain.replicas import Scale
@@ -53,6 +54,8 @@ from modelport.engines.host import EngineHost
 from modelport.engines.plugin import secret_fields
 from modelport.engines.registry import EngineFactories
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
+from modelport.finetune.models import FineTunedModels
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
 from modelport.store.cluster import publish
 from modelport.store.repositories import Store, new_id, now
@@ -76,8 +79,10 @@ class DeploymentService:
         regions: Regions | None = None,
         projects: ProjectService | None = None,
         host: EngineHost | None = None,
+        fine_tuned: FineTunedModels | None = None,
     ) -> None:
         self.settings = settings
+        self.fine_tuned = fine_tuned  # resolves ft:<base>:<project>:<suffix> models
         self.store = store
         self.catalog = catalog
         self.vault = vault
@@ -154,6 +159,29 @@ class DeploymentService:
             )
         return fingerprints
 
+    # -- fine-tuned models --------------------------------------------------------------------
+    def offer_in(
+        self, conn: Connection, deployment: Deployment
+    ) -> tuple[Offer | None, Path | None]:
+        """The deployment's offer and LoRA adapter: a fine-tuned model is its base offer
+        (renamed) plus the adapter its job made. The registry sync and the controller ask."""
+        if self.fine_tuned is None or not is_fine_tuned(deployment.offer_id):
+            return self.catalog.get(deployment.offer_id), None
+        found = self.fine_tuned.lookup(conn, deployment.offer_id)
+        return (found.offer, found.gguf_adapter) if found is not None else (None, None)
+
+    def _model(
+        self, conn: Connection, model: str, project: Project
+    ) -> tuple[Offer, Offer, Path | None]:
+        """The offer to deploy, the offer whose subscription bills it, and the adapter: the same
+        offer and none, except for a fine-tuned model of the project (its base offer renamed,
+        billed on the base's subscription, with the job's adapter)."""
+        if self.fine_tuned is not None and is_fine_tuned(model):
+            found = self.fine_tuned.require(conn, model, project.id)
+            return found.offer, self.projects.offer(found.base_offer_id), found.gguf_adapter
+        offer = self.projects.offer(model)
+        return offer, offer, None
+
     def _forget(self, deployment: Deployment) -> None:
         self.store.run(lambda c: self.store.delete_deployment(c, deployment.id))
 
@@ -195,13 +223,15 @@ class DeploymentService:
         the engine (``engine``, or the first of the offer's that can run it here) and its
         options are checked by the engine plug-in, down to the spec it would start."""
         validate_deployment_name(name)
-        offer = self.projects.offer(offer_id)
         wanted = (scale or Scale()).validated()
 
-        def create(conn: Connection) -> tuple[Deployment, dict[KeySlot, str]]:
+        def create(
+            conn: Connection,
+        ) -> tuple[Deployment, dict[KeySlot, str], Offer, Path | None]:
             project = self.projects.project(conn, project_name)
+            offer, billed_offer, adapter = self._model(conn, offer_id, project)
             self.projects.require_offered(offer, project)
-            sub = self.store.subscription_for(conn, project.id, offer.id)
+            sub = self.store.subscription_for(conn, project.id, billed_offer.id)
             if sub is None:
                 if not subscribe:
                     raise SubscriptionRequired(
@@ -209,7 +239,7 @@ class DeploymentService:
                         "its terms by subscribing first (or subscribe and deploy in one call)",
                         param="offer",
                     )
-                sub = self.projects.subscribe_in(conn, project, offer).subscription
+                sub = self.projects.subscribe_in(conn, project, billed_offer).subscription
             choice = choose_engine(
                 offer,
                 self.engines,
@@ -243,10 +273,10 @@ class DeploymentService:
             self.store.create_deployment(conn, deployment)
             fingerprints = self._new_keys(conn, deployment.id)
             publish(conn, "created", deployment.id)
-            return deployment, fingerprints
+            return deployment, fingerprints, offer, adapter
 
-        deployment, fingerprints = await asyncio.to_thread(self.store.run, create)
-        live = LiveDeployment(deployment, offer, fingerprints)
+        deployment, fingerprints, offer, adapter = await asyncio.to_thread(self.store.run, create)
+        live = LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
         live.progress = "queued"
         self.registry.put(live)
         self.kick()

@@ -20,6 +20,7 @@ from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Project, Subscription, subscription_resource_id
 from modelport.domain.regions import Regions
 from modelport.errors import Conflict, InvalidRequest, NotFound, RegionNotOffered
+from modelport.store import fine_tuning as ft_store
 from modelport.store.repositories import Store
 
 _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
@@ -126,6 +127,12 @@ class ProjectService:
                     f"project {name!r} still has {count} deployment(s); delete them first",
                     param="project",
                 )
+            if ft_store.count_active_jobs(conn, project.id):
+                raise Conflict(
+                    f"project {name!r} has unfinished fine-tuning jobs; cancel them first",
+                    param="project",
+                )
+            ft_store.delete_project_data(conn, project.id)
             self.store.delete_project(conn, project.id)
 
         await asyncio.to_thread(self.store.run, delete)

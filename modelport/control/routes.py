@@ -16,6 +16,7 @@ from modelport.control.api import (
     content_safety,
     deployments,
     projects,
+    usage,
 )
 from modelport.control.api.deps import services
 
@@ -26,6 +27,7 @@ def management_router() -> APIRouter:
     router.include_router(projects.router)
     router.include_router(deployments.router)
     router.include_router(content_safety.router)
+    router.include_router(usage.router)
     router.include_router(access.router)
     router.include_router(cluster.router)
     return router

@@ -12,10 +12,10 @@ from pydantic import BaseModel
 from modelport.cluster.routing import ReplicaRouter
 from modelport.cluster.view import ReplicaView
 from modelport.control.availability import Availability
-from modelport.control.live import LiveDeployment, Readiness
 from modelport.domain.catalog import HardwareOption, Offer, WeightSource
 from modelport.domain.deployments import Project, Subscription
 from modelport.domain.regions import Region, Regions
+from modelport.inference.live import LiveDeployment, Readiness
 from modelport.policy.safety import SafetyPolicy
 
 
@@ -196,6 +196,9 @@ class ContentSafetyView(BaseModel):
     thresholds: dict[str, str]  # category -> lowest severity blocked (low|medium|high) or off
     block_jailbreak: bool
     block_profanity: bool
+    streaming_mode: str  # hold_back | asynchronous
+    window_chars: int
+    first_window_chars: int
 
     @classmethod
     def of(cls, policy: SafetyPolicy) -> ContentSafetyView:

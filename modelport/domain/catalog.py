@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from modelport.errors import OperatorError
+
 
 class Task(StrEnum):
     CHAT_COMPLETION = "chat-completion"
@@ -24,11 +26,23 @@ class Dialect(StrEnum):
     LLAMA = "llama"
 
 
+class FineTunedPricing(BaseModel):
+    """Rates of fine-tuning an offer and of the fine-tuned models made from it. An offer without
+    them is not offered for fine-tuning."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    training_per_1k: Decimal = Field(ge=0)  # per 1,000 training tokens (file tokens x epochs)
+    hosting_per_hour: Decimal = Field(ge=0)  # per started hour a fine-tuned model is deployed
+    input_per_1k: Decimal = Field(ge=0)  # inference on a fine-tuned deployment
+    output_per_1k: Decimal = Field(ge=0)
+
+
 class Pricing(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     currency: str = "USD"
     input_per_1k: Decimal = Field(ge=0)
     output_per_1k: Decimal = Field(ge=0)
+    fine_tuning: FineTunedPricing | None = None
 
 
 class WeightSource(BaseModel):
@@ -143,7 +157,7 @@ KNOWN_CAPABILITIES = frozenset(
 )
 
 
-class CatalogError(ValueError):
+class CatalogError(OperatorError, ValueError):
     pass
 
 
@@ -202,12 +216,14 @@ def load_offer(path: Path) -> Offer:
 class _PriceSheet(BaseModel):
     model_config = ConfigDict(extra="forbid")
     currency: str = "USD"
-    offers: dict[str, dict[str, Decimal]] = {}
+    offers: dict[str, dict[str, Decimal | dict[str, Decimal]]] = {}
 
 
 def apply_price_sheet(offers: dict[str, Offer], path: Path) -> dict[str, Offer]:
     """Override list prices from an operator's TOML price sheet: a top-level ``currency`` and
     one ``[offers."<offer id>"]`` table per offer with ``input_per_1k`` and ``output_per_1k``
+    and, for offers open to fine-tuning, ``[offers."<offer id>".fine_tuning]`` with
+    ``training_per_1k``, ``hosting_per_hour``, ``input_per_1k`` and ``output_per_1k``
     (see docs/control-plane.md)."""
     try:
         sheet = _PriceSheet.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))

@@ -42,11 +42,15 @@ class Meter:
     reserved: bool = False
 
 
-# Every subscription gets these (the seeds: inference and fine-tuning tracked separately).
+# Every subscription gets these (the seeds: inference and fine-tuning tracked separately). The
+# fine-tuned models of a project bill on the subscription of their base offer.
 SUBSCRIPTION_METERS = (
     Meter("inference-input-tokens", "1K tokens"),
     Meter("inference-output-tokens", "1K tokens"),
-    Meter("fine-tuning", "hours", reserved=True),
+    Meter("fine-tuning-training-tokens", "1K tokens"),
+    Meter("fine-tuned-input-tokens", "1K tokens"),
+    Meter("fine-tuned-output-tokens", "1K tokens"),
+    Meter("fine-tuned-hosting-hours", "hours"),
 )
 
 

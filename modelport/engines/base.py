@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from modelport.errors import EngineUnavailable
+from modelport.errors import EngineUnavailable, OperatorError
 from modelport.inference.types import Event, InferenceRequest
 
 
@@ -96,7 +96,7 @@ class Engine(Protocol):
         ...
 
 
-class EngineStartError(RuntimeError):
+class EngineStartError(OperatorError, RuntimeError):
     """The engine could not be started; the message says why and what to do."""
 
 

@@ -18,12 +18,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from modelport.engines.gpus import Gpu, detect_gpus
+from modelport.errors import OperatorError
 from modelport.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class EngineSettingsError(ValueError):
+class EngineSettingsError(OperatorError, ValueError):
     """An engine's operator settings are invalid (reported at start-up)."""
 
 

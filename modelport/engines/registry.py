@@ -10,12 +10,13 @@ from __future__ import annotations
 from importlib import metadata
 
 from modelport.engines.plugin import EngineFactory
+from modelport.errors import OperatorError
 
 ENTRY_POINT_GROUP = "modelport.engines"
 _INTERFACE = ("name", "options", "settings", "availability", "weights", "spec", "start")
 
 
-class EnginePluginError(LookupError):
+class EnginePluginError(OperatorError, LookupError):
     """An engine plug-in is not installed or cannot be loaded; the message says which and why."""
 
 

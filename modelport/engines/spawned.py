@@ -137,6 +137,5 @@ class SpawnedEngine:
     async def count_prompt_tokens(self, request: InferenceRequest) -> int:
         return await self.client.count_prompt_tokens(request)
 
-    async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
-        async for event in self.client.generate(request):
-            yield event
+    def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+        return self.client.generate(request)  # no extra hop per event

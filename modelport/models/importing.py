@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelport.domain.catalog import Offer
+from modelport.errors import OperatorError
 from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.store import Manifest, ManifestFile, ModelStore
 from modelport.models.weights import WeightsUnavailable, check_architecture
 
 
-class ImportFailed(RuntimeError):
+class ImportFailed(OperatorError, RuntimeError):
     """The file cannot be registered; the message says why."""
 
 

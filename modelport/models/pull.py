@@ -42,10 +42,11 @@ from huggingface_hub.utils.tqdm import tqdm
 
 from modelport.domain.catalog import Offer
 from modelport.engines.plugin import HubWeights
+from modelport.errors import OperatorError
 from modelport.models.store import LOCK, PARTIAL_DIR, Manifest, ManifestFile, ModelStore
 
 
-class PullError(RuntimeError):
+class PullError(OperatorError, RuntimeError):
     """The pull did not complete; the message says why and what to do."""
 
 

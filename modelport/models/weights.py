@@ -11,9 +11,10 @@ import importlib.util
 from pathlib import Path
 
 from modelport.domain.catalog import Offer
+from modelport.errors import OperatorError
 
 
-class WeightsUnavailable(RuntimeError):
+class WeightsUnavailable(OperatorError, RuntimeError):
     """The weights are not on this machine; the message says how to provide them."""
 
 

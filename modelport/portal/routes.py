@@ -336,6 +336,8 @@ def portal_routes() -> list[BaseRoute]:
         ("/deployments/{name}/test", "playground.html", "Test", "deployments"),
         ("/deployments/{name}/consume", "consume.html", "Consume", "deployments"),
         ("/usage", "usage.html", "Usage and cost", "usage"),
+        ("/fine-tuning", "fine_tuning.html", "Fine-tuning", "fine-tuning"),
+        ("/fine-tuning/{project}/{job}", "fine_tuning_job.html", "Fine-tuning job", "fine-tuning"),
     ]
     routes: list[BaseRoute] = [
         Route("/", portal.home, methods=["GET"]),

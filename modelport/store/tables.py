@@ -66,7 +66,8 @@ deployments = Table(
     Column("name", String(64), nullable=False),
     Column("project_id", String(36), ForeignKey("projects.id"), nullable=False),
     Column("region", String(64), nullable=False),
-    Column("offer_id", String(64), nullable=False),
+    # An offer id, or a fine-tuned model's name (ft:<base>:<project>:<suffix>).
+    Column("offer_id", String(255), nullable=False),
     Column("subscription_id", String(36), ForeignKey("subscriptions.id"), nullable=True),
     Column("state", String(16), nullable=False),
     Column("failure_reason", Text, nullable=True),

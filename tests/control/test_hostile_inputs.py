@@ -37,6 +37,8 @@ def test_hostile_values_never_cause_a_server_error(tmp_path: Path, database_url:
                         "token_id",
                         "role",
                         "assignment_id",
+                        "file_id",
+                        "job_id",
                     )
                 }
                 path = rule.path.format(**params)

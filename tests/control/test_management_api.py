@@ -170,7 +170,10 @@ def test_subscribe_creates_a_resource_with_meters_and_is_idempotent(api: TestCli
     assert [(m["name"], m["reserved"]) for m in sub["meters"]] == [
         ("inference-input-tokens", False),
         ("inference-output-tokens", False),
-        ("fine-tuning", True),
+        ("fine-tuning-training-tokens", False),
+        ("fine-tuned-input-tokens", False),
+        ("fine-tuned-output-tokens", False),
+        ("fine-tuned-hosting-hours", False),
     ]
     again = api.post("/management/projects/p/subscriptions", json={"offer": "jamba-1.5-mini"})
     assert again.status_code == 200 and again.json() == sub

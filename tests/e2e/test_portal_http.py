@@ -22,6 +22,8 @@ PAGES = [
     f"/portal/deployments/{EMBEDDED}/test",
     f"/portal/deployments/{EMBEDDED}/consume",
     "/portal/usage",
+    "/portal/fine-tuning",
+    "/portal/fine-tuning/default/ftjob-none",
 ]
 
 

@@ -110,7 +110,7 @@ def test_upgrade_walking_skeleton_database_keeps_data_and_backfills_meters(
         keys = store.keys_of(conn, "d1")
     assert sub is not None and sub.resource_id.endswith("/smollm2-135m-instruct")
     assert [m.name for m in sub.meters] == [m.name for m in SUBSCRIPTION_METERS]
-    assert [m.reserved for m in sub.meters] == [False, False, True]
+    assert [m.reserved for m in sub.meters] == [False] * len(SUBSCRIPTION_METERS)
     assert deployment is not None and deployment.state is DeploymentState.SUCCEEDED
     assert deployment.limits.tokens_per_minute == 200_000
     assert keys == {KeySlot.PRIMARY: ("fp1", b"cipher")}
@@ -130,7 +130,10 @@ def test_subscription_has_meters_and_is_unique_per_project_and_offer(store: Stor
     assert [m.name for m in listed[0].meters] == [
         "inference-input-tokens",
         "inference-output-tokens",
-        "fine-tuning",
+        "fine-tuning-training-tokens",
+        "fine-tuned-input-tokens",
+        "fine-tuned-output-tokens",
+        "fine-tuned-hosting-hours",
     ]
 
 

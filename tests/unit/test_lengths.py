@@ -97,8 +97,12 @@ def test_the_engine_gets_an_explicit_bound(tmp_path: Path) -> None:
         stream = await h.pipeline.open(ctx, chat())
         await collect(aiter(stream))
         await stream.aclose()
-        # 5 prompt words (default system prompt) + 1: the rest of the 64-token context.
-        assert ctx.reserved == ctx.prompt_estimate + (64 - ctx.prompt_estimate)
+        # The reservation is the whole 64-token context: the prompt and the rest of it.
+        account = stream.account
+        assert account.reserved == account.tallied.prompt_estimate + (
+            64 - account.tallied.prompt_estimate
+        )
+        assert account.reserved == 64
         with pytest.raises(ContextLengthExceeded):
             await h.pipeline.open(h.ctx(), chat(max_tokens=64))
 

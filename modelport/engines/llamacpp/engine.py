@@ -8,10 +8,13 @@ completions beam search is built on.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import secrets
 import sys
 from collections.abc import AsyncGenerator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,15 +23,17 @@ import orjson
 from modelport.domain.replicas import Resources
 from modelport.engines.base import EngineSpec, engine_unavailable
 from modelport.engines.llamacpp.beam import beam_search
+from modelport.engines.llamacpp.counting import LocalPromptCounter
 from modelport.engines.llamacpp.worker import FAILED_PREFIX
 from modelport.engines.openai_client import engine_error
 from modelport.engines.openai_wire import request_body
 from modelport.engines.spawned import EngineServer, SpawnedEngine
 from modelport.engines.supervisor import Backoff, HealthProbe, KillPolicy, ProcessPlan, engine_env
-from modelport.errors import EngineFailed
+from modelport.errors import EngineFailed, ModelportError
 from modelport.inference.types import Event, InferenceRequest, RequestKind
 
 WORKER = "modelport.engines.llamacpp.worker"
+log = logging.getLogger("modelport.engines.llamacpp")
 
 
 def _explain(tail: Sequence[str]) -> str | None:
@@ -85,6 +90,7 @@ class LlamaCppEngine(SpawnedEngine):
             max_connections=spec.slots * 8,
             server=server,
         )
+        self.counter: LocalPromptCounter | None = None  # set once proven against the engine
 
     async def tokenize(self, text: str, *, add_special: bool = True) -> list[int]:
         """Token ids of ``text`` (special tokens parsed), as the engine would feed them."""
@@ -136,10 +142,29 @@ class LlamaCppEngine(SpawnedEngine):
             raise EngineFailed(f"the model engine answered {path} with an unexpected body")
         return data
 
-    async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+    def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         if request.sampling.use_beam_search:
-            async for event in beam_search(self, request):
-                yield event
-            return
-        async for event in self.client.generate(request):
-            yield event
+            return beam_search(self, request)
+        return self.client.generate(request)
+
+    async def start(self) -> None:
+        await super().start()
+        await self._count_in_process()
+
+    async def _count_in_process(self) -> None:
+        """Count prompts in this process when the engine's own counts prove it exact."""
+        counter = await asyncio.to_thread(
+            LocalPromptCounter.load, Path(self.spec.model), self.spec.chat_template
+        )
+        try:
+            if counter is not None and await counter.agrees(self.client.count_prompt_tokens):
+                self.counter = counter
+        except ModelportError as exc:  # the engine went away meanwhile: keep asking it
+            log.warning("prompt counting stays with the engine: %s", exc.message)
+
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        if self.counter is not None:
+            counted = self.counter.count(request)
+            if counted is not None:
+                return counted
+        return await self.client.count_prompt_tokens(request)

@@ -2,7 +2,7 @@
 replica lifetimes, the controller lease, the change log and the cluster's members.
 
 Revision ID: 0006_replicas
-Revises: 0005_engines
+Revises: 0030_finetune (landed on main first; chained after it)
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_replicas"
-down_revision = "0005_engines"
+down_revision = "0030_finetune"
 branch_labels = None
 depends_on = None
 

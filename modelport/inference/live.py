@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
@@ -50,6 +51,8 @@ class LiveDeployment:
     replicas: list[Replica] = field(default_factory=list)
     in_flight: int = 0
     last_request: float = 0.0  # unix time of the last request here (scale-to-zero idleness)
+    # A fine-tuned model's LoRA adapter (GGUF), run on the base offer's weights.
+    adapter: Path | None = None
 
     @property
     def name(self) -> str:
