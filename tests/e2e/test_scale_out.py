@@ -22,11 +22,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
 import pytest
 
+from tests.browser import browser_context, screenshot
 from tests.cluster_support import Cluster, chat, cluster, deployment, until, wait_replicas
 from tests.postgres import PostgresServer
 from tests.support import ADMIN_TOKEN, EMBEDDED, TEST_OFFERS, admin, keys_of, wait_ready
@@ -109,7 +112,7 @@ def test_limits_set_on_one_gateway_are_enforced_by_the_other(scaled: Cluster) ->
 
 
 def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
-    scaled: Cluster,
+    scaled: Cluster, tmp_path: Path
 ) -> None:
     a, b = _gateways(scaled)
     env = {"MODELPORT_PUBLIC_URL": a, "MODELPORT_TOKEN": ADMIN_TOKEN}
@@ -119,6 +122,7 @@ def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
     shown = wait_replicas(b, EMBEDDED, ready=2)
     assert {r["ordinal"] for r in shown["replicas"]} == {0, 1}
     assert all(r["runtime"] == "local" and r["node"] for r in shown["replicas"])
+    _portal_lists_replicas(a, tmp_path, 2)
     key = keys_of(a)["primary"]
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda i: _sdk_chat((a, b)[i % 2], key), range(8)))
@@ -134,6 +138,28 @@ def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
     with admin(a) as api:
         api.put(f"/management/deployments/{EMBEDDED}/scale", json={"instances": 1})
     wait_replicas(a, EMBEDDED, ready=1)
+
+
+def _portal_lists_replicas(base: str, profile: Path, count: int) -> None:
+    """The deployment's portal page lists each replica (node, state, in flight, restarts)."""
+    with browser_context(profile / "chromium", base) as context:
+        page: Any = context.new_page()  # type: ignore[attr-defined]
+        page.goto("/portal/catalog")
+        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
+        page.get_by_role("button", name="Sign in with the token").click()
+        page.wait_for_url("**/portal/catalog")
+        page.goto(f"/portal/deployments/{EMBEDDED}")
+        rows = page.locator("#replicas tbody tr.replica")
+        page.wait_for_function(
+            f"document.querySelectorAll('#replicas tbody tr.replica').length === {count}"
+        )
+        cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(count)]
+        assert sorted(c[0] for c in cells) == [str(i) for i in range(count)]
+        assert all(c[2] == "local" and c[3] == "ready" for c in cells), cells
+        assert (
+            f"{count} running of {count} wanted" in page.locator("#replicas-summary").inner_text()
+        )
+        screenshot(page, "scale-out-replicas")
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
