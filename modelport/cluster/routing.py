@@ -79,6 +79,7 @@ class ReplicaRouter:
     suspect_for: float = 5.0
     members: dict[str, Member] = field(default_factory=dict)
     last_error: str | None = None
+    idle: EngineState = EngineState.STOPPED  # its state while it has no replica to route to
     _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     requests: int = 0  # calls routed (every engine call of every request)
 
@@ -114,6 +115,8 @@ class ReplicaRouter:
     @property
     def state(self) -> EngineState:
         states = {_engine_state(m) for m in self.members.values()}
+        if not states:
+            return self.idle
         for state in (EngineState.READY, EngineState.RESTARTING, EngineState.STARTING):
             if state in states:
                 return state

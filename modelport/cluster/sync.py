@@ -40,7 +40,7 @@ from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.domain.keys import KeyVault
 from modelport.domain.replicas import Endpoint, Replica, ReplicaState
-from modelport.engines.base import Engine, EngineSpec, EngineStartError
+from modelport.engines.base import Engine, EngineSpec, EngineStartError, EngineState
 from modelport.engines.host import EngineHost
 from modelport.engines.plugin import PlacedEngineFactory, placeable
 from modelport.engines.registry import EngineFactories
@@ -292,8 +292,9 @@ class RegistrySync:
             members.append(
                 Member(replica.id, engine, replica.state, replica.node, replica.restarts, owned)
             )
-        if not members and not d.scale.scales_to_zero:
-            # Nothing to route to yet (starting, restarting, failed): readiness says which.
+        if not members and not d.scale.scales_to_zero and d.state is not DeploymentState.SUCCEEDED:
+            # Nothing to route to yet (a first start, a failure): readiness says which. A
+            # deployment that served before keeps its router: requests wait for its replicas.
             await self._drop_router(live)
             live.engine = None
             return
@@ -308,6 +309,13 @@ class RegistrySync:
             live.engine = router
         if spec is not None:
             router.context = spec.context
+        router.idle = (
+            EngineState.STOPPED
+            if d.scale.scales_to_zero and not replicas
+            else EngineState.RESTARTING
+            if any(r.state is ReplicaState.RESTARTING for r in replicas)
+            else EngineState.STARTING
+        )
         left = router.update(members)
         for member in left:
             self._clients.pop(member.replica_id, None)

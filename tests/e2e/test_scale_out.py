@@ -267,6 +267,7 @@ def test_the_standby_controller_takes_over_and_marks_nothing_failed(scaled: Clus
             assert d["state"] != "failed", d
     assert takeover < 15
     assert ready["state"] == "succeeded"
+    until(lambda: deployment(a)["readiness"] == "ready", 2)  # the gateway routes to it
     key = keys_of(a)["primary"]
     assert chat(a, EMBEDDED, key).status_code == 200
 
