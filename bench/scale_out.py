@@ -29,6 +29,7 @@ import httpx
 
 from tests.cluster_support import Cluster, chat, cluster, deployment, until, wait_replicas
 from tests.postgres import start as start_postgres
+from tests.ray_scenario import command as ray_command
 from tests.support import EMBEDDED, admin, keys_of, wait_ready
 
 
@@ -242,19 +243,8 @@ def main() -> None:
         )
     if args.ray:
         out = root / "ray.json"
-        subprocess.run(
-            [
-                "unshare",
-                "-n",
-                sys.executable,
-                "-m",
-                "tests.ray_scenario",
-                str(out),
-                str(root / "ray"),
-            ],
-            check=False,
-            timeout=1200,
-        )
+        (root / "ray").mkdir()
+        subprocess.run(ray_command(out, root / "ray"), check=False, timeout=1200)
         ray = json.loads(out.read_text())
         print("\nRay runtime (2 replicas of the embedded model, 1 CPU each)")
         print(f"  replicas placed and ready          {ray['replicas_ready_s']:.1f} s")

@@ -1,4 +1,5 @@
-"""The Ray scenario, run inside a loopback-only network namespace (``unshare -n``) by
+"""The Ray scenario, run inside a loopback-only network namespace (``unshare --net``, with a PID
+namespace of its own) by
 tests/e2e/test_ray_cluster.py, which asserts on what it records.
 
 Ray binds every interface, so everything that talks to it lives in the namespace: PostgreSQL,
@@ -12,7 +13,7 @@ instances of 1 thread each (one Ray actor each); then:
 3. the active controller is killed: the standby takes over and adopts the actors (same
    replicas, still serving), nothing is marked failed.
 
-Usage: python -m tests.ray_scenario RESULTS.json WORKDIR
+Usage: python -m tests.ray_scenario RESULTS.json WORKDIR (inside the namespace: see ``command``)
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -41,13 +44,58 @@ from tests.support import ADMIN_TOKEN, EMBEDDED, admin, keys_of
 
 NAME = "ray-chat"
 RAY = str(Path(sys.executable).with_name("ray"))
+# Loopback-only network (Ray binds every interface) and a PID namespace of its own: the
+# scenario is its init, so every process Ray daemonizes is its child (stopped by PID below), and
+# the kernel kills whatever is left if the scenario itself dies. Needs root.
+NAMESPACE = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+
+
+def command(out: Path, workdir: Path) -> list[str]:
+    """How to run the scenario in its namespace (tests/e2e/test_ray_cluster.py, bench)."""
+    return [*NAMESPACE, sys.executable, "-m", "tests.ray_scenario", str(out), str(workdir)]
+
+
+def _descendants() -> dict[int, float]:
+    """This process's descendants (pid -> start time): daemons re-parent to it (it is the
+    namespace's init, or a child subreaper)."""
+    import psutil
+
+    found = {}
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            found[child.pid] = child.create_time()
+    return found
+
+
+def _stop_pids(pids: dict[int, float], timeout: float = 20) -> None:
+    """SIGTERM these processes (each still the one that had the pid), SIGKILL what remains."""
+    import psutil
+
+    procs = []
+    for pid, created in pids.items():
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            if proc.create_time() == created:
+                procs.append(proc)
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=timeout)
 
 
 @contextlib.contextmanager
 def ray_head(workdir: Path) -> Iterator[str]:
-    temp = workdir / "ray"
-    temp.mkdir(parents=True, exist_ok=True)
+    # Ray's session directory holds AF_UNIX sockets (paths of at most 107 bytes): a short one,
+    # not under pytest's deep temporary directory. ``workdir`` keeps a link to it for logs.
+    temp = Path(tempfile.mkdtemp(prefix="mp-ray-"))
+    with contextlib.suppress(OSError):
+        (workdir / "ray").symlink_to(temp)
     env = {**os.environ, "RAY_TMPDIR": str(temp), "RAY_USAGE_STATS_ENABLED": "0"}
+    before = _descendants()
     started = subprocess.run(
         [
             RAY,
@@ -67,14 +115,16 @@ def ray_head(workdir: Path) -> Iterator[str]:
         timeout=180,
         check=False,
     )
-    if started.returncode != 0:
-        raise RuntimeError(f"ray start failed: {started.stderr[-2000:]}")
     try:
+        if started.returncode != 0:
+            raise RuntimeError(f"ray start failed: {started.stderr[-2000:]}")
         yield "127.0.0.1:6379"
     finally:
-        subprocess.run(
-            [RAY, "stop", "--force"], env=env, capture_output=True, timeout=120, check=False
-        )
+        # By PID, never ``ray stop`` (it kills Ray processes by name, anyone's): what appeared
+        # since ``ray start`` and still runs (the members of the cluster stopped before).
+        ray = {pid: t for pid, t in _descendants().items() if before.get(pid) != t}
+        _stop_pids(ray)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def listener_pid(url: str) -> int:
@@ -262,6 +312,10 @@ def scenario(c: Cluster, results: dict[str, Any]) -> None:
 
 def main(out: Path, workdir: Path) -> int:
     results: dict[str, Any] = {"ok": False}
+    with contextlib.suppress(OSError, AttributeError):  # outside a PID namespace: adopt orphans
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     try:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
         pg, reason = start_postgres()

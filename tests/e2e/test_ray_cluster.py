@@ -1,6 +1,7 @@
 """Engine replicas on a real Ray cluster, end to end, in a loopback-only network namespace.
 
-Ray binds every interface: the scenario (tests/ray_scenario.py) runs inside ``unshare -n`` with
+Ray binds every interface: the scenario (tests/ray_scenario.py) runs inside a loopback-only
+network namespace (and a PID namespace, so Ray's processes are stopped by PID) with
 PostgreSQL, valkey, a Ray head, two gateways and two controllers, and records what happened; this
 test asserts on it. Tests run as root (CI does), which ``unshare -n`` needs.
 """
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.ray_scenario import command
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +27,7 @@ def ray_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     workdir = tmp_path_factory.mktemp("ray-cluster")
     out = workdir / "results.json"
     run = subprocess.run(
-        ["unshare", "-n", sys.executable, "-m", "tests.ray_scenario", str(out), str(workdir)],
+        command(out, workdir),
         cwd=ROOT,
         capture_output=True,
         text=True,
