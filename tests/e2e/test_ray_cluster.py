@@ -78,6 +78,15 @@ def test_the_ledger_has_exactly_one_row_per_request(ray_results: dict[str, Any])
     assert "error" in ray_results["ledger_outcomes"]  # the streams cut by the kill, billed
 
 
+def test_requests_are_served_and_billed_while_no_controller_is_active(
+    ray_results: dict[str, Any],
+) -> None:
+    without = ray_results["without_controller"]
+    assert not without["taken_over"], "the standby took over before the requests were made"
+    assert without["statuses"] == [200, 200]
+    # their ledger rows are among the one-per-request ones (test above)
+
+
 def test_a_new_controller_adopts_the_replicas(ray_results: dict[str, Any]) -> None:
     after = ray_results["after_takeover"]
     assert after["same_replicas"], "the replicas were replaced instead of adopted"

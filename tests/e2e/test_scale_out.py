@@ -4,7 +4,7 @@ data dir of its own, the embedded model on the local runtime. On SQLite (revisio
 PostgreSQL (LISTEN/NOTIFY).
 
 - changes made through one gateway reach the other within a second: a regenerated key, a
-  deleted deployment, new limits;
+  deleted deployment, new limits, a content-safety policy;
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
   flight and restarts; ``modelport cluster status``;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
@@ -109,6 +109,25 @@ def test_limits_set_on_one_gateway_are_enforced_by_the_other(scaled: Cluster) ->
             api.put(
                 f"/management/deployments/{EMBEDDED}/limits", json={"requests_per_minute": 1000}
             ).raise_for_status()
+
+
+def test_a_safety_policy_changed_on_one_gateway_applies_on_the_other_within_a_second(
+    scaled: Cluster,
+) -> None:
+    a, b = _gateways(scaled)
+    path = f"/management/deployments/{EMBEDDED}/content-safety"
+    with admin(a) as api, admin(b) as other:
+        before = other.get(path).json()
+        changed = api.patch(path, json={"block_profanity": not before["block_profanity"]})
+        assert changed.status_code == 200, changed.text
+        try:
+            took = until(
+                lambda: other.get(path).json()["block_profanity"] != before["block_profanity"],
+                5,
+            )
+            assert took < 1.0, f"gateway B applied it {took:.2f} s later"
+        finally:
+            api.patch(path, json={"block_profanity": before["block_profanity"]})
 
 
 def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
