@@ -5,7 +5,8 @@ tests/e2e/test_ray_cluster.py, which asserts on what it records.
 Ray binds every interface, so everything that talks to it lives in the namespace: PostgreSQL,
 valkey, a Ray head (2 CPUs, a small object store), two ``modelport serve`` gateways and two
 ``modelport controller`` processes (runtime ray). The embedded model is deployed with 2
-instances of 1 thread each (one Ray actor each); then:
+instances of 1 thread each (one Ray actor each; 3 slots: a replica carrying two of the long
+streams below still has room for a new request); then:
 
 1. calls through both gateways with the real SDKs (openai, azure-ai-inference);
 2. under load, one replica's engine process is killed: streams on it end in-band, new requests
@@ -180,7 +181,7 @@ def scenario(c: Cluster, results: dict[str, Any]) -> None:
                 "offer": EMBEDDED,
                 "subscribe": True,
                 "instances": 2,
-                "engine_options": {"threads": 1, "slots": 2, "context": 2048},
+                "engine_options": {"threads": 1, "slots": 3, "context": 3072},
             },
         )
         created.raise_for_status()

@@ -8,7 +8,8 @@ PostgreSQL (LISTEN/NOTIFY).
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
   flight and restarts; ``modelport cluster status``;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
-  cold start and succeeds;
+  cold start and succeeds (a gateway whose cold-start wait is shorter answers 503 with
+  ``Retry-After``);
 - the active controller killed: the other takes over; no deployment is marked failed.
 
 The Ray runtime has its own test (test_ray_cluster.py).
@@ -67,7 +68,7 @@ def _started(found: Cluster) -> Cluster:
 
 
 def _gateways(c: Cluster) -> tuple[str, str]:
-    a, b = (m.base_url for m in c.members if m.role == "gateway")
+    a, b = [m.base_url for m in c.members if m.role == "gateway"][:2]
     return a, b
 
 
@@ -226,6 +227,15 @@ def test_scale_to_zero_and_back_without_a_429(scaled: Cluster) -> None:
     took = until(lambda: deployment(a, "sleepy")["replicas"] == [], 60, 0.5)
     assert took >= 2, "released before it was idle"
     until(lambda: deployment(a, "sleepy")["readiness"] == "idle", 2)  # the gateway knows it
+    # A gateway that waits at most 0.2 s for a cold start: 503 with Retry-After, and the
+    # request it refused woke the deployment.
+    impatient = scaled.start("gateway", MODELPORT_COLD_START_WAIT="0.2")
+    try:
+        refused = chat(impatient.base_url, "sleepy", key)
+        assert refused.status_code == 503, refused.text
+        assert int(refused.headers["retry-after"]) >= 1
+    finally:
+        impatient.stop()
     started = time.monotonic()
     response = chat(a, "sleepy", key)  # held during the cold start, not refused
     cold = time.monotonic() - started
