@@ -1,12 +1,16 @@
-"""The project's own deterministic content-safety classifier.
+"""The project's own content-safety classifiers: the lexicon stage and the default ensemble.
 
-It normalises the text (:mod:`~modelport.policy.safety.normalize`), masks benign look-alike
+:class:`LexiconClassifier` (plug-in name ``lexicon``) normalises the text (:mod:`~modelport.policy.safety.normalize`), masks benign look-alike
 phrases, then matches weighted phrase patterns from the bundled lexicons (English, Spanish,
 French, Portuguese, Italian, Dutch, German, Arabic, Hebrew). Each matching rule raises its
 category to the rule's severity; jailbreak and profanity rules set their annotations. Results are
 deterministic, need no model files, and cost a few hundred microseconds per kilobyte.
 
 Lexicons are compiled once per language selection and shared by all instances.
+
+:class:`DefaultClassifier` (``default``) runs the lexicon stage and the shipped linear model
+(:mod:`modelport.policy.safety.learned`) and keeps the higher severity of the two per category;
+the model also flags prompt attacks. Both ship with the package: nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from pathlib import Path
+
+from modelport.policy.safety.learned.model import LinearSafetyModel
 from modelport.policy.safety.lexicon import LANGUAGES, LEXICONS
 from modelport.policy.safety.matcher import CompiledRule, Matcher
 from modelport.policy.safety.normalize import normalize_variants
@@ -44,13 +51,19 @@ def compiled_matcher(languages: tuple[str, ...] = LANGUAGES) -> Matcher:
     return Matcher(compiled, masks)
 
 
-class DefaultClassifier:
+@lru_cache(maxsize=4)
+def shipped_model(model_dir: Path | None = None) -> LinearSafetyModel:
+    """The linear model (loaded on first use, then shared; read-only)."""
+    return LinearSafetyModel.load(model_dir)
+
+
+class LexiconClassifier:
     """Lexicon-based multilingual classifier; see the module docstring.
 
     ``languages`` restricts the lexicons used (default: all of :data:`LANGUAGES`).
     """
 
-    name: str = "default"
+    name: str = "lexicon"
 
     def __init__(self, languages: Iterable[str] | None = None) -> None:
         selection = LANGUAGES if languages is None else tuple(dict.fromkeys(languages))
@@ -76,3 +89,25 @@ class DefaultClassifier:
             profanity=Annotation.PROFANITY in flags,
             evidence=evidence,
         )
+
+
+class DefaultClassifier:
+    """The default ensemble: the lexicon stage, then the shipped linear model (higher wins).
+
+    ``model_dir`` points at other weights in the same format (as written by
+    ``python -m modelport.policy.safety.learned.train --out DIR``).
+    """
+
+    name: str = "default"
+
+    def __init__(self, languages: Iterable[str] | None = None, model_dir: Path | None = None):
+        self._lexicon = LexiconClassifier(languages)
+        self._model = shipped_model(model_dir)
+
+    @property
+    def model(self) -> LinearSafetyModel:
+        return self._model
+
+    def classify(self, text: str) -> SafetyResult:
+        """Classify ``text``; never raises for any string input."""
+        return self._lexicon.classify(text).merge(self._model.classify(text))

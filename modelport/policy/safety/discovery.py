@@ -23,13 +23,16 @@ from modelport.policy.safety.classifier import (
     SafetyClassifier,
     validate_model_dir,
 )
-from modelport.policy.safety.default import DefaultClassifier
+from modelport.policy.safety.default import DefaultClassifier, LexiconClassifier
 
 ENTRY_POINT_GROUP = "modelport.safety_classifiers"
 
 ClassifierFactory = Callable[..., SafetyClassifier]
 
-BUILTIN_CLASSIFIERS: Mapping[str, ClassifierFactory] = {"default": DefaultClassifier}
+BUILTIN_CLASSIFIERS: Mapping[str, ClassifierFactory] = {
+    "default": DefaultClassifier,
+    "lexicon": LexiconClassifier,
+}
 
 
 def classifier_entry_points() -> dict[str, metadata.EntryPoint]:
