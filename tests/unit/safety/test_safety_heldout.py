@@ -74,9 +74,9 @@ def test_regression_floors(before: Evaluation, after: Evaluation) -> None:
     """What the shipped model reaches on held-out text (measured, rounded down)."""
     total_after, total_before = after.total(), before.total()
     assert total_after.recall is not None and total_before.recall is not None
-    assert total_after.recall >= 0.30
+    assert total_after.recall >= 0.20
     assert total_after.recall > total_before.recall
-    assert (total_after.false_block_rate or 0) <= 0.15
+    assert (total_after.false_block_rate or 0) <= 0.08
     for section in SECTIONS:
         cell_after, cell_before = after.total(section), before.total(section)
         assert (cell_after.recall or 0) >= (cell_before.recall or 0), section

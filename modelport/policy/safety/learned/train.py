@@ -46,6 +46,7 @@ MIN_COUNT = 2  # a feature must occur in at least this many training texts
 POSITIVE_WEIGHT_CAP = 8.0
 THRESHOLDS = Thresholds(medium=0.35, high=0.5, low=0.2, jailbreak=0.4)
 TRAIN_SEED = 7
+FRAGMENTS_PER_TEXT = 4
 
 
 def targets(sample: Sample) -> list[float]:
@@ -144,8 +145,29 @@ def fit(data: Dataset) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]
     return w, b
 
 
+def fragments(samples: Sequence[Sample]) -> list[Sample]:
+    """Short pieces (1-5 words) of the benign training texts, as extra benign examples.
+
+    The stream guard classifies short windows, and a linear model that only ever saw whole
+    sentences falls back on its biases for a text of one or two words; these teach it that a
+    short, unremarkable text is safe.
+    """
+    rng = _rng("fragments")
+    out = []
+    for sample in samples:
+        if sample.kind != "benign":
+            continue
+        words = sample.text.split()
+        for _ in range(FRAGMENTS_PER_TEXT):
+            size = rng.randint(1, min(5, len(words)))
+            start = rng.randint(0, len(words) - size)
+            text = " ".join(words[start : start + size])
+            out.append(Sample(text, sample.lang, sample.section, "benign", sample.group, "train"))
+    return out
+
+
 def train(samples: Sequence[Sample], manifest: dict[str, object]) -> LinearSafetyModel:
-    data = Dataset(samples)
+    data = Dataset([*samples, *fragments(samples)])
     weights, bias = fit(data)
     # Features whose weights are all ~0 after rounding to float16 add nothing: drop them.
     keep = np.abs(weights).max(axis=1) >= 1e-3
@@ -195,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "learning_rate": LEARNING_RATE,
             "l2": L2,
             "min_count": MIN_COUNT,
+            "fragments_per_benign_text": FRAGMENTS_PER_TEXT,
         },
     }
     model = train(training, manifest)
