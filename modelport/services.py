@@ -9,6 +9,7 @@ from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
+from modelport.control.blocklists import BlocklistControl
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
@@ -25,6 +26,7 @@ from modelport.local_secrets import LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
 from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
+from modelport.policy.safety.blocklist import BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
@@ -50,6 +52,7 @@ class Services:
     sessions: SessionCodec
     safety: SafetyService
     content_safety: ContentSafetyControl
+    blocklists: BlocklistControl
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -95,7 +98,8 @@ class Services:
         safety = SafetyService(
             ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout
         )
-        moderation = Moderation(safety, SafetyMetrics(metrics.registry))
+        live_blocklists = BlocklistSet()
+        moderation = Moderation(safety, SafetyMetrics(metrics.registry), live_blocklists)
         return cls(
             settings=settings,
             secrets=local,
@@ -114,12 +118,14 @@ class Services:
             sessions=SessionCodec(local.key_hash_secret, local.admin_token),
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
+            blocklists=BlocklistControl(store, deployments, live_blocklists),
         )
 
     async def start(self) -> None:
         self.ledger.start()
         await self.deployments.bootstrap()
         await self.content_safety.load()
+        await self.blocklists.load()
 
     async def close(self) -> None:
         await self.deployments.shutdown()

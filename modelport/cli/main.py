@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
 from modelport.cli.deployments import deploy, deployments, keys
@@ -31,6 +32,7 @@ cli.add_command(deployments)
 cli.add_command(keys)
 cli.add_command(models)
 cli.add_command(usage)
+cli.add_command(blocklists)
 deployments.add_command(limits)
 deployments.add_command(safety)
 

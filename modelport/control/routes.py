@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from modelport.control.api import catalog, content_safety, deployments, projects
+from modelport.control.api import blocklists, catalog, content_safety, deployments, projects
 from modelport.control.api.deps import services
 
 
@@ -18,4 +18,5 @@ def management_router() -> APIRouter:
     router.include_router(projects.router)
     router.include_router(deployments.router)
     router.include_router(content_safety.router)
+    router.include_router(blocklists.router)
     return router

@@ -4,6 +4,8 @@ The deployment's policy (``LiveDeployment.safety``, kept in the live registry) i
 request and kept on the :class:`~modelport.inference.pipeline.RequestContext`, with the results
 the dialect renderers turn into ``prompt_filter_results`` / ``content_filter_results``.
 
+- Custom blocklists (:mod:`modelport.policy.safety.blocklist`) of the deployment and the
+  platform are checked on the same texts as the classifier; a hit blocks.
 - :meth:`Moderation.check_prompt` classifies everything the caller sent (message contents, tool
   call arguments, the prompt, documents) as one text and raises
   :class:`~modelport.errors.ContentFiltered` (400) or, when moderation itself fails,
@@ -25,6 +27,7 @@ from modelport.errors import ContentFiltered, ContentFilterFailed
 from modelport.inference.outcome import Outcome
 from modelport.inference.types import ChoiceEnd, Event, FinishReason, InferenceRequest, Usage
 from modelport.policy.safety import SafetyPolicy, SafetyService, Stage, guard_stream
+from modelport.policy.safety.blocklist import AppliedBlocklists, BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
 
 if TYPE_CHECKING:
@@ -47,9 +50,19 @@ def prompt_text(request: InferenceRequest) -> str:
 
 
 class Moderation:
-    def __init__(self, service: SafetyService, metrics: SafetyMetrics | None = None) -> None:
+    def __init__(
+        self,
+        service: SafetyService,
+        metrics: SafetyMetrics | None = None,
+        blocklists: BlocklistSet | None = None,
+    ) -> None:
         self.service = service
         self.metrics = metrics
+        self.blocklists = blocklists or BlocklistSet()
+
+    def applied_blocklists(self, ctx: RequestContext) -> AppliedBlocklists:
+        """The custom blocklists of this request's deployment (platform-wide ones included)."""
+        return self.blocklists.for_deployment(ctx.live.deployment.id)
 
     def policy(self, ctx: RequestContext) -> SafetyPolicy:
         """The deployment's policy as this request found it (read once per request)."""
@@ -62,7 +75,9 @@ class Moderation:
         if not policy.enabled:
             return
         try:
-            ctx.prompt_safety = await self.service.check_prompt(prompt_text(request), policy)
+            ctx.prompt_safety = await self.service.check_prompt(
+                prompt_text(request), policy, self.applied_blocklists(ctx)
+            )
         except ContentFiltered:
             ctx.outcome = Outcome.FILTERED
             if self.metrics is not None:
@@ -104,7 +119,13 @@ class Moderation:
         upstream = tap()
         guarded = cast(
             AsyncGenerator[Event, None],
-            guard_stream(upstream, self.service, policy, results=ctx.completion_safety),
+            guard_stream(
+                upstream,
+                self.service,
+                policy,
+                results=ctx.completion_safety,
+                blocklists=self.applied_blocklists(ctx),
+            ),
         )
         ended: set[int] = set()
         stopped = closed_early = False

@@ -30,6 +30,7 @@ from modelport.inference.types import (
     TokenLogprob,
     Usage,
 )
+from modelport.policy.safety.blocklist import AppliedBlocklists
 from modelport.policy.safety.policy import SafetyPolicy, SafetyService
 from modelport.policy.safety.segmenter import (
     DEFAULT_CONTEXT_CHARS,
@@ -52,8 +53,10 @@ class _ChoiceGuard:
         policy: SafetyPolicy,
         settings: WindowSettings,
         results: dict[int, SafetyResult] | None,
+        blocklists: AppliedBlocklists | None = None,
     ) -> None:
         self.index = index
+        self._blocklists = blocklists
         self.closed = False
         self._service = service
         self._policy = policy
@@ -94,6 +97,8 @@ class _ChoiceGuard:
                     result = await self._service.classify(check.text)
                 except ContentFilterFailed:
                     return out + self._stop(FinishReason.CONTENT_FILTER_ERROR)
+                if self._blocklists:
+                    result = result.with_blocklists(self._blocklists.check(check.text))
                 self._record(result)
                 if self._policy.blocks(result, Stage.COMPLETION):
                     return out + self._stop(FinishReason.CONTENT_FILTER)
@@ -115,12 +120,14 @@ async def guard_stream(
     lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
     context_chars: int = DEFAULT_CONTEXT_CHARS,
     results: dict[int, SafetyResult] | None = None,
+    blocklists: AppliedBlocklists | None = None,
 ) -> AsyncIterator[Event]:
     """Apply completion content safety to ``events`` (see the module docstring).
 
     ``policy`` defaults to the service's. If ``results`` is given, it receives, per choice
     index, the merged :class:`SafetyResult` of everything checked so far (for
-    ``content_filter_results`` annotations). A disabled policy passes the stream through.
+    ``content_filter_results`` annotations). ``blocklists`` are checked on the same windows.
+    A disabled policy passes the stream through.
     """
     policy = policy or service.policy
     if not policy.enabled:
@@ -142,7 +149,7 @@ async def guard_stream(
             guard = guards.get(event.index)
             if guard is None:
                 guard = guards[event.index] = _ChoiceGuard(
-                    event.index, service, policy, settings, results
+                    event.index, service, policy, settings, results, blocklists
                 )
             if guard.closed:
                 continue  # a stopped (or finished) choice: drop, but keep consuming
