@@ -36,10 +36,13 @@ def per_100_words_us(classify: Classify, texts: Sequence[str], repeats: int) -> 
     return best * 1e6 * 100 / words
 
 
-def attack_line(name: str, evaluation: Evaluation, samples: Sequence[object], classify: Classify) -> str:
+def attack_line(
+    name: str, evaluation: Evaluation, samples: Sequence[object], classify: Classify
+) -> str:
     forms = evaluation.by_attack_form(samples, classify)  # type: ignore[arg-type]
     parts = [
-        f"{form} {cell.caught}/{cell.harmful} ({cell.recall or 0:.2f})" for form, cell in forms.items()
+        f"{form} {cell.caught}/{cell.harmful} ({cell.recall or 0:.2f})"
+        for form, cell in forms.items()
     ]
     ordinary = evaluation.total("attack")
     return (

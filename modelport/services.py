@@ -93,7 +93,10 @@ class Services:
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         # Compiling the default classifier's lexicons takes seconds: off the event loop.
         ensemble = await asyncio.to_thread(
-            load_ensemble, settings.safety_classifiers, model_dirs=settings.safety_model_dirs
+            load_ensemble,
+            settings.safety_classifiers,
+            model_dirs=settings.safety_model_dirs,
+            options=settings.safety_plugin_options,
         )
         safety = SafetyService(
             ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout

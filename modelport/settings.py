@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     )
     safety_model_dirs: dict[str, Path] = Field(
         default_factory=dict, description="Model directory per model-based classifier plug-in."
+    )
+    safety_plugin_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Keyword options per classifier plug-in (e.g. the guard deployment's URL).",
     )
     safety_timeout: float = Field(
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."

@@ -57,9 +57,7 @@ def show(ctx: CliContext, name: str, as_json: bool) -> None:
 @blocklists.command("set")
 @click.argument("name")
 @click.option("--term", "terms", multiple=True, help="An exact term (whole words). Repeatable.")
-@click.option(
-    "--pattern", "patterns", multiple=True, help="A regular expression. Repeatable."
-)
+@click.option("--pattern", "patterns", multiple=True, help="A regular expression. Repeatable.")
 @click.option("--deployment", default=None, help="Apply to this deployment only (default: all).")
 @click.option("--region", default=None, help="The deployment's region (when ambiguous).")
 @click.option("--description", default="", help="What the list is for.")

@@ -54,7 +54,6 @@ def delete_blocklist(conn: Connection, name: str) -> None:
         raise NotFound(f"blocklist {name!r} does not exist")
 
 
-
 def deployment_exists(conn: Connection, deployment_id: str) -> bool:
     found = conn.execute(select(deployments.c.id).where(deployments.c.id == deployment_id)).first()
     return found is not None

@@ -26,8 +26,8 @@ from modelport.store.tables import (
     deployment_keys,
     deployments,
     projects,
-    subscription_meters,
     safety_blocklists,
+    subscription_meters,
     subscriptions,
 )
 

@@ -121,8 +121,7 @@ def test_limits_through_cli_and_429(
     try:
         body = {"messages": MESSAGES, "max_tokens": 1}
         responses = [
-            httpx.post(f"{target}/chat/completions", json=body, headers=headers)
-            for _ in range(2)
+            httpx.post(f"{target}/chat/completions", json=body, headers=headers) for _ in range(2)
         ]
         limited = responses[-1]
         assert limited.status_code == 429

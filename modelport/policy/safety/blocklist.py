@@ -145,5 +145,7 @@ def items_of(entries: Sequence[tuple[str, str]]) -> tuple[BlocklistItem, ...]:
         try:
             out.append(BlocklistItem(text, ItemKind(kind)))
         except ValueError:
-            raise BlocklistInvalid(f"item kind must be 'exact' or 'pattern', not {kind!r}") from None
+            raise BlocklistInvalid(
+                f"item kind must be 'exact' or 'pattern', not {kind!r}"
+            ) from None
     return tuple(out)

@@ -98,6 +98,10 @@ class Ensemble:
         """Classify with every member; raise :class:`ClassifierError` if any fails."""
         combined = SafetyResult()
         for member in self._members:
+            owns = getattr(member, "owns", None)
+            if owns is not None and owns(text):
+                return SafetyResult()  # a member's own guard request (see policy/safety/guard.py)
+        for member in self._members:
             try:
                 result = member.classify(text)
             except Exception as exc:

@@ -1,12 +1,11 @@
 """The project's own content-safety classifiers: the lexicon stage and the default ensemble.
 
-:class:`LexiconClassifier` (plug-in name ``lexicon``) normalises the text (:mod:`~modelport.policy.safety.normalize`), masks benign look-alike
-phrases, then matches weighted phrase patterns from the bundled lexicons (English, Spanish,
-French, Portuguese, Italian, Dutch, German, Arabic, Hebrew). Each matching rule raises its
-category to the rule's severity; jailbreak and profanity rules set their annotations. Results are
-deterministic, need no model files, and cost a few hundred microseconds per kilobyte.
-
-Lexicons are compiled once per language selection and shared by all instances.
+:class:`LexiconClassifier` (plug-in name ``lexicon``) normalises the text
+(:mod:`~modelport.policy.safety.normalize`), masks benign look-alike phrases, then matches
+weighted phrase patterns from the bundled lexicons (English, Spanish, French, Portuguese,
+Italian, Dutch, German, Arabic, Hebrew). Each matching rule raises its category to the rule's
+severity; jailbreak and profanity rules set their annotations. Lexicons are compiled once per
+language selection and shared by all instances.
 
 :class:`DefaultClassifier` (``default``) runs the lexicon stage and the shipped linear model
 (:mod:`modelport.policy.safety.learned`) and keeps the higher severity of the two per category;
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-
 from pathlib import Path
 
 from modelport.policy.safety.learned.model import LinearSafetyModel

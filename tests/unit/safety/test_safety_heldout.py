@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 
 from modelport.policy.safety import DefaultClassifier, LexiconClassifier
-from modelport.policy.safety.learned.corpus import LANGUAGES, load_corpus, split
-from modelport.policy.safety.learned.corpus import corpus_digest
+from modelport.policy.safety.learned.corpus import LANGUAGES, corpus_digest, load_corpus, split
 from modelport.policy.safety.learned.evaluate import Evaluation, evaluate
 from modelport.policy.safety.types import Category
 
@@ -45,8 +44,12 @@ def test_corpus_covers_every_category_and_language(corpus: list) -> None:  # typ
     held = split(corpus, "heldout")
     for section in [*SECTIONS, "attack"]:
         for lang in LANGUAGES:
-            harmful = [s for s in held if s.section == section and s.lang == lang and not s.kind == "benign"]
-            benign = [s for s in held if s.section == section and s.lang == lang and s.kind == "benign"]
+            harmful = [
+                s for s in held if s.section == section and s.lang == lang and s.kind != "benign"
+            ]
+            benign = [
+                s for s in held if s.section == section and s.lang == lang and s.kind == "benign"
+            ]
             assert len(harmful) >= 3 and len(benign) >= 3, (section, lang)
 
 

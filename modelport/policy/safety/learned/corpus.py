@@ -167,6 +167,10 @@ def split_of(template: Template) -> str:
     return "heldout" if held else "train"
 
 
+def _fill(text: str, values: dict[str, str]) -> str:
+    return _SLOT.sub(lambda m: values[m.group(1)], text)
+
+
 def expand(template: Template, fillers: dict[str, tuple[str, ...]]) -> list[str]:
     """Up to :data:`EXPANSIONS` distinct sentences from ``template`` with the given fillers."""
     names = list(dict.fromkeys(_SLOT.findall(template.text)))
@@ -178,13 +182,15 @@ def expand(template: Template, fillers: dict[str, tuple[str, ...]]) -> list[str]
     out = []
     for combo in chosen:
         values = dict(zip(names, combo, strict=True))
-        out.append(_SLOT.sub(lambda m: values[m.group(1)], template.text))
+        out.append(_fill(template.text, values))
     return out
 
 
 def samples_of(language: LanguageFile) -> Iterator[Sample]:
     """Every labelled sentence of one language file, with its split."""
-    fillers = {name: split_fillers(language.lang, name, values) for name, values in language.slots.items()}
+    fillers = {
+        name: split_fillers(language.lang, name, values) for name, values in language.slots.items()
+    }
     for template in language.templates:
         split = split_of(template)
         own = {name: by_split[split] for name, by_split in fillers.items()}

@@ -11,6 +11,7 @@ decides, so one harmful sentence in a long document is not diluted away.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from modelport.policy.safety.normalize import normalize
@@ -47,7 +48,7 @@ def features(chunk: str) -> list[str]:
     words = chunk.split(" ")
     padded = f" {chunk} "
     feats = [f"w:{w}" for w in words]
-    feats.extend(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    feats.extend(f"b:{a} {b}" for a, b in itertools.pairwise(words))
     size = len(padded)
     for n in CHAR_NGRAMS:
         feats.extend(padded[i : i + n] for i in range(size - n + 1))
