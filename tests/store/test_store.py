@@ -19,7 +19,7 @@ from modelport.errors import Conflict
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store, new_id, now
 
-HEAD = "0004"
+HEAD = "0020_safety"
 
 
 @pytest.fixture
