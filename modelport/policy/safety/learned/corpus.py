@@ -1,48 +1,91 @@
-"""The labelled content-safety corpus (``corpus/safety/*.txt``) and its fixed train/held-out split.
+"""Labelled texts: the training corpus (``corpus/safety/train``) and evaluation sets (JSONL).
 
-Each language file declares slots (``@name: a | b | c``) and sections (``== violence``,
-``== self_harm``, ``== hate``, ``== sexual``, ``== attack``) of one-line *templates*::
+**Training corpus.** One file per language and section, ``corpus/safety/train/<lang>/<section>.txt``,
+written as natural sentences (no templates). Lines::
 
-    h: harmful text of high severity, may use {slot}s
-    m: harmful text of medium severity
+    h: harmful text, high severity          m: harmful text, medium severity
     b: a benign look-alike (must not be blocked)
-    j: a direct prompt attack          (attack section)
-    d: a document-embedded attack      (attack section)
-    n: an ordinary prompt, no attack   (attack section)
+    h/violence: harmful in this file's category and also in ``violence`` (same severity)
+    j: a direct prompt attack     d: an attack embedded in a document     (attack section)
+    n: an ordinary prompt, or one that only looks like an attack            (attack section)
 
-One template is one *group*. The split is made per template before anything is trained: in each
-section and kind, the templates whose position is in a seeded sample of positions are held out
-(the same positions in every language, so a scenario written in several languages is mostly
-held out in all of them), and each slot's fillers are split the same way, so held-out sentences
-also use fillers never seen in training. Held-out templates are expanded with held-out fillers
-only. Nothing here looks at a classifier.
+``\\n`` inside a line is a line break (documents). Blank lines separate *groups*: a group is a
+scenario written together (a threat and its look-alikes, one kind of euphemism, ...), so its
+texts share words and must not straddle the validation split. Sections: ``violence``,
+``self_harm``, ``hate``, ``sexual`` (harmful texts and their look-alikes), ``attack`` (prompt
+attacks and look-alikes) and ``general`` (ordinary prompts, all ``b``).
+
+**Validation split.** A seeded fifth of the groups of each language and section
+(:func:`validation_groups`), fixed before training; the trainer chooses hyper-parameters and
+thresholds on it and never on an evaluation set.
+
+**Evaluation sets** are JSONL (``text``, ``language``, ``label``, ``category``, ``severity``,
+``kind``), read by :func:`load_jsonl`; the held-out set in ``corpus/safety/heldout`` was written
+by someone else and is never read by the trainer.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
+import json
 import random
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from modelport.policy.safety.types import Category, Severity
 
-SPLIT_SEED = 20240617
-"""The seed of the split; fixed before training, never changed to move figures."""
-HELD_OUT_POSITIONS = {"harmful": (4, 10), "benign": (4, 10), "attack": (3, 8)}
-"""Per kind: ``(k, n)``, k of the first n template positions are held out (every section has at
-least n templates of each kind, so each language holds out about 30% of them); the attack
-section's ordinary prompts hold out 3 of their first 7."""
-EXPANSIONS = 6
-"""At most this many sentences are drawn from one template with slots."""
-
 LANGUAGES = ("en", "es", "fr", "pt", "it", "nl", "de", "ar", "he")
-SECTIONS = ("violence", "self_harm", "hate", "sexual", "attack")
-KINDS = {"h": "harmful", "m": "harmful", "b": "benign", "j": "attack", "d": "attack", "n": "benign"}
-_SLOT = re.compile(r"\{(\w+)\}")
+CATEGORIES = tuple(c.value for c in Category)
+SECTIONS = (*CATEGORIES, "attack", "general")
+SPLIT_SEED = 20251201
+"""The seed of the validation split; fixed before training, never changed to move figures."""
+VALIDATION_SHARE = 0.2
+
+_CODES = {
+    "h": ("harmful", Severity.HIGH),
+    "m": ("harmful", Severity.MEDIUM),
+    "l": ("harmful", Severity.LOW),
+    "b": ("benign", Severity.SAFE),
+    "j": ("attack", Severity.SAFE),
+    "d": ("attack", Severity.SAFE),
+    "n": ("benign", Severity.SAFE),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One labelled text.
+
+    ``section`` is a category value, ``"attack"`` or ``"general"``; ``kind`` is ``harmful``,
+    ``benign`` or ``attack``; ``also`` lists further categories a harmful text belongs to (at
+    the same severity); ``form`` is ``direct`` or ``document`` for attacks.
+    """
+
+    text: str
+    lang: str
+    section: str
+    kind: str
+    severity: Severity = Severity.SAFE
+    also: tuple[str, ...] = ()
+    form: str = ""
+    group: str = ""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories a harmful text is labelled with (none for other kinds)."""
+        if self.kind != "harmful":
+            return ()
+        own = (self.section,) if self.section in CATEGORIES else ()
+        return own + tuple(c for c in self.also if c not in own)
+
+    @property
+    def must_block(self) -> bool:
+        """A harmful text at medium or above: the default policy must block it."""
+        return self.kind == "harmful" and self.severity >= Severity.MEDIUM
+
+    def with_text(self, text: str) -> Sample:
+        return replace(self, text=text)
 
 
 def default_corpus_dir() -> Path:
@@ -50,94 +93,62 @@ def default_corpus_dir() -> Path:
     return Path(__file__).resolve().parents[4] / "corpus" / "safety"
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
-    lang: str
-    section: str
-    code: str  # h, m, b, j, d, n
-    position: int  # among templates of the same section and kind in this file
-    text: str
-
-    @property
-    def kind(self) -> str:
-        return KINDS[self.code]
-
-    @property
-    def group(self) -> str:
-        return f"{self.lang}/{self.section}/{self.kind}/{self.position}"
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One labelled sentence."""
-
-    text: str
-    lang: str
-    section: str  # a category value or "attack"
-    kind: str  # harmful | benign | attack
-    group: str
-    split: str  # train | heldout
-    severity: Severity = Severity.SAFE  # harmful samples: their category's severity
-    form: str = ""  # attacks: direct | document
-
-    @property
-    def category(self) -> Category | None:
-        return Category(self.section) if self.section != "attack" else None
-
-    @property
-    def harmful(self) -> bool:
-        return self.kind == "harmful"
-
-    @property
-    def attack(self) -> bool:
-        return self.kind == "attack"
-
-
-@dataclass
-class LanguageFile:
-    lang: str
-    slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    templates: list[Template] = field(default_factory=list)
-
-
-def parse(text: str, source: str = "<corpus>") -> LanguageFile:
-    """Parse one language file (see the module docstring)."""
-    lang: str | None = None
-    slots: dict[str, tuple[str, ...]] = {}
-    templates: list[Template] = []
-    section: str | None = None
-    counters: dict[tuple[str, str], int] = {}
+def parse(text: str, lang: str, section: str, source: str = "<corpus>") -> list[Sample]:
+    """The samples of one corpus file (see the module docstring)."""
+    if lang not in LANGUAGES or section not in SECTIONS:
+        raise ValueError(f"{source}: unknown language or section {lang}/{section}")
+    samples: list[Sample] = []
+    block = 0
+    in_block = False
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line:
+            if in_block:
+                block += 1
+                in_block = False
             continue
+        if line.startswith("#"):
+            continue
+        head, sep, body = line.partition(":")
+        code, _, extra = head.strip().partition("/")
         where = f"{source}:{number}"
-        if line.startswith("lang:"):
-            lang = line.split(":", 1)[1].strip()
-        elif line.startswith("@"):
-            name, _, values = line[1:].partition(":")
-            slots[name.strip()] = tuple(v.strip() for v in values.split("|") if v.strip())
-        elif line.startswith("=="):
-            section = line[2:].strip()
-            if section not in SECTIONS:
-                raise ValueError(f"{where}: unknown section {section!r}")
-        else:
-            code, sep, body = line.partition(":")
-            code = code.strip()
-            if not sep or code not in KINDS or section is None or lang is None:
-                raise ValueError(f"{where}: expected 'lang:' then a section, then 'h|m|b|j|d|n: …'")
-            if (section == "attack") != (code in "jdn"):
-                raise ValueError(f"{where}: kind {code!r} does not belong in section {section}")
-            missing = set(_SLOT.findall(body)) - set(slots)
-            if missing:
-                raise ValueError(f"{where}: undefined slot(s) {sorted(missing)}")
-            key = (section, KINDS[code])
-            position = counters.get(key, 0)
-            counters[key] = position + 1
-            templates.append(Template(lang, section, code, position, body.strip()))
-    if lang is None:
-        raise ValueError(f"{source}: no 'lang:' line")
-    return LanguageFile(lang, slots, templates)
+        if not sep or code not in _CODES or not body.strip():
+            raise ValueError(f"{where}: expected 'h|m|l|b|j|d|n[/category]: text'")
+        kind, severity = _CODES[code]
+        if (section == "attack") != (code in "jdn"):
+            raise ValueError(f"{where}: {code!r} does not belong in section {section}")
+        if section == "general" and code != "b":
+            raise ValueError(f"{where}: the general section holds benign texts only")
+        also = tuple(c.strip() for c in extra.split(",") if c.strip())
+        if any(c not in CATEGORIES for c in also) or (also and kind != "harmful"):
+            raise ValueError(f"{where}: bad extra categories {extra!r}")
+        samples.append(
+            Sample(
+                text=body.strip().replace("\\n", "\n"),
+                lang=lang,
+                section=section,
+                kind=kind,
+                severity=severity,
+                also=also,
+                form={"j": "direct", "d": "document"}.get(code, ""),
+                group=f"{lang}/{section}/{block}",
+            )
+        )
+        in_block = True
+    return samples
+
+
+def load_corpus(directory: Path | None = None) -> list[Sample]:
+    """Every sample of the training corpus (``<directory>/train/<lang>/<section>.txt``)."""
+    root = (directory or default_corpus_dir()) / "train"
+    files = sorted(root.glob("*/*.txt"))
+    if not files:
+        raise FileNotFoundError(f"no corpus files under {root}")
+    samples: list[Sample] = []
+    for path in files:
+        lang, section = path.parent.name, path.stem
+        samples.extend(parse(path.read_text(encoding="utf-8"), lang, section, str(path)))
+    return samples
 
 
 def _rng(*parts: object) -> random.Random:
@@ -145,90 +156,75 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def held_out_positions(section: str, kind: str) -> frozenset[int]:
-    """The template positions held out in ``section`` for ``kind`` (same in every language)."""
-    k, n = (3, 7) if (section, kind) == ("attack", "benign") else HELD_OUT_POSITIONS[kind]
-    return frozenset(_rng("positions", section, kind).sample(range(n), k))
+def validation_groups(samples: Iterable[Sample]) -> frozenset[str]:
+    """The groups held out for validation: a seeded fifth per language and section."""
+    by_file: dict[tuple[str, str], list[str]] = {}
+    for sample in samples:
+        groups = by_file.setdefault((sample.lang, sample.section), [])
+        if sample.group not in groups:
+            groups.append(sample.group)
+    chosen: set[str] = set()
+    for (lang, section), groups in sorted(by_file.items()):
+        count = round(len(groups) * VALIDATION_SHARE)
+        chosen.update(_rng("validation", lang, section).sample(groups, count))
+    return frozenset(chosen)
 
 
-def split_fillers(lang: str, slot: str, fillers: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """A slot's fillers for each split: a third held out when the slot has four or more."""
-    if len(fillers) < 4:
-        return {"train": tuple(fillers), "heldout": tuple(fillers)}
-    order = list(fillers)
-    _rng("fillers", lang, slot).shuffle(order)
-    cut = len(order) // 3
-    return {"heldout": tuple(order[:cut]), "train": tuple(order[cut:])}
-
-
-def split_of(template: Template) -> str:
-    """``"heldout"`` or ``"train"`` for a template."""
-    held = template.position in held_out_positions(template.section, template.kind)
-    return "heldout" if held else "train"
-
-
-def _fill(text: str, values: dict[str, str]) -> str:
-    return _SLOT.sub(lambda m: values[m.group(1)], text)
-
-
-def expand(template: Template, fillers: dict[str, tuple[str, ...]]) -> list[str]:
-    """Up to :data:`EXPANSIONS` distinct sentences from ``template`` with the given fillers."""
-    names = list(dict.fromkeys(_SLOT.findall(template.text)))
-    if not names:
-        return [template.text]
-    combos = list(itertools.product(*(fillers[name] for name in names)))
-    rng = _rng("expand", template.group)
-    chosen = combos if len(combos) <= EXPANSIONS else rng.sample(combos, EXPANSIONS)
-    out = []
-    for combo in chosen:
-        values = dict(zip(names, combo, strict=True))
-        out.append(_fill(template.text, values))
-    return out
-
-
-def samples_of(language: LanguageFile) -> Iterator[Sample]:
-    """Every labelled sentence of one language file, with its split."""
-    fillers = {
-        name: split_fillers(language.lang, name, values) for name, values in language.slots.items()
-    }
-    for template in language.templates:
-        split = split_of(template)
-        own = {name: by_split[split] for name, by_split in fillers.items()}
-        severity = {"h": Severity.HIGH, "m": Severity.MEDIUM}.get(template.code, Severity.SAFE)
-        form = {"j": "direct", "d": "document"}.get(template.code, "")
-        for text in expand(template, own):
-            yield Sample(
-                text=text,
-                lang=template.lang,
-                section=template.section,
-                kind=template.kind,
-                group=template.group,
-                split=split,
-                severity=severity,
-                form=form,
-            )
-
-
-def load_corpus(directory: Path | None = None) -> list[Sample]:
-    """All samples of all language files in ``directory`` (default: the checkout's corpus)."""
-    directory = directory or default_corpus_dir()
-    files = sorted(directory.glob("*.txt"))
-    if not files:
-        raise FileNotFoundError(f"no corpus files in {directory}")
-    samples: list[Sample] = []
-    for path in files:
-        samples.extend(samples_of(parse(path.read_text(encoding="utf-8"), path.name)))
-    return samples
-
-
-def split(samples: Iterable[Sample], part: str) -> list[Sample]:
-    """The samples of one part, ``"train"`` or ``"heldout"``."""
-    return [s for s in samples if s.split == part]
+def split_validation(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
+    """``(fit, validation)`` by :func:`validation_groups`."""
+    held = validation_groups(samples)
+    return [s for s in samples if s.group not in held], [s for s in samples if s.group in held]
 
 
 def corpus_digest(samples: Iterable[Sample]) -> str:
-    """A SHA-256 over the samples (text, labels, split), to tie a model to the data it saw."""
+    """A SHA-256 over the samples and their labels, to tie a model to the data it saw."""
     digest = hashlib.sha256()
     for s in samples:
-        digest.update(f"{s.group}\t{s.split}\t{s.severity}\t{s.form}\t{s.text}\n".encode())
+        labels = f"{s.group}\t{s.kind}\t{int(s.severity)}\t{','.join(s.also)}\t{s.form}"
+        digest.update(f"{labels}\t{s.text}\n".encode())
     return digest.hexdigest()
+
+
+_SEVERITIES = {"safe": Severity.SAFE, "low": Severity.LOW, "medium": Severity.MEDIUM}
+_SEVERITIES["high"] = Severity.HIGH
+
+
+def from_record(record: dict[str, object], source: str = "") -> Sample:
+    """One evaluation record (``text``, ``language``, ``label``, ``category``, ``severity``,
+    ``kind``) as a :class:`Sample`.
+
+    ``label`` is ``harmful``, ``benign`` or ``attack``; attacks give their ``kind`` as ``direct``
+    or ``document``; a benign record's ``category`` says which category it looks like
+    (``attack`` for prompts that look like attacks; none for ordinary prompts).
+    """
+    text, lang = str(record["text"]), str(record["language"])
+    label = str(record.get("label", "")).lower()
+    category = str(record.get("category") or "").lower().replace("-", "_")
+    kind_field = str(record.get("kind") or "").lower()
+    severity_field = record.get("severity")
+    if label in ("attack", "jailbreak", "prompt_attack", "injection") or (
+        label == "harmful" and category in ("attack", "jailbreak", "prompt_attack")
+    ):
+        form = "document" if kind_field.startswith(("doc", "indirect", "embed")) else "direct"
+        return Sample(text, lang, "attack", "attack", form=form, group=source)
+    if label == "harmful":
+        if category not in CATEGORIES:
+            raise ValueError(f"{source}: harmful record without a known category: {record}")
+        severity = _SEVERITIES.get(str(severity_field).lower(), Severity.MEDIUM)
+        return Sample(text, lang, category, "harmful", severity=severity, group=source)
+    if label in ("benign", "safe", "ordinary", "look-alike", "lookalike"):
+        section = category if category in CATEGORIES else "general"
+        if category in ("attack", "jailbreak", "prompt_attack"):
+            section = "attack"
+        return Sample(text, lang, section, "benign", group=source)
+    raise ValueError(f"{source}: unknown label {label!r}")
+
+
+def load_jsonl(paths: Iterable[Path]) -> list[Sample]:
+    """The records of JSONL evaluation files as samples (see :func:`from_record`)."""
+    samples: list[Sample] = []
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                samples.append(from_record(json.loads(line), f"{path.name}:{number}"))
+    return samples

@@ -1,40 +1,41 @@
-"""The shipped linear model: one logistic head per decision, over hashed-free sparse features.
+"""The shipped linear model: one logistic head per decision, over hashed n-gram features.
 
 Heads: for each category ``c``, ``c`` (severity medium or more) and ``c:high``; and
-``jailbreak`` (a prompt attack, direct or embedded in a document). A text's score per head is
-the worst (highest) over its chunks (see :mod:`.features`). The decision rule maps head
-probabilities onto severities with the thresholds stored next to the weights:
+``jailbreak`` (a prompt attack, direct or embedded in a document). A chunk's score per head is
+``bias + Σ w[bucket] / √(number of features)`` (see :mod:`.features`); a text's score is its worst
+(highest) chunk's. The decision rule maps head probabilities onto severities with per-category
+thresholds stored next to the weights (chosen on the validation part of the training corpus):
 
-* ``HIGH`` when ``p(c) ≥ medium`` and ``p(c:high) ≥ high``; ``MEDIUM`` when ``p(c) ≥ medium``;
-* ``LOW`` when ``p(c) ≥ low`` (an uncertain band, never blocked by the default policy);
+* ``HIGH`` when ``p(c) ≥ medium[c]`` and ``p(c:high) ≥ high[c]``; ``MEDIUM`` when
+  ``p(c) ≥ medium[c]``;
+* ``LOW`` when ``p(c) ≥ low[c]`` (an uncertain band, never blocked by the default policy);
 * ``SAFE`` otherwise.
 
 Files (``model.npz`` and ``manifest.json`` in :func:`default_model_dir`, a package directory):
-the feature vocabulary, ``float16`` weights, biases, thresholds, and the manifest saying what the
-model was trained on (corpus digest, split seed, held-out groups).
+``int8`` weights with one scale per head, the biases, and the manifest (feature bits,
+thresholds, and what the model was trained on: corpus digest, seeds, validation groups).
+Nothing is ever downloaded.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from modelport.policy.safety.learned.features import chunks, features
+from modelport.policy.safety.learned.features import DEFAULT_BITS, chunks, hash_chunks
 from modelport.policy.safety.types import Category, SafetyResult, Severity
 
-HEADS: tuple[str, ...] = (
-    *(c.value for c in Category),
-    *(f"{c.value}:high" for c in Category),
-    "jailbreak",
-)
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
+HEADS: tuple[str, ...] = (*CATEGORIES, *(f"{c}:high" for c in CATEGORIES), "jailbreak")
 MODEL_FILE = "model.npz"
 MANIFEST_FILE = "manifest.json"
+_HIGH = {c: len(CATEGORIES) + i for i, c in enumerate(CATEGORIES)}
+_JAILBREAK = len(HEADS) - 1
 
 
 def default_model_dir() -> Path:
@@ -42,14 +43,30 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parent / "weights"
 
 
+def _per_category(value: float) -> dict[str, float]:
+    return dict.fromkeys(CATEGORIES, value)
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Probability cut-offs of the decision rule (see the module docstring)."""
+    """Probability cut-offs of the decision rule, per category (see the module docstring)."""
 
-    medium: float = 0.5
-    high: float = 0.5
-    low: float = 0.25
+    medium: dict[str, float] = field(default_factory=lambda: _per_category(0.5))
+    high: dict[str, float] = field(default_factory=lambda: _per_category(0.5))
+    low: dict[str, float] = field(default_factory=lambda: _per_category(0.25))
     jailbreak: float = 0.5
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Thresholds:
+        return cls(
+            medium={c: float(data["medium"][c]) for c in CATEGORIES},
+            high={c: float(data["high"][c]) for c in CATEGORIES},
+            low={c: float(data["low"][c]) for c in CATEGORIES},
+            jailbreak=float(data["jailbreak"]),
+        )
 
 
 class LinearSafetyModel:
@@ -57,97 +74,105 @@ class LinearSafetyModel:
 
     def __init__(
         self,
-        vocabulary: dict[str, int],
         weights: npt.NDArray[np.float32],
         bias: npt.NDArray[np.float32],
         thresholds: Thresholds,
         manifest: dict[str, Any] | None = None,
     ) -> None:
-        if weights.shape != (len(vocabulary), len(HEADS)) or bias.shape != (len(HEADS),):
-            raise ValueError("weights do not match the vocabulary and the heads")
-        self._vocabulary = vocabulary
-        self._weights = weights
-        self._bias = bias
+        buckets, heads = weights.shape
+        if heads != len(HEADS) or bias.shape != (heads,) or buckets & (buckets - 1):
+            raise ValueError("weights must be (2**bits, heads) and the bias one value per head")
+        self._weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self._bias = bias.astype(np.float32)
+        self.bits = buckets.bit_length() - 1
         self.thresholds = thresholds
         self.manifest = manifest or {}
-        self._head = {name: i for i, name in enumerate(HEADS)}
 
     @classmethod
     def load(cls, model_dir: Path | None = None) -> LinearSafetyModel:
         """Read ``model.npz`` and ``manifest.json`` from ``model_dir`` (default: the shipped)."""
         directory = model_dir or default_model_dir()
         with np.load(directory / MODEL_FILE) as data:
-            names = bytes(data["vocabulary"]).decode("utf-8").split("\n")
-            weights = data["weights"].astype(np.float32)
+            scale = data["scale"].astype(np.float32)
+            weights = data["weights"].astype(np.float32) * scale
             bias = data["bias"].astype(np.float32)
         manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
-        thresholds = Thresholds(**manifest["thresholds"])
-        return cls({n: i for i, n in enumerate(names)}, weights, bias, thresholds, manifest)
+        return cls(weights, bias, Thresholds.from_json(manifest["thresholds"]), manifest)
 
     def save(self, model_dir: Path) -> None:
-        """Write the model files (used by the training script)."""
+        """Write the model files (used by the training script); weights as ``int8``."""
         model_dir.mkdir(parents=True, exist_ok=True)
-        names = sorted(self._vocabulary, key=self._vocabulary.__getitem__)
-        np.savez_compressed(
-            model_dir / MODEL_FILE,
-            vocabulary=np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8),
-            weights=self._weights.astype(np.float16),
-            bias=self._bias,
-        )
-        manifest = {**self.manifest, "heads": list(HEADS), "thresholds": vars_of(self.thresholds)}
+        peak = np.abs(self._weights).max(axis=0)
+        scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        quantized = np.clip(np.rint(self._weights / scale), -127, 127).astype(np.int8)
+        np.savez_compressed(model_dir / MODEL_FILE, weights=quantized, scale=scale, bias=self._bias)
+        manifest = {
+            **self.manifest,
+            "bits": self.bits,
+            "heads": list(HEADS),
+            "thresholds": self.thresholds.to_json(),
+        }
         (model_dir / MANIFEST_FILE).write_text(
             json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
-    @property
-    def vocabulary_size(self) -> int:
-        return len(self._vocabulary)
+    def with_thresholds(self, thresholds: Thresholds) -> LinearSafetyModel:
+        """The same weights under other thresholds (for tuning)."""
+        return LinearSafetyModel(self._weights, self._bias, thresholds, self.manifest)
 
-    def chunk_logits(self, chunk: str) -> npt.NDArray[np.float32]:
-        """Raw head scores of one normalised chunk."""
-        feats = features(chunk)
-        get = self._vocabulary.get
-        rows = [i for i in map(get, feats) if i is not None]
-        logits = self._bias.copy()
-        if rows:
-            logits += self._weights[rows].sum(axis=0) * (1.0 / math.sqrt(len(feats)))
-        return logits
+    def chunk_logits(self, parts: list[str]) -> npt.NDArray[np.float32]:
+        """Raw head scores of normalised chunks, one row per chunk."""
+        hashed = hash_chunks(parts, self.bits)
+        logits = np.zeros((len(parts), len(HEADS)), dtype=np.float32)
+        if len(hashed.buckets):
+            np.add.at(logits, hashed.chunk, self._weights[hashed.buckets])
+            logits /= np.sqrt(np.maximum(hashed.sizes, 1)).astype(np.float32)[:, None]
+        return logits + self._bias
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        """Each head's probability for ``text`` (the worst chunk's)."""
+    def logits(self, text: str) -> npt.NDArray[np.float32]:
+        """Each head's raw score for ``text``: the worst chunk's (the biases if no words)."""
         parts = chunks(text)
         if not parts:
-            return dict.fromkeys(HEADS, 0.0)
-        worst = np.max(np.stack([self.chunk_logits(c) for c in parts]), axis=0)
-        probs = 1.0 / (1.0 + np.exp(-worst.astype(np.float64)))
+            return self._bias.copy()
+        out: npt.NDArray[np.float32] = self.chunk_logits(parts).max(axis=0)
+        return out
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each head's probability for ``text``."""
+        probs = 1.0 / (1.0 + np.exp(-self.logits(text).astype(np.float64)))
         return {name: float(probs[i]) for i, name in enumerate(HEADS)}
 
-    def classify(self, text: str) -> SafetyResult:
-        """The severities and the prompt-attack flag for ``text``."""
-        p = self.probabilities(text)
+    def decide(self, logits: npt.NDArray[np.float32]) -> SafetyResult:
+        """Severities and the prompt-attack flag from raw head scores."""
+        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
         t = self.thresholds
         levels: dict[Category, Severity] = {}
         evidence: list[str] = []
-        for category in Category:
-            medium, high = p[category.value], p[f"{category.value}:high"]
-            if medium >= t.medium:
-                level = Severity.HIGH if high >= t.high else Severity.MEDIUM
-            elif medium >= t.low:
+        for i, category in enumerate(CATEGORIES):
+            medium = p[i]
+            if medium >= t.medium[category]:
+                high = p[_HIGH[category]] >= t.high[category]
+                level = Severity.HIGH if high else Severity.MEDIUM
+            elif medium >= t.low[category]:
                 level = Severity.LOW
             else:
                 continue
-            levels[category] = level
-            evidence.append(f"model.{category.value}.{level.label}:{medium:.2f}")
-        jailbreak = p["jailbreak"] >= t.jailbreak
+            levels[Category(category)] = level
+            evidence.append(f"model.{category}.{level.label}:{medium:.2f}")
+        jailbreak = bool(p[_JAILBREAK] >= t.jailbreak)
         if jailbreak:
-            evidence.append(f"model.jailbreak:{p['jailbreak']:.2f}")
+            evidence.append(f"model.jailbreak:{p[_JAILBREAK]:.2f}")
         return SafetyResult.of(levels, jailbreak=jailbreak, evidence=evidence)
 
+    def classify(self, text: str) -> SafetyResult:
+        """The severities and the prompt-attack flag for ``text``."""
+        return self.decide(self.logits(text))
 
-def vars_of(thresholds: Thresholds) -> dict[str, float]:
-    return {
-        "medium": thresholds.medium,
-        "high": thresholds.high,
-        "low": thresholds.low,
-        "jailbreak": thresholds.jailbreak,
-    }
+
+def empty_model(bits: int = DEFAULT_BITS) -> LinearSafetyModel:
+    """An all-zero model (the trainer's starting point)."""
+    return LinearSafetyModel(
+        np.zeros((1 << bits, len(HEADS)), dtype=np.float32),
+        np.zeros(len(HEADS), dtype=np.float32),
+        Thresholds(),
+    )

@@ -1,232 +1,210 @@
-"""Train the default classifier's linear model on the *training* part of the corpus.
+"""Train the default classifier's linear model on the training corpus (``corpus/safety/train``).
 
     python -m modelport.policy.safety.learned.train [--validate] [--out DIR]
 
-Deterministic (fixed seeds): the same corpus gives the same weights. The held-out part is never
-read for anything but its group names, which go into the manifest so a test can check that no
-held-out group was trained on. ``--validate`` instead trains on four fifths of the training
-templates and reports the fifth left out: hyper-parameters and thresholds were chosen that way,
-never on the held-out part.
+``--validate`` trains on the fit part (four fifths of the groups, see
+:func:`~modelport.policy.safety.learned.corpus.validation_groups`), prints the validation table
+and the thresholds chosen on it. Without it, the thresholds are chosen the same way, then the
+model is retrained on the whole corpus with the same hyper-parameters and written with those
+thresholds. Deterministic (fixed seeds). No evaluation set is ever read here.
+
+The model: logistic heads over hashed features (:mod:`.features`), one text being a bag of
+chunks whose worst chunk decides; training follows that rule (multiple-instance learning: a
+negative text trains every chunk as negative, a positive one only its highest-scoring chunk).
+Mini-batch Adam with L2 weight decay, positives weighted up to balance each head.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import time
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from modelport.policy.safety.learned.augment import augment
 from modelport.policy.safety.learned.corpus import (
+    CATEGORIES,
     SPLIT_SEED,
     Sample,
-    _rng,
     corpus_digest,
     load_corpus,
-    split,
+    split_validation,
+    validation_groups,
 )
-from modelport.policy.safety.learned.features import chunks, features
+from modelport.policy.safety.learned.features import DEFAULT_BITS, chunks, hash_chunks
 from modelport.policy.safety.learned.model import (
     HEADS,
     LinearSafetyModel,
     Thresholds,
     default_model_dir,
 )
-from modelport.policy.safety.types import Category, Severity
+from modelport.policy.safety.learned.thresholds import choose_thresholds
+from modelport.policy.safety.types import Severity
 
-EPOCHS = 40
-BATCH = 32
-LEARNING_RATE = 0.05
-L2 = 1e-6
-MIN_COUNT = 2  # a feature must occur in at least this many training texts
-POSITIVE_WEIGHT_CAP = 8.0
-THRESHOLDS = Thresholds(medium=0.35, high=0.5, low=0.2, jailbreak=0.4)
-TRAIN_SEED = 7
-FRAGMENTS_PER_TEXT = 4
+
+@dataclass(frozen=True)
+class Hyper:
+    bits: int = DEFAULT_BITS
+    epochs: int = 16
+    batch: int = 256
+    learning_rate: float = 0.02
+    l2: float = 1e-5
+    positive_weight_cap: float = 4.0
+    seed: int = 7
 
 
 def targets(sample: Sample) -> list[float]:
     """The 0/1 target of each head for one sample."""
+    labelled = sample.categories
     out = []
     for head in HEADS:
         name, _, level = head.partition(":")
         if name == "jailbreak":
-            out.append(1.0 if sample.attack else 0.0)
-            continue
-        if sample.category is not Category(name) or not sample.harmful:
+            out.append(1.0 if sample.kind == "attack" else 0.0)
+        elif name not in labelled or sample.severity < Severity.MEDIUM:
             out.append(0.0)
         elif level == "high":
-            out.append(1.0 if sample.severity is Severity.HIGH else 0.0)
+            out.append(1.0 if sample.severity >= Severity.HIGH else 0.0)
         else:
             out.append(1.0)
     return out
 
 
-def text_features(text: str) -> list[str]:
-    """Features of a whole (short) training text: its chunks joined."""
-    return features(" ".join(chunks(text)))
-
-
 class Dataset:
-    """Training texts as a sparse matrix over a vocabulary (CSR arrays)."""
+    """Samples as chunks of hashed features (CSR over chunks), chunks grouped by sample."""
 
-    def __init__(self, samples: Sequence[Sample], vocabulary: dict[str, int] | None = None) -> None:
-        feats = [text_features(s.text) for s in samples]
-        if vocabulary is None:
-            counts = Counter(f for fs in feats for f in set(fs))
-            kept = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
-            vocabulary = {f: i for i, f in enumerate(kept)}
-        self.vocabulary = vocabulary
-        indptr, indices, values = [0], [], []
-        for fs in feats:
-            scale = 1.0 / math.sqrt(len(fs)) if fs else 0.0
-            rows = [vocabulary[f] for f in fs if f in vocabulary]
-            indices.extend(rows)
-            values.extend([scale] * len(rows))
-            indptr.append(len(indices))
-        self.indptr = np.asarray(indptr, dtype=np.int64)
-        self.indices = np.asarray(indices, dtype=np.int64)
-        self.values = np.asarray(values, dtype=np.float32)
+    def __init__(self, samples: Sequence[Sample], bits: int) -> None:
+        cols: list[npt.NDArray[np.int64]] = []
+        vals: list[npt.NDArray[np.float32]] = []
+        per_chunk: list[int] = []
+        chunk_counts: list[int] = []
+        for sample in samples:
+            parts = chunks(sample.text) or [""]
+            hashed = hash_chunks([p for p in parts if p], bits) if parts != [""] else None
+            if hashed is None:
+                chunk_counts.append(1)
+                per_chunk.append(0)
+                continue
+            order = np.argsort(hashed.chunk, kind="stable")
+            cols.append(hashed.buckets[order])
+            scale = 1.0 / np.sqrt(np.maximum(hashed.sizes, 1))
+            vals.append(scale[hashed.chunk[order]].astype(np.float32))
+            per_chunk.extend(hashed.sizes.tolist())
+            chunk_counts.append(len(hashed.sizes))
+        self.cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        self.vals = np.concatenate(vals) if vals else np.zeros(0, np.float32)
+        self.indptr = np.concatenate(([0], np.cumsum(per_chunk))).astype(np.int64)
+        self.chunk_ptr = np.concatenate(([0], np.cumsum(chunk_counts))).astype(np.int64)
         self.y = np.asarray([targets(s) for s in samples], dtype=np.float32)
+        self.bits = bits
 
     def __len__(self) -> int:
-        return len(self.indptr) - 1
+        return len(self.chunk_ptr) - 1
 
 
-def fit(data: Dataset) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """Weighted logistic regression per head, Adam on mini-batches; returns (weights, bias)."""
-    rng = np.random.default_rng(TRAIN_SEED)
-    vocab, heads = len(data.vocabulary), len(HEADS)
-    w = np.zeros((vocab, heads), dtype=np.float32)
-    b = np.zeros(heads, dtype=np.float32)
+def fit(data: Dataset, hyper: Hyper) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Returns ``(weights, bias)`` (see the module docstring)."""
+    rng = np.random.default_rng(hyper.seed)
+    buckets, heads = 1 << data.bits, len(HEADS)
+    w = np.zeros((buckets, heads), dtype=np.float32)
     positives = data.y.sum(axis=0)
-    negatives = len(data) - positives
-    pos_weight = np.minimum(POSITIVE_WEIGHT_CAP, negatives / np.maximum(positives, 1.0))
+    prior = np.clip(positives / max(len(data), 1), 1e-3, 1 - 1e-3)
+    b = np.log(prior / (1 - prior)).astype(np.float32)
+    pos_weight = np.minimum(
+        hyper.positive_weight_cap, (len(data) - positives) / np.maximum(positives, 1.0)
+    ).astype(np.float32)
     m_w, v_w = np.zeros_like(w), np.zeros_like(w)
     m_b, v_b = np.zeros_like(b), np.zeros_like(b)
     beta1, beta2, eps, step = 0.9, 0.999, 1e-8, 0
-    for _ in range(EPOCHS):
+    for _ in range(hyper.epochs):
         order = rng.permutation(len(data))
-        for start in range(0, len(order), BATCH):
-            batch = order[start : start + BATCH]
-            starts, ends = data.indptr[batch], data.indptr[batch + 1]
-            lengths = ends - starts
-            idx = np.concatenate([data.indices[s:e] for s, e in zip(starts, ends, strict=True)])
-            val = np.concatenate([data.values[s:e] for s, e in zip(starts, ends, strict=True)])
-            row = np.repeat(np.arange(len(batch)), lengths)
-            logits = np.zeros((len(batch), heads), dtype=np.float32) + b
-            np.add.at(logits, row, w[idx] * val[:, None])
+        for start in range(0, len(order), hyper.batch):
+            batch = np.sort(order[start : start + hyper.batch])
+            first, last = data.chunk_ptr[batch], data.chunk_ptr[batch + 1]
+            chunk_ids = np.concatenate([np.arange(a, z) for a, z in zip(first, last, strict=True)])
+            owner = np.repeat(np.arange(len(batch)), last - first)
+            lo, hi = data.indptr[chunk_ids], data.indptr[chunk_ids + 1]
+            idx = np.concatenate([np.arange(a, z) for a, z in zip(lo, hi, strict=True)])
+            row = np.repeat(np.arange(len(chunk_ids)), hi - lo)
+            cols, vals = data.cols[idx], data.vals[idx]
+            logits = np.zeros((len(chunk_ids), heads), dtype=np.float32)
+            np.add.at(logits, row, w[cols] * vals[:, None])
+            logits += b
+            y = data.y[batch][owner]
+            # Multiple instances: a positive text learns from its best chunk only.
+            best = np.full((len(batch), heads), -np.inf, dtype=np.float32)
+            np.maximum.at(best, owner, logits)
+            weight = np.where(y > 0, (logits >= best[owner]) * pos_weight, 1.0)
             p = 1.0 / (1.0 + np.exp(-logits))
-            y = data.y[batch]
-            weight = np.where(y > 0, pos_weight, 1.0)
-            err = (p - y) * weight / len(batch)
-            grad_rows = err[row] * val[:, None]
-            touched, inverse = np.unique(idx, return_inverse=True)
-            grad = np.zeros((len(touched), heads), dtype=np.float32)
-            np.add.at(grad, inverse, grad_rows)
-            grad += L2 * w[touched]
+            err = ((p - y) * weight / len(batch)).astype(np.float32)
+            grad = np.empty_like(w)
+            contrib = err[row] * vals[:, None]
+            for h in range(heads):
+                grad[:, h] = np.bincount(cols, weights=contrib[:, h], minlength=buckets)
+            grad += hyper.l2 * w
             step += 1
-            correction1, correction2 = 1 - beta1**step, 1 - beta2**step
-            m_w[touched] = beta1 * m_w[touched] + (1 - beta1) * grad
-            v_w[touched] = beta2 * v_w[touched] + (1 - beta2) * grad * grad
-            w[touched] -= (
-                LEARNING_RATE
-                * (m_w[touched] / correction1)
-                / (np.sqrt(v_w[touched] / correction2) + eps)
-            )
+            c1, c2 = 1 - beta1**step, 1 - beta2**step
+            m_w *= beta1
+            m_w += (1 - beta1) * grad
+            v_w *= beta2
+            v_w += (1 - beta2) * grad * grad
+            w -= hyper.learning_rate * (m_w / c1) / (np.sqrt(v_w / c2) + eps)
             grad_b = err.sum(axis=0)
             m_b = beta1 * m_b + (1 - beta1) * grad_b
             v_b = beta2 * v_b + (1 - beta2) * grad_b * grad_b
-            b -= LEARNING_RATE * (m_b / correction1) / (np.sqrt(v_b / correction2) + eps)
+            b -= hyper.learning_rate * (m_b / c1) / (np.sqrt(v_b / c2) + eps)
     return w, b
 
 
-def fragments(samples: Sequence[Sample]) -> list[Sample]:
-    """Short pieces (1-5 words) of the benign training texts, as extra benign examples.
-
-    The stream guard classifies short windows, and a linear model that only ever saw whole
-    sentences falls back on its biases for a text of one or two words; these teach it that a
-    short, unremarkable text is safe.
-    """
-    rng = _rng("fragments")
-    out = []
-    for sample in samples:
-        if sample.kind != "benign":
-            continue
-        words = sample.text.split()
-        for _ in range(FRAGMENTS_PER_TEXT):
-            size = rng.randint(1, min(5, len(words)))
-            start = rng.randint(0, len(words) - size)
-            text = " ".join(words[start : start + size])
-            out.append(Sample(text, sample.lang, sample.section, "benign", sample.group, "train"))
-    return out
-
-
-def train(samples: Sequence[Sample], manifest: dict[str, object]) -> LinearSafetyModel:
-    data = Dataset([*samples, *fragments(samples)])
-    weights, bias = fit(data)
-    # Features whose weights are all ~0 after rounding to float16 add nothing: drop them.
-    keep = np.abs(weights).max(axis=1) >= 1e-3
-    names = sorted(data.vocabulary, key=data.vocabulary.__getitem__)
-    kept_names = [n for n, k in zip(names, keep, strict=True) if k]
-    vocabulary = {n: i for i, n in enumerate(kept_names)}
-    return LinearSafetyModel(vocabulary, weights[keep], bias, THRESHOLDS, manifest)
-
-
-def validation_split(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
-    """Four fifths / one fifth of the *training* templates (by group), for tuning."""
-    groups = sorted({s.group for s in samples})
-    chosen = set(_rng("validation").sample(groups, len(groups) // 5))
-    return [s for s in samples if s.group not in chosen], [s for s in samples if s.group in chosen]
+def train(samples: Sequence[Sample], hyper: Hyper, manifest: dict[str, object]) -> LinearSafetyModel:
+    """A model fitted on ``samples`` and their augmented variants (default thresholds)."""
+    data = Dataset(augment(samples, hyper.seed), hyper.bits)
+    weights, bias = fit(data, hyper)
+    return LinearSafetyModel(weights, bias, Thresholds(), manifest)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_model_dir())
-    parser.add_argument(
-        "--validate", action="store_true", help="train on 4/5 of train, report the other 1/5"
-    )
+    parser.add_argument("--validate", action="store_true", help="fit on 4/5, report the 1/5")
+    parser.add_argument("--misses", action="store_true", help="list validation errors")
     args = parser.parse_args(argv)
+    hyper = Hyper()
     corpus = load_corpus()
-    training = split(corpus, "train")
+    fitted, validation = split_validation(corpus)
     start = time.perf_counter()
-    if args.validate:
-        from modelport.policy.safety.learned.evaluate import evaluate, format_table
+    model = train(fitted, hyper, {})
+    thresholds, report = choose_thresholds(model, validation)
+    model = model.with_thresholds(thresholds)
+    print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
+    from modelport.policy.safety.learned.evaluate import evaluate, format_report
 
-        fitted, validation = validation_split(training)
-        model = train(fitted, {})
-        print(f"trained on {len(fitted)} texts in {time.perf_counter() - start:.1f} s")
-        print(format_table(evaluate(model.classify, validation), "validation (part of train)"))
+    evaluation = evaluate(model.classify, validation)
+    print(report)
+    print(format_report(evaluation, "validation (groups never fitted on)"))
+    if args.misses:
+        print(evaluation.format_errors())
+    if args.validate:
         return
-    heldout_groups = sorted({s.group for s in corpus if s.split == "heldout"})
     manifest: dict[str, object] = {
-        "description": "Linear model over character and word n-grams; see docs/content-safety.md",
+        "description": "Linear heads over hashed character and word n-grams; see "
+        "docs/content-safety.md",
         "split_seed": SPLIT_SEED,
-        "train_seed": TRAIN_SEED,
-        "train_texts": len(training),
-        "train_digest": corpus_digest(training),
-        "train_groups": sorted({s.group for s in training}),
-        "heldout_groups": heldout_groups,
-        "hyperparameters": {
-            "epochs": EPOCHS,
-            "batch": BATCH,
-            "learning_rate": LEARNING_RATE,
-            "l2": L2,
-            "min_count": MIN_COUNT,
-            "fragments_per_benign_text": FRAGMENTS_PER_TEXT,
-        },
+        "train_texts": len(corpus),
+        "train_digest": corpus_digest(corpus),
+        "validation_groups": sorted(validation_groups(corpus)),
+        "validation": evaluation.summary(),
+        "hyperparameters": vars(hyper),
+        "categories": list(CATEGORIES),
     }
-    model = train(training, manifest)
-    model.save(args.out)
+    final = train(corpus, hyper, manifest).with_thresholds(thresholds)
+    final.save(args.out)
     size = sum(p.stat().st_size for p in args.out.iterdir())
-    print(
-        f"trained on {len(training)} texts in {time.perf_counter() - start:.1f} s: "
-        f"{model.vocabulary_size} features, {size / 1e6:.2f} MB in {args.out}"
-    )
+    print(f"trained on {len(corpus)} texts: {size / 1e6:.2f} MB in {args.out}")
 
 
 if __name__ == "__main__":
