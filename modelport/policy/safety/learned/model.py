@@ -1,14 +1,17 @@
 """The shipped linear model: one logistic head per decision, over hashed n-gram features.
 
-Heads: for each category ``c``, ``c`` (severity medium or more) and ``c:high``; and
-``jailbreak`` (a prompt attack, direct or embedded in a document). A chunk's score per head is
-``bias + Σ w[bucket] / √(number of features)`` (see :mod:`.features`); a text's score is its worst
-(highest) chunk's. The decision rule maps head probabilities onto severities with per-category
-thresholds stored next to the weights (chosen on the validation part of the training corpus):
+Heads: for each category ``c``, ``c`` (severity medium or more) and ``c:high``; ``harmful``
+(any category, medium or more: it shares what all harmful texts have in common, such as "without
+anyone noticing"); and ``jailbreak`` (a prompt attack, direct or embedded in a document). A
+chunk's logit per head is ``bias + Σ w[bucket] / √(number of features)`` (see :mod:`.features`);
+a text's is its worst (highest) chunk's. A category's score ``s(c)`` is the sigmoid of the mean
+of the ``c`` and ``harmful`` logits. The decision rule maps scores onto severities with
+per-category thresholds stored next to the weights (chosen on the validation part of the
+training corpus):
 
-* ``HIGH`` when ``p(c) ≥ medium[c]`` and ``p(c:high) ≥ high[c]``; ``MEDIUM`` when
-  ``p(c) ≥ medium[c]``;
-* ``LOW`` when ``p(c) ≥ low[c]`` (an uncertain band, never blocked by the default policy);
+* ``HIGH`` when ``s(c) ≥ medium[c]`` and ``p(c:high) ≥ high[c]``; ``MEDIUM`` when
+  ``s(c) ≥ medium[c]``;
+* ``LOW`` when ``s(c) ≥ low[c]`` (an uncertain band, never blocked by the default policy);
 * ``SAFE`` otherwise.
 
 Files (``model.npz`` and ``manifest.json`` in :func:`default_model_dir`, a package directory):
@@ -31,11 +34,25 @@ from modelport.policy.safety.learned.features import DEFAULT_BITS, chunks, hash_
 from modelport.policy.safety.types import Category, SafetyResult, Severity
 
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
-HEADS: tuple[str, ...] = (*CATEGORIES, *(f"{c}:high" for c in CATEGORIES), "jailbreak")
+HEADS: tuple[str, ...] = (
+    *CATEGORIES,
+    *(f"{c}:high" for c in CATEGORIES),
+    "harmful",
+    "jailbreak",
+)
 MODEL_FILE = "model.npz"
 MANIFEST_FILE = "manifest.json"
 _HIGH = {c: len(CATEGORIES) + i for i, c in enumerate(CATEGORIES)}
-_JAILBREAK = len(HEADS) - 1
+_HARMFUL = HEADS.index("harmful")
+_JAILBREAK = HEADS.index("jailbreak")
+
+
+def category_scores(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+    """Each category's score: the mean of its own head's logit and the shared ``harmful``
+    head's, as a probability (the last axis of ``logits`` holds the heads)."""
+    both = (logits[..., : len(CATEGORIES)] + logits[..., _HARMFUL, None]) / 2
+    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-both.astype(np.float64)))
+    return out
 
 
 def default_model_dir() -> Path:
@@ -145,11 +162,12 @@ class LinearSafetyModel:
     def decide(self, logits: npt.NDArray[np.float32]) -> SafetyResult:
         """Severities and the prompt-attack flag from raw head scores."""
         p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        scores = category_scores(logits)
         t = self.thresholds
         levels: dict[Category, Severity] = {}
         evidence: list[str] = []
         for i, category in enumerate(CATEGORIES):
-            medium = p[i]
+            medium = scores[i]
             if medium >= t.medium[category]:
                 high = p[_HIGH[category]] >= t.high[category]
                 level = Severity.HIGH if high else Severity.MEDIUM

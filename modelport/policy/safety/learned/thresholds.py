@@ -1,7 +1,8 @@
 """Choosing the decision thresholds on the validation part of the training corpus.
 
-For each category the *medium* threshold maximises ``recall − 2·(false blocks among that
-category's look-alikes) − 2·(false blocks among all benign texts)`` on validation texts (the
+For each category the *medium* threshold (on the category's score, see
+:func:`~modelport.policy.safety.learned.model.category_scores`) maximises ``recall −
+2·(false blocks among that category's look-alikes) − 2·(false blocks among all benign texts)`` on validation texts (the
 middle of the best interval); *high* then best separates high from medium severity among the
 texts that pass it; *low* is an uncertainty band below medium (annotated, never blocked). The
 prompt-attack threshold is chosen like a category's, attacks against benign texts.
@@ -15,7 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from modelport.policy.safety.learned.corpus import CATEGORIES, Sample
-from modelport.policy.safety.learned.model import HEADS, LinearSafetyModel, Thresholds
+from modelport.policy.safety.learned.model import (
+    HEADS,
+    LinearSafetyModel,
+    Thresholds,
+    category_scores,
+)
 from modelport.policy.safety.types import Severity
 
 PENALTY = 2.0
@@ -48,16 +54,17 @@ def choose_thresholds(
     """Thresholds for ``model`` chosen on ``validation``, and a line per decision."""
     logits = np.stack([model.logits(s.text) for s in validation]).astype(np.float64)
     probs = 1.0 / (1.0 + np.exp(-logits))
+    scores = category_scores(logits)
     benign = np.array([s.kind == "benign" for s in validation])
     medium, high, low = {}, {}, {}
     lines = ["thresholds chosen on the validation part:"]
     for i, category in enumerate(CATEGORIES):
         positive = np.array([s.must_block and category in s.categories for s in validation])
         lookalike = benign & np.array([s.section == category for s in validation])
-        t, recall, fp_look, fp_all = _best(probs[:, i], positive, lookalike, benign)
+        t, recall, fp_look, fp_all = _best(scores[:, i], positive, lookalike, benign)
         medium[category] = t
         low[category] = round(t / 2, 3)
-        passed = positive & (probs[:, i] >= t)
+        passed = positive & (scores[:, i] >= t)
         is_high = np.array([s.severity >= Severity.HIGH for s in validation])
         h_scores = probs[:, HEADS.index(f"{category}:high")]
         accuracy = [

@@ -52,7 +52,7 @@ class Hyper:
     epochs: int = 16
     batch: int = 256
     learning_rate: float = 0.02
-    l2: float = 1e-5
+    l2: float = 1e-6
     positive_weight_cap: float = 4.0
     seed: int = 7
 
@@ -65,6 +65,8 @@ def targets(sample: Sample) -> list[float]:
         name, _, level = head.partition(":")
         if name == "jailbreak":
             out.append(1.0 if sample.kind == "attack" else 0.0)
+        elif name == "harmful":
+            out.append(1.0 if sample.must_block else 0.0)
         elif name not in labelled or sample.severity < Severity.MEDIUM:
             out.append(0.0)
         elif level == "high":
