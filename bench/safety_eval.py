@@ -1,16 +1,18 @@
-"""Content-safety quality on the held-out corpus, before and after, and the cost per 100 words.
+"""Content-safety quality on the held-out set, before and after, and the cost per 100 words.
 
 Run from the repository root::
 
-    python -m bench.safety_eval [--part heldout|train] [--misses]
+    python -m bench.safety_eval [--misses] [--repeats N]
 
-1. Recall on harmful texts and false-block rate on benign look-alikes, per category and per
-   language, under the serverless default policy, for the lexicon classifier alone (before) and
-   the default classifier (lexicon + shipped linear model, after), on the *held-out* part of
-   ``corpus/safety`` (never trained or tuned on; see docs/content-safety.md).
-2. Prompt attacks: recall on direct and document-embedded attacks.
-3. Time per 100 words of each classifier on the held-out texts (best of several repeats), side by
-   side in the same run.
+1. Recall on harmful texts (medium and high severity) and false-block rate on benign texts, per
+   category and per language, under the serverless default policy, for the lexicon classifier
+   alone (before: plug-in ``lexicon``) and the default classifier (after), on the held-out set
+   in ``corpus/safety/heldout`` (written independently of the training corpus and never used
+   to train or tune anything; provenance in its README).
+2. Prompt attacks: recall on direct and document-embedded attacks; false blocks on their
+   look-alikes are in the ``attack`` row of the table.
+3. Time per 100 words of each classifier (and of the learned model alone) on the same texts,
+   best of several repeats, side by side in the same run; the size of the shipped model.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ import time
 from collections.abc import Sequence
 
 from modelport.policy.safety import DefaultClassifier, LexiconClassifier
-from modelport.policy.safety.learned.corpus import load_corpus, split
-from modelport.policy.safety.learned.evaluate import Classify, Evaluation, evaluate, format_table
+from modelport.policy.safety.learned.corpus import heldout_dir, load_heldout
+from modelport.policy.safety.learned.evaluate import Classify, Evaluation, evaluate, format_report
+from modelport.policy.safety.learned.model import MODEL_FILE, default_model_dir
+
+BUDGET_US = 1000.0
 
 
 def per_100_words_us(classify: Classify, texts: Sequence[str], repeats: int) -> float:
@@ -33,55 +38,53 @@ def per_100_words_us(classify: Classify, texts: Sequence[str], repeats: int) -> 
         for text in texts:
             classify(text)
         best = min(best, time.perf_counter() - start)
-    return best * 1e6 * 100 / words
+    return best * 1e6 * 100 / max(words, 1)
 
 
-def attack_line(
-    name: str, evaluation: Evaluation, samples: Sequence[object], classify: Classify
-) -> str:
-    forms = evaluation.by_attack_form(samples, classify)  # type: ignore[arg-type]
+def attack_line(name: str, evaluation: Evaluation) -> str:
     parts = [
         f"{form} {cell.caught}/{cell.harmful} ({cell.recall or 0:.2f})"
-        for form, cell in forms.items()
+        for form, cell in evaluation.forms.items()
     ]
-    ordinary = evaluation.total("attack")
+    look = evaluation.total("attack")
     return (
-        f"{name:<8} prompt attacks caught: {', '.join(parts)}; ordinary prompts blocked "
-        f"{ordinary.blocked}/{ordinary.benign}"
+        f"{name:<7} prompt attacks detected: {', '.join(parts)}; look-alikes blocked "
+        f"{look.blocked}/{look.benign} ({look.false_block_rate or 0:.2f})"
     )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("heldout", "train"), default="heldout")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--misses", action="store_true", help="list misses and false blocks")
     args = parser.parse_args(argv)
-    samples = split(load_corpus(), args.part)
+    samples = load_heldout()
     before, after = LexiconClassifier(), DefaultClassifier()
-    print(f"{len(samples)} texts in the {args.part} part of corpus/safety\n")
+    print(f"{len(samples)} texts in the held-out set ({heldout_dir()})\n")
     results = {}
     for name, classifier in (("before", before), ("after", after)):
         evaluation = evaluate(classifier.classify, samples)
         results[name] = evaluation
-        title = f"{name}: {classifier.name} classifier ({args.part})"
-        print(format_table(evaluation, title) + "\n")
-    for name, classifier in (("before", before), ("after", after)):
-        print(attack_line(name, results[name], samples, classifier.classify))
+        print(format_report(evaluation, f"{name}: {classifier.name} classifier") + "\n")
+    for name, evaluation in results.items():
+        print(attack_line(name, evaluation))
     texts = [s.text for s in samples]
-    lex_us = per_100_words_us(before.classify, texts, args.repeats)
-    default_us = per_100_words_us(after.classify, texts, args.repeats)
-    print(f"\ntime per 100 words (best of {args.repeats}, {len(texts)} texts)")
-    print(f"before (lexicon)            {lex_us:8.0f} µs")
-    print(f"after  (lexicon + model)    {default_us:8.0f} µs   ratio {default_us / lex_us:.2f}x")
-    print("budget                          1000 µs")
+    timings = [
+        ("before (lexicon)", per_100_words_us(before.classify, texts, args.repeats)),
+        ("after (default)", per_100_words_us(after.classify, texts, args.repeats)),
+        ("  learned model alone", per_100_words_us(after.model.classify, texts, args.repeats)),
+    ]
+    words = sum(len(t.split()) for t in texts)
+    print(f"\ntime per 100 words (best of {args.repeats}, {len(texts)} texts, {words} words)")
+    reference = timings[0][1]
+    for label, micros in timings:
+        print(f"{label:<24} {micros:8.0f} µs   {micros / reference:5.2f}x lexicon")
+    print(f"{'budget':<24} {BUDGET_US:8.0f} µs")
+    size = (default_model_dir() / MODEL_FILE).stat().st_size
+    print(f"shipped model: {size / 1e6:.2f} MB ({default_model_dir() / MODEL_FILE})")
     if args.misses:
         for name, evaluation in results.items():
-            for (section, lang), cell in sorted(evaluation.cells.items()):
-                for text in cell.misses:
-                    print(f"{name} missed   {section}/{lang}: {text}")
-                for text in cell.false_blocks:
-                    print(f"{name} blocked  {section}/{lang}: {text}")
+            print(f"\n{name}:\n{evaluation.format_errors()}")
 
 
 if __name__ == "__main__":

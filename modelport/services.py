@@ -20,6 +20,7 @@ from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.registry import EngineFactories
 from modelport.inference.accounting import Accountant
+from modelport.inference.direct import DirectCompletions
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import LocalSecrets
@@ -98,6 +99,8 @@ class Services:
             model_dirs=settings.safety_model_dirs,
             options=settings.safety_plugin_options,
         )
+        # Plug-ins that ask a model served here (the guard) reach its engine directly.
+        ensemble.attach(DirectCompletions(registry, asyncio.get_running_loop()))
         safety = SafetyService(
             ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout
         )

@@ -172,6 +172,7 @@ def portal_routes() -> list[BaseRoute]:
         ("/deployments/{name}/test", "playground.html", "Test", "deployments"),
         ("/deployments/{name}/consume", "consume.html", "Consume", "deployments"),
         ("/usage", "usage.html", "Usage and cost", "usage"),
+        ("/content-safety/blocklists", "blocklists.html", "Blocklists", "safety"),
     ]
     routes: list[BaseRoute] = [
         Route("/", portal.home, methods=["GET"]),

@@ -1,82 +1,122 @@
-"""The guard plug-in end to end through a real engine deployment.
+"""The guard plug-in end to end: configured the operator's way, asking a real engine deployment.
 
 No guard model's weights can be fetched here, so the guard deployment is the embedded SmolLM2
-model served by the real llama.cpp engine, asked in the Llama Guard 3 prompt format: this proves
-the path (plug-in → gateway → content safety skipping the guard's own request → engine → verdict
-parsing → fail closed on an answer that is not a verdict), not a guard model's quality.
-``bench/guard_eval.py`` measures a real guard model's recall where its weights are present.
+model served by the real llama.cpp engine, asked in the Llama Guard 3 prompt format. That proves
+the path (settings → plug-in → the deployment's engine, called directly → verdict parsing →
+the request's outcome, or failing closed on an answer that is not a verdict), not a guard
+model's quality: ``bench/guard_eval.py`` measures a real guard model where its weights are
+present. The guard deployment is also the one the user calls: its own checks must not recurse.
 """
 
 from __future__ import annotations
 
-import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
-from modelport.errors import ContentFilterFailed
-from modelport.policy.safety import Ensemble, LexiconClassifier, SafetyResult, SafetyService
+from modelport.policy.safety.classifier import ClassifierHost, Ensemble
 from modelport.policy.safety.guard import GuardModelClassifier, llama_guard_prompt
-from tests.e2e.test_billing import ledger_row
-from tests.support import EMBEDDED, ThreadServer, keys_of
+from modelport.store.usage_tables import usage_records
+from tests.support import EMBEDDED, ThreadServer, keys_of, settings_for, wait_ready
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the guard deployment's own completion check calls the guard again "
-    "(completion windows carry no marker), so the guard call times out; see the report",
-)
-def test_guard_plugin_through_a_real_engine(live_server: ThreadServer) -> None:
-    key = keys_of(live_server.base_url)["primary"]
-    guard = GuardModelClassifier(
-        url=f"{live_server.base_url}/deployments/{EMBEDDED}", api_key=key, timeout=5
+class CountingHost:
+    """Wraps the platform's route to the engines to see what the guard asked and got."""
+
+    def __init__(self, inner: ClassifierHost) -> None:
+        self.inner = inner
+        self.answers: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def complete(self, deployment: str, prompt: str, **kwargs: Any) -> str:
+        answer = self.inner.complete(deployment, prompt, **kwargs)
+        with self._lock:
+            self.answers.append((prompt, answer))
+        return answer
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    data_dir: Path = tmp_path_factory.mktemp("guarded")
+    settings = settings_for(
+        data_dir,
+        safety_classifiers=["default", "guard"],
+        safety_plugin_options={"guard": {"deployment": EMBEDDED, "timeout": 60}},
+        safety_timeout=90,
     )
-    # The operator's ensemble holds the guard; the guard's own requests carry its marker, so the
-    # ensemble skips them (no recursion, and the guard template's category list is not blocked).
-    moderation = live_server.services.pipeline.moderation
-    assert moderation is not None
-    working = moderation.service
-    members = working.classifier.members  # type: ignore[attr-defined]
-    moderation.service = SafetyService(Ensemble([*members, guard]), timeout_s=10)
+    server = ThreadServer(settings).start()
     try:
-        _exercise(guard)
+        wait_ready(server.base_url)
+        yield server
     finally:
-        moderation.service = working
-        guard.close()
-    rows = [r for r in _recent_rows(live_server) if r.outcome == "ok"]
-    assert rows  # the guard calls were real, metered inference on the deployment
+        server.stop()
 
 
-def _exercise(guard: GuardModelClassifier) -> None:
-    assert guard.owns(guard._marker + "\n" + llama_guard_prompt("hello"))
-    answer = guard._complete(llama_guard_prompt("What is the capital of France?"), 12)
-    assert isinstance(answer, str)
-    outcomes = []
-    for text in ("What is the capital of France?", "I will shoot you tonight."):
-        try:
-            result = guard.classify(text)
-        except ValueError:  # the embedded model does not speak the verdict format reliably
-            outcomes.append("unparsed")
-        else:
-            assert isinstance(result, SafetyResult)
-            outcomes.append("verdict")
-    service = SafetyService(Ensemble([LexiconClassifier(), guard]), timeout_s=10)
-    try:
-        asyncio.run(service.classify("What is the capital of France?"))
-    except ContentFilterFailed:
-        assert "unparsed" in outcomes  # an unusable answer fails closed, never passes
+def _guard(server: ThreadServer) -> GuardModelClassifier:
+    moderation = server.services.pipeline.moderation
+    assert moderation is not None
+    ensemble = moderation.service.classifier
+    assert isinstance(ensemble, Ensemble)
+    guard = ensemble.members[1]
+    assert isinstance(guard, GuardModelClassifier) and guard.deployment == EMBEDDED
+    return guard
 
 
-def _recent_rows(live_server: ThreadServer) -> list:  # type: ignore[type-arg]
-    from sqlalchemy import select
+def test_a_guarded_request_asks_the_guard_deployment_once_per_check(
+    guarded: ThreadServer,
+) -> None:
+    guard = _guard(guarded)
+    assert guard._host is not None  # attached at start-up: the settings path, as an operator
+    host = CountingHost(guard._host)
+    guard.attach(host)
+    key = keys_of(guarded.base_url)["primary"]
+    started = time.monotonic()
+    response = httpx.post(
+        f"{guarded.base_url}/deployments/{EMBEDDED}/v1/chat/completions",
+        headers={"api-key": key},
+        json={"messages": [{"role": "user", "content": "Name a fruit."}], "max_tokens": 8},
+        timeout=300,
+    )
+    elapsed = time.monotonic() - started
+    # The prompt was judged by the guard: one greedy completion of the Llama Guard prompt.
+    assert host.answers, "the guard deployment was never asked"
+    prompt, answer = host.answers[0]
+    assert prompt.startswith("<|start_header_id|>user") and "User: Name a fruit." in prompt
+    first = answer.strip().splitlines()[0].strip().lower() if answer.strip() else ""
+    if first in ("safe", "unsafe"):
+        # A verdict: the request went on (safe) or was refused (unsafe), like any other.
+        assert response.status_code == (200 if first == "safe" else 400), response.text
+    else:
+        # The small model did not answer in the verdict format: moderation fails closed.
+        assert response.status_code == 500, response.text
+        assert response.json()["error"]["code"] == "content_filter_error"
+    # No recursion: each guard call ran once on the engine and came back well within the
+    # plug-in's own timeout, and none of them went through the data plane.
+    assert elapsed < 240
+    with guarded.services.store.engine.connect() as conn:
+        rows = list(conn.execute(usage_records.select()))
+    assert len(rows) == 1, rows  # only the user's request was metered, not the guard's calls
 
-    from modelport.store.usage_tables import usage_records
 
-    with live_server.services.store.engine.connect() as conn:
-        return list(
-            conn.execute(select(usage_records).order_by(usage_records.c.created_at.desc()).limit(5))
+def test_the_route_to_the_engine_from_a_worker_thread(guarded: ThreadServer) -> None:
+    host = _guard(guarded)._host
+    assert host is not None
+    results: list[str] = []
+    worker = threading.Thread(
+        target=lambda: results.append(
+            host.complete(EMBEDDED, llama_guard_prompt("hello"), max_tokens=4, timeout=120)
         )
-
-
-_ = ledger_row
+    )
+    worker.start()
+    worker.join(150)
+    assert results and isinstance(results[0], str) and results[0].strip()
+    with pytest.raises(Exception, match="not found"):
+        host.complete("no-such-deployment", "x", max_tokens=1, timeout=5)
+    wait_ready(guarded.base_url)  # the deployment is unharmed

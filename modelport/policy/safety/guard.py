@@ -5,32 +5,31 @@ The operator deploys a guard model from the catalog (``llama-guard-3-1b``, ``lla
 deployment in the ensemble::
 
     MODELPORT_SAFETY_CLASSIFIERS='["default", "guard"]'
-    MODELPORT_SAFETY_PLUGIN_OPTIONS='{"guard": {"url": "http://127.0.0.1:8000/deployments/
-        llama-guard-3-1b", "api_key": "mp-…", "format": "llama-guard-3"}}'
+    MODELPORT_SAFETY_PLUGIN_OPTIONS='{"guard": {"deployment": "llama-guard-3-1b",
+        "format": "llama-guard-3"}}'
 
-Each check sends one ``/v1/completions`` request (temperature 0, a few tokens) with the text
-wrapped in the format's prompt, and maps the verdict onto the four categories:
+Each check runs one greedy completion (a few tokens) of the text wrapped in the format's prompt
+on the guard deployment's engine, and maps the verdict onto the four categories:
 
 * **Llama Guard 3** answers ``safe`` or ``unsafe`` and a line of hazard codes (S1…S14); see
   :data:`LLAMA_GUARD_CATEGORIES` for the mapping (codes outside the four categories, e.g.
   S2 non-violent crimes, count as violence only when listed there);
 * **ShieldGemma** answers ``Yes``/``No`` to one policy at a time; one request per category.
 
-The guard's own requests pass through Modelport's content safety too; they start with a marker
-only this process knows, and the ensemble skips texts that carry it (:meth:`owns`), so a guard
-never checks itself. A bare verdict (``safe``, ``unsafe S1``, ``Yes``) is not sent to the guard
-again for the same reason. Failures and slow answers raise, so the ensemble fails closed.
+The guard is called on its engine directly (:mod:`modelport.inference.direct`), not through the
+data plane: a guard's own requests are never content-checked (its prompt holds the very text
+being judged, and checking its answer would call the guard again, without end), rate-limited
+or billed. Requests that users send to the guard deployment go through the data plane and are
+checked like any other. An answer that is not a verdict, a failure or a slow answer raises, so
+the ensemble fails closed.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Mapping
-from typing import Any
 
-import httpx
-
+from modelport.policy.safety.classifier import ClassifierHost
 from modelport.policy.safety.types import Category, SafetyResult, Severity
 
 LLAMA_GUARD_CATEGORIES: Mapping[str, tuple[str, Category | None]] = {
@@ -67,15 +66,14 @@ SHIELDGEMMA_POLICIES: Mapping[Category, str] = {
     "content that encourages, glorifies or gives instructions for suicide or self-injury.",
 }
 
-_VERDICT = re.compile(r"^\s*(safe|unsafe(\s+s\d+(\s*,\s*s\d+)*)?|yes|no)\s*$", re.IGNORECASE)
 FORMATS = ("llama-guard-3", "shieldgemma")
 
 
 def llama_guard_prompt(text: str) -> str:
-    """The Llama Guard 3 classification prompt for one user turn."""
+    """The Llama Guard 3 classification prompt for one user turn (the engine adds the BOS)."""
     categories = "\n".join(f"{code}: {name}." for code, (name, _) in LLAMA_GUARD_CATEGORIES.items())
     return (
-        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n"
+        "<|start_header_id|>user<|end_header_id|>\n\n"
         "Task: Check if there is unsafe content in 'User' messages in conversations according "
         "our safety policy with the below categories.\n\n"
         f"<BEGIN UNSAFE CONTENT CATEGORIES>\n{categories}\n<END UNSAFE CONTENT CATEGORIES>\n\n"
@@ -106,9 +104,10 @@ def parse_llama_guard(answer: str) -> SafetyResult:
 
 
 def shieldgemma_prompt(text: str, category: Category) -> str:
-    """The ShieldGemma prompt asking whether ``text`` violates one category's policy."""
+    """The ShieldGemma prompt asking whether ``text`` violates one category's policy (the
+    engine adds the BOS)."""
     return (
-        "<bos>You are a policy expert trying to help determine whether a user prompt is in "
+        "You are a policy expert trying to help determine whether a user prompt is in "
         "violation of the defined safety policies.\n\n<start_of_turn>\nHuman Question: "
         f"{text.strip()}\n<end_of_turn>\n\nOur safety principle is defined in the below:\n\n* "
         f"{SHIELDGEMMA_POLICIES[category]}\n\n===\n\nDoes the human question violate the above "
@@ -126,58 +125,52 @@ def parse_shieldgemma(answer: str) -> bool:
 
 
 class GuardModelClassifier:
-    """Asks a guard deployment (see the module docstring); thread-safe."""
+    """Asks a guard deployment (see the module docstring); thread-safe.
+
+    It needs the platform's engines: :meth:`attach` is called at start-up with the in-process
+    route to them (:class:`~modelport.inference.direct.DirectCompletions`); until then, and
+    whenever the guard cannot answer, :meth:`classify` raises so the ensemble fails closed.
+    """
 
     name = "guard"
 
     def __init__(
         self,
         *,
-        url: str,
-        api_key: str,
+        deployment: str,
         format: str = "llama-guard-3",
         timeout: float | str = 10.0,
-        transport: httpx.BaseTransport | None = None,
-        **_: Any,
+        max_tokens: int | str = 10,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown guard format {format!r}; expected one of {FORMATS}")
+        if not deployment:
+            raise ValueError("the guard plug-in needs the name of the guard deployment")
+        self.deployment = deployment
         self.format = format
-        self._marker = f"<!-- modelport-guard {secrets.token_hex(16)} -->"
-        self._client = httpx.Client(
-            base_url=url.rstrip("/"),
-            headers={"api-key": api_key},
-            timeout=float(timeout),
-            transport=transport,
-        )
+        self.timeout = float(timeout)
+        self.max_tokens = int(max_tokens)
+        self._host: ClassifierHost | None = None
 
-    def owns(self, text: str) -> bool:
-        """Whether ``text`` is one of this plug-in's own guard prompts."""
-        return text.startswith(self._marker)
+    def attach(self, host: ClassifierHost) -> None:
+        """Receive the route to the platform's engines (called once at start-up)."""
+        self._host = host
 
     def _complete(self, prompt: str, max_tokens: int) -> str:
-        response = self._client.post(
-            "/v1/completions",
-            json={
-                "prompt": self._marker + "\n" + prompt,
-                "max_tokens": max_tokens,
-                "temperature": 0,
-            },
+        if self._host is None:
+            raise RuntimeError("the guard plug-in is not attached to the platform's engines")
+        return self._host.complete(
+            self.deployment, prompt, max_tokens=max_tokens, timeout=self.timeout
         )
-        response.raise_for_status()
-        return str(response.json()["choices"][0]["text"])
 
     def classify(self, text: str) -> SafetyResult:
-        if not text.strip() or _VERDICT.match(text):
+        if not text.strip():
             return SafetyResult()
         if self.format == "llama-guard-3":
-            return parse_llama_guard(self._complete(llama_guard_prompt(text), 12))
+            return parse_llama_guard(self._complete(llama_guard_prompt(text), self.max_tokens))
         levels = {
             category: Severity.MEDIUM
             for category in Category
             if parse_shieldgemma(self._complete(shieldgemma_prompt(text, category), 3))
         }
         return SafetyResult.of(levels, evidence=[f"guard.{c.value}" for c in levels])
-
-    def close(self) -> None:
-        self._client.close()

@@ -138,6 +138,45 @@ def test_guard_formats() -> None:
     with pytest.raises(ValueError):
         parse_llama_guard("I cannot help with that")
     assert parse_shieldgemma("Yes, the prompt violates") and not parse_shieldgemma("No.")
-    guard = GuardModelClassifier(url="http://127.0.0.1:9", api_key="k")
-    assert guard.classify("unsafe\nS1").max_severity == Severity.SAFE  # a verdict is not re-sent
     assert Category.HATE.value == "hate"
+
+
+class RecordingHost:
+    """A stand-in for the platform's engines (the real route is tested end to end)."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, str, int]] = []
+
+    def complete(
+        self,
+        deployment: str,
+        prompt: str,
+        *,
+        max_tokens: int,
+        timeout: float,
+        extra: dict[str, object] | None = None,
+    ) -> str:
+        self.calls.append((deployment, prompt, max_tokens))
+        return self.answers.pop(0)
+
+
+def test_guard_asks_its_deployment_through_the_host() -> None:
+    guard = load_classifier("guard", options={"deployment": "llama-guard-3-1b"})
+    assert isinstance(guard, GuardModelClassifier)
+    with pytest.raises(RuntimeError, match="not attached"):
+        guard.classify("hello")  # no route to the engines yet: the ensemble fails closed
+    ensemble = Ensemble([guard])
+    host = RecordingHost(["safe", "unsafe\nS11"])
+    ensemble.attach(host)
+    assert ensemble.classify("What is the capital of France?").max_severity == Severity.SAFE
+    assert ensemble.classify("I want to end it all").self_harm == Severity.MEDIUM
+    deployment, prompt, _ = host.calls[0]
+    assert deployment == "llama-guard-3-1b" and "User: What is the capital of France?" in prompt
+    gemma = GuardModelClassifier(deployment="shieldgemma-2b", format="shieldgemma")
+    host = RecordingHost(["No", "Yes", "No", "No"])
+    gemma.attach(host)
+    assert gemma.classify("some text").sexual == Severity.MEDIUM
+    assert len(host.calls) == 4  # one policy per category
+    with pytest.raises(ValueError):
+        GuardModelClassifier(deployment="x", format="nope")

@@ -5,7 +5,8 @@ Real prompts are not as tidy as a written corpus, so each training text is also 
 * **noisy**: lower-cased, without punctuation, with a typo or two (a letter dropped, doubled or
   swapped with its neighbour) in longer words;
 * **in context**: after or before an ordinary sentence of the same language (a harmful request
-  stays harmful inside small talk, and a look-alike stays benign);
+  stays harmful inside small talk, and a look-alike stays benign), once as its own sentence and
+  once run on without punctuation (one chunk, where the ordinary words dilute it);
 * benign texts also as **fragments** of one to five words, which is what a stream guard's first
   windows look like.
 
@@ -84,6 +85,13 @@ def augment(samples: Sequence[Sample], seed: int) -> list[Sample]:
             other = rng.choice(context)
             text = f"{other} {s.text}" if rng.random() < 0.5 else f"{s.text} {other}"
             out.append(s.with_text(text))
+            # Run on, without punctuation: one chunk in which the other words dilute this text.
+            other = _PUNCT.sub(" ", rng.choice(context)).split()
+            cut = other[: rng.randint(3, min(12, len(other)))]
+            words = _PUNCT.sub(" ", s.text).split()
+            joined = [*cut, *words] if rng.random() < 0.5 else [*words, *cut]
+            if len(joined) <= 30:
+                out.append(s.with_text(" ".join(joined)))
         if s.kind == "benign" and len(s.text.split()) > 3:
             out.extend(s.with_text(f) for f in fragments(s.text, rng, FRAGMENTS_PER_BENIGN))
     for lang, texts in sorted(ordinary.items()):

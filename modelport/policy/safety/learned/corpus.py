@@ -1,7 +1,7 @@
 """Labelled texts: the training corpus (``corpus/safety/train``) and evaluation sets (JSONL).
 
-**Training corpus.** One file per language and section, ``corpus/safety/train/<lang>/<section>.txt``,
-written as natural sentences (no templates). Lines::
+**Training corpus.** One file per language and section,
+``corpus/safety/train/<lang>/<section>.txt``, written as natural sentences (no templates)::
 
     h: harmful text, high severity          m: harmful text, medium severity
     b: a benign look-alike (must not be blocked)
@@ -166,7 +166,7 @@ def validation_groups(samples: Iterable[Sample]) -> frozenset[str]:
     chosen: set[str] = set()
     for (lang, section), groups in sorted(by_file.items()):
         count = round(len(groups) * VALIDATION_SHARE)
-        chosen.update(_rng("validation", lang, section).sample(groups, count))
+        chosen.update(_rng("validation", lang, section).sample(sorted(groups), count))
     return frozenset(chosen)
 
 
@@ -218,6 +218,20 @@ def from_record(record: dict[str, object], source: str = "") -> Sample:
             section = "attack"
         return Sample(text, lang, section, "benign", group=source)
     raise ValueError(f"{source}: unknown label {label!r}")
+
+
+HELDOUT_FILES = ("harmful.jsonl", "benign.jsonl", "attacks.jsonl")
+
+
+def heldout_dir() -> Path:
+    """``corpus/safety/heldout``: the independently written evaluation set."""
+    return default_corpus_dir() / "heldout"
+
+
+def load_heldout(directory: Path | None = None) -> list[Sample]:
+    """The held-out set (see ``corpus/safety/heldout/README.md``)."""
+    root = directory or heldout_dir()
+    return load_jsonl(root / name for name in HELDOUT_FILES)
 
 
 def load_jsonl(paths: Iterable[Path]) -> list[Sample]:

@@ -150,7 +150,7 @@ def format_report(evaluation: Evaluation, title: str) -> str:
         if any(c.harmful for c in cells):
             lines.append(_row(section, cells, "recall"))
         if any(c.benign for c in cells):
-            label = f"  benign" if any(c.harmful for c in cells) else f"{section}"
+            label = "  benign" if any(c.harmful for c in cells) else f"{section}"
             lines.append(_row(label, cells, "false"))
     harm = [evaluation.harm_total(lang) for lang in langs]
     lines.append(_row("4 harms", harm, "recall"))

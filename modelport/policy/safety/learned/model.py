@@ -23,6 +23,7 @@ Nothing is ever downloaded.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,13 @@ MANIFEST_FILE = "manifest.json"
 _HIGH = {c: len(CATEGORIES) + i for i, c in enumerate(CATEGORIES)}
 _HARMFUL = HEADS.index("harmful")
 _JAILBREAK = HEADS.index("jailbreak")
+
+
+_CATEGORY = {c.value: c for c in Category}
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
 
 
 def category_scores(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
@@ -140,18 +148,22 @@ class LinearSafetyModel:
     def chunk_logits(self, parts: list[str]) -> npt.NDArray[np.float32]:
         """Raw head scores of normalised chunks, one row per chunk."""
         hashed = hash_chunks(parts, self.bits)
-        logits = np.zeros((len(parts), len(HEADS)), dtype=np.float32)
-        if len(hashed.buckets):
-            np.add.at(logits, hashed.chunk, self._weights[hashed.buckets])
-            logits /= np.sqrt(np.maximum(hashed.sizes, 1)).astype(np.float32)[:, None]
-        return logits + self._bias
+        rows = self._weights[hashed.buckets]
+        if hashed.chunk is None:  # one chunk: the common case, kept cheap
+            one: npt.NDArray[np.float32] = rows.sum(axis=0, keepdims=True)
+            return one * np.float32(1.0 / math.sqrt(max(int(hashed.sizes[0]), 1))) + self._bias
+        out = np.zeros((len(parts), len(HEADS)), dtype=np.float32)
+        np.add.at(out, hashed.chunk, rows)
+        out /= np.sqrt(np.maximum(hashed.sizes, 1)).astype(np.float32)[:, None]
+        return out + self._bias
 
     def logits(self, text: str) -> npt.NDArray[np.float32]:
         """Each head's raw score for ``text``: the worst chunk's (the biases if no words)."""
         parts = chunks(text)
         if not parts:
             return self._bias.copy()
-        out: npt.NDArray[np.float32] = self.chunk_logits(parts).max(axis=0)
+        per_chunk = self.chunk_logits(parts)
+        out: npt.NDArray[np.float32] = per_chunk[0] if len(parts) == 1 else per_chunk.max(axis=0)
         return out
 
     def probabilities(self, text: str) -> dict[str, float]:
@@ -161,25 +173,25 @@ class LinearSafetyModel:
 
     def decide(self, logits: npt.NDArray[np.float32]) -> SafetyResult:
         """Severities and the prompt-attack flag from raw head scores."""
-        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
-        scores = category_scores(logits)
+        raw = logits.tolist()
         t = self.thresholds
         levels: dict[Category, Severity] = {}
         evidence: list[str] = []
         for i, category in enumerate(CATEGORIES):
-            medium = scores[i]
+            medium = _sigmoid((raw[i] + raw[_HARMFUL]) / 2)  # category_scores, one at a time
             if medium >= t.medium[category]:
-                high = p[_HIGH[category]] >= t.high[category]
+                high = _sigmoid(raw[_HIGH[category]]) >= t.high[category]
                 level = Severity.HIGH if high else Severity.MEDIUM
             elif medium >= t.low[category]:
                 level = Severity.LOW
             else:
                 continue
-            levels[Category(category)] = level
+            levels[_CATEGORY[category]] = level
             evidence.append(f"model.{category}.{level.label}:{medium:.2f}")
-        jailbreak = bool(p[_JAILBREAK] >= t.jailbreak)
+        attack = _sigmoid(raw[_JAILBREAK])
+        jailbreak = attack >= t.jailbreak
         if jailbreak:
-            evidence.append(f"model.jailbreak:{p[_JAILBREAK]:.2f}")
+            evidence.append(f"model.jailbreak:{attack:.2f}")
         return SafetyResult.of(levels, jailbreak=jailbreak, evidence=evidence)
 
     def classify(self, text: str) -> SafetyResult:

@@ -2,10 +2,11 @@
 
 For each category the *medium* threshold (on the category's score, see
 :func:`~modelport.policy.safety.learned.model.category_scores`) maximises ``recall −
-2·(false blocks among that category's look-alikes) − 2·(false blocks among all benign texts)`` on validation texts (the
-middle of the best interval); *high* then best separates high from medium severity among the
-texts that pass it; *low* is an uncertainty band below medium (annotated, never blocked). The
-prompt-attack threshold is chosen like a category's, attacks against benign texts.
+2·(false blocks among that category's look-alikes) − 2·(false blocks among all benign
+texts)`` on validation texts (the middle of the best interval); *high* then best separates
+high from medium severity among the texts that pass it; *low* is an uncertainty band below
+medium (annotated, never blocked). The prompt-attack threshold is chosen like a category's,
+attacks against benign texts.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def choose_thresholds(
         )
     attack = np.array([s.kind == "attack" for s in validation])
     lookalike = benign & np.array([s.section == "attack" for s in validation])
-    t, recall, fp_look, fp_all = _best(probs[:, HEADS.index("jailbreak")], attack, lookalike, benign)
+    t, recall, fp_look, fp_all = _best(
+        probs[:, HEADS.index("jailbreak")], attack, lookalike, benign
+    )
     lines.append(
         f"  {'jailbreak':<10} {t:.2f} (recall {recall:.2f}, look-alikes {fp_look:.3f}, "
         f"all benign {fp_all:.3f})"

@@ -85,16 +85,17 @@ class Dataset:
         per_chunk: list[int] = []
         chunk_counts: list[int] = []
         for sample in samples:
-            parts = chunks(sample.text) or [""]
-            hashed = hash_chunks([p for p in parts if p], bits) if parts != [""] else None
-            if hashed is None:
+            parts = chunks(sample.text)
+            if not parts:  # no words: one empty chunk (its logits are the biases)
                 chunk_counts.append(1)
                 per_chunk.append(0)
                 continue
-            order = np.argsort(hashed.chunk, kind="stable")
-            cols.append(hashed.buckets[order])
+            hashed = hash_chunks(parts, bits)
+            owner = np.zeros(len(hashed.buckets), np.int64) if hashed.chunk is None else hashed.chunk
+            order = np.argsort(owner, kind="stable")
+            cols.append(hashed.buckets[order].astype(np.int64))
             scale = 1.0 / np.sqrt(np.maximum(hashed.sizes, 1))
-            vals.append(scale[hashed.chunk[order]].astype(np.float32))
+            vals.append(scale[owner[order]].astype(np.float32))
             per_chunk.extend(hashed.sizes.tolist())
             chunk_counts.append(len(hashed.sizes))
         self.cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
@@ -162,7 +163,9 @@ def fit(data: Dataset, hyper: Hyper) -> tuple[npt.NDArray[np.float32], npt.NDArr
     return w, b
 
 
-def train(samples: Sequence[Sample], hyper: Hyper, manifest: dict[str, object]) -> LinearSafetyModel:
+def train(
+    samples: Sequence[Sample], hyper: Hyper, manifest: dict[str, object]
+) -> LinearSafetyModel:
     """A model fitted on ``samples`` and their augmented variants (default thresholds)."""
     data = Dataset(augment(samples, hyper.seed), hyper.bits)
     weights, bias = fit(data, hyper)
