@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from modelport.policy.safety.learned.corpus import Sample
 
 _PUNCT = re.compile(r"[^\w\s']+")
-FRAGMENTS_PER_BENIGN = 2
+FRAGMENTS_PER_BENIGN = 1
 COMPOSED_DOCUMENTS_PER_LANGUAGE = 60
 
 
