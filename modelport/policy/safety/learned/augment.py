@@ -86,8 +86,8 @@ def augment(samples: Sequence[Sample], seed: int) -> list[Sample]:
             text = f"{other} {s.text}" if rng.random() < 0.5 else f"{s.text} {other}"
             out.append(s.with_text(text))
             # Run on, without punctuation: one chunk in which the other words dilute this text.
-            other = _PUNCT.sub(" ", rng.choice(context)).split()
-            cut = other[: rng.randint(3, min(12, len(other)))]
+            run_on = _PUNCT.sub(" ", rng.choice(context)).split()
+            cut = run_on[: rng.randint(3, min(12, len(run_on)))]
             words = _PUNCT.sub(" ", s.text).split()
             joined = [*cut, *words] if rng.random() < 0.5 else [*words, *cut]
             if len(joined) <= 30:

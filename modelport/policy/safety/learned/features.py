@@ -40,6 +40,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?؟;。…:])\s+|\n+")
 NGRAMS = (2, 3, 4, 5)
 """Character n-gram sizes."""
 DEFAULT_BITS = 18
+SCALE_BY_SIZE = True
+"""Whether a chunk's feature weights are divided by √(its feature count) (else by a constant)."""
+_CONSTANT_SCALE = 1.0 / 12.0  # √ of a typical chunk's feature count
+
+
+def chunk_scale(sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """The factor applied to each chunk's summed feature weights (training and inference)."""
+    if SCALE_BY_SIZE:
+        return (1.0 / np.sqrt(np.maximum(sizes, 1))).astype(np.float32)
+    return np.full(len(sizes), _CONSTANT_SCALE, dtype=np.float32)
 
 
 
@@ -122,7 +132,7 @@ def hash_chunks(parts: list[str], bits: int = DEFAULT_BITS) -> Hashed:
         windows = position[:, None] + _WINDOW[None, :]
     break_at = np.flatnonzero(is_break)
     following = break_at[np.searchsorted(break_at, position, side="right")]
-    shift = 64 - bits
+    shift = np.uint64(64 - bits)
     # Array arithmetic wraps around silently (only numpy scalars warn), which a hash wants.
     grams = codes.astype(np.uint64)[windows] @ _GRAM_KEYS  # (size, len(NGRAMS))
     # Kept: no break strictly inside the window (room), and not starting at a separator or at a

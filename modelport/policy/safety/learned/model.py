@@ -31,7 +31,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from modelport.policy.safety.learned.features import DEFAULT_BITS, chunks, hash_chunks
+from modelport.policy.safety.learned.features import (
+    DEFAULT_BITS,
+    chunk_scale,
+    chunks,
+    hash_chunks,
+)
 from modelport.policy.safety.types import Category, SafetyResult, Severity
 
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
@@ -151,10 +156,10 @@ class LinearSafetyModel:
         rows = self._weights[hashed.buckets]
         if hashed.chunk is None:  # one chunk: the common case, kept cheap
             one: npt.NDArray[np.float32] = rows.sum(axis=0, keepdims=True)
-            return one * np.float32(1.0 / math.sqrt(max(int(hashed.sizes[0]), 1))) + self._bias
+            return one * chunk_scale(hashed.sizes)[0] + self._bias
         out = np.zeros((len(parts), len(HEADS)), dtype=np.float32)
         np.add.at(out, hashed.chunk, rows)
-        out /= np.sqrt(np.maximum(hashed.sizes, 1)).astype(np.float32)[:, None]
+        out *= chunk_scale(hashed.sizes)[:, None]
         return out + self._bias
 
     def logits(self, text: str) -> npt.NDArray[np.float32]:

@@ -1,10 +1,11 @@
 """Choosing the decision thresholds on the validation part of the training corpus.
 
 For each category the *medium* threshold (on the category's score, see
-:func:`~modelport.policy.safety.learned.model.category_scores`) maximises ``recall −
-2·(false blocks among that category's look-alikes) − 2·(false blocks among all benign
-texts)`` on validation texts (the middle of the best interval); *high* then best separates
-high from medium severity among the texts that pass it; *low* is an uncertainty band below
+:func:`~modelport.policy.safety.learned.model.category_scores`) is the lowest, i.e. the one with
+the highest recall, that blocks at most :data:`MAX_LOOKALIKE_BLOCKS` of the category's
+look-alikes and :data:`MAX_BENIGN_BLOCKS` of all benign validation texts (the issue's target is
+at most 5% of look-alikes blocked); *high* then best separates high from medium severity among
+the texts that pass it; *low* is an uncertainty band below
 medium (annotated, never blocked). The prompt-attack threshold is chosen like a category's,
 attacks against benign texts.
 """
@@ -25,7 +26,10 @@ from modelport.policy.safety.learned.model import (
 )
 from modelport.policy.safety.types import Severity
 
-PENALTY = 2.0
+MAX_LOOKALIKE_BLOCKS = 0.05
+"""A category's threshold may block at most this share of its own look-alikes on validation..."""
+MAX_BENIGN_BLOCKS = 0.02
+"""... and of all benign texts (four categories and prompt attacks add up)."""
 _CANDIDATES = np.linspace(0.05, 0.95, 91)
 
 
@@ -35,18 +39,18 @@ def _best(
     lookalike: npt.NDArray[np.bool_],
     benign: npt.NDArray[np.bool_],
 ) -> tuple[float, float, float, float]:
-    """``(threshold, recall, look-alike false-block rate, benign false-block rate)``."""
-    rows = []
+    """``(threshold, recall, look-alike false-block rate, benign false-block rate)``: the lowest
+    threshold (the highest recall) within both false-block limits."""
     for t in _CANDIDATES:
         hit = scores >= t
-        recall = hit[positive].mean() if positive.any() else 0.0
         fp_look = hit[lookalike].mean() if lookalike.any() else 0.0
         fp_all = hit[benign].mean() if benign.any() else 0.0
-        rows.append((recall - PENALTY * fp_look - PENALTY * fp_all, t, recall, fp_look, fp_all))
-    top = max(r[0] for r in rows)
-    best = [r for r in rows if r[0] >= top - 1e-9]
-    _, t, recall, fp_look, fp_all = best[len(best) // 2]
-    return float(t), float(recall), float(fp_look), float(fp_all)
+        if fp_look <= MAX_LOOKALIKE_BLOCKS and fp_all <= MAX_BENIGN_BLOCKS:
+            recall = hit[positive].mean() if positive.any() else 0.0
+            return float(t), float(recall), float(fp_look), float(fp_all)
+    t = float(_CANDIDATES[-1])
+    hit = scores >= t
+    return t, float(hit[positive].mean()), float(hit[lookalike].mean()), float(hit[benign].mean())
 
 
 def choose_thresholds(

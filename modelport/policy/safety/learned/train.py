@@ -35,7 +35,12 @@ from modelport.policy.safety.learned.corpus import (
     split_validation,
     validation_groups,
 )
-from modelport.policy.safety.learned.features import DEFAULT_BITS, chunks, hash_chunks
+from modelport.policy.safety.learned.features import (
+    DEFAULT_BITS,
+    chunk_scale,
+    chunks,
+    hash_chunks,
+)
 from modelport.policy.safety.learned.model import (
     HEADS,
     LinearSafetyModel,
@@ -91,10 +96,12 @@ class Dataset:
                 per_chunk.append(0)
                 continue
             hashed = hash_chunks(parts, bits)
-            owner = np.zeros(len(hashed.buckets), np.int64) if hashed.chunk is None else hashed.chunk
+            owner = hashed.chunk
+            if owner is None:
+                owner = np.zeros(len(hashed.buckets), np.int64)
             order = np.argsort(owner, kind="stable")
             cols.append(hashed.buckets[order].astype(np.int64))
-            scale = 1.0 / np.sqrt(np.maximum(hashed.sizes, 1))
+            scale = chunk_scale(hashed.sizes)
             vals.append(scale[owner[order]].astype(np.float32))
             per_chunk.extend(hashed.sizes.tolist())
             chunk_counts.append(len(hashed.sizes))
