@@ -52,7 +52,6 @@ def chunk_scale(sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
     return np.full(len(sizes), _CONSTANT_SCALE, dtype=np.float32)
 
 
-
 def _odd_constants(count: int, seed: int) -> npt.NDArray[np.uint64]:
     rng = np.random.default_rng(seed)
     return rng.integers(1, 1 << 63, size=count, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
