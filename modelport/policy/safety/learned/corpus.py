@@ -193,9 +193,11 @@ def from_record(record: dict[str, object], source: str = "") -> Sample:
     """One evaluation record (``text``, ``language``, ``label``, ``category``, ``severity``,
     ``kind``) as a :class:`Sample`.
 
-    ``label`` is ``harmful``, ``benign`` or ``attack``; attacks give their ``kind`` as ``direct``
-    or ``document``; a benign record's ``category`` says which category it looks like
-    (``attack`` for prompts that look like attacks; none for ordinary prompts).
+    ``label`` is ``harmful``, ``benign`` or ``attack``; prompt attacks are ``attack`` or
+    ``harmful`` with category ``jailbreak``, their ``kind`` ``direct`` or ``indirect``
+    (``document``); a benign record's ``category`` says which category it looks like
+    (``jailbreak`` for prompts that look like attacks), except ``kind: everyday`` (ordinary
+    prompts, whose category is nominal).
     """
     text, lang = str(record["text"]), str(record["language"])
     label = str(record.get("label", "")).lower()
@@ -213,7 +215,7 @@ def from_record(record: dict[str, object], source: str = "") -> Sample:
         severity = _SEVERITIES.get(str(severity_field).lower(), Severity.MEDIUM)
         return Sample(text, lang, category, "harmful", severity=severity, group=source)
     if label in ("benign", "safe", "ordinary", "look-alike", "lookalike"):
-        section = category if category in CATEGORIES else "general"
+        section = category if category in CATEGORIES and kind_field != "everyday" else "general"
         if category in ("attack", "jailbreak", "prompt_attack"):
             section = "attack"
         return Sample(text, lang, section, "benign", group=source)
