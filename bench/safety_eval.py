@@ -19,25 +19,33 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from modelport.policy.safety import DefaultClassifier, LexiconClassifier
-from modelport.policy.safety.learned.corpus import heldout_dir, load_heldout
+from modelport.policy.safety import (
+    DefaultClassifier,
+    LexiconClassifier,
+    SafetyPolicy,
+    Severity,
+    Stage,
+)
+from modelport.policy.safety.learned.corpus import heldout_dir, load_corpus, load_heldout, unseen
 from modelport.policy.safety.learned.evaluate import Classify, Evaluation, evaluate, format_report
 from modelport.policy.safety.learned.model import MODEL_FILE, default_model_dir
 
 BUDGET_US = 1000.0
 
 
-def per_100_words_us(classify: Classify, texts: Sequence[str], repeats: int) -> float:
-    """Best-of-``repeats`` wall time per 100 words, in microseconds."""
+def per_100_words_us(
+    classify: Classify, texts: Sequence[str], repeats: int, clock: Callable[[], float]
+) -> float:
+    """Best-of-``repeats`` time per 100 words on ``clock``, in microseconds."""
     words = sum(len(t.split()) for t in texts)
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         for text in texts:
             classify(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best * 1e6 * 100 / max(words, 1)
 
 
@@ -58,9 +66,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--misses", action="store_true", help="list misses and false blocks")
     args = parser.parse_args(argv)
-    samples = load_heldout()
+    everything = load_heldout()
+    samples = unseen(everything, load_corpus())
     before, after = LexiconClassifier(), DefaultClassifier()
-    print(f"{len(samples)} texts in the held-out set ({heldout_dir()})\n")
+    left_out = len(everything) - len(samples)
+    print(
+        f"{len(samples)} texts in the held-out set ({heldout_dir()}); {left_out} more left out"
+        " because the training corpus happens to hold the same sentence\n"
+    )
     results = {}
     for name, classifier in (("before", before), ("after", after)):
         evaluation = evaluate(classifier.classify, samples)
@@ -68,18 +81,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(format_report(evaluation, f"{name}: {classifier.name} classifier") + "\n")
     for name, evaluation in results.items():
         print(attack_line(name, evaluation))
+    policy = SafetyPolicy.serverless()
+    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
+    for name, classifier in (("before", before), ("after", after)):
+        blocked = sum(policy.blocks(classifier.classify(s.text), Stage.PROMPT) for s in low)
+        print(f"{name:<7} low-severity harmful texts (meant to pass) blocked: {blocked}/{len(low)}")
     texts = [s.text for s in samples]
-    timings = [
-        ("before (lexicon)", per_100_words_us(before.classify, texts, args.repeats)),
-        ("after (default)", per_100_words_us(after.classify, texts, args.repeats)),
-        ("  learned model alone", per_100_words_us(after.model.classify, texts, args.repeats)),
+    runs = [
+        ("before (lexicon)", before.classify),
+        ("after (default)", after.classify),
+        ("  learned model alone", after.model.classify),
     ]
     words = sum(len(t.split()) for t in texts)
     print(f"\ntime per 100 words (best of {args.repeats}, {len(texts)} texts, {words} words)")
-    reference = timings[0][1]
-    for label, micros in timings:
-        print(f"{label:<24} {micros:8.0f} µs   {micros / reference:5.2f}x lexicon")
-    print(f"{'budget':<24} {BUDGET_US:8.0f} µs")
+    print(f"{'':<24} {'wall':>8}    {'CPU':>8}")
+    reference = 0.0
+    for label, classify in runs:
+        wall = per_100_words_us(classify, texts, args.repeats, time.perf_counter)
+        cpu = per_100_words_us(classify, texts, args.repeats, time.process_time)
+        reference = reference or wall
+        print(f"{label:<24} {wall:6.0f} µs   {cpu:6.0f} µs   {wall / reference:5.2f}x lexicon")
+    print(f"{'budget':<24} {BUDGET_US:6.0f} µs")
     size = (default_model_dir() / MODEL_FILE).stat().st_size
     print(f"shipped model: {size / 1e6:.2f} MB ({default_model_dir() / MODEL_FILE})")
     if args.misses:

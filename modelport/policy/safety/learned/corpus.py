@@ -231,9 +231,21 @@ def heldout_dir() -> Path:
 
 
 def load_heldout(directory: Path | None = None) -> list[Sample]:
-    """The held-out set (see ``corpus/safety/heldout/README.md``)."""
+    """The held-out set (see ``corpus/safety/heldout/README.md``), all of it."""
     root = directory or heldout_dir()
     return load_jsonl(root / name for name in HELDOUT_FILES)
+
+
+def unseen(samples: Iterable[Sample], training: Iterable[Sample]) -> list[Sample]:
+    """``samples`` without those whose normalised text is also a training text.
+
+    Two authors writing independently still produce a few identical everyday sentences ("I hate
+    Mondays"); evaluating on those would measure memory, not generalisation.
+    """
+    from modelport.policy.safety.normalize import normalize
+
+    seen = {normalize(s.text) for s in training}
+    return [s for s in samples if normalize(s.text) not in seen]
 
 
 def load_jsonl(paths: Iterable[Path]) -> list[Sample]:
