@@ -31,8 +31,9 @@ from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.models.weights import WeightsUnavailable, resolve_weights
 from modelport.policy.safety.classifier import Ensemble
 from modelport.policy.safety.guard import FORMATS, GuardModelClassifier
-from modelport.policy.safety.learned.corpus import Sample, load_heldout
+from modelport.policy.safety.learned.corpus import Sample, load_corpus, load_heldout, unseen
 from modelport.policy.safety.learned.evaluate import Classify, evaluate, format_report
+from modelport.policy.safety.types import Category, SafetyResult, Severity
 from modelport.services import Services
 from modelport.settings import Settings
 
@@ -79,6 +80,25 @@ def _deploy(base_url: str, token: str, offer: str, timeout: float) -> None:
     raise SystemExit("the guard deployment did not become ready in time")
 
 
+FAILED_CLOSED = SafetyResult.of({Category.VIOLENCE: Severity.HIGH}, evidence=["failed closed"])
+
+
+class Counted:
+    """A classifier that counts its failures and, like the platform, fails closed on them (the
+    text is refused with ``content_filter_error``: here, counted as blocked)."""
+
+    def __init__(self, classify: Classify) -> None:
+        self.classify_text = classify
+        self.failures = 0
+
+    def __call__(self, text: str) -> SafetyResult:
+        try:
+            return self.classify_text(text)
+        except Exception:
+            self.failures += 1
+            return FAILED_CLOSED
+
+
 def _timed(classify: Classify, samples: Sequence[Sample]) -> float:
     start = time.perf_counter()
     for sample in samples:
@@ -91,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--offer", default="llama-guard-3-1b")
     parser.add_argument("--format", choices=FORMATS, default=None)
     parser.add_argument("--data-dir", type=Path, default=None, help="holds the model store")
-    parser.add_argument("--limit", type=int, default=0, help="at most this many texts")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many texts (spread)")
     parser.add_argument("--start-timeout", type=float, default=600)
     args = parser.parse_args(argv)
     guard_format = args.format or ("shieldgemma" if "gemma" in args.offer else "llama-guard-3")
@@ -104,23 +124,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     except WeightsUnavailable as exc:
         print(f"{exc}\nThe guard's weights are not present: `modelport models pull {args.offer}`")
         return
-    samples = load_heldout()
-    if args.limit:
-        samples = samples[: args.limit]
+    samples = unseen(load_heldout(), load_corpus())
+    if args.limit:  # every k-th text: all languages and categories stay represented
+        samples = samples[:: max(1, len(samples) // args.limit)][: args.limit]
     token = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory() as state_dir:
-        settings = base.model_copy(
-            update={
-                "port": _free_port(),
-                "admin_token": token,
-                "database_url": f"sqlite:///{state_dir}/bench.db",
-                "safety_classifiers": ["default", "guard"],
-                "safety_plugin_options": {
-                    "guard": {"deployment": DEPLOYMENT, "format": guard_format, "timeout": 300}
-                },
-                "safety_timeout": 600.0,
-                "log_level": "warning",
-            }
+        settings = Settings(
+            data_dir=base.data_dir,
+            port=_free_port(),
+            admin_token=token,
+            database_url=f"sqlite:///{state_dir}/bench.db",
+            safety_classifiers=["default", "guard"],
+            safety_plugin_options={
+                "guard": {"deployment": DEPLOYMENT, "format": guard_format, "timeout": 300}
+            },
+            safety_timeout=600.0,
+            log_level="warning",
         )
         server, services = _serve(settings)
         try:
@@ -134,8 +153,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ("default + guard", ensemble.classify),
             ]
             for name, classify in runs:
-                print(format_report(evaluate(classify, samples), f"{name}: {args.offer}") + "\n")
-            seconds = _timed(guard.classify, samples[:50])
+                counted = Counted(classify)
+                print(format_report(evaluate(counted, samples), f"{name}: {args.offer}"))
+                print(
+                    f"checks that failed and were counted as blocked (answer not a verdict, "
+                    f"timeout): {counted.failures}\n"
+                )
+            seconds = _timed(Counted(guard.classify), samples[:50])
             print(f"time per check, guard alone: {seconds * 1000:.0f} ms (first 50 texts)")
         finally:
             server.should_exit = True
