@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint typecheck bench bench-limits setup clean
+.PHONY: run test lint typecheck bench bench-limits bench-ledger setup clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,9 @@ bench: $(STAMP)
 
 bench-limits: $(STAMP)
 	$(BIN)/python -m bench.limits_metering
+
+bench-ledger: $(STAMP)
+	$(BIN)/python -m bench.ledger_durability
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

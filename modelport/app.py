@@ -14,10 +14,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from modelport import __version__
+from modelport.access.audit import AuditTrail
+from modelport.access.middleware import AccessControl
 from modelport.control.routes import management_router
 from modelport.control.usage_routes import routes as usage_routes
 from modelport.errors import ModelportError, NotFound
 from modelport.gateway import azure_routes, openai_routes, v1_routes
+from modelport.gateway.body_limit import BodyLimit
 from modelport.gateway.errors import (
     handle_modelport_error,
     handle_unexpected,
@@ -32,16 +35,14 @@ log = logging.getLogger("modelport")
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """Liveness for load balancers: counts only (names would let anyone enumerate deployments;
+    ``/management/deployments`` lists them for those allowed to see them)."""
     services: Services = request.app.state.services
-    return JSONResponse(
-        {
-            "status": "ok",
-            "deployments": {
-                live.name: (live.engine.state.value if live.engine else live.deployment.state.value)
-                for live in services.registry.all()
-            },
-        }
-    )
+    states: dict[str, int] = {}
+    for live in services.registry.all():
+        state = live.engine.state.value if live.engine else live.deployment.state.value
+        states[state] = states.get(state, 0) + 1
+    return JSONResponse({"status": "ok", "deployments": states})
 
 
 def deployment_routes() -> list[Route]:
@@ -56,6 +57,7 @@ def deployment_routes() -> list[Route]:
         Route("/completions", openai_routes.completions, methods=["POST"]),
         Route("/v1/chat/completions", v1_routes.chat_completions, methods=["POST"]),
         Route("/v1/completions", v1_routes.completions, methods=["POST"]),
+        Route("/v1/openapi.json", v1_routes.openapi, methods=["GET"]),
     ]
 
 
@@ -82,9 +84,18 @@ def create_app(settings: Settings) -> FastAPI:
         title="Modelport",
         version=__version__,
         openapi_url="/management/openapi.json",
-        docs_url="/management/docs",
+        # No Swagger UI: FastAPI's loads from a CDN onto this origin. The OpenAPI document is
+        # served (MODELPORT_API_DOCS) for any client or local viewer to read.
+        docs_url=None,
         redoc_url=None,
-        middleware=[Middleware(HostRouting)],
+        # Outermost first: the audit trail sees every outcome, body limits apply before any
+        # read, host routing maps deployment host names, the access layer guards the routes.
+        middleware=[
+            Middleware(AuditTrail),
+            Middleware(BodyLimit),
+            Middleware(HostRouting),
+            Middleware(AccessControl),
+        ],
         exception_handlers={
             RequestValidationError: handle_validation_error,
             ModelportError: handle_modelport_error,

@@ -15,16 +15,19 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   └── RegionNotOffered            403 region_not_offered
     ├── NotFound                        404 not_found
     │   └── DeploymentNotFound          404 deployment_not_found
+    ├── MethodNotAllowed                405 method_not_allowed
     ├── Conflict                        409 conflict
     ├── PreconditionFailed              412 precondition_failed
     │   ├── SubscriptionRequired        412 subscription_required
     │   └── OfferNotDeployable          412 offer_not_deployable (weights/engine missing here)
+    ├── PayloadTooLarge                 413 payload_too_large   (body over the limit)
     ├── Unprocessable                   422 unprocessable
     ├── RateLimited                     429 rate_limited        (+ Retry-After)
     ├── EngineFailed                    502 engine_error
     ├── ServiceUnavailable              503 service_unavailable (+ Retry-After)
     │   ├── EngineUnavailable           503 engine_unavailable
-    │   └── DeploymentNotReady          503 deployment_not_ready
+    │   ├── DeploymentNotReady          503 deployment_not_ready
+    │   └── LedgerUnavailable           503 usage_ledger_unavailable (usage not durable)
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
 
 Messages are written for the caller and never contain secrets, internal paths or stack traces.
@@ -98,6 +101,11 @@ class DeploymentNotFound(NotFound):
     code = "deployment_not_found"
 
 
+class MethodNotAllowed(ModelportError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class Conflict(ModelportError):
     status = 409
     code = "conflict"
@@ -116,6 +124,11 @@ class OfferNotDeployable(PreconditionFailed):
     """The offer's weights or engine are not available on this machine."""
 
     code = "offer_not_deployable"
+
+
+class PayloadTooLarge(ModelportError):
+    status = 413
+    code = "payload_too_large"
 
 
 class Unprocessable(ModelportError):
@@ -144,6 +157,12 @@ class EngineUnavailable(ServiceUnavailable):
 
 class DeploymentNotReady(ServiceUnavailable):
     code = "deployment_not_ready"
+
+
+class LedgerUnavailable(ServiceUnavailable):
+    """The request's usage record could not be made durable: it is not served as a success."""
+
+    code = "usage_ledger_unavailable"
 
 
 class ContentFilterFailed(ModelportError):

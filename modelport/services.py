@@ -5,6 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
+from modelport.access.audit import AuditLog
+from modelport.access.authn import Authenticator
+from modelport.access.oidc import OidcConfig, OidcProvider
+from modelport.access.service import AccessService
+from modelport.access.sessions import SessionStore
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
@@ -14,7 +21,6 @@ from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
-from modelport.control.sessions import SessionCodec
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
@@ -23,7 +29,7 @@ from modelport.inference.accounting import Accountant
 from modelport.inference.direct import DirectCompletions
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
-from modelport.local_secrets import LocalSecrets
+from modelport.local_secrets import ConfigurationError, LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
 from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
@@ -32,6 +38,33 @@ from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
+
+
+def oidc_provider(settings: Settings) -> OidcProvider | None:
+    """The single sign-on provider, when one is configured."""
+    if not settings.oidc_issuer:
+        return None
+    if not settings.oidc_client_id:
+        raise ConfigurationError("MODELPORT_OIDC_ISSUER needs MODELPORT_OIDC_CLIENT_ID too")
+    secret = settings.oidc_client_secret
+    return OidcProvider(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=secret.get_secret_value() if secret else None,
+            audience=settings.oidc_audience,
+            scopes=settings.oidc_scopes,
+            display_name=settings.oidc_display_name,
+        )
+    )
+
+
+def ledger_engine(settings: Settings, db: Engine) -> Engine:
+    """The store's engine, or on SQLite with ``ledger_durability=full`` one of its own whose
+    commits are synced (synchronous=FULL) before a usage record is reported durable."""
+    if settings.ledger_durability == "full" and db.dialect.name == "sqlite":
+        return make_engine(settings.resolved_database_url(), synchronous="full")
+    return db
 
 
 @dataclass
@@ -50,10 +83,14 @@ class Services:
     ledger: UsageLedger
     prices: PriceSheet
     metrics: UsageMetrics
-    sessions: SessionCodec
     safety: SafetyService
     content_safety: ContentSafetyControl
     blocklists: BlocklistControl
+    access: AccessService
+    sessions: SessionStore
+    authenticator: Authenticator
+    audit: AuditLog
+    oidc: OidcProvider | None = None
 
     @classmethod
     async def build(cls, settings: Settings) -> Services:
@@ -88,9 +125,9 @@ class Services:
             projects=projects,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
-        ledger = UsageLedger(db)
-        prices = PriceSheet.from_catalog(catalog)
         metrics = UsageMetrics()
+        ledger = UsageLedger(ledger_engine(settings, db), failures=metrics)
+        prices = PriceSheet.from_catalog(catalog)
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         # Compiling the default classifier's lexicons takes seconds: off the event loop.
         ensemble = await asyncio.to_thread(
@@ -106,6 +143,9 @@ class Services:
         )
         live_blocklists = BlocklistSet()
         moderation = Moderation(safety, SafetyMetrics(metrics.registry), live_blocklists)
+        access = AccessService(store, local.key_hash_secret)
+        sessions = SessionStore(store, local.key_hash_secret, settings.session_ttl)
+        oidc = oidc_provider(settings)
         return cls(
             settings=settings,
             secrets=local,
@@ -121,13 +161,18 @@ class Services:
             ledger=ledger,
             prices=prices,
             metrics=metrics,
-            sessions=SessionCodec(local.key_hash_secret, local.admin_token),
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
             blocklists=BlocklistControl(store, deployments, live_blocklists),
+            access=access,
+            sessions=sessions,
+            authenticator=Authenticator(access, sessions, oidc),
+            audit=AuditLog(store),
+            oidc=oidc,
         )
 
     async def start(self) -> None:
+        await asyncio.to_thread(self.access.bootstrap, self.secrets.admin_token)
         self.ledger.start()
         await self.deployments.bootstrap()
         await self.content_safety.load()
@@ -138,4 +183,6 @@ class Services:
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)
         await self.limiter.close()
+        if self.ledger.engine is not self.store.engine:
+            self.ledger.engine.dispose()
         self.store.engine.dispose()

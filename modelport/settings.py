@@ -22,7 +22,14 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default: SQLite file in the data dir."
     )
     admin_token: SecretStr | None = Field(
-        None, description="Token for the management API (default: generated into the data dir)."
+        None,
+        description="Bootstrap admin token: the first owner's credential; long and random "
+        "(at least 32 characters; default: generated into the data dir).",
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="What the CLI sends as its bearer token: an API token or a single sign-on "
+        "JWT (default: the bootstrap admin token from the data dir).",
     )
     key_encryption_key: SecretStr | None = Field(
         None, description="Fernet key encrypting deployment keys at rest (default: data dir file)."
@@ -73,6 +80,12 @@ class Settings(BaseSettings):
         "memory", description="Where rate-limit windows live: in-process, or Redis (shared)."
     )
     redis_url: str | None = Field(None, description="Redis URL for the Redis rate limiter.")
+    ledger_durability: Literal["normal", "full"] = Field(
+        "normal",
+        description="SQLite only: what a committed usage record survives. 'normal' (WAL, "
+        "synchronous=NORMAL): a crash of the process; 'full' (synchronous=FULL): a power loss "
+        "too, at a lower write rate (bench/README.md). PostgreSQL: the server's own setting.",
+    )
     # Content safety (see docs/content-safety.md).
     safety_classifiers: list[str] = Field(
         default_factory=lambda: ["default"],
@@ -87,6 +100,37 @@ class Settings(BaseSettings):
     )
     safety_timeout: float = Field(
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
+    )
+
+    # Access control (see docs/access-control.md).
+    session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer URL for single sign-on (unset: no SSO)."
+    )
+    oidc_client_id: str | None = Field(None, description="This server's client id at the issuer.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="Client secret (leave unset for a public client: PKCE only)."
+    )
+    oidc_audience: str | None = Field(
+        None, description="Audience of bearer JWTs for the API and data plane (default: client id)."
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes the portal asks for.")
+    oidc_display_name: str = Field(
+        "single sign-on", description="How the portal's sign-in button names the provider."
+    )
+    # Hardening.
+    max_body_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="Largest request body on the data plane (413)."
+    )
+    max_management_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body on the management API (413)."
+    )
+    metrics: Literal["open", "token", "off"] = Field(
+        "token", description="/metrics: open to all, for principals with metrics/read, or off."
+    )
+    api_docs: Literal["open", "token", "off"] = Field(
+        "token",
+        description="/management/openapi.json: open to all, for any signed-in principal, or off.",
     )
 
     log_level: str = "info"

@@ -25,8 +25,9 @@ from modelport.store.db import make_engine, upgrade
 from modelport.store.usage import ledger_rows
 
 
-def database(path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{path}")
+def database(path: Path | str) -> Engine:
+    """A migrated database: a SQLite file at ``path``, or the database at URL ``path``."""
+    engine = make_engine(path if isinstance(path, str) else f"sqlite:///{path}")
     upgrade(engine)
     return engine
 
@@ -75,7 +76,7 @@ class Harness:
 
 
 def harness(
-    path: Path,
+    path: Path | str,
     *,
     limits: RateLimits | None = None,
     limiter: RateLimiter | None = None,

@@ -8,13 +8,13 @@ from contextlib import contextmanager
 
 import httpx
 
-from tests.support import admin
+from tests.support import ADMIN_TOKEN, admin
 
 SESSION_COOKIE = "modelport_session"
 
 
 @contextmanager
-def sign_in(base_url: str, token: str = "test-admin-token") -> Iterator[httpx.Client]:
+def sign_in(base_url: str, token: str = ADMIN_TOKEN) -> Iterator[httpx.Client]:
     """An HTTP client holding a portal session (signed in through the real form)."""
     with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as client:
         yield _signed_in(client, token)
@@ -27,7 +27,7 @@ def _signed_in(client: httpx.Client, token: str) -> httpx.Client:
     assert form_token, "the sign-in form has no form token"
     response = client.post(
         "/portal/sign-in",
-        data={"admin_token": token, "form_token": form_token.group(1), "next": "/portal/catalog"},
+        data={"token": token, "form_token": form_token.group(1), "next": "/portal/catalog"},
     )
     assert response.status_code == 303, response.text
     return client

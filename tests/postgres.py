@@ -74,8 +74,10 @@ class PostgresServer:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start() -> tuple[PostgresServer | None, str]:
-    """Start a server; ``(server, "")`` or ``(None, reason)``."""
+def start(*, durable: bool = False) -> tuple[PostgresServer | None, str]:
+    """Start a server; ``(server, "")`` or ``(None, reason)``. Tests run it without fsync;
+    ``durable`` keeps PostgreSQL's production defaults (fsync, synchronous commits), for
+    benchmarks of what a commit costs."""
     bindir = find_bindir()
     if bindir is None:
         return None, "no PostgreSQL binaries found (install the 'postgresql' package)"
@@ -97,10 +99,9 @@ def start() -> tuple[PostgresServer | None, str]:
         shutil.rmtree(root, ignore_errors=True)
         return None, f"initdb failed: {init.stderr.strip()[-500:]}"
     server._run("mkdir", str(sockets))
-    options = (
-        f"-p {server.port} -h 127.0.0.1 -k {sockets} -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c max_connections=50"
-    )
+    options = f"-p {server.port} -h 127.0.0.1 -k {sockets} -c max_connections=50"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     started = server._run(
         str(bindir / "pg_ctl"),
         "-D",

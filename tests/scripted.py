@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -25,6 +26,7 @@ from modelport.inference.types import (
 from modelport.services import Services
 from modelport.settings import Settings
 from modelport.store.repositories import now
+from tests.support import ADMIN_TOKEN
 
 
 def text_events(text: str, *, prompt_tokens: int = 5, index: int = 0) -> list[Event]:
@@ -70,7 +72,7 @@ async def scripted_app(
     data_dir: Path, engine: ScriptedEngine
 ) -> AsyncIterator[tuple[FastAPI, str]]:
     """An app whose one deployment (`scripted`) runs on ``engine``; yields (app, key)."""
-    settings = Settings(data_dir=data_dir, embedded_default=False, admin_token="test-admin-token")
+    settings = Settings(data_dir=data_dir, embedded_default=False, admin_token=ADMIN_TOKEN)
     app = create_app(settings)
     services = await Services.build(settings)
     app.state.services = services
@@ -96,3 +98,37 @@ async def scripted_app(
         yield app, key
     finally:
         await services.close()
+
+
+def scripted_deployment(
+    services: Services, project_name: str, name: str, offer_id: str, engine: ScriptedEngine
+) -> LiveDeployment:
+    """A deployment of ``offer_id`` in ``project_name`` (subscribed on the way) stored like a
+    real one (row, keys) and served by ``engine``: the gateway path is the real one, only the
+    engine is scripted."""
+    store = services.store
+    offer = services.catalog.get(offer_id)
+    assert offer is not None
+
+    def create(conn: Any) -> Deployment:
+        project = services.projects.project(conn, project_name)
+        sub = services.projects.subscribe_in(conn, project, offer).subscription
+        deployment = Deployment(
+            id=str(uuid.uuid4()),
+            name=name,
+            project_id=project.id,
+            region=project.region,
+            offer_id=offer_id,
+            subscription_id=sub.id,
+            state=DeploymentState.SUCCEEDED,
+            created_at=now(),
+        )
+        store.create_deployment(conn, deployment)
+        services.deployments._new_keys(conn, deployment.id)
+        return deployment
+
+    deployment = store.run(create)
+    keys = store.run(lambda c: store.keys_of(c, deployment.id))
+    live = LiveDeployment(deployment, offer, {s: fp for s, (fp, _) in keys.items()}, engine)
+    services.registry.put(live)
+    return live

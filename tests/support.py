@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -25,6 +26,9 @@ from modelport.engines.base import Engine
 from modelport.services import Services
 from modelport.settings import Settings
 
+# The bootstrap admin token must be long and random (Modelport refuses anything else): one per
+# test session.
+ADMIN_TOKEN = "mpadm-" + secrets.token_hex(24)
 EMBEDDED = "smollm2-135m-instruct"
 TEST_OFFERS = Path(__file__).resolve().parent / "offers"
 JAMBA_TEST = "test-jamba-smollm2"
@@ -43,7 +47,7 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
         "port": free_port(),
         "engine_slots": 4,
         "engine_threads": 2,
-        "admin_token": "test-admin-token",
+        "admin_token": ADMIN_TOKEN,
         "log_level": "warning",
         "catalog_dirs": [TEST_OFFERS],
         "test_offers": True,
@@ -115,7 +119,7 @@ def attach_offer(
     return live
 
 
-def admin(base_url: str, token: str = "test-admin-token") -> httpx.Client:
+def admin(base_url: str, token: str = ADMIN_TOKEN) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
@@ -151,7 +155,7 @@ def subprocess_server(data_dir: Path, port: int, **env: str) -> Iterator[subproc
         {
             "MODELPORT_DATA_DIR": str(data_dir),
             "MODELPORT_PORT": str(port),
-            "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+            "MODELPORT_ADMIN_TOKEN": ADMIN_TOKEN,
             "MODELPORT_LOG_LEVEL": "warning",
             **env,
         }
@@ -171,3 +175,6 @@ def subprocess_server(data_dir: Path, port: int, **env: str) -> Iterator[subproc
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}  # e.g. /metrics (metrics/read)

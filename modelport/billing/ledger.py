@@ -4,6 +4,10 @@ Every request hands its record to :meth:`UsageLedger.write` and waits until the 
 holds it has committed; the writer takes whatever is queued (up to ``max_batch``) into one
 transaction, so one commit serves every request that finished meanwhile. Writes are idempotent
 per request id, so a batch retried after an ambiguous failure never bills twice.
+
+The ledger never reports a record durable unless a commit holding it returned: a batch that
+cannot be committed within its attempts resolves every waiting request with
+:class:`~modelport.errors.LedgerUnavailable`, is logged, and is counted in the metrics.
 """
 
 from __future__ import annotations
@@ -14,42 +18,57 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.billing.records import UsageRecord
-from modelport.errors import ServiceUnavailable
-from modelport.store.usage import DuplicateRecords, insert_usage
+from modelport.errors import LedgerUnavailable
+from modelport.store.usage import insert_usage
 
 log = logging.getLogger("modelport.billing")
 
 _STOP = object()
 
 
-class LedgerUnavailable(ServiceUnavailable):
-    code = "usage_ledger_unavailable"
+class LedgerFailures(Protocol):
+    def ledger_failed(self, records: int) -> None: ...
 
 
 class UsageLedger:
     def __init__(
-        self, engine: Engine, *, max_batch: int = 1000, attempts: int = 5, backoff: float = 0.05
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 1000,
+        attempts: int = 5,
+        backoff: float = 0.05,
+        failures: LedgerFailures | None = None,
     ) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        self.attempts = attempts
+        self.attempts = max(1, attempts)
         self.backoff = backoff
+        self.failures = failures
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="usage-ledger", daemon=True)
+        self._closed = False
         self.commits = 0
-        self.records = 0
+        self.records = 0  # records made durable (duplicates included: they were durable already)
+        self.failed_batches = 0
+        self.failed_records = 0
 
     def start(self) -> None:
         self._thread.start()
 
     def submit(self, record: UsageRecord) -> Future[None]:
-        """Queue a record (from any thread); the future resolves once it is durable."""
+        """Queue a record (from any thread); the future resolves once it is durable, or fails
+        with ``LedgerUnavailable`` when it cannot be made durable."""
         future: Future[None] = Future()
+        if self._closed:
+            future.set_exception(LedgerUnavailable("the usage ledger is closed", retry_after=1))
+            return future
         self._queue.put((record, future))
         return future
 
@@ -59,6 +78,7 @@ class UsageLedger:
 
     def close(self, timeout: float = 30.0) -> None:
         """Write everything queued, then stop the writer."""
+        self._closed = True
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
@@ -82,36 +102,56 @@ class UsageLedger:
             if batch:
                 self._commit(batch)
 
-    def _commit(self, batch: list[tuple[UsageRecord, Future[None]]]) -> None:
-        records = [record for record, _ in batch]
+    def _write(self, records: list[UsageRecord]) -> Exception | None:
+        """Commit the batch, retrying database errors with backoff; the error if it never did."""
         error: Exception | None = None
-        skip_known = False
         for attempt in range(self.attempts):
             try:
                 with self.engine.begin() as conn:
-                    insert_usage(conn, records, skip_known=skip_known)
-                error = None
-                break
-            except DuplicateRecords:
-                skip_known = True  # rolled back; at once again, minus the known ones
-                continue
+                    insert_usage(conn, records)
+                return None
             except SQLAlchemyError as exc:
                 error = exc
                 log.warning(
-                    "usage batch of %d not committed (attempt %d): %s",
+                    "usage batch of %d not committed (attempt %d of %d): %s",
                     len(records),
                     attempt + 1,
+                    self.attempts,
                     type(exc).__name__,
                 )
-                time.sleep(self.backoff * 2**attempt)
+                if attempt + 1 < self.attempts:
+                    time.sleep(self.backoff * 2**attempt)
+            except Exception as exc:  # a defect, not a transient failure: do not retry
+                log.exception("usage batch of %d could not be written", len(records))
+                return exc
+        return error or LedgerUnavailable("no attempt was made")
+
+    def _commit(self, batch: list[tuple[UsageRecord, Future[None]]]) -> None:
+        records = [record for record, _ in batch]
+        error = self._write(records)
         if error is None:
             self.commits += 1
             self.records += len(records)
+        else:
+            self.failed_batches += 1
+            self.failed_records += len(records)
+            log.error(
+                "usage batch of %d records lost its commit after %d attempts (%s): the requests "
+                "fail with usage_ledger_unavailable",
+                len(records),
+                self.attempts,
+                type(error).__name__,
+            )
+            if self.failures is not None:
+                self.failures.ledger_failed(len(records))
         for _, future in batch:
-            if future.set_running_or_notify_cancel():
-                if error is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(
-                        LedgerUnavailable("usage could not be recorded; retry", retry_after=1)
+            if not future.set_running_or_notify_cancel():
+                continue
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(
+                    LedgerUnavailable(
+                        "the usage of this request could not be recorded; retry", retry_after=1
                     )
+                )

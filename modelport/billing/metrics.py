@@ -45,6 +45,12 @@ class UsageMetrics:
             ["deployment"],
             registry=self.registry,
         )
+        self.ledger_failures = Counter(
+            "modelport_usage_ledger_failed_records",
+            "Usage records whose batch could not be committed (those requests failed with 503 "
+            "or an in-band error; nothing was served as billed).",
+            registry=self.registry,
+        )
 
     def observe(self, record: UsageRecord, cost: Decimal, currency: str) -> None:
         name = record.deployment
@@ -56,3 +62,6 @@ class UsageMetrics:
 
     def rejected(self, deployment: str) -> None:
         self.rate_limited.labels(deployment).inc()
+
+    def ledger_failed(self, records: int) -> None:
+        self.ledger_failures.inc(records)

@@ -1,4 +1,8 @@
-"""How CLI commands reach a running Modelport: its management API, with the admin token."""
+"""How CLI commands reach a running Modelport: its management API, with a bearer token.
+
+The token is ``MODELPORT_TOKEN`` (an API token or a single sign-on JWT) when set, else the
+bootstrap admin token from the data directory (on the server's own machine).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 import click
 import httpx
 
-from modelport.local_secrets import LocalSecrets
+from modelport.local_secrets import ConfigurationError, LocalSecrets
 from modelport.settings import Settings
 
 
@@ -21,8 +25,16 @@ class CliContext:
     def base_url(self) -> str:
         return self.settings.resolved_public_url()
 
+    def token(self) -> str:
+        if self.settings.token is not None:
+            return self.settings.token.get_secret_value()
+        try:
+            return LocalSecrets.from_settings(self.settings).admin_token
+        except ConfigurationError as exc:
+            raise click.ClickException(str(exc)) from exc
+
     def client(self) -> httpx.Client:
-        token = LocalSecrets.from_settings(self.settings).admin_token
+        token = self.token()
         return httpx.Client(
             base_url=self.base_url(), headers={"Authorization": f"Bearer {token}"}, timeout=60
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from modelport.cli.access import admin_token, audit, principals, roles, tokens, whoami
 from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
@@ -32,6 +33,12 @@ cli.add_command(deployments)
 cli.add_command(keys)
 cli.add_command(models)
 cli.add_command(usage)
+cli.add_command(whoami)
+cli.add_command(principals)
+cli.add_command(tokens)
+cli.add_command(roles)
+cli.add_command(audit)
+cli.add_command(admin_token)
 cli.add_command(blocklists)
 deployments.add_command(limits)
 deployments.add_command(safety)

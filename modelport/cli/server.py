@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import shlex
+import sys
 import threading
 import time
 
 import click
 import httpx
 
+from modelport import log_redaction
 from modelport.cli.client import CliContext
+from modelport.local_secrets import ConfigurationError, LocalSecrets
 
 
 def _banner(ctx: CliContext, stop: threading.Event) -> None:
@@ -51,8 +54,13 @@ def _banner(ctx: CliContext, stop: threading.Event) -> None:
             click.echo("")
             click.secho(f"Deployment {d['name']} ({d['model']}) is ready.", fg="green", bold=True)
             click.echo(f"  Target URL: {d['target_url']}")
-            click.echo(f"  Key:        {keys['primary']}")
-            click.echo(f"  Try it:     {curl}")
+            if sys.stdout.isatty():
+                click.echo(f"  Key:        {keys['primary']}")
+                click.echo(f"  Try it:     {curl}")
+            else:  # a log file or a pipe: keys stay out of it
+                click.echo(
+                    f"  Key:        (not shown off a terminal: modelport keys show {d['name']})"
+                )
         click.echo("")
         return
 
@@ -74,11 +82,16 @@ def up(ctx: CliContext, host: str | None, port: int | None) -> None:
     if port is not None:
         updates["port"] = port
     settings = ctx.settings.model_copy(update=updates)
+    try:
+        LocalSecrets.from_settings(settings)  # refuse an empty or weak admin token up front
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
     ctx = CliContext(settings)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    log_redaction.install()
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,

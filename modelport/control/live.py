@@ -32,7 +32,10 @@ class LiveDeployment:
 
     def key_slot(self, vault: KeyVault, presented: str) -> KeySlot | None:
         """Which slot the presented key opens, compared in constant time; None if neither."""
-        fingerprint = vault.fingerprint(presented)
+        return self.slot_of(vault.fingerprint(presented))
+
+    def slot_of(self, fingerprint: str) -> KeySlot | None:
+        """Which slot a key's fingerprint opens, compared in constant time; None if neither."""
         found: KeySlot | None = None
         for slot, stored in self.fingerprints.items():
             if KeyVault.same(fingerprint, stored):

@@ -1,14 +1,22 @@
 """The management API (``/management/...``): thin FastAPI routers over the control services.
 
-Every route depends on ``control.api.deps.services``, which runs the one authorisation check
-(``control.auth.require_admin``) before anything else.
+Every route is authorised by the access layer (``access.middleware``, by the route table in
+``access.route_table``) before it is reached, and depends on ``control.api.deps.services``,
+which refuses a request that did not come through it.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from modelport.control.api import blocklists, catalog, content_safety, deployments, projects
+from modelport.control.api import (
+    access,
+    blocklists,
+    catalog,
+    content_safety,
+    deployments,
+    projects,
+)
 from modelport.control.api.deps import services
 
 
@@ -19,4 +27,5 @@ def management_router() -> APIRouter:
     router.include_router(deployments.router)
     router.include_router(content_safety.router)
     router.include_router(blocklists.router)
+    router.include_router(access.router)
     return router

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from modelport.billing.reports import GroupBy, build_report
-from modelport.control.auth import require_admin
+from modelport.control.auth import require_access
 from modelport.dialects.parsing import load_json, validate
 from modelport.domain.deployments import RateLimits
 from modelport.errors import InvalidRequest
@@ -30,7 +30,7 @@ class LimitsUpdate(BaseModel):
 
 
 def _services(request: Request) -> Services:
-    require_admin(request)
+    require_access(request)
     services: Services = request.app.state.services
     return services
 
@@ -48,6 +48,7 @@ async def usage_report(request: Request) -> JSONResponse:
     """``GET /management/usage?by=day|project|subscription|deployment&deployment=&project=
     &since=&until=``: requests, tokens and cost per group, from the rollups."""
     services = _services(request)
+    visible = require_access(request).projects_with("usage/read")  # None: every project
     q = request.query_params
     try:
         by = GroupBy(q.get("by", GroupBy.DEPLOYMENT.value))
@@ -60,6 +61,8 @@ async def usage_report(request: Request) -> JSONResponse:
         services.store.run,
         lambda c: rollup_rows(c, since=since, until=until, deployment=deployment, project=project),
     )
+    if visible is not None:
+        rows = [r for r in rows if r.project_id in visible]
     report = build_report(rows, by, services.prices)
     report["filters"] = {
         "deployment": deployment,
@@ -99,6 +102,7 @@ async def set_limits(request: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics; who may read them is MODELPORT_METRICS (the access layer)."""
     services: Services = request.app.state.services
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from modelport.errors import EngineUnavailable
 from modelport.inference.types import Event, InferenceRequest
 
 
@@ -73,3 +74,17 @@ class Engine(Protocol):
 
 class EngineStartError(RuntimeError):
     """The engine could not be started; the message says why and what to do."""
+
+
+ENGINE_RETRY_AFTER = 2.0
+
+
+def engine_unavailable() -> EngineUnavailable:
+    """The one answer to a request its engine cannot take now: 503 with ``Retry-After`` and a
+    retry hint, the same whether the engine's supervisor has already noticed (the engine is
+    starting or restarting) or not yet (the connection is refused, or drops before an answer)."""
+    return EngineUnavailable(
+        "the model engine is not available right now (starting, restarting or unreachable); "
+        "retry shortly",
+        retry_after=ENGINE_RETRY_AFTER,
+    )

@@ -16,11 +16,11 @@ from typing import Any, Literal
 import httpx
 import orjson
 
+from modelport.engines.base import engine_unavailable
 from modelport.engines.openai_wire import chunk_events, request_body, route_for, sampled_token_ids
 from modelport.errors import (
     ContextLengthExceeded,
     EngineFailed,
-    EngineUnavailable,
     InvalidRequest,
     ModelportError,
 )
@@ -74,7 +74,7 @@ class OpenAICompatClient:
         try:
             response = await self.http.post(f"{base}/tokenize", json=body, headers=self._headers)
         except httpx.TransportError as exc:
-            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+            raise engine_unavailable() from exc
         if response.status_code != 200:
             raise await engine_error(response)
         data = response.json()
@@ -115,7 +115,7 @@ class OpenAICompatClient:
                     headers=self._headers,
                 )
         except httpx.TransportError as exc:
-            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+            raise engine_unavailable() from exc
         if response.status_code != 200:
             raise await engine_error(response)
         data = response.json()
@@ -219,9 +219,7 @@ class OpenAICompatClient:
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
-            raise EngineUnavailable(
-                "the model engine stopped answering; retry shortly", retry_after=2
-            ) from exc
+            raise engine_unavailable() from exc
 
 
 async def _sse_payloads(response: httpx.Response) -> AsyncIterator[bytes]:
@@ -262,5 +260,5 @@ async def engine_error(response: httpx.Response) -> ModelportError:
             return ContextLengthExceeded(f"the request does not fit the model's context: {message}")
         return InvalidRequest(message)
     if response.status_code == 503:
-        return EngineUnavailable("the model engine is loading; retry shortly", retry_after=2)
+        return engine_unavailable()
     return EngineFailed(f"the model engine failed ({response.status_code}): {message}")

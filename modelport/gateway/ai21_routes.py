@@ -12,7 +12,7 @@ from modelport.gateway.respond import Rendering, begin, respond
 
 
 async def chat_completions(request: Request) -> Response:
-    services, live, slot = begin(request, "ai21")
+    services, live, slot = await begin(request, "ai21")
     wire = validate(AI21ChatRequest, load_json(await request.body()))
     canonical = chat_request(wire, live.offer.model_name)
     return await respond(request, services, live, slot, "ai21", canonical, Rendering())

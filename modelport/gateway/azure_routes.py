@@ -9,13 +9,11 @@ from starlette.responses import JSONResponse, Response
 from modelport.dialects.azure_inference.convert import azure_chat_request, check_api_version
 from modelport.dialects.azure_inference.info import model_info, openapi_document
 from modelport.dialects.parsing import load_json
-from modelport.errors import DeploymentNotFound
 from modelport.gateway.respond import Rendering, begin, respond
-from modelport.services import Services
 
 
 async def chat_completions(request: Request) -> Response:
-    services, live, slot = begin(request, "azure")
+    services, live, slot = await begin(request, "azure")
     api_version = check_api_version(request.query_params.get("api-version"))
     data = load_json(await request.body())
     canonical = azure_chat_request(
@@ -28,18 +26,14 @@ async def chat_completions(request: Request) -> Response:
 
 
 async def info(request: Request) -> Response:
-    _, live, _ = begin(request, "azure")
+    _, live, _ = await begin(request, "azure")
     check_api_version(request.query_params.get("api-version"))
     return JSONResponse(model_info(live.offer, request.query_params.get("model")))
 
 
 async def openapi(request: Request) -> Response:
-    """Served without a key, like the document of a managed online endpoint."""
-    request.state.dialect = "azure"
-    services: Services = request.app.state.services
-    p = request.path_params
-    live = services.registry.get(p.get("region", request.app.state.default_region), p["name"])
-    if live is None:
-        raise DeploymentNotFound(f"deployment {p['name']!r} does not exist")
+    """The endpoint's OpenAPI document, for callers holding its key (or a principal allowed
+    to call it): without one, it would tell anyone which deployments exist."""
+    services, live, _ = await begin(request, "azure")
     base = services.settings.resolved_public_url()
-    return JSONResponse(openapi_document(live.offer, f"{base}/deployments/{p['name']}"))
+    return JSONResponse(openapi_document(live.offer, f"{base}/deployments/{live.name}"))

@@ -61,6 +61,10 @@ SHAPES: dict[str, ErrorShape] = {
 }
 
 
+def error_shape(dialect: str) -> ErrorShape:
+    return SHAPES.get(dialect, SHAPES["management"])
+
+
 def error_headers(error: ModelportError, status: int | None = None) -> dict[str, str]:
     headers = {}
     # Only 429 and 503 carry Retry-After: azure-core retries any status that has one.
@@ -71,7 +75,7 @@ def error_headers(error: ModelportError, status: int | None = None) -> dict[str,
 
 def render_error(request: Request, error: ModelportError) -> Response:
     dialect = getattr(request.state, "dialect", "management")
-    shape = SHAPES.get(dialect, SHAPES["management"])
+    shape = error_shape(dialect)
     status = shape.status(error)
     headers = error_headers(error, status)
     headers.update(shape.headers(error))

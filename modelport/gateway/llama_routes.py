@@ -15,13 +15,13 @@ _RENDERING = Rendering(chat_logprobs="legacy")
 
 
 async def chat_completions(request: Request) -> Response:
-    services, live, slot = begin(request, "llama")
+    services, live, slot = await begin(request, "llama")
     canonical = chat_request(validate(LlamaChatRequest, load_json(await request.body())))
     return await respond(request, services, live, slot, "llama", canonical, _RENDERING)
 
 
 async def completions(request: Request) -> Response:
-    services, live, slot = begin(request, "llama")
+    services, live, slot = await begin(request, "llama")
     canonical = completion_request(
         validate(LlamaCompletionRequest, load_json(await request.body()))
     )

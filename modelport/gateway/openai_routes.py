@@ -19,7 +19,7 @@ def _include_usage(data: dict[str, object]) -> bool:
 
 
 async def chat_completions(request: Request) -> Response:
-    services, live, slot = begin(request, "openai")
+    services, live, slot = await begin(request, "openai")
     data = load_json(await request.body())
     canonical = chat_request(validate(ChatCompletionRequest, data))
     rendering = Rendering(
@@ -29,7 +29,7 @@ async def chat_completions(request: Request) -> Response:
 
 
 async def completions(request: Request) -> Response:
-    services, live, slot = begin(request, "openai")
+    services, live, slot = await begin(request, "openai")
     data = load_json(await request.body())
     canonical = completion_request(validate(CompletionRequest, data))
     rendering = Rendering(

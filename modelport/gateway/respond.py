@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -19,12 +20,16 @@ from modelport.dialects import sse
 from modelport.dialects.openai.content_filter import ContentFilterAnnotations
 from modelport.dialects.openai.render import ChunkRenderer, LogprobsShape, response_body, usage_dict
 from modelport.domain.deployments import KeySlot
+from modelport.errors import ModelportError
 from modelport.gateway.auth import authorize
+from modelport.gateway.errors import error_shape
 from modelport.gateway.streaming import sse_response
 from modelport.inference.collect import Completion, collect
 from modelport.inference.pipeline import PrimedStream, RequestContext
 from modelport.inference.types import ChoiceEnd, InferenceRequest
 from modelport.services import Services
+
+log = logging.getLogger("modelport.gateway")
 
 
 async def _collect_while_connected(request: Request, stream: PrimedStream) -> Completion | None:
@@ -45,13 +50,18 @@ async def _collect_while_connected(request: Request, stream: PrimedStream) -> Co
     return None
 
 
-def begin(request: Request, dialect: str) -> tuple[Services, LiveDeployment, KeySlot]:
+async def begin(request: Request, dialect: str) -> tuple[Services, LiveDeployment, KeySlot | None]:
     """Mark the dialect (for error rendering) and authorise the caller for the deployment."""
     request.state.dialect = dialect
     services: Services = request.app.state.services
-    p = request.path_params
-    region = p.get("region", request.app.state.default_region)
-    live, slot = authorize(services.registry, services.vault, region, p["name"], request.headers)
+    found = getattr(request.state, "authorized", None)  # /v1 routes authorise before dispatch
+    if found is None:
+        p = request.path_params
+        region = p.get("region", request.app.state.default_region)
+        found = request.state.authorized = await authorize(
+            services, region, p["name"], request.headers
+        )
+    live, slot = found
     # From here on, errors carry the deployment's rate-limit headers (gateway/errors.py).
     request.state.request_ctx = RequestContext(live=live, key_slot=slot, dialect=dialect)
     return services, live, slot
@@ -80,7 +90,7 @@ async def respond(
     request: Request,
     services: Services,
     live: LiveDeployment,
-    slot: KeySlot,
+    slot: KeySlot | None,
     dialect: str,
     canonical: InferenceRequest,
     rendering: Rendering,
@@ -123,6 +133,17 @@ async def respond(
     separate = rendering.separate_usage_chunk
 
     async def chunks(s: PrimedStream) -> AsyncIterator[bytes]:
+        try:
+            async for frame in _frames(s):
+                yield frame
+        except ModelportError as error:
+            # The 200 is sent: the failure (engine, ledger) ends the stream in-band, in the
+            # dialect's error shape, then its terminator; never as a normal end.
+            log.warning("request %s failed mid-stream: %s", s.ctx.request_id, error.code)
+            yield sse.frame(error_shape(dialect).body(error))
+            yield sse.DONE
+
+    async def _frames(s: PrimedStream) -> AsyncIterator[bytes]:
         # Usage always travels in the last chunk: as OpenAI's separate `choices: []` chunk when
         # asked for (include_usage), otherwise on the final finish_reason chunk (code that
         # indexes choices[0] on every chunk keeps working).

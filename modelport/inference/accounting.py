@@ -108,7 +108,7 @@ class Accountant:
             offer_id=d.offer_id,
             deployment_id=d.id,
             deployment=d.name,
-            key_slot=ctx.key_slot.value,
+            key_slot=ctx.key_slot.value if ctx.key_slot else "token",
             dialect=ctx.dialect,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,

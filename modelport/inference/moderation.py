@@ -7,7 +7,7 @@ the dialect renderers turn into ``prompt_filter_results`` / ``content_filter_res
 - Custom blocklists (:mod:`modelport.policy.safety.blocklist`) of the deployment and the
   platform are checked on the same texts as the classifier; a hit blocks.
 - :meth:`Moderation.check_prompt` classifies everything the caller sent (message contents, tool
-  call arguments, the prompt, documents) as one text and raises
+  call arguments, the prompt, documents, tool definitions and JSON schemas) as one text and raises
   :class:`~modelport.errors.ContentFiltered` (400) or, when moderation itself fails,
   :class:`~modelport.errors.ContentFilterFailed` (500): fail closed, before the 200.
 - :meth:`Moderation.guard` wraps the engine's (already metered) events in
@@ -36,16 +36,45 @@ if TYPE_CHECKING:
 _STOPPED = (FinishReason.CONTENT_FILTER, FinishReason.CONTENT_FILTER_ERROR)
 
 
+def schema_text(value: object) -> list[str]:
+    """The words a JSON schema carries (descriptions, titles, enum values, property names):
+    the model reads all of them."""
+    found: list[str] = []
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and not key.startswith("$"):
+                found.append(key.replace("_", " "))
+            found.extend(schema_text(item))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found.extend(schema_text(item))
+    return found
+
+
 def prompt_text(request: InferenceRequest) -> str:
-    """Everything the caller sent that reaches the model, as one text."""
+    """Everything the caller sent that reaches the model, as one text: messages, tool calls,
+    documents, and the tool definitions and response schema (descriptions, parameter schemas)."""
     parts: list[str] = []
     if request.prompt:
         parts.append(request.prompt)
     for message in request.messages:
         if message.content:
             parts.append(message.content)
-        parts.extend(call.arguments for call in message.tool_calls if call.arguments)
+        for call in message.tool_calls:
+            parts.extend(p for p in (call.name, call.arguments) if p)
     parts.extend(document.content for document in request.documents if document.content)
+    for tool in request.tools:
+        parts.append(tool.name.replace("_", " "))
+        if tool.description:
+            parts.append(tool.description)
+        if tool.parameters:
+            parts.append(" ".join(schema_text(tool.parameters)))
+    if request.response_format.json_schema:
+        parts.append(" ".join(schema_text(request.response_format.json_schema)))
+    if request.response_format.name:
+        parts.append(request.response_format.name.replace("_", " "))
     return "\n\n".join(parts)
 
 

@@ -32,7 +32,7 @@ log = logging.getLogger("modelport.requests")
 @dataclass
 class RequestContext:
     live: LiveDeployment
-    key_slot: KeySlot
+    key_slot: KeySlot | None  # None: a principal's bearer token, not a deployment key
     dialect: str
     request_id: str = field(default_factory=lambda: f"req-{uuid.uuid4().hex}")
     started: float = field(default_factory=time.perf_counter)

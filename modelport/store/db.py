@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -12,7 +12,17 @@ from sqlalchemy import Engine, create_engine, event
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+SqliteSynchronous = Literal["normal", "full"]
+
+
+def make_engine(url: str, *, synchronous: SqliteSynchronous = "normal") -> Engine:
+    """An engine for ``url``. On SQLite, ``synchronous`` chooses what a commit survives (WAL):
+    ``normal``, a crash of the process (a power loss may lose the last commits); ``full``, a
+    power loss too (the WAL is synced at every commit). PostgreSQL's commits are as durable as
+    the server's ``synchronous_commit`` setting makes them."""
+    if synchronous not in ("normal", "full"):
+        raise ValueError(f"synchronous must be 'normal' or 'full', not {synchronous!r}")
+    pragma = f"PRAGMA synchronous={synchronous.upper()}"
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -23,7 +33,7 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(pragma)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from modelport.domain.deployments import (
     SUBSCRIPTION_METERS,
@@ -21,7 +21,7 @@ from modelport.domain.deployments import (
     RateLimits,
     Subscription,
 )
-from modelport.errors import Conflict
+from modelport.errors import Conflict, InvalidRequest
 from modelport.store.tables import (
     deployment_keys,
     deployments,
@@ -95,8 +95,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except DataError as exc:
+            # A value the database cannot hold (PostgreSQL: a NUL character, a string over its
+            # column's length): the caller's input, refused like any other invalid input.
+            raise InvalidRequest(
+                "the request has a value this server cannot store (a NUL character, or too long)"
+            ) from exc
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         with self.transaction() as conn:
@@ -145,6 +152,11 @@ class Store:
             delete(subscription_meters).where(subscription_meters.c.subscription_id.in_(sub_ids))
         )
         conn.execute(delete(subscriptions).where(subscriptions.c.project_id == project_id))
+        # Roles held on the project go with it, and so do the sessions of those who held them.
+        from modelport.store import access
+
+        for principal_id in set(access.delete_project_assignments(conn, project_id)):
+            access.delete_sessions(conn, principal_id=principal_id)
         conn.execute(delete(projects).where(projects.c.id == project_id))
 
     def count_deployments(

@@ -7,31 +7,46 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from modelport.billing.records import UsageRecord
 from modelport.store.tables import projects
 from modelport.store.usage_tables import usage_records, usage_rollups
 
 
-class DuplicateRecords(Exception):
-    """Some records of the batch are in the ledger already: redo it with ``skip_known``."""
-
-
 @dataclass(frozen=True)
 class _Statements:
     insert: Any
     upsert: Any
+    columnar: bool  # the insert takes one array per column (PostgreSQL), not a list of rows
+
+
+def _pg_unnest_insert(table: Table) -> Any:
+    """``INSERT ... SELECT * FROM unnest(:col1[], :col2[], ...)``: one statement of fixed text
+    whatever the batch size (psycopg parses and plans it once), where a multi-row VALUES list
+    is new text for every batch size and costs ~5x more per batch."""
+    names = [c.name for c in table.columns]
+    arrays = [bindparam(f"col_{c.name}", type_=ARRAY(c.type)) for c in table.columns]
+    rows = func.unnest(*arrays).table_valued(*names).render_derived()
+    return postgresql.insert(table).from_select(names, select(*[rows.c[n] for n in names]))
 
 
 @functools.lru_cache(maxsize=4)
 def _statements(dialect: str) -> _Statements:
     """Built once per dialect: statement construction costs more than SQLite's insert."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    postgres = dialect == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
     upsert = insert(usage_rollups)
+    records = _pg_unnest_insert(usage_records) if postgres else insert(usage_records)
     return _Statements(
-        insert=insert(usage_records).on_conflict_do_nothing(index_elements=["request_id"]),
+        # RETURNING names the rows that went in: a duplicate (a retried batch) returns nothing.
+        # Never count with ``rowcount``: an executemany through psycopg 3 reports -1.
+        insert=records.on_conflict_do_nothing(index_elements=["request_id"]).returning(
+            usage_records.c.request_id
+        ),
+        columnar=postgres,
         upsert=upsert.on_conflict_do_update(
             index_elements=["day", "project_id", "subscription_id", "deployment_id", "meter"],
             set_={
@@ -61,33 +76,28 @@ def _row(record: UsageRecord) -> dict[str, Any]:
     }
 
 
-def insert_usage(
-    conn: Connection, records: Sequence[UsageRecord], *, skip_known: bool = False
-) -> int:
+def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
     """Insert the records and add them to the rollups, in the caller's transaction; returns how
     many were new.
 
     Request ids are unique per gateway, so a record comes again only when a batch is retried
-    after an ambiguous failure. The fast path inserts the batch and checks that every row went
-    in; if not it raises :class:`DuplicateRecords` (roll back, then call again with
-    ``skip_known=True``, which first looks up which ids the ledger already has)."""
+    after an ambiguous failure (or a request is retried with its id). Which records went in is
+    read from what the database returns (``RETURNING request_id``); those already in the ledger
+    are skipped and never reach the rollups, so nothing is counted twice."""
     statements = _statements(conn.dialect.name)
     unique = list({r.request_id: r for r in records}.values())
-    if skip_known:
-        known = set(
-            conn.execute(
-                select(usage_records.c.request_id).where(
-                    usage_records.c.request_id.in_([r.request_id for r in unique])
-                )
-            ).scalars()
-        )
-        unique = [r for r in unique if r.request_id not in known]
     if not unique:
         return 0
-    if len(unique) != len(records) and not skip_known:
-        raise DuplicateRecords(f"{len(records) - len(unique)} repeated request ids")
-    if conn.execute(statements.insert, [_row(r) for r in unique]).rowcount != len(unique):
-        raise DuplicateRecords("some request ids are in the ledger already")
+    rows = [_row(r) for r in unique]
+    params: Any = (
+        {f"col_{name}": [row[name] for row in rows] for name in rows[0]}
+        if statements.columnar
+        else rows
+    )
+    inserted = set(conn.execute(statements.insert, params).scalars())
+    unique = [r for r in unique if r.request_id in inserted]
+    if not unique:
+        return 0
     totals: dict[tuple[str, str, str, str, str], list[Any]] = {}
     for record in unique:
         for meter, quantity in record.meters().items():

@@ -7,7 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from modelport.app import create_app
-from tests.support import settings_for
+from tests.support import ADMIN_TOKEN, settings_for
 
 TEST_OFFERS = Path(__file__).resolve().parent.parent / "offers"
 
@@ -24,6 +24,6 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
         test_offers=True,
     )
     with TestClient(
-        create_app(settings), headers={"Authorization": "Bearer test-admin-token"}
+        create_app(settings), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
     ) as client:
         yield client

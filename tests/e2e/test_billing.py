@@ -1,4 +1,5 @@
-"""Metering and limits through the real engine and server: what is billed is what was served."""
+"""Metering and limits through the real engine and server, on SQLite and on PostgreSQL: what is
+billed is what was served."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from modelport.store.usage import ledger_rows
 from tests.e2e.test_cli import _cli
-from tests.support import EMBEDDED, ThreadServer, admin, keys_of
+from tests.support import ADMIN_HEADERS, EMBEDDED, ThreadServer, admin, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +23,13 @@ MESSAGES = [{"role": "user", "content": "Name three colours."}]
 
 
 @pytest.fixture(scope="module")
-def target(live_server: ThreadServer) -> str:
-    return f"{live_server.base_url}/deployments/{EMBEDDED}"
+def target(store_server: ThreadServer) -> str:
+    return f"{store_server.base_url}/deployments/{EMBEDDED}"
 
 
 @pytest.fixture(scope="module")
-def headers(live_server: ThreadServer) -> dict[str, str]:
-    return {"api-key": keys_of(live_server.base_url)["primary"]}
+def headers(store_server: ThreadServer) -> dict[str, str]:
+    return {"api-key": keys_of(store_server.base_url)["primary"]}
 
 
 def ledger_row(server: ThreadServer, request_id: str, timeout: float = 10) -> Any:
@@ -43,7 +44,7 @@ def ledger_row(server: ThreadServer, request_id: str, timeout: float = 10) -> An
 
 
 def test_stream_and_non_stream_bill_the_same_tokens(
-    live_server: ThreadServer, target: str, headers: dict[str, str]
+    store_server: ThreadServer, target: str, headers: dict[str, str]
 ) -> None:
     body = {"messages": MESSAGES, "temperature": 0, "max_tokens": 16}
     whole = httpx.post(f"{target}/chat/completions", json=body, headers=headers, timeout=60)
@@ -61,8 +62,8 @@ def test_stream_and_non_stream_bill_the_same_tokens(
         # No include_usage asked: the stream is metered all the same.
         lines = [line for line in streamed.iter_lines() if line.startswith("data: ")]
     assert lines[-1] == "data: [DONE]"
-    a = ledger_row(live_server, whole.headers["x-request-id"], timeout=0)
-    b = ledger_row(live_server, stream_id, timeout=0)  # durable before [DONE] was sent
+    a = ledger_row(store_server, whole.headers["x-request-id"], timeout=0)
+    b = ledger_row(store_server, stream_id, timeout=0)  # durable before [DONE] was sent
     assert (a.prompt_tokens, a.completion_tokens) == (b.prompt_tokens, b.completion_tokens)
     assert (a.prompt_tokens, a.completion_tokens) == (
         usage["prompt_tokens"],
@@ -74,7 +75,7 @@ def test_stream_and_non_stream_bill_the_same_tokens(
 
 
 def test_disconnect_is_billed_for_generated_tokens(
-    live_server: ThreadServer, target: str, headers: dict[str, str]
+    store_server: ThreadServer, target: str, headers: dict[str, str]
 ) -> None:
     messages = [{"role": "user", "content": "Count from one to two hundred, in words."}]
     body = {"messages": messages, "temperature": 0, "max_tokens": 400, "stream": True}
@@ -88,7 +89,7 @@ def test_disconnect_is_billed_for_generated_tokens(
                 chunks += 1
             if chunks == 6:
                 break
-    row = ledger_row(live_server, request_id)
+    row = ledger_row(store_server, request_id)
     assert row.outcome == "client_disconnected"
     assert chunks <= row.completion_tokens < 400
     whole = httpx.post(
@@ -113,9 +114,9 @@ def test_rate_limit_headers_on_success_and_errors(target: str, headers: dict[str
 
 
 def test_limits_through_cli_and_429(
-    live_server: ThreadServer, target: str, headers: dict[str, str]
+    store_server: ThreadServer, target: str, headers: dict[str, str]
 ) -> None:
-    result = _cli(live_server, "deployments", "limits", EMBEDDED, "--rpm", "1", "--json")
+    result = _cli(store_server, "deployments", "limits", EMBEDDED, "--rpm", "1", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"requests_per_minute": 1, "tokens_per_minute": 200_000}
     try:
@@ -131,18 +132,18 @@ def test_limits_through_cli_and_429(
         assert 1 <= int(limited.headers["retry-after"]) <= 60
         assert limited.headers["x-ratelimit-remaining-requests"] == "0"
         assert "x-ratelimit-remaining-tokens" in limited.headers
-        metrics = httpx.get(f"{live_server.base_url}/metrics").text
+        metrics = httpx.get(f"{store_server.base_url}/metrics", headers=ADMIN_HEADERS).text
         assert f'modelport_rate_limited_total{{deployment="{EMBEDDED}"}}' in metrics
     finally:
-        with admin(live_server.base_url) as client:
+        with admin(store_server.base_url) as client:
             reset = client.put(f"/management/deployments/{EMBEDDED}/limits", json={})
     assert reset.json() == {"requests_per_minute": 1000, "tokens_per_minute": 200_000}
-    shown = _cli(live_server, "deployments", "limits", EMBEDDED)
+    shown = _cli(store_server, "deployments", "limits", EMBEDDED)
     assert "requests per minute: 1000" in shown.stdout
 
 
-def test_usage_report_cli_and_api_agree(live_server: ThreadServer) -> None:
-    with admin(live_server.base_url) as client:
+def test_usage_report_cli_and_api_agree(store_server: ThreadServer) -> None:
+    with admin(store_server.base_url) as client:
         report = client.get("/management/usage", params={"by": "day"}).json()
         bad = client.get("/management/usage", params={"by": "colour"})
     assert bad.status_code == 422  # bad input in the management API
@@ -153,18 +154,18 @@ def test_usage_report_cli_and_api_agree(live_server: ThreadServer) -> None:
             + Decimal("0.0002") * day["completion_tokens"] / 1000
         )
         assert Decimal(day["cost"]) == expected
-    as_csv = _cli(live_server, "usage", "--by", "deployment", "--csv")
+    as_csv = _cli(store_server, "usage", "--by", "deployment", "--csv")
     assert as_csv.returncode == 0, as_csv.stderr
-    (row,) = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    assert row["deployment"] == EMBEDDED
-    as_json = _cli(live_server, "usage", "--deployment", EMBEDDED, "--json")
+    rows = {r["deployment"]: r for r in csv.DictReader(io.StringIO(as_csv.stdout))}
+    row = rows[EMBEDDED]
+    as_json = _cli(store_server, "usage", "--deployment", EMBEDDED, "--json")
     assert json.loads(as_json.stdout)["total"]["cost"] == row["cost"]
-    table = _cli(live_server, "usage", "--by", "project")
+    table = _cli(store_server, "usage", "--by", "project")
     assert "default" in table.stdout and "total" in table.stdout
 
 
-def test_prometheus_metrics(live_server: ThreadServer) -> None:
-    text = httpx.get(f"{live_server.base_url}/metrics").text
+def test_prometheus_metrics(store_server: ThreadServer) -> None:
+    text = httpx.get(f"{store_server.base_url}/metrics", headers=ADMIN_HEADERS).text
     for name in (
         "modelport_requests_total",
         'modelport_tokens_total{deployment="smollm2-135m-instruct",direction="input"}',

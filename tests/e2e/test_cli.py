@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.support import EMBEDDED, ThreadServer, keys_of
+from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def _cli(server: ThreadServer, *args: str) -> subprocess.CompletedProcess[str]:
         {
             "MODELPORT_DATA_DIR": str(server.settings.data_dir),
             "MODELPORT_PORT": str(server.settings.port),
-            "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+            "MODELPORT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
     return subprocess.run(

@@ -12,7 +12,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.support import EMBEDDED, ThreadServer
+from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def _cli(server: ThreadServer, *args: str) -> subprocess.CompletedProcess[str]:
         {
             "MODELPORT_DATA_DIR": str(server.settings.data_dir),
             "MODELPORT_PORT": str(server.settings.port),
-            "MODELPORT_ADMIN_TOKEN": "test-admin-token",
+            "MODELPORT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
     return subprocess.run(

@@ -30,7 +30,15 @@ from modelport.models.adapter import ModelAdapter
 from modelport.policy.safety import Ensemble, SafetyResult, SafetyService
 from tests.e2e.test_billing import ledger_row
 from tests.scripted import ScriptedEngine, text_events
-from tests.support import EMBEDDED, JAMBA_TEST, LLAMA_TEST, ThreadServer, attach_offer, keys_of
+from tests.support import (
+    ADMIN_HEADERS,
+    EMBEDDED,
+    JAMBA_TEST,
+    LLAMA_TEST,
+    ThreadServer,
+    attach_offer,
+    keys_of,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -232,11 +240,11 @@ def test_blocked_prompt_is_a_400_in_the_dialects_shape(
     assert len(engine.calls) == calls  # nothing was generated
 
 
-def test_blocked_prompt_is_metered_with_its_prompt_tokens(
-    live_server: ThreadServer, key: str
-) -> None:
-    """On the real engine: the prompt was counted (by the engine's tokenizer) at admission and
-    is billed as content-filtered, with no completion tokens."""
+def test_blocked_prompt_is_metered_with_its_prompt_tokens(store_server: ThreadServer) -> None:
+    """On the real engine, on each store: the prompt was counted (by the engine's tokenizer) at
+    admission and is billed as content-filtered, with no completion tokens."""
+    live_server = store_server
+    key = keys_of(live_server.base_url)["primary"]
     target = f"{live_server.base_url}/deployments/{EMBEDDED}/v1/chat/completions"
     blocked = httpx.post(
         target, json={"messages": _messages(BLOCKED_PROMPT)}, headers={"api-key": key}
@@ -349,7 +357,7 @@ def test_failing_classifier_fails_closed_on_prompts(
 
 def test_prometheus_counters(live_server: ThreadServer, http: httpx.Client) -> None:
     http.post("/cs-openai/v1/chat/completions", json={"messages": _messages(BLOCKED_PROMPT)})
-    text = httpx.get(f"{live_server.base_url}/metrics").text
+    text = httpx.get(f"{live_server.base_url}/metrics", headers=ADMIN_HEADERS).text
 
     def value(metric: str) -> float:
         found = re.search(rf"^{re.escape(metric)} (\S+)$", text, re.MULTILINE)

@@ -14,6 +14,7 @@ import httpx
 import openai
 import pytest
 
+from tests.postgres import PostgresServer
 from tests.support import EMBEDDED, ThreadServer, admin, settings_for, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -47,9 +48,23 @@ def _settings(tmp: Path, **overrides: Any) -> Any:
     return settings_for(tmp / "data", **values)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The lifecycle on each supported store: the default SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with server.database() as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    live = ThreadServer(_settings(tmp_path_factory.mktemp("lifecycle"))).start()
+def server(
+    tmp_path_factory: pytest.TempPathFactory, store_url: str | None
+) -> Iterator[ThreadServer]:
+    settings = _settings(tmp_path_factory.mktemp("lifecycle"), database_url=store_url)
+    live = ThreadServer(settings).start()
     try:
         wait_ready(live.base_url)  # the embedded default deployment, in project "default"
         yield live
@@ -136,7 +151,8 @@ def test_deploy_in_a_region_then_rules_keys_and_delete(
     assert reply.choices[0].message.content and reply.model == "smollm2-test-a"
     routed = _chat(server.base_url, keys["secondary"], host="research-chat.eastus2.models.test")
     assert routed.status_code == 200, routed.text
-    assert _chat(f"{server.base_url}/deployments/research-chat", keys["primary"]).status_code == 404
+    # not in the default region: refused like any key that does not open it (no enumeration)
+    assert _chat(f"{server.base_url}/deployments/research-chat", keys["primary"]).status_code == 401
 
     # subscribing was part of the call; a later deployment of the same offer just deploys
     subs = _ok(api.get("/management/projects/research/subscriptions"))["data"]
@@ -220,7 +236,7 @@ def test_deploy_in_a_region_then_rules_keys_and_delete(
     _ok(api.delete("/management/deployments/research-chat?region=eastus2"), 204)
     assert _gone(pid), "the engine process must stop"
     _error(api.get("/management/deployments/research-chat?region=eastus2"), 404, "not_found")
-    assert _chat(target, rotated["secondary"]).status_code == 404
+    assert _chat(target, rotated["secondary"]).status_code == 401  # its keys open nothing now
     _ok(
         api.post(
             "/management/projects/other/deployments",
@@ -254,8 +270,8 @@ def test_failed_engine_start_leaves_a_failed_deployment_with_the_reason(
     _error(api.get("/management/deployments/broken-chat"), 404, "not_found")
 
 
-def test_deployments_survive_a_restart(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, embedded_default=False)
+def test_deployments_survive_a_restart(tmp_path: Path, database_url: str) -> None:
+    settings = _settings(tmp_path, embedded_default=False, database_url=database_url)
     first = ThreadServer(settings).start()
     try:
         with admin(first.base_url) as api:

@@ -314,7 +314,8 @@ def test_openai_json_schema(oai: openai.OpenAI) -> None:
 
 def test_azure_endpoint_serves_its_openapi_document(live_server: ThreadServer, key: str) -> None:
     target = f"{live_server.base_url}/deployments/{EMBEDDED}"
-    doc = httpx.get(f"{target}/swagger.json").json()
+    assert httpx.get(f"{target}/swagger.json").status_code == 401  # with the key only
+    doc = httpx.get(f"{target}/swagger.json", headers={"api-key": key}).json()
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {"/chat/completions", "/info"}
     options = doc["components"]["schemas"]["ChatCompletionsOptions"]

@@ -22,10 +22,19 @@ pytestmark = pytest.mark.e2e
 TINY = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
 
 
-def test_burst_over_two_gateways_sharing_redis(tmp_path: Path) -> None:
+def _store_env(database_url: str) -> dict[str, str]:
+    """The default SQLite file in the data dir, or the given PostgreSQL database."""
+    return {} if database_url.startswith("sqlite") else {"MODELPORT_DATABASE_URL": database_url}
+
+
+def test_burst_over_two_gateways_sharing_redis(tmp_path: Path, database_url: str) -> None:
     data = tmp_path / "data"  # one data dir: both gateways serve the same deployment and keys
     with valkey_server(tmp_path / "valkey") as redis_url:
-        env = {"MODELPORT_RATE_LIMIT_BACKEND": "redis", "MODELPORT_REDIS_URL": redis_url}
+        env = {
+            "MODELPORT_RATE_LIMIT_BACKEND": "redis",
+            "MODELPORT_REDIS_URL": redis_url,
+            **_store_env(database_url),
+        }
         ports = [free_port(), free_port()]
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         with subprocess_server(data, ports[0], **env):
@@ -65,8 +74,9 @@ def test_burst_over_two_gateways_sharing_redis(tmp_path: Path) -> None:
     assert served_by == {0, 1}, "both gateways admitted requests from the one shared window"
 
 
-def test_sigkill_loses_no_completed_request(tmp_path: Path) -> None:
+def test_sigkill_loses_no_completed_request(tmp_path: Path, database_url: str) -> None:
     data = tmp_path / "data"
+    env = _store_env(database_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     completed: list[str] = []
@@ -97,7 +107,7 @@ def test_sigkill_loses_no_completed_request(tmp_path: Path) -> None:
                 except httpx.HTTPError:
                     return  # the gateway died under us
 
-    with subprocess_server(data, port) as gateway:
+    with subprocess_server(data, port, **env) as gateway:
         wait_ready(base)
         key = keys_of(base)["primary"]
         threads = [threading.Thread(target=load, args=(w, key)) for w in range(8)]
@@ -112,11 +122,11 @@ def test_sigkill_loses_no_completed_request(tmp_path: Path) -> None:
         for t in threads:
             t.join(timeout=60)
     assert len(completed) >= 8, "too little load before the kill to test anything"
-    with subprocess_server(data, port):  # restart: the store opens and migrates cleanly
+    with subprocess_server(data, port, **env):  # restart: the store opens and migrates cleanly
         wait_ready(base)
         with admin(base) as client:
             report = client.get("/management/usage").json()
-    db = make_engine(f"sqlite:///{data / 'modelport.db'}")
+    db = make_engine(env.get("MODELPORT_DATABASE_URL", f"sqlite:///{data / 'modelport.db'}"))
     try:
         with db.connect() as conn:
             rows = ledger_rows(conn)

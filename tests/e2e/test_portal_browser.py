@@ -21,7 +21,7 @@ import pytest
 
 from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot
 from tests.portal_support import management_supports
-from tests.support import EMBEDDED, ThreadServer, admin, keys_of, wait_ready
+from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, admin, keys_of, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -60,8 +60,8 @@ def sign_in(page: Any) -> None:
     page.wait_for_url("**/portal/sign-in?next=/portal/catalog")
     check_accessible(page)
     screenshot(page, "01-sign-in")
-    page.get_by_label("Admin token").fill("test-admin-token")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Sign in with the token").click()
     page.wait_for_url("**/portal/catalog")
 
 
@@ -400,3 +400,48 @@ def test_usage_page_draws_a_report(live_server: ThreadServer, tmp_path: Path) ->
         page.get_by_label("Table grouped by").select_option("day")
         page.locator("#usage-table thead").get_by_text("day").wait_for()
         assert page.locator("#usage-table tbody tr").count() == 2
+
+
+def test_usage_page_shows_the_stores_report(store_server: ThreadServer, tmp_path: Path) -> None:
+    """The usage page against real usage on each store (SQLite, PostgreSQL): requests made with
+    the openai SDK appear in the charts, and the table's footer is the API's report."""
+    import openai
+
+    base_url = store_server.base_url
+    key = keys_of(base_url)["primary"]
+    client = openai.OpenAI(base_url=f"{base_url}/deployments/{EMBEDDED}", api_key=key)
+    try:
+        for question in ("Name a colour.", "Name a city."):
+            client.chat.completions.create(
+                model=EMBEDDED,
+                messages=[{"role": "user", "content": question}],
+                max_tokens=8,
+                temperature=0,
+            )
+    finally:
+        client.close()
+    total = usage_total(base_url)
+    assert total is not None and total > 0
+    with browser_context(tmp_path / "profile", base_url) as context:
+        page = context.new_page()  # type: ignore[attr-defined]
+        page.set_default_timeout(30_000)
+        sign_in(page)
+        page.goto("/portal/usage")
+        deadline = time.monotonic() + 30
+        drawn = 0.0
+        while time.monotonic() < deadline:
+            values = page.eval_on_selector_all(
+                "#chart-deployment rect.bar[data-value]",
+                "rs => rs.map(r => Number(r.dataset.value))",
+            )
+            drawn = sum(values)
+            if drawn >= total:
+                break
+            time.sleep(0.2)
+        assert drawn >= total
+        with admin(base_url) as api:
+            report = api.get("/management/usage", params={"by": "deployment"}).json()["total"]
+        footer = page.locator("#usage-table tfoot").inner_text()
+        assert f"{report['prompt_tokens']}\t{report['completion_tokens']}" in footer, footer
+        backend = store_server.services.store.engine.dialect.name
+        screenshot(page, f"12-usage-{backend}")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.portal_support import SESSION_COOKIE, csrf_of, sign_in
-from tests.support import EMBEDDED, ThreadServer, keys_of
+from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +46,7 @@ def test_sign_in_sets_a_strict_httponly_session_and_never_logs_the_token(
         response = client.get("/management/deployments")
         assert response.status_code == 200
         assert any(d["name"] == EMBEDDED for d in response.json()["data"])
-    assert "test-admin-token" not in caplog.text
+    assert ADMIN_TOKEN not in caplog.text
 
 
 def test_session_cookie_attributes(live_server: ThreadServer) -> None:
@@ -55,7 +55,7 @@ def test_session_cookie_attributes(live_server: ThreadServer) -> None:
         token = page.text.split('name="form_token" value="')[1].split('"')[0]
         response = client.post(
             "/portal/sign-in",
-            data={"admin_token": "test-admin-token", "form_token": token, "next": "/portal/usage"},
+            data={"token": ADMIN_TOKEN, "form_token": token, "next": "/portal/usage"},
         )
     assert response.status_code == 303
     assert response.headers["location"] == "/portal/usage"
@@ -65,7 +65,7 @@ def test_session_cookie_attributes(live_server: ThreadServer) -> None:
     assert "httponly" in attributes
     assert "samesite=strict" in attributes
     assert "path=/" in attributes
-    assert "test-admin-token" not in session
+    assert ADMIN_TOKEN not in session
 
 
 def test_sign_in_refuses_a_wrong_token_a_missing_form_token_and_open_redirects(
@@ -74,14 +74,12 @@ def test_sign_in_refuses_a_wrong_token_a_missing_form_token_and_open_redirects(
     with httpx.Client(base_url=live_server.base_url, follow_redirects=False) as client:
         page = client.get("/portal/sign-in")
         token = page.text.split('name="form_token" value="')[1].split('"')[0]
-        wrong = client.post("/portal/sign-in", data={"admin_token": "nope", "form_token": token})
+        wrong = client.post("/portal/sign-in", data={"token": "nope", "form_token": token})
         assert wrong.status_code == 401
         assert SESSION_COOKIE not in wrong.headers.get("set-cookie", "")
         assert "not valid" in wrong.text
     with httpx.Client(base_url=live_server.base_url, follow_redirects=False) as client:
-        forged = client.post(
-            "/portal/sign-in", data={"admin_token": "test-admin-token", "form_token": "x"}
-        )
+        forged = client.post("/portal/sign-in", data={"token": ADMIN_TOKEN, "form_token": "x"})
         assert forged.status_code == 403
         assert SESSION_COOKIE not in forged.headers.get("set-cookie", "")
     with httpx.Client(base_url=live_server.base_url, follow_redirects=False) as client:
@@ -90,7 +88,7 @@ def test_sign_in_refuses_a_wrong_token_a_missing_form_token_and_open_redirects(
         response = client.post(
             "/portal/sign-in",
             data={
-                "admin_token": "test-admin-token",
+                "token": ADMIN_TOKEN,
                 "form_token": token,
                 "next": "//evil.example/portal/",
             },

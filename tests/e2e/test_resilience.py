@@ -10,7 +10,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import EMBEDDED, admin, free_port, keys_of, subprocess_server, wait_ready
+from tests.support import (
+    ADMIN_TOKEN,
+    EMBEDDED,
+    admin,
+    free_port,
+    keys_of,
+    subprocess_server,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,10 +44,19 @@ def test_restart_keeps_deployment_url_and_key(tmp_path: Path) -> None:
     data = tmp_path / "data"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    log = tmp_path / f"server-{port}.log"
     with subprocess_server(data, port):
         first = wait_ready(base)
         keys = keys_of(base)
         assert _chat(base, keys["primary"]).status_code == 200
+        deadline = time.monotonic() + 30
+        while "Target URL" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    # The banner went to a file, not a terminal: it names the deployment, not its key.
+    banner = log.read_text()
+    assert "Target URL" in banner and "not shown off a terminal" in banner
+    for secret in (*keys.values(), ADMIN_TOKEN):
+        assert secret not in banner
     with subprocess_server(data, port):
         second = wait_ready(base)
         assert second["id"] == first["id"]

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-from modelport.control.api.deps import ServicesDep
+from modelport.access.grants import authorize
+from modelport.control.api.deps import AccessDep, ServicesDep
 from modelport.control.views import DeploymentView, KeysView
 from modelport.domain.deployments import KeySlot
 from modelport.services import Services
@@ -46,8 +47,15 @@ async def _project_names(services: Services) -> dict[str, str]:
     summary="Create a serverless deployment (provisioned in the background)",
 )
 async def create_deployment(
-    project: str, body: DeploymentCreate, services: ServicesDep, request: Request
+    project: str,
+    body: DeploymentCreate,
+    services: ServicesDep,
+    access: AccessDep,
+    request: Request,
 ) -> DeploymentView:
+    if body.subscribe:  # accepting the offer's terms is a right of its own
+        found = await services.projects.get_project(project)
+        authorize(access, "subscriptions/sign", found.id)
     live = await services.deployments.create(
         project, body.name, body.offer, subscribe=body.subscribe
     )
@@ -71,9 +79,14 @@ async def list_project_deployments(
 
 @router.get("/deployments", response_model=DeploymentList)
 async def list_deployments(
-    services: ServicesDep, request: Request, region: str | None = RegionQuery
+    services: ServicesDep, access: AccessDep, request: Request, region: str | None = RegionQuery
 ) -> DeploymentList:
-    items = services.deployments.all_live(region=region)
+    visible = access.projects_with("deployments/read")
+    items = [
+        i
+        for i in services.deployments.all_live(region=region)
+        if visible is None or i.deployment.project_id in visible
+    ]
     names = await _project_names(services)
     scheme = request.url.scheme
     return DeploymentList(

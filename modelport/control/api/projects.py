@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from modelport.control.api.deps import ServicesDep
+from modelport.control.api.deps import AccessDep, ServicesDep
 from modelport.control.views import ProjectView, SubscriptionView
 
 router = APIRouter(tags=["projects"])
@@ -38,9 +38,13 @@ async def create_project(body: ProjectCreate, services: ServicesDep) -> ProjectV
     return ProjectView.of(await services.projects.create_project(body.name, body.region))
 
 
-@router.get("/projects", response_model=ProjectList)
-async def list_projects(services: ServicesDep) -> ProjectList:
-    return ProjectList(data=[ProjectView.of(p) for p in await services.projects.list_projects()])
+@router.get("/projects", response_model=ProjectList, summary="List the projects the caller can see")
+async def list_projects(services: ServicesDep, access: AccessDep) -> ProjectList:
+    visible = access.projects_with("projects/read")
+    found = await services.projects.list_projects()
+    return ProjectList(
+        data=[ProjectView.of(p) for p in found if visible is None or p.id in visible]
+    )
 
 
 @router.get("/projects/{project}", response_model=ProjectView)

@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import orjson
 
-from modelport.engines.base import EngineSpec, EngineState
+from modelport.engines.base import EngineSpec, EngineState, engine_unavailable
 from modelport.engines.llamacpp.beam import beam_search
 from modelport.engines.llamacpp.process import WorkerProcess
 from modelport.engines.openai_client import OpenAICompatClient, engine_error
 from modelport.engines.openai_wire import request_body
-from modelport.errors import EngineFailed, EngineUnavailable
+from modelport.errors import EngineFailed
 from modelport.inference.types import Event, InferenceRequest, RequestKind
 
 
@@ -59,11 +59,7 @@ class LlamaCppEngine:
 
     def _ready_base(self) -> str:
         if self.worker.state is not EngineState.READY or self.worker.base_url is None:
-            raise EngineUnavailable(
-                f"the model engine of deployment {self.spec.deployment!r} is "
-                f"{self.worker.state.value}; retry shortly",
-                retry_after=2,
-            )
+            raise engine_unavailable()
         return self.worker.base_url
 
     async def count_tokens(self, text: str) -> int:
@@ -114,7 +110,7 @@ class LlamaCppEngine:
                 headers=headers,
             )
         except httpx.TransportError as exc:
-            raise EngineUnavailable("the model engine is not reachable", retry_after=2) from exc
+            raise engine_unavailable() from exc
         if response.status_code != 200:
             raise await engine_error(response)
         data = orjson.loads(response.content)

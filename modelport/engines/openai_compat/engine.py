@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from modelport.engines.base import EngineSpec, EngineStartError, EngineState
+from modelport.engines.base import EngineSpec, EngineStartError, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
-from modelport.errors import EngineFailed, EngineUnavailable
+from modelport.errors import EngineFailed
 from modelport.inference.types import Event, InferenceRequest
 
 URL = "openai_compat.url"
@@ -151,10 +151,7 @@ class ExternalEngine:
 
     def _ready_base(self) -> str:
         if self._state is not EngineState.READY:
-            raise EngineUnavailable(
-                f"the engine of deployment {self.spec.deployment!r} is {self._state.value}",
-                retry_after=2,
-            )
+            raise engine_unavailable()
         return self.url
 
     async def count_tokens(self, text: str) -> int:

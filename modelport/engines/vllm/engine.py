@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncGenerator, Callable
 
-from modelport.engines.base import EngineSpec, EngineStartError, EngineState
+from modelport.engines.base import EngineSpec, EngineStartError, EngineState, engine_unavailable
 from modelport.engines.gpus import Gpu, detect_gpus
 from modelport.engines.openai_client import OpenAICompatClient
 from modelport.engines.supervised import SupervisedServer
@@ -18,7 +18,6 @@ from modelport.engines.vllm.config import (
     build_env,
     vllm_launcher,
 )
-from modelport.errors import EngineUnavailable
 from modelport.inference.types import Event, InferenceRequest
 
 
@@ -108,11 +107,7 @@ class VllmEngine:
     def _ready_base(self) -> str:
         server = self.server
         if server is None or server.state is not EngineState.READY or server.base_url is None:
-            raise EngineUnavailable(
-                f"the model engine of deployment {self.spec.deployment!r} is "
-                f"{self.state.value}; retry shortly",
-                retry_after=5,
-            )
+            raise engine_unavailable()
         return server.base_url
 
     async def count_tokens(self, text: str) -> int:

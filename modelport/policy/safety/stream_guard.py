@@ -8,7 +8,9 @@ choice is released, the choice ends with ``finish_reason=content_filter`` instea
 engine's, and its remaining deltas are dropped; when moderation itself fails (classifier error
 or timeout) the choice ends with ``content_filter_error``. The upstream is always consumed to the
 end, so :class:`~modelport.inference.types.Usage` events still pass through and usage is
-counted. Tool-call deltas are passed through unchecked (until the choice is stopped).
+counted. Tool-call deltas are held until their choice ends, then their names and arguments are
+classified as one text: released if allowed, dropped (the choice ending ``content_filter``) if
+not — a generated tool call is output like any other.
 
 The non-streamed path gets identical results by folding the guarded stream
 (:func:`modelport.inference.collect.collect`) or, for a bare text, with
@@ -28,6 +30,7 @@ from modelport.inference.types import (
     FinishReason,
     TextDelta,
     TokenLogprob,
+    ToolCallDelta,
     Usage,
 )
 from modelport.policy.safety.blocklist import AppliedBlocklists
@@ -63,6 +66,7 @@ class _ChoiceGuard:
         self._segmenter = Segmenter(settings)
         self._logprobs: list[tuple[int, tuple[TokenLogprob, ...]]] = []
         self._result = SafetyResult()
+        self._calls: list[ToolCallDelta] = []
         self._results = results
         if results is not None:
             results[index] = self._result
@@ -71,6 +75,25 @@ class _ChoiceGuard:
         self._segmenter.feed(delta.text)
         if delta.logprobs:
             self._logprobs.append((self._segmenter.total, delta.logprobs))
+
+    def hold(self, delta: ToolCallDelta) -> None:
+        self._calls.append(delta)
+
+    async def release_calls(self) -> list[Event]:
+        """The held tool-call deltas once their text is checked, or the stop if blocked."""
+        calls, self._calls = self._calls, []
+        text = "\n".join(
+            part for c in calls for part in (c.name, c.arguments) if part and part.strip()
+        )
+        if text.strip():
+            try:
+                result = await self._service.classify(text)
+            except ContentFilterFailed:
+                return self._stop(FinishReason.CONTENT_FILTER_ERROR)
+            self._record(result)
+            if self._policy.blocks(result, Stage.COMPLETION):
+                return self._stop(FinishReason.CONTENT_FILTER)
+        return list(calls)
 
     def _take_logprobs(self, end: int) -> tuple[TokenLogprob, ...]:
         taken: list[TokenLogprob] = []
@@ -161,13 +184,19 @@ async def guard_stream(
                 for out in await guard.advance(final=True):
                     yield out
                 if not guard.closed:
+                    for out in await guard.release_calls():
+                        yield out
+                if not guard.closed:
                     guard.closed = True
                     yield event
             else:
-                yield event
+                guard.hold(event)
         for guard in guards.values():  # the engine stopped without ending these choices
             if not guard.closed:
                 for out in await guard.advance(final=True):
+                    yield out
+            if not guard.closed:
+                for out in await guard.release_calls():
                     yield out
     finally:
         close = getattr(events, "aclose", None)

@@ -1,18 +1,62 @@
-"""The usage ledger: group commit, idempotency per request id, rollups in the same transaction."""
+"""The usage ledger on every store (SQLite and PostgreSQL): group commit, idempotency per request
+id, rollups in the same transaction, and a ledger that never reports a failed batch durable."""
 
 from __future__ import annotations
 
 import asyncio
-import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine, text
+
 from modelport.billing.ledger import UsageLedger
-from modelport.store.usage import ledger_rows, rollup_rows
+from modelport.billing.metrics import UsageMetrics
+from modelport.errors import LedgerUnavailable
+from modelport.services import ledger_engine
+from modelport.settings import Settings
+from modelport.store.usage import insert_usage, ledger_rows, rollup_rows
 from tests.billing_support import database, record
 
 
-def test_one_commit_serves_many_concurrent_requests(tmp_path: Path) -> None:
-    db = database(tmp_path / "ledger.db")
+@pytest.fixture
+def db(database_url: str) -> Iterator[Engine]:
+    engine = database(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _meters(db: Engine) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    with db.connect() as conn:
+        for row in rollup_rows(conn):
+            totals[row.meter] = totals.get(row.meter, 0) + row.quantity
+    return totals
+
+
+def test_insert_counts_what_the_database_returned(db: Engine) -> None:
+    with db.begin() as conn:
+        assert insert_usage(conn, [record("a", 1, 2), record("b", 3, 4)]) == 2
+    with db.begin() as conn:
+        # A retried batch: the known rows are skipped, the new one goes in, nothing raises.
+        again = [record("a", 1, 2), record("c", 5, 6), record("b", 3, 4), record("c", 5, 6)]
+        assert insert_usage(conn, again) == 1
+    with db.begin() as conn:
+        assert insert_usage(conn, [record("a", 1, 2)]) == 0
+        assert insert_usage(conn, []) == 0
+    with db.connect() as conn:
+        assert sorted(r.request_id for r in ledger_rows(conn)) == ["a", "b", "c"]
+    assert _meters(db) == {
+        "inference-input-tokens": 9,
+        "inference-output-tokens": 12,
+        "inference-requests": 3,
+    }
+
+
+def test_one_commit_serves_many_concurrent_requests(db: Engine) -> None:
     ledger = UsageLedger(db)
     ledger.start()
 
@@ -25,13 +69,12 @@ def test_one_commit_serves_many_concurrent_requests(tmp_path: Path) -> None:
         ledger.close()
     with db.connect() as conn:
         assert len(ledger_rows(conn)) == 2000
-    assert ledger.records == 2000
+    assert ledger.records == 2000 and ledger.failed_records == 0
     assert ledger.commits < 200, f"{ledger.commits} commits for 2000 records: no group commit"
-    db.dispose()
+    assert _meters(db)["inference-requests"] == 2000
 
 
-def test_written_twice_billed_once(tmp_path: Path) -> None:
-    db = database(tmp_path / "ledger.db")
+def test_written_twice_billed_once(db: Engine) -> None:
     ledger = UsageLedger(db)
     ledger.start()
 
@@ -49,19 +92,14 @@ def test_written_twice_billed_once(tmp_path: Path) -> None:
         ledger.close()
     with db.connect() as conn:
         assert sorted(r.request_id for r in ledger_rows(conn)) == ["req-a", "req-b"]
-        meters = {r.meter: r.quantity for r in rollup_rows(conn)}
-    assert meters == {
+    assert _meters(db) == {
         "inference-input-tokens": 11,
         "inference-output-tokens": 7,
         "inference-requests": 2,
     }
-    db.dispose()
 
 
-def test_rollups_by_day_and_deployment(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    db = database(tmp_path / "ledger.db")
+def test_rollups_by_day_and_deployment(db: Engine) -> None:
     ledger = UsageLedger(db)
     ledger.start()
     day2 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -88,21 +126,86 @@ def test_rollups_by_day_and_deployment(tmp_path: Path) -> None:
         ("inference-output-tokens", 6),
         ("inference-requests", 1),
     }
-    db.dispose()
 
 
-def test_sustained_rate_on_sqlite(tmp_path: Path) -> None:
-    """A smoke check of the benchmark's figure (the benchmark measures it properly)."""
-    db = database(tmp_path / "ledger.db")
-    ledger = UsageLedger(db)
+def test_a_batch_that_cannot_commit_is_never_reported_durable(db: Engine) -> None:
+    """The table is gone (a real database error on every attempt): every waiting request fails
+    with LedgerUnavailable, the failure is counted, and the writer goes on once the database is
+    back."""
+    metrics = UsageMetrics()
+    ledger = UsageLedger(db, attempts=3, backoff=0.01, failures=metrics)
     ledger.start()
-    futures = []
-    start = time.perf_counter()
-    for i in range(5000):
-        futures.append(ledger.submit(record(f"req-{i}")))
-    for future in futures:
-        future.result(timeout=60)
-    elapsed = time.perf_counter() - start
-    ledger.close()
-    db.dispose()
-    assert 5000 / elapsed > 2500, f"{5000 / elapsed:.0f} records/s"
+    with db.begin() as conn:
+        conn.execute(text("ALTER TABLE usage_records RENAME TO usage_records_away"))
+
+    async def failing() -> list[BaseException | None]:
+        results = await asyncio.gather(
+            *(ledger.write(record(f"lost-{i}")) for i in range(5)), return_exceptions=True
+        )
+        return [r if isinstance(r, BaseException) else None for r in results]
+
+    try:
+        errors = asyncio.run(failing())
+        assert all(isinstance(e, LedgerUnavailable) for e in errors), errors
+        assert ledger.records == 0 and ledger.failed_records == 5
+        assert metrics.ledger_failures._value.get() == 5
+        with db.begin() as conn:
+            conn.execute(text("ALTER TABLE usage_records_away RENAME TO usage_records"))
+        asyncio.run(ledger.write(record("after")))
+    finally:
+        ledger.close()
+    with db.connect() as conn:
+        assert [r.request_id for r in ledger_rows(conn)] == ["after"]
+    assert _meters(db)["inference-requests"] == 1, "a failed batch must leave no rollups"
+
+
+def test_a_defect_fails_the_batch_and_the_writer_survives(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = UsageLedger(db, attempts=5, backoff=0.01)
+    ledger.start()
+    calls: list[int] = []
+    real = insert_usage
+
+    def broken_once(conn: object, records: object) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise TypeError("a bug")
+        return real(conn, records)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("modelport.billing.ledger.insert_usage", broken_once)
+    try:
+        with pytest.raises(LedgerUnavailable):
+            ledger.submit(record("x")).result(timeout=30)
+        assert len(calls) == 1, "a defect is not retried as if it were transient"
+        ledger.submit(record("y")).result(timeout=30)
+    finally:
+        ledger.close()
+    with pytest.raises(LedgerUnavailable):
+        ledger.submit(record("z")).result(timeout=1)  # closed: refused at once, never lost
+    with db.connect() as conn:
+        assert [r.request_id for r in ledger_rows(conn)] == ["y"]
+
+
+@pytest.mark.parametrize(("durability", "pragma"), [("normal", 1), ("full", 2)])
+def test_ledger_durability_setting_on_sqlite(tmp_path: Path, durability: str, pragma: int) -> None:
+    """``MODELPORT_LEDGER_DURABILITY``: the ledger's commits use synchronous=FULL when asked;
+    the rest of the store keeps NORMAL."""
+    settings = Settings(data_dir=tmp_path, ledger_durability=durability)  # type: ignore[arg-type]
+    store = database(tmp_path / "modelport.db")
+    ledger_db = ledger_engine(settings, store)
+    try:
+        with ledger_db.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == pragma
+        with store.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        ledger = UsageLedger(ledger_db)
+        ledger.start()
+        ledger.submit(record("durable")).result(timeout=30)
+        ledger.close()
+        with store.connect() as conn:
+            assert [r.request_id for r in ledger_rows(conn)] == ["durable"]
+    finally:
+        if ledger_db is not store:
+            ledger_db.dispose()
+        store.dispose()

@@ -1,0 +1,188 @@
+"""Route → permission: the table every protected route is authorised by (and the docs are
+generated from).
+
+Adding a protected route is one line here: ``rule(METHOD, PATH, PERMISSION, SCOPE)``. A request
+to a management path with no line is refused (fail closed), and the permission-matrix test fails
+for any management route of the app that has none.
+
+Scopes say where the permission must be held:
+
+- ``PLATFORM``: at platform scope;
+- ``PROJECT``: on the project named by the ``{project}`` path parameter;
+- ``DEPLOYMENT``: on the project of the deployment named by ``{name}`` (and ``?region=``);
+- ``ANY``: on at least one project (or the platform); the handler narrows what it returns or
+  checks the project named in the request body;
+- ``SIGNED_IN``: any authenticated principal (the permission is informative).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    PLATFORM = "platform"
+    PROJECT = "project"
+    DEPLOYMENT = "deployment"
+    ANY = "any"
+    SIGNED_IN = "signed-in"
+
+
+class Gate(StrEnum):
+    """A route whose exposure is a setting (open | token | off) rather than always protected."""
+
+    API_DOCS = "api_docs"
+    METRICS = "metrics"
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    method: str
+    path: str
+    permission: str
+    scope: Scope
+    gate: Gate | None = None
+    note: str = ""
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = [
+            f"(?P<{seg[1:-1]}>[^/]+)"
+            if seg.startswith("{") and seg.endswith("}")
+            else re.escape(seg)
+            for seg in self.path.split("/")
+        ]
+        object.__setattr__(self, "pattern", re.compile("^" + "/".join(parts) + "$"))
+
+    def match(self, path: str) -> dict[str, str] | None:
+        found = self.pattern.match(path)
+        return found.groupdict() if found else None
+
+
+def rule(
+    method: str,
+    path: str,
+    permission: str,
+    scope: Scope,
+    *,
+    gate: Gate | None = None,
+    note: str = "",
+) -> RouteRule:
+    return RouteRule(method, path, permission, scope, gate, note)
+
+
+P, PR, D, A, S = Scope.PLATFORM, Scope.PROJECT, Scope.DEPLOYMENT, Scope.ANY, Scope.SIGNED_IN
+M = "/management"
+
+ROUTES: tuple[RouteRule, ...] = (
+    # Catalog and regions.
+    rule("GET", f"{M}/catalog", "catalog/read", A),
+    rule("GET", f"{M}/catalog/{{offer_id}}", "catalog/read", A),
+    rule("GET", f"{M}/regions", "catalog/read", A),
+    # Projects and subscriptions.
+    rule("POST", f"{M}/projects", "projects/write", P),
+    rule("GET", f"{M}/projects", "projects/read", A, note="lists the caller's projects"),
+    rule("GET", f"{M}/projects/{{project}}", "projects/read", PR),
+    rule("PATCH", f"{M}/projects/{{project}}", "projects/write", PR),
+    rule("DELETE", f"{M}/projects/{{project}}", "projects/delete", PR),
+    rule("POST", f"{M}/projects/{{project}}/subscriptions", "subscriptions/sign", PR),
+    rule("GET", f"{M}/projects/{{project}}/subscriptions", "subscriptions/read", PR),
+    rule("GET", f"{M}/projects/{{project}}/subscriptions/{{offer}}", "subscriptions/read", PR),
+    rule("DELETE", f"{M}/projects/{{project}}/subscriptions/{{offer}}", "subscriptions/delete", PR),
+    # Deployments, keys, limits, content safety.
+    rule(
+        "POST",
+        f"{M}/projects/{{project}}/deployments",
+        "deployments/write",
+        PR,
+        note="with subscribe: also subscriptions/sign",
+    ),
+    rule("GET", f"{M}/projects/{{project}}/deployments", "deployments/read", PR),
+    rule("GET", f"{M}/deployments", "deployments/read", A, note="lists the caller's"),
+    rule("GET", f"{M}/deployments/{{name}}", "deployments/read", D),
+    rule("DELETE", f"{M}/deployments/{{name}}", "deployments/delete", D),
+    rule("GET", f"{M}/deployments/{{name}}/keys", "keys/read", D),
+    rule("POST", f"{M}/deployments/{{name}}/keys/regenerate", "keys/regenerate", D),
+    rule("GET", f"{M}/deployments/{{name}}/limits", "limits/read", D),
+    rule("PUT", f"{M}/deployments/{{name}}/limits", "limits/write", D),
+    rule("PATCH", f"{M}/deployments/{{name}}/limits", "limits/write", D),
+    rule("GET", f"{M}/deployments/{{name}}/content-safety", "content-safety/read", D),
+    rule("PATCH", f"{M}/deployments/{{name}}/content-safety", "content-safety/write", D),
+    # Custom blocklists: platform-wide or for one deployment, managed at platform scope.
+    rule("GET", f"{M}/content-safety/blocklists", "content-safety/read", P),
+    rule("GET", f"{M}/content-safety/blocklists/{{name}}", "content-safety/read", P),
+    rule("PUT", f"{M}/content-safety/blocklists/{{name}}", "content-safety/write", P),
+    rule("DELETE", f"{M}/content-safety/blocklists/{{name}}", "content-safety/write", P),
+    # Usage.
+    rule("GET", f"{M}/usage", "usage/read", A, note="reports the caller's projects"),
+    # Principals, API tokens, roles, assignments, audit, the admin token.
+    rule("GET", f"{M}/me", "(signed in)", S),
+    rule("GET", f"{M}/principals", "principals/read", P),
+    rule("POST", f"{M}/principals", "principals/write", P),
+    rule("GET", f"{M}/principals/{{principal}}", "principals/read", P),
+    rule("PATCH", f"{M}/principals/{{principal}}", "principals/write", P),
+    rule("DELETE", f"{M}/principals/{{principal}}", "principals/write", P),
+    rule("GET", f"{M}/principals/{{principal}}/tokens", "principals/read", P),
+    rule("POST", f"{M}/principals/{{principal}}/tokens", "principals/write", P),
+    rule("DELETE", f"{M}/principals/{{principal}}/tokens/{{token_id}}", "principals/write", P),
+    rule("GET", f"{M}/roles", "roles/read", A),
+    rule("GET", f"{M}/roles/{{role}}", "roles/read", A),
+    rule("PUT", f"{M}/roles/{{role}}", "roles/write", P),
+    rule("DELETE", f"{M}/roles/{{role}}", "roles/write", P),
+    rule("GET", f"{M}/role-assignments", "roles/read", A, note="lists the caller's projects'"),
+    rule(
+        "POST",
+        f"{M}/role-assignments",
+        "roles/assign",
+        A,
+        note="held on the assignment's project (or platform)",
+    ),
+    rule(
+        "DELETE",
+        f"{M}/role-assignments/{{assignment_id}}",
+        "roles/assign",
+        A,
+        note="held on the assignment's project (or platform)",
+    ),
+    rule("GET", f"{M}/audit", "audit/read", P),
+    rule("POST", f"{M}/admin-token/rotate", "admin-token/rotate", P),
+    # Exposure set by MODELPORT_API_DOCS / MODELPORT_METRICS (open | token | off).
+    rule("GET", f"{M}/openapi.json", "(signed in)", S, gate=Gate.API_DOCS),
+    rule("GET", "/metrics", "metrics/read", P, gate=Gate.METRICS),
+)
+
+PROTECTED_PREFIXES = (f"{M}/", "/metrics")
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: RouteRule
+    params: dict[str, str]
+
+
+class RouteTable:
+    def __init__(self, rules: tuple[RouteRule, ...] = ROUTES) -> None:
+        self.rules = rules
+
+    def protects(self, path: str) -> bool:
+        """Whether ``path`` is one the access layer guards (known route or not)."""
+        return (
+            path == "/metrics"
+            or path.startswith(PROTECTED_PREFIXES)
+            or any(r.match(path) is not None for r in self.rules)
+        )
+
+    def match(self, method: str, path: str) -> tuple[Match | None, list[str]]:
+        """The rule for (method, path), and the methods the path has (for 405's Allow)."""
+        method = "GET" if method == "HEAD" else method
+        allowed: list[str] = []
+        for r in self.rules:
+            params = r.match(path)
+            if params is None:
+                continue
+            if r.method == method:
+                return Match(r, params), [r.method]
+            allowed.append(r.method)
+        return None, allowed
