@@ -3,9 +3,12 @@
 Routes (each a separate operation, for per-route permissions):
 
 * ``GET    /management/content-safety/blocklists``          list blocklists
-* ``GET    /management/content-safety/blocklists/{name}``   show one
-* ``PUT    /management/content-safety/blocklists/{name}``   create or replace one
-* ``DELETE /management/content-safety/blocklists/{name}``   delete one
+* ``GET    /management/content-safety/blocklists/{blocklist}``   show one
+* ``PUT    /management/content-safety/blocklists/{blocklist}``   create or replace one
+* ``DELETE /management/content-safety/blocklists/{blocklist}``   delete one
+
+All at platform scope (``content-safety/read`` / ``content-safety/write``, see the access route
+table): a list may apply to every deployment.
 """
 
 from __future__ import annotations
@@ -73,31 +76,31 @@ async def list_blocklists(services: ServicesDep) -> BlocklistList:
     return BlocklistList(data=[BlocklistView.of(b, services) for b in found])
 
 
-@router.get("/{name}", response_model=BlocklistView, summary="Show a custom blocklist")
-async def get_blocklist(name: str, services: ServicesDep) -> BlocklistView:
-    return BlocklistView.of(await services.blocklists.get(name), services)
+@router.get("/{blocklist}", response_model=BlocklistView, summary="Show a custom blocklist")
+async def get_blocklist(blocklist: str, services: ServicesDep) -> BlocklistView:
+    return BlocklistView.of(await services.blocklists.get(blocklist), services)
 
 
 @router.put(
-    "/{name}",
+    "/{blocklist}",
     response_model=BlocklistView,
     summary="Create or replace a custom blocklist (201 when created)",
 )
 async def put_blocklist(
-    name: str, body: BlocklistBody, services: ServicesDep, response: Response
+    blocklist: str, body: BlocklistBody, services: ServicesDep, response: Response
 ) -> BlocklistView:
-    blocklist = Blocklist(
-        name=name,
+    stored = Blocklist(
+        name=blocklist,
         items=tuple(BlocklistItem(i.text, ItemKind(i.kind)) for i in body.items),
         description=body.description,
         deployment_id=services.blocklists.deployment_id(body.deployment, body.region),
     )
-    if await services.blocklists.put(blocklist):
+    if await services.blocklists.put(stored):
         response.status_code = 201
-    return BlocklistView.of(blocklist, services)
+    return BlocklistView.of(stored, services)
 
 
-@router.delete("/{name}", status_code=204, summary="Delete a custom blocklist")
-async def delete_blocklist(name: str, services: ServicesDep) -> Response:
-    await services.blocklists.delete(name)
+@router.delete("/{blocklist}", status_code=204, summary="Delete a custom blocklist")
+async def delete_blocklist(blocklist: str, services: ServicesDep) -> Response:
+    await services.blocklists.delete(blocklist)
     return Response(status_code=204)

@@ -156,7 +156,9 @@ class LinearSafetyModel:
         rows = self._weights[hashed.buckets]
         if hashed.chunk is None:  # one chunk: the common case, kept cheap
             one: npt.NDArray[np.float32] = rows.sum(axis=0, keepdims=True)
-            return one * chunk_scale(hashed.sizes)[0] + self._bias
+            one *= chunk_scale(hashed.sizes)[0]
+            one += self._bias
+            return one
         out = np.zeros((len(parts), len(HEADS)), dtype=np.float32)
         np.add.at(out, hashed.chunk, rows)
         out *= chunk_scale(hashed.sizes)[:, None]
