@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     )
     safety_plugin_options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Keyword options per classifier plug-in (e.g. the guard deployment's URL).",
+        description="Keyword options per classifier plug-in (e.g. the guard's deployment).",
     )
     safety_timeout: float = Field(
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
