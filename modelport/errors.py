@@ -7,9 +7,12 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ModelportError                      500 internal_error
     ├── BadRequest                      400 bad_request
     │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
+    │   │   ├── InvalidTrainingFile     400 invalid_training_file (each bad line, numbered)
+    │   │   └── PromptFormatError       400 invalid_request   (the model's format cannot say it)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
-    │   └── ContextLengthExceeded       400 context_length_exceeded
+    │   ├── ContextLengthExceeded       400 context_length_exceeded
+    │   └── RequestTooLarge             400 request_too_large (more tokens than a minute's limit)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
     │   └── RegionNotOffered            403 region_not_offered
@@ -23,14 +26,38 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ├── PayloadTooLarge                 413 payload_too_large   (body over the limit)
     ├── Unprocessable                   422 unprocessable
     ├── RateLimited                     429 rate_limited        (+ Retry-After)
-    ├── EngineFailed                    502 engine_error
+    ├── EngineFailed                    502 engine_error      (also in-band, once a stream started)
+    ├── EngineTimedOut                  504 engine_timeout    (the engine stopped answering)
     ├── ServiceUnavailable              503 service_unavailable (+ Retry-After)
     │   ├── EngineUnavailable           503 engine_unavailable
     │   ├── DeploymentNotReady          503 deployment_not_ready
     │   └── LedgerUnavailable           503 usage_ledger_unavailable (usage not durable)
+    ├── ChatTemplateError               500 chat_template_error (the model's own template is broken)
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
+        └── ClassifierError             500 content_filter_error (one classifier plug-in failed)
+
+Errors an operator sees (start-up, configuration, catalog files, model pulls) are never rendered
+to an API caller; they share their own root, and keep the built-in base their callers catch:
+
+    OperatorError
+    ├── ConfigurationError        local_secrets.py       (RuntimeError) unsafe or impossible setting
+    ├── WeakSecret                access/credentials.py  (ValueError) a configured secret too weak
+    ├── EnginePluginError         engines/registry.py    (LookupError) a plug-in missing or broken
+    ├── EngineSettingsError       engines/host.py        (ValueError) an engine's operator settings
+    ├── EngineStartError          engines/base.py        (RuntimeError) the engine cannot start
+    │   └── EngineStopped                                 stopped while starting (not a failure)
+    ├── ClassifierConfigError     policy/safety/classifier.py (RuntimeError) a plug-in's setup
+    ├── TemplateError             policy/safety/patterns.py (ValueError) a lexicon template
+    ├── WeightsUnavailable        models/weights.py      (RuntimeError) weights not on this machine
+    ├── PullError                 models/pull.py         (RuntimeError) a pull did not complete
+    │   └── ChecksumMismatch
+    ├── GGUFError                 models/gguf_meta.py    (ValueError) not a readable GGUF
+    ├── ImportFailed              models/importing.py    (RuntimeError) a model file not registered
+    └── CatalogError              domain/catalog.py      (ValueError) a bad offer file
 
 Messages are written for the caller and never contain secrets, internal paths or stack traces.
+``headers`` carries response headers that belong to the error (the rate-limit figures of the
+request that hit the limit); ``Retry-After`` is derived from ``retry_after``.
 """
 
 from __future__ import annotations
@@ -49,12 +76,14 @@ class ModelportError(Exception):
         param: str | None = None,
         details: dict[str, Any] | None = None,
         retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.details = details or {}
         self.retry_after = retry_after
+        self.headers = dict(headers or {})
 
 
 class BadRequest(ModelportError):
@@ -66,6 +95,14 @@ class InvalidRequest(BadRequest):
     code = "invalid_request"
 
 
+class PromptFormatError(InvalidRequest):
+    """The conversation cannot be expressed in this model's prompt format (a 400 for the caller).
+
+    Examples: tools sent to a model whose format has no tool support, roles that a strict format
+    cannot alternate, or a model template calling ``raise_exception``.
+    """
+
+
 class UnknownParameter(BadRequest):
     code = "unknown_parameter"
 
@@ -74,8 +111,20 @@ class ContentFiltered(BadRequest):
     code = "content_filter"
 
 
+class InvalidTrainingFile(InvalidRequest):
+    """A fine-tuning file that cannot be trained on; ``details["errors"]`` lists each bad line."""
+
+    code = "invalid_training_file"
+
+
 class ContextLengthExceeded(BadRequest):
     code = "context_length_exceeded"
+
+
+class RequestTooLarge(BadRequest):
+    """The request reserves more tokens than its deployment allows per minute: no wait helps."""
+
+    code = "request_too_large"
 
 
 class Unauthorized(ModelportError):
@@ -146,6 +195,13 @@ class EngineFailed(ModelportError):
     code = "engine_error"
 
 
+class EngineTimedOut(ModelportError):
+    """The engine stopped answering within the request timeout."""
+
+    status = 504
+    code = "engine_timeout"
+
+
 class ServiceUnavailable(ModelportError):
     status = 503
     code = "service_unavailable"
@@ -168,3 +224,22 @@ class LedgerUnavailable(ServiceUnavailable):
 class ContentFilterFailed(ModelportError):
     status = 500
     code = "content_filter_error"
+
+
+class ClassifierError(ContentFilterFailed):
+    """A content-safety classifier failed or returned garbage; moderation cannot vouch for the
+    text, so the request fails closed."""
+
+    def __init__(self, classifier: str) -> None:
+        super().__init__(f"content safety classifier {classifier!r} failed")
+        self.classifier = classifier
+
+
+class ChatTemplateError(ModelportError):
+    """The model's own chat template is broken or unsafe (a server-side fault, 500)."""
+
+    code = "chat_template_error"
+
+
+class OperatorError(Exception):
+    """The root of the errors an operator sees (see the drawing above); never an HTTP answer."""

@@ -15,10 +15,11 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from modelport.access.credentials import WeakSecret, check_admin_token, generate_admin_token
+from modelport.errors import OperatorError
 from modelport.settings import Settings
 
 
-class ConfigurationError(RuntimeError):
+class ConfigurationError(OperatorError, RuntimeError):
     """A setting that makes starting unsafe or impossible; the message says what to change."""
 
 

@@ -19,14 +19,18 @@ from modelport.billing.prices import PriceSheet
 from modelport.control.blocklists import BlocklistControl
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
-from modelport.control.live import DeploymentRegistry
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
+from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
+from modelport.finetune.hosting import HostingMeter
+from modelport.finetune.models import FineTunedModels
+from modelport.finetune.service import FineTuningService
 from modelport.inference.accounting import Accountant
 from modelport.inference.direct import DirectCompletions
+from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
 from modelport.local_secrets import ConfigurationError, LocalSecrets
@@ -38,6 +42,13 @@ from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
+
+
+def check_engine_settings(engines: EngineFactories, host: EngineHost) -> None:
+    """Every engine named in MODELPORT_ENGINE_SETTINGS exists and accepts its settings (raises
+    EnginePluginError or EngineSettingsError, which stop the start with the reason)."""
+    for name in host.engine_settings:
+        host.settings_for(name, engines.load(name).settings)
 
 
 def oidc_provider(settings: Settings) -> OidcProvider | None:
@@ -86,6 +97,8 @@ class Services:
     safety: SafetyService
     content_safety: ContentSafetyControl
     blocklists: BlocklistControl
+    fine_tuning: FineTuningService
+    hosting: HostingMeter
     access: AccessService
     sessions: SessionStore
     authenticator: Authenticator
@@ -110,19 +123,26 @@ class Services:
             settings.resolved_public_url(),
             settings.regions,
             settings.base_domain,
+            settings.offer_regions,
         )
         projects = ProjectService(store=store, catalog=catalog, regions=regions)
         vault = KeyVault(local.key_encryption_key, local.key_hash_secret)
         registry = DeploymentRegistry()
+        engines = EngineFactories.discover()
+        host = EngineHost.from_settings(settings)
+        check_engine_settings(engines, host)
+        fine_tuned = FineTunedModels(catalog, settings.data_dir / "fine_tuning")
         deployments = DeploymentService(
             settings=settings,
             store=store,
             catalog=catalog,
             vault=vault,
             registry=registry,
-            engines=EngineFactories.discover(),
+            engines=engines,
             regions=regions,
             projects=projects,
+            host=host,
+            fine_tuned=fine_tuned,
         )
         limiter = make_rate_limiter(settings.rate_limit_backend, settings.redis_url)
         metrics = UsageMetrics()
@@ -164,6 +184,14 @@ class Services:
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
             blocklists=BlocklistControl(store, deployments, live_blocklists),
+            fine_tuning=FineTuningService(
+                settings=settings,
+                store=store,
+                projects=projects,
+                models=fine_tuned,
+                ledger=ledger,
+            ),
+            hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
             access=access,
             sessions=sessions,
             authenticator=Authenticator(access, sessions, oidc),
@@ -177,8 +205,12 @@ class Services:
         await self.deployments.bootstrap()
         await self.content_safety.load()
         await self.blocklists.load()
+        await self.fine_tuning.start()
+        self.hosting.start()
 
     async def close(self) -> None:
+        await self.hosting.close()
+        await self.fine_tuning.close()
         await self.deployments.shutdown()
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)

@@ -59,14 +59,43 @@ class Settings(BaseSettings):
         None, description="TOML price sheet overriding the offers' list prices."
     )
     test_offers: bool = Field(False, description="Show and allow offers marked test_only.")
+    offer_regions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Restrict offers to some regions: offer id -> the only regions it may be "
+        "deployed in (default: every configured region).",
+    )
 
-    # llama.cpp workers.
-    engine_slots: int = Field(4, ge=1, le=64, description="Parallel slots per llama.cpp worker.")
-    engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp worker.")
-    engine_context: int = Field(4096, ge=256, description="Context tokens per slot (per request).")
-    engine_start_timeout: float = Field(120.0, gt=0)
-    engine_restart_backoff: float = Field(0.5, gt=0)
+    # Engines (defaults of every deployment; a deployment may set its own context, slots...).
+    engine_slots: int = Field(4, ge=1, le=64, description="Parallel requests per local engine.")
+    engine_threads: int = Field(2, ge=1, le=256, description="CPU threads per llama.cpp engine.")
+    engine_context: int | None = Field(
+        None,
+        ge=256,
+        description="Cap on the context (tokens per request) of every deployment; default: each "
+        "model's own, as far as memory allows.",
+    )
+    engine_memory_fraction: float = Field(
+        0.9, gt=0, le=1, description="Share of the available memory one engine may plan to use."
+    )
+    engine_start_timeout: float | None = Field(
+        None, gt=0, description="Seconds an engine may take to load (default: the engine's own)."
+    )
+    engine_restart_backoff: float = Field(0.5, gt=0, description="First delay of a restart.")
+    engine_restart_backoff_max: float = Field(30.0, gt=0, description="Longest restart delay.")
+    engine_kill_grace: float = Field(
+        10.0, gt=0, description="Seconds between SIGTERM and SIGKILL when an engine is stopped."
+    )
     engine_request_timeout: float = Field(600.0, gt=0)
+    engine_settings: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Operator settings per engine plug-in: {engine name: {setting: value}}.",
+    )
+    deployment_retry_initial: float = Field(
+        5.0, gt=0, description="First delay before a failed deployment is started again."
+    )
+    deployment_retry_max: float = Field(
+        300.0, gt=0, description="Longest delay between start attempts of a failed deployment."
+    )
 
     # Model hub: where `modelport models pull` fetches weights from.
     hub_endpoint: str = Field(
@@ -102,6 +131,34 @@ class Settings(BaseSettings):
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
     )
 
+    # Fine-tuning (see docs/fine-tuning.md).
+    finetune_concurrency: int = Field(
+        1, ge=1, le=64, description="Fine-tuning jobs that train at the same time."
+    )
+    finetune_threads: int = Field(2, ge=1, le=256, description="CPU threads per training worker.")
+    finetune_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where training runs: a GPU when present (auto), or the CPU."
+    )
+    finetune_qlora: bool = Field(
+        True, description="On a GPU, load hub checkpoints in 4 bits (QLoRA; needs bitsandbytes)."
+    )
+    finetune_max_file_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1,
+        description="Largest training file accepted, in bytes (max_body_bytes bounds it too).",
+    )
+    finetune_max_example_tokens: int = Field(
+        2048, ge=16, description="Longest training example, in tokens."
+    )
+    finetune_max_restarts: int = Field(
+        3, ge=0, description="Times a dead training worker is restarted from its checkpoint."
+    )
+    finetune_cancel_grace: float = Field(
+        30.0, gt=0, description="Seconds a cancelled training worker has to stop by itself."
+    )
+    hosting_meter_interval: float = Field(
+        30.0, gt=0, description="Seconds between checks of fine-tuned deployments' hosted hours."
+    )
     # Access control (see docs/access-control.md).
     session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")
     oidc_issuer: str | None = Field(

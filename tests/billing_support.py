@@ -13,12 +13,13 @@ from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
 from modelport.billing.records import UsageRecord
-from modelport.control.live import LiveDeployment
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot, RateLimits
 from modelport.engines.scripted import ScriptedEngine
 from modelport.inference.accounting import Accountant
-from modelport.inference.pipeline import Pipeline, RequestContext
+from modelport.inference.context import RequestContext
+from modelport.inference.live import LiveDeployment
+from modelport.inference.pipeline import Pipeline
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.memory import MemoryRateLimiter
 from modelport.store.db import make_engine, upgrade

@@ -2,7 +2,9 @@
 
 Run as ``python tests/fake_vllm.py serve MODEL --host H --port P --served-model-name NAME ...``
 with the API key in ``VLLM_API_KEY``. It records its argv and environment to ``FAKE_VLLM_LOG``
-and serves ``/health``, ``/v1/models``, ``/tokenize`` and streamed ``/v1/chat/completions``.
+and serves ``/health``, ``/v1/models``, ``/tokenize`` (vLLM's shape: ``prompt`` or ``messages``)
+and streamed ``/v1/chat/completions`` and ``/v1/completions``: the words "Hello from vLLM", as
+many as ``max_tokens`` allows, with usage counted in words.
 ``FAKE_VLLM_MODE``: ``ok``; ``never_ready`` (``/health`` answers 503 forever); ``crash`` (exits
 3 at start-up); ``die_once`` (the first launch exits 1 s after it is ready, later ones live).
 """
@@ -35,6 +37,7 @@ def main() -> int:
         return 3
     name = _arg(argv, "--served-model-name")
     port = int(_arg(argv, "--port"))
+    max_model_len = int(_arg(argv, "--max-model-len")) if "--max-model-len" in argv else 4096
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -65,7 +68,8 @@ def main() -> int:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
             elif self.path == "/v1/models" and self._authorized():
-                self._json(200, {"object": "list", "data": [{"id": name, "object": "model"}]})
+                model = {"id": name, "object": "model", "max_model_len": max_model_len}
+                self._json(200, {"object": "list", "data": [model]})
 
         def do_POST(self) -> None:
             if not self._authorized():
@@ -73,24 +77,41 @@ def main() -> int:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length))
             if self.path == "/tokenize":
-                if body.get("model") != name or "prompt" not in body:
+                if body.get("model") != name:
                     self._json(400, {"error": {"message": "bad tokenize request"}})
                     return
-                tokens = list(range(len(body["prompt"].split())))
+                if "messages" in body:
+                    text = " ".join(m.get("content") or "" for m in body["messages"])
+                elif "prompt" in body:
+                    text = body["prompt"]
+                else:
+                    self._json(400, {"error": {"message": "bad tokenize request"}})
+                    return
+                tokens = list(range(len(text.split())))
                 self._json(200, {"count": len(tokens), "tokens": tokens, "max_model_len": 1024})
-            elif self.path == "/v1/chat/completions":
+            elif self.path in ("/v1/chat/completions", "/v1/completions"):
                 if body.get("model") != name:
                     self._json(404, {"error": {"message": f"model {body.get('model')} not found"}})
                     return
+                chat = self.path == "/v1/chat/completions"
+                if chat:
+                    prompt = " ".join(m.get("content") or "" for m in body["messages"])
+                else:
+                    prompt = body.get("prompt", "")
+                limit = body.get("max_tokens", 3)
+                words = ["Hello", " from", " vLLM"][:limit]
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                words = ["Hello", " from", " vLLM"][: body.get("max_tokens", 3)]
                 for word in words:
-                    chunk = {"choices": [{"index": 0, "delta": {"content": word}}]}
+                    piece = {"delta": {"content": word}} if chat else {"text": word}
+                    chunk = {"choices": [{"index": 0, **piece}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                end = {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}
-                usage = {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 3}}
+                reason = "length" if limit < 3 else "stop"
+                last = {"delta": {}} if chat else {"text": ""}
+                end = {"choices": [{"index": 0, **last, "finish_reason": reason}]}
+                counts = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(words)}
+                usage = {"choices": [], "usage": counts}
                 for chunk in (end, usage):
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.write(b"data: [DONE]\n\n")

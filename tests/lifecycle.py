@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from modelport.control.live import LiveDeployment
+from modelport.inference.live import LiveDeployment
 from modelport.settings import Settings
 from tests.support import ThreadServer, admin, keys_of, wait_ready
 

@@ -12,9 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from modelport.app import create_app
-from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.engines.base import EngineState
+from modelport.engines.openai_wire import bound_extra
+from modelport.inference.live import LiveDeployment
 from modelport.inference.types import (
     ChoiceEnd,
     Event,
@@ -43,6 +44,7 @@ class ScriptedEngine:
     calls: list[InferenceRequest] = field(default_factory=list)
     state: EngineState = EngineState.READY
     last_error: str | None = None
+    context: int = 8192
 
     def describe(self) -> dict[str, object]:
         return {"state": self.state.value, "pid": None, "restarts": 0, "last_error": None}
@@ -52,6 +54,9 @@ class ScriptedEngine:
 
     async def stop(self) -> None:
         self.state = EngineState.STOPPED
+
+    def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
+        return bound_extra(request)
 
     async def count_tokens(self, text: str) -> int:
         return len(text.split())

@@ -21,8 +21,8 @@ import httpx
 import uvicorn
 
 from modelport.app import create_app
-from modelport.control.live import LiveDeployment
 from modelport.engines.base import Engine
+from modelport.inference.live import LiveDeployment
 from modelport.services import Services
 from modelport.settings import Settings
 
@@ -47,6 +47,9 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
         "port": free_port(),
         "engine_slots": 4,
         "engine_threads": 2,
+        # Every engine's context capped as it was before contexts followed the model: the suite
+        # runs many engines side by side on a small machine.
+        "engine_context": 4096,
         "admin_token": ADMIN_TOKEN,
         "log_level": "warning",
         "catalog_dirs": [TEST_OFFERS],

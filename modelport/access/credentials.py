@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import secrets
 
+from modelport.errors import OperatorError
+
 API_TOKEN_PREFIX = "mpt-"  # noqa: S105 - a prefix, not a secret
 ADMIN_TOKEN_PREFIX = "mpadm-"  # noqa: S105
 MIN_ADMIN_TOKEN_CHARS = 32
@@ -22,7 +24,7 @@ MIN_PASSWORD_CHARS = 12
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
-class WeakSecret(ValueError):
+class WeakSecret(OperatorError, ValueError):
     """A configured secret that must not be accepted (empty, short, repetitive)."""
 
 

@@ -9,6 +9,7 @@ from modelport.access.route_table import ROUTES, Gate, Scope
 _SCOPES = {
     Scope.PLATFORM: "platform",
     Scope.PROJECT: "project `{project}`",
+    Scope.SELECTED_PROJECT: "the `OpenAI-Project` header's project (default: the default one)",
     Scope.DEPLOYMENT: "the deployment's project",
     Scope.ANY: "any project (results narrowed)",
     Scope.SIGNED_IN: "any signed-in principal",

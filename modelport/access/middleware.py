@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # the services are built from this package's parts
     from modelport.services import Services
 
 
+PROJECT_HEADER = "OpenAI-Project"  # how OpenAI's SDK selects a project (SELECTED_PROJECT)
+
+
 def _state(scope: Scope) -> dict[str, Any]:
     state: dict[str, Any] = scope.setdefault("state", {})
     return state
@@ -90,8 +93,12 @@ class AccessControl:
             if not access.can_somewhere(rule.permission):
                 authorize(access, rule.permission)  # raises, with the usual message
             return
-        if rule.scope is RuleScope.PROJECT:
-            name = match.params["project"]
+        if rule.scope in (RuleScope.PROJECT, RuleScope.SELECTED_PROJECT):
+            if rule.scope is RuleScope.PROJECT:
+                name = match.params["project"]
+            else:
+                headers = Headers(scope=scope)
+                name = headers.get(PROJECT_HEADER) or services.settings.default_project
             state["project"] = name
             project_id = await _project_id(services, name)
         else:

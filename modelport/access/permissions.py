@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, str] = {
     "content-safety/read": "See a deployment's content-safety policy.",
     "content-safety/write": "Change a deployment's content-safety policy.",
     "usage/read": "Read usage and cost reports.",
+    "fine-tuning/read": "See fine-tuning files and jobs, their events and checkpoints.",
+    "fine-tuning/write": "Upload fine-tuning files, create and cancel fine-tuning jobs (billed "
+    "on the project's subscription).",
     "principals/read": "See users and service principals and their API tokens.",
     "principals/write": "Create, change and delete users and service principals; issue and "
     "revoke API tokens.",
@@ -98,8 +101,8 @@ BUILTIN_ROLES: dict[str, Role] = {
         Role("Reader", "Read everything except keys and secrets.", _READS, builtin=True),
         Role(
             "AI Developer",
-            "Deploy, manage keys and call deployments in its projects; cannot subscribe to "
-            "offers, change prices, quotas or roles.",
+            "Deploy, manage keys, call deployments and fine-tune models in its projects; "
+            "cannot subscribe to offers, change prices, quotas or roles.",
             frozenset(
                 {
                     "catalog/read",
@@ -115,6 +118,8 @@ BUILTIN_ROLES: dict[str, Role] = {
                     "content-safety/read",
                     "usage/read",
                     "roles/read",
+                    "fine-tuning/read",
+                    "fine-tuning/write",
                 }
             ),
             builtin=True,

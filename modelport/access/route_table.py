@@ -9,6 +9,8 @@ Scopes say where the permission must be held:
 
 - ``PLATFORM``: at platform scope;
 - ``PROJECT``: on the project named by the ``{project}`` path parameter;
+- ``SELECTED_PROJECT``: on the project named by the ``OpenAI-Project`` header (the default
+  project without one): OpenAI's API, whose SDK selects a project that way;
 - ``DEPLOYMENT``: on the project of the deployment named by ``{name}`` (and ``?region=``);
 - ``ANY``: on at least one project (or the platform); the handler narrows what it returns or
   checks the project named in the request body;
@@ -25,6 +27,7 @@ from enum import StrEnum
 class Scope(StrEnum):
     PLATFORM = "platform"
     PROJECT = "project"
+    SELECTED_PROJECT = "selected-project"
     DEPLOYMENT = "deployment"
     ANY = "any"
     SIGNED_IN = "signed-in"
@@ -74,13 +77,31 @@ def rule(
 
 
 P, PR, D, A, S = Scope.PLATFORM, Scope.PROJECT, Scope.DEPLOYMENT, Scope.ANY, Scope.SIGNED_IN
+SP = Scope.SELECTED_PROJECT
 M = "/management"
+
+# Fine-tuning: OpenAI's files and fine-tuning jobs API (control/api/fine_tuning.py), under /v1
+# (project from the OpenAI-Project header) and under a per-project base URL.
+_FINE_TUNING = (
+    ("POST", "/files", "fine-tuning/write"),
+    ("GET", "/files", "fine-tuning/read"),
+    ("GET", "/files/{file_id}", "fine-tuning/read"),
+    ("GET", "/files/{file_id}/content", "fine-tuning/read"),
+    ("DELETE", "/files/{file_id}", "fine-tuning/write"),
+    ("POST", "/fine_tuning/jobs", "fine-tuning/write"),
+    ("GET", "/fine_tuning/jobs", "fine-tuning/read"),
+    ("GET", "/fine_tuning/jobs/{job_id}", "fine-tuning/read"),
+    ("GET", "/fine_tuning/jobs/{job_id}/events", "fine-tuning/read"),
+    ("GET", "/fine_tuning/jobs/{job_id}/checkpoints", "fine-tuning/read"),
+    ("POST", "/fine_tuning/jobs/{job_id}/cancel", "fine-tuning/write"),
+)
 
 ROUTES: tuple[RouteRule, ...] = (
     # Catalog and regions.
     rule("GET", f"{M}/catalog", "catalog/read", A),
     rule("GET", f"{M}/catalog/{{offer_id}}", "catalog/read", A),
     rule("GET", f"{M}/regions", "catalog/read", A),
+    rule("GET", f"{M}/engines", "catalog/read", A),
     # Projects and subscriptions.
     rule("POST", f"{M}/projects", "projects/write", P),
     rule("GET", f"{M}/projects", "projects/read", A, note="lists the caller's projects"),
@@ -97,12 +118,13 @@ ROUTES: tuple[RouteRule, ...] = (
         f"{M}/projects/{{project}}/deployments",
         "deployments/write",
         PR,
-        note="with subscribe: also subscriptions/sign",
+        note="with subscribe: also subscriptions/sign; attaching a server: engines/attach",
     ),
     rule("GET", f"{M}/projects/{{project}}/deployments", "deployments/read", PR),
     rule("GET", f"{M}/deployments", "deployments/read", A, note="lists the caller's"),
     rule("GET", f"{M}/deployments/{{name}}", "deployments/read", D),
     rule("DELETE", f"{M}/deployments/{{name}}", "deployments/delete", D),
+    rule("POST", f"{M}/deployments/{{name}}/restart", "deployments/write", D),
     rule("GET", f"{M}/deployments/{{name}}/keys", "keys/read", D),
     rule("POST", f"{M}/deployments/{{name}}/keys/regenerate", "keys/regenerate", D),
     rule("GET", f"{M}/deployments/{{name}}/limits", "limits/read", D),
@@ -151,6 +173,11 @@ ROUTES: tuple[RouteRule, ...] = (
     # Exposure set by MODELPORT_API_DOCS / MODELPORT_METRICS (open | token | off).
     rule("GET", f"{M}/openapi.json", "(signed in)", S, gate=Gate.API_DOCS),
     rule("GET", "/metrics", "metrics/read", P, gate=Gate.METRICS),
+    *(rule(method, f"/v1{path}", permission, SP) for method, path, permission in _FINE_TUNING),
+    *(
+        rule(method, f"/projects/{{project}}/v1{path}", permission, PR)
+        for method, path, permission in _FINE_TUNING
+    ),
 )
 
 PROTECTED_PREFIXES = (f"{M}/", "/metrics")

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.billing.records import UsageRecord
 from modelport.errors import LedgerUnavailable
-from modelport.store.usage import insert_usage
+from modelport.store.usage import insert_usage, previous_outcome
 
 log = logging.getLogger("modelport.billing")
 
@@ -71,6 +71,20 @@ class UsageLedger:
             return future
         self._queue.put((record, future))
         return future
+
+    async def previous_outcome(self, request_id: str) -> str | None:
+        """What the ledger holds for ``request_id`` (a caller retrying under its own id)."""
+
+        def read() -> str | None:
+            with self.engine.connect() as conn:
+                return previous_outcome(conn, request_id)
+
+        try:
+            return await asyncio.to_thread(read)
+        except SQLAlchemyError as exc:
+            raise LedgerUnavailable(
+                "the usage ledger cannot be read; retry", retry_after=1
+            ) from exc
 
     async def write(self, record: UsageRecord) -> None:
         """Queue a record and wait until the transaction holding it has committed."""

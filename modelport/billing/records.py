@@ -1,10 +1,17 @@
-"""Usage records and meters: what one request consumed, as the ledger stores it."""
+"""Usage records and meters: what one request (or job, or hosted hour) consumed, as the ledger
+stores it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from modelport.domain.fine_tuning import is_fine_tuned
+
+# The ``dialect`` of records that are not inference requests.
+FINE_TUNING = "fine-tuning"  # one record per fine-tuning job: its trained tokens
+HOSTING = "hosting"  # one record per started hour of a fine-tuned deployment
 
 
 class Meter(StrEnum):
@@ -13,18 +20,28 @@ class Meter(StrEnum):
     INPUT_TOKENS = "inference-input-tokens"
     OUTPUT_TOKENS = "inference-output-tokens"
     REQUESTS = "inference-requests"  # counted, not priced
-    # Reserved for fine-tuning jobs: FINE_TUNING_TOKENS = "fine-tuning-training-tokens".
+    FINE_TUNED_INPUT_TOKENS = "fine-tuned-input-tokens"
+    FINE_TUNED_OUTPUT_TOKENS = "fine-tuned-output-tokens"
+    TRAINING_TOKENS = "fine-tuning-training-tokens"
+    HOSTING_HOURS = "fine-tuned-hosting-hours"
+
+
+INPUT_METERS = frozenset({Meter.INPUT_TOKENS, Meter.FINE_TUNED_INPUT_TOKENS})
+OUTPUT_METERS = frozenset({Meter.OUTPUT_TOKENS, Meter.FINE_TUNED_OUTPUT_TOKENS})
 
 
 @dataclass(frozen=True, slots=True)
 class UsageRecord:
-    """One request, billed once. Never holds a key: ``key_slot`` names which of the two."""
+    """One request, billed once. Never holds a key: ``key_slot`` names which of the two.
+
+    Fine-tuning jobs and hosted hours of fine-tuned deployments are records too (``dialect``
+    ``fine-tuning`` / ``hosting``), idempotent by their ``request_id`` like requests."""
 
     request_id: str
     time: datetime  # when the request arrived (UTC)
     project_id: str
     subscription_id: str | None
-    offer_id: str
+    offer_id: str  # an offer id, or a fine-tuned model's name
     deployment_id: str
     deployment: str
     key_slot: str
@@ -33,12 +50,27 @@ class UsageRecord:
     completion_tokens: int
     outcome: str
     latency_ms: float
+    training_tokens: int = 0
+    hosting_hours: int = 0
+    # A retry under its caller's request id whose earlier attempt failed: this record replaces
+    # the failed attempt's (the request is billed once, for the attempt that was served).
+    replaces_failed: bool = False
 
     @property
     def day(self) -> str:
         return self.time.date().isoformat()
 
     def meters(self) -> dict[Meter, int]:
+        if self.dialect == FINE_TUNING:
+            return {Meter.TRAINING_TOKENS: self.training_tokens}
+        if self.dialect == HOSTING:
+            return {Meter.HOSTING_HOURS: self.hosting_hours}
+        if is_fine_tuned(self.offer_id):
+            return {
+                Meter.FINE_TUNED_INPUT_TOKENS: self.prompt_tokens,
+                Meter.FINE_TUNED_OUTPUT_TOKENS: self.completion_tokens,
+                Meter.REQUESTS: 1,
+            }
         return {
             Meter.INPUT_TOKENS: self.prompt_tokens,
             Meter.OUTPUT_TOKENS: self.completion_tokens,

@@ -1,4 +1,5 @@
-"""Usage reports: rollups grouped by day, project, subscription or deployment, priced exactly.
+"""Usage reports: rollups grouped by day, project, subscription, deployment or meter, priced
+exactly. Inference, fine-tuning (training tokens) and fine-tuned hosting stand side by side.
 
 Reports read only the rollups (one row per day × deployment × meter), never the ledger. Costs
 are computed with Decimal from the price sheet and rendered as strings, unrounded.
@@ -12,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from modelport.billing.prices import PriceSheet
-from modelport.billing.records import Meter
+from modelport.billing.records import INPUT_METERS, OUTPUT_METERS, Meter
 from modelport.store.usage import RollupRow
 
 
@@ -21,6 +22,7 @@ class GroupBy(StrEnum):
     PROJECT = "project"
     SUBSCRIPTION = "subscription"
     DEPLOYMENT = "deployment"
+    METER = "meter"
 
 
 @dataclass
@@ -29,16 +31,22 @@ class UsageGroup:
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    training_tokens: int = 0
+    hosting_hours: int = 0
     cost: Decimal = field(default_factory=Decimal)
     currency: str = "USD"
 
     def add(self, meter: str, quantity: int, cost: Decimal) -> None:
         if meter == Meter.REQUESTS:
             self.requests += quantity
-        elif meter == Meter.INPUT_TOKENS:
+        elif meter in INPUT_METERS:
             self.prompt_tokens += quantity
-        elif meter == Meter.OUTPUT_TOKENS:
+        elif meter in OUTPUT_METERS:
             self.completion_tokens += quantity
+        elif meter == Meter.TRAINING_TOKENS:
+            self.training_tokens += quantity
+        elif meter == Meter.HOSTING_HOURS:
+            self.hosting_hours += quantity
         self.cost += cost
 
     def view(self, by: str) -> dict[str, Any]:
@@ -48,6 +56,8 @@ class UsageGroup:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "training_tokens": self.training_tokens,
+            "hosting_hours": self.hosting_hours,
             "cost": _money(self.cost),
             "currency": self.currency,
         }
@@ -66,6 +76,8 @@ def _key(row: RollupRow, by: GroupBy) -> str:
         return row.project
     if by is GroupBy.SUBSCRIPTION:
         return row.subscription_id or "(none)"
+    if by is GroupBy.METER:
+        return row.meter
     return row.deployment
 
 

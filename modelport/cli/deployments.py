@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -44,11 +45,78 @@ def wait_for(
             time.sleep(0.3)
 
 
+def engine_options(
+    context: int | None,
+    slots: int | None,
+    threads: int | None,
+    url: str | None,
+    key_file: Path | None,
+    model: str | None,
+) -> dict[str, Any]:
+    """The engine options given on the command line (the engine checks them)."""
+    options: dict[str, Any] = {}
+    for name, value in (
+        ("context", context),
+        ("slots", slots),
+        ("threads", threads),
+        ("url", url),
+        ("model", model),
+    ):
+        if value is not None:
+            options[name] = value
+    if key_file is not None:
+        key = key_file.read_text(encoding="utf-8").strip()
+        if not key:
+            raise click.BadParameter(f"{key_file} is empty", param_hint="--engine-key-file")
+        options["api_key"] = key
+    return options
+
+
+def wait_ready(
+    ctx: CliContext, name: str, region: str, timeout: float, quiet: bool
+) -> dict[str, Any]:
+    """Poll the deployment until its engine is ready or has failed, with a progress display."""
+    from rich.console import Console
+
+    console = Console(stderr=True, quiet=quiet)
+    deadline = time.monotonic() + timeout
+    with console.status(f"Restarting {name}...") as status:
+        while True:
+            d: dict[str, Any] = ctx.call(
+                "GET", f"/management/deployments/{name}", params={"region": region}
+            )
+            if d["readiness"] in ("ready", "failed"):
+                return d
+            if time.monotonic() > deadline:
+                raise click.ClickException(
+                    f"deployment {name} is still {d['readiness']} after {timeout:.0f} s"
+                )
+            status.update(f"Restarting {name}: {d['progress'] or d['readiness']}")
+            time.sleep(0.3)
+
+
 @click.command()
 @click.argument("offer")
 @click.option("--project", "-p", required=True, help="The project to deploy into.")
 @click.option("--name", "-n", required=True, help="Deployment name: DNS-safe, unique per region.")
 @click.option("--subscribe", is_flag=True, help="Subscribe the project to OFFER first.")
+@click.option(
+    "--engine",
+    default=None,
+    help="llamacpp, vllm, openai_compat (see GET /management/engines); default: the first of "
+    "the offer's engines that can run it here.",
+)
+@click.option("--context", type=int, default=None, help="Tokens per request (prompt + answer).")
+@click.option("--slots", type=int, default=None, help="Requests served in parallel (llama.cpp).")
+@click.option("--threads", type=int, default=None, help="CPU threads (llama.cpp).")
+@click.option("--engine-url", default=None, help="openai_compat: base URL of the server to attach.")
+@click.option(
+    "--engine-key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="openai_compat: a file holding the server's API key (stored encrypted, never shown).",
+)
+@click.option("--engine-model", default=None, help="openai_compat: the model name it serves.")
 @click.option("--no-wait", is_flag=True, help="Return once the deployment is created.")
 @click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -59,22 +127,34 @@ def deploy(
     project: str,
     name: str,
     subscribe: bool,
+    engine: str | None,
+    context: int | None,
+    slots: int | None,
+    threads: int | None,
+    engine_url: str | None,
+    engine_key_file: Path | None,
+    engine_model: str | None,
     no_wait: bool,
     timeout: float,
     as_json: bool,
 ) -> None:
     """Deploy OFFER as a serverless API named NAME in PROJECT, and wait until it is ready."""
-    d = ctx.call(
-        "POST",
-        f"/management/projects/{project}/deployments",
-        json={"name": name, "offer": offer, "subscribe": subscribe},
-    )
+    body: dict[str, Any] = {"name": name, "offer": offer, "subscribe": subscribe}
+    if engine is not None:
+        body["engine"] = engine
+    options = engine_options(context, slots, threads, engine_url, engine_key_file, engine_model)
+    if options:
+        body["engine_options"] = options
+    d = ctx.call("POST", f"/management/projects/{project}/deployments", json=body)
     if not no_wait:
         d = wait_for(ctx, name, d["region"], timeout, quiet=as_json)
     if as_json:
         emit_json(d)
     if d["state"] == "failed":
-        raise click.ClickException(f"deployment {name} failed: {d['failure_reason']}")
+        raise click.ClickException(
+            f"deployment {name} failed: {d['failure_reason']} (Modelport tries again on its "
+            f"own; `modelport deployments restart {name}` tries now)"
+        )
     if as_json:
         return
     if d["state"] == "creating":
@@ -113,7 +193,7 @@ def list_deployments(ctx: CliContext, project: str | None, as_json: bool) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def show_deployment(ctx: CliContext, name: str, region: str | None, as_json: bool) -> None:
-    """Show deployment NAME: state, progress, Target URL, engine."""
+    """Show deployment NAME: state, readiness, Target URL, engine and its options."""
     d = ctx.call("GET", f"/management/deployments/{name}", params=_params(region))
     if as_json:
         emit_json(d)
@@ -121,10 +201,42 @@ def show_deployment(ctx: CliContext, name: str, region: str | None, as_json: boo
     click.secho(f"Deployment {d['name']} ({d['model']})", bold=True)
     for label in ("project", "region", "state", "progress", "target_url", "engine"):
         click.echo(f"  {label + ':':<12} {d[label]}")
+    readiness = d["readiness"]
+    if d["readiness_reason"]:
+        readiness += f": {d['readiness_reason']}"
+    click.echo(f"  {'readiness:':<12} {readiness}")
+    for option, value in sorted(d["engine_options"].items()):
+        click.echo(f"  {'  ' + option + ':':<12} {value}")
+    status = d["engine_status"] or {}
+    if status.get("context"):
+        click.echo(f"  {'context:':<12} {status['context']} tokens per request")
     if d["host_url"]:
         click.echo(f"  {'host_url:':<12} {d['host_url']}")
     if d["failure_reason"]:
         click.secho(f"  reason:      {d['failure_reason']}", fg="red")
+
+
+@deployments.command("restart")
+@click.argument("name")
+@REGION
+@click.option("--no-wait", is_flag=True, help="Return once the restart has begun.")
+@click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def restart_deployment(
+    ctx: CliContext, name: str, region: str | None, no_wait: bool, timeout: float, as_json: bool
+) -> None:
+    """Restart the engine of deployment NAME (a failed one is tried again now); its Target URL
+    and keys stay the same."""
+    d = ctx.call("POST", f"/management/deployments/{name}/restart", params=_params(region))
+    if not no_wait:
+        d = wait_ready(ctx, name, d["region"], timeout, quiet=as_json)
+    if as_json:
+        emit_json(d)
+    if d["readiness"] == "failed":
+        raise click.ClickException(f"deployment {name} failed: {d['readiness_reason']}")
+    if not as_json:
+        click.echo(f"Deployment {name} is {d['readiness']}.")
 
 
 @deployments.command("delete")

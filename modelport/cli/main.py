@@ -9,6 +9,7 @@ from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
 from modelport.cli.deployments import deploy, deployments, keys
+from modelport.cli.fine_tune import fine_tune
 from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
 from modelport.cli.safety import safety
@@ -33,6 +34,7 @@ cli.add_command(deployments)
 cli.add_command(keys)
 cli.add_command(models)
 cli.add_command(usage)
+cli.add_command(fine_tune)
 cli.add_command(whoami)
 cli.add_command(principals)
 cli.add_command(tokens)

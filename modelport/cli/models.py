@@ -1,4 +1,4 @@
-"""``modelport models pull|list``: the model store on this machine (no server needed)."""
+"""``modelport models pull|import|list``: the model store on this machine (no server needed)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 
 from modelport.cli.client import CliContext, emit_json, print_table
 from modelport.domain.catalog import Catalog, CatalogError, Offer, builtin_offers_dir
+from modelport.engines.plugin import HubWeights
 from modelport.settings import Settings
 
 
@@ -48,17 +49,58 @@ class ModelsContext:
 )
 @click.pass_context
 def models(ctx: click.Context, offers_dirs: tuple[Path, ...]) -> None:
-    """Model weights on this machine: pull them from a hub, list what is present."""
+    """Model weights on this machine: pull them from a hub, import a file, list them."""
     parent: CliContext = ctx.obj
     ctx.obj = ModelsContext(parent.settings, offers_dirs)
 
 
+def pull_weights(offer: Offer, requested: str | None, settings: Settings) -> tuple[str, HubWeights]:
+    """The engine whose weights to pull, and which: the one asked for, else the first of the
+    offer's engines that could run it here once its weights are present."""
+    from modelport.engines.host import EngineHost
+    from modelport.engines.registry import EngineFactories, EnginePluginError
+    from modelport.models.weights import WeightsUnavailable
+
+    engines = EngineFactories.discover()
+    if requested is not None and requested not in offer.engines:
+        raise click.ClickException(
+            f"{offer.id} runs on the engines {', '.join(offer.engines)}, not on {requested}"
+        )
+    names = [requested] if requested else list(offer.engines)
+    host = EngineHost.from_settings(settings)
+    reasons: list[str] = []
+    for name in names:
+        try:
+            factory = engines.load(name)
+            weights = factory.weights(offer)
+        except (EnginePluginError, WeightsUnavailable) as exc:
+            reasons.append(f"{name}: {exc}")
+            continue
+        if requested is not None:
+            return name, weights
+        check = factory.availability(offer, host)
+        if check.ok or check.only_weights_missing:
+            return name, weights
+        reasons.append(f"{name}: {'; '.join(check.missing)}")
+    raise click.ClickException(
+        f"no engine could run {offer.id} on this machine once its weights are here, so there "
+        f"is nothing to pull by default ({'; '.join(reasons)}); to pull for another machine, "
+        "name the engine with --engine"
+    )
+
+
 @models.command("pull")
 @click.argument("offer_id", metavar="OFFER")
+@click.option(
+    "--engine",
+    default=None,
+    help="Pull what this engine loads (llamacpp: the GGUF file; vllm: the hub repo); default: "
+    "the first of the offer's engines that can run it here.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
-def pull_command(ctx: ModelsContext, offer_id: str, quiet: bool) -> None:
-    """Fetch the weights of OFFER from its hub repo into the model store.
+def pull_command(ctx: ModelsContext, offer_id: str, engine: str | None, quiet: bool) -> None:
+    """Fetch the weights of OFFER that its engine loads into the model store.
 
     Interrupted downloads resume where they stopped; every file is checked against the
     checksum the hub publishes. The hub is MODELPORT_HUB_ENDPOINT (a mirror works too);
@@ -69,12 +111,19 @@ def pull_command(ctx: ModelsContext, offer_id: str, quiet: bool) -> None:
 
     offer = ctx.offer(offer_id)
     settings = ctx.settings
+    chosen, weights = pull_weights(offer, engine, settings)
     token = settings.hub_token.get_secret_value() if settings.hub_token else None
     hub = HubClient(settings.hub_endpoint, token)
     store = ModelStore.from_settings(settings)
+    click.echo(f"{offer.id}: the weights the {chosen} engine loads, from {weights.repo}", err=True)
     try:
         result = pull(
-            offer, store, hub, progress=not quiet, notify=lambda m: click.echo(m, err=True)
+            offer,
+            weights,
+            store,
+            hub,
+            progress=not quiet,
+            notify=lambda m: click.echo(m, err=True),
         )
     except PullError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -82,6 +131,50 @@ def pull_command(ctx: ModelsContext, offer_id: str, quiet: bool) -> None:
         f"{offer.id}: {len(result.downloaded)} file(s) downloaded "
         f"({human_size(result.bytes_fetched)}), {len(result.present)} already present; "
         f"commit {result.commit[:12]} in {result.path}"
+    )
+
+
+@models.command("import")
+@click.argument("offer_id", metavar="OFFER")
+@click.argument(
+    "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--copy", is_flag=True, help="Copy the file instead of hard-linking it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def import_command(
+    ctx: ModelsContext, offer_id: str, path: Path, copy: bool, as_json: bool
+) -> None:
+    """Register a GGUF FILE you already have as the weights of OFFER (no hub needed).
+
+    The file must be a readable GGUF of the offer's architecture; it is hard-linked (or copied)
+    into the model store and recorded with its SHA-256. The llama.cpp engine then finds it.
+    """
+    from modelport.models.importing import ImportFailed, import_gguf
+    from modelport.models.pull import human_size
+    from modelport.models.store import ModelStore
+
+    offer = ctx.offer(offer_id)
+    try:
+        done = import_gguf(offer, path, ModelStore.from_settings(ctx.settings), copy=copy)
+    except ImportFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        emit_json(
+            {
+                "offer": done.offer_id,
+                "path": str(done.path),
+                "how": done.how,
+                "architecture": done.architecture,
+                "context_length": done.context_length,
+                "size": done.size,
+                "sha256": done.sha256,
+            }
+        )
+        return
+    click.echo(
+        f"{offer.id}: {path.name} ({done.architecture}, {human_size(done.size)}) {done.how} "
+        f"to {done.path}"
     )
 
 
@@ -105,6 +198,7 @@ def list_command(ctx: ModelsContext, as_json: bool) -> None:
         rows.append(
             [
                 model.offer_id,
+                model.layout or "gguf",
                 model.source,
                 human_size(model.size),
                 str(len(model.files)),
@@ -112,4 +206,4 @@ def list_command(ctx: ModelsContext, as_json: bool) -> None:
                 str(model.path),
             ]
         )
-    print_table(["offer", "source", "size", "files", "state", "path"], rows)
+    print_table(["offer", "layout", "source", "size", "files", "state", "path"], rows)

@@ -46,6 +46,15 @@ def _thresholds(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--block-jailbreak/--allow-jailbreak", default=None, help="Prompt attacks.")
 @click.option("--block-profanity/--allow-profanity", default=None, help="Profanity.")
 @click.option(
+    "--streaming-mode",
+    type=click.Choice(["hold_back", "asynchronous"]),
+    default=None,
+    help="hold_back: streamed text is released only once checked; asynchronous: released as "
+    "generated and checked behind, cut with content_filter within a bounded lag.",
+)
+@click.option("--window-chars", type=int, default=None, help="Characters per check window.")
+@click.option("--first-window-chars", type=int, default=None, help="The first hold-back window.")
+@click.option(
     "--region", default=None, help="The deployment's region (when the name is in several)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -57,6 +66,9 @@ def safety(
     enabled: bool | None,
     block_jailbreak: bool | None,
     block_profanity: bool | None,
+    streaming_mode: str | None,
+    window_chars: int | None,
+    first_window_chars: int | None,
     region: str | None,
     as_json: bool,
 ) -> None:
@@ -73,6 +85,9 @@ def safety(
         ("enabled", enabled),
         ("block_jailbreak", block_jailbreak),
         ("block_profanity", block_profanity),
+        ("streaming_mode", streaming_mode),
+        ("window_chars", window_chars),
+        ("first_window_chars", first_window_chars),
     ):
         if value is not None:
             body[key] = value
@@ -94,4 +109,8 @@ def safety(
         )
     click.echo(f"  {'jailbreak:':<16} {'blocked' if data['block_jailbreak'] else 'annotated'}")
     click.echo(f"  {'profanity:':<16} {'blocked' if data['block_profanity'] else 'annotated'}")
+    click.echo(
+        f"  {'streaming:':<16} {data['streaming_mode']}, windows of {data['window_chars']} "
+        f"characters (first {data['first_window_chars']})"
+    )
     click.echo(f"  {'classifiers:':<16} {', '.join(data['classifiers'])}")

@@ -17,52 +17,61 @@ from modelport.local_secrets import ConfigurationError, LocalSecrets
 
 
 def _banner(ctx: CliContext, stop: threading.Event) -> None:
-    """Wait for the deployments to come up, then print Target URL, key and a curl line."""
+    """Wait for the deployments to come up, then print Target URL, key and a curl line. Gives up
+    quietly when the server stops first."""
     deadline = time.monotonic() + 300
     shown_waiting = False
     while not stop.is_set() and time.monotonic() < deadline:
         try:
             with ctx.client() as client:
                 items = client.get("/management/deployments").json()["data"]
+                pending = [d for d in items if d["readiness"] == "starting"]
+                if pending:
+                    if not shown_waiting:
+                        names = ", ".join(d["name"] for d in pending)
+                        click.echo(
+                            f"Starting deployment(s) {names}: loading the model into its engine..."
+                        )
+                        shown_waiting = True
+                    time.sleep(0.3)
+                    continue
+                keys = {
+                    d["name"]: client.get(
+                        f"/management/deployments/{d['name']}/keys", params={"region": d["region"]}
+                    ).json()
+                    for d in items
+                    if d["readiness"] == "ready"
+                }
         except (httpx.HTTPError, ValueError, KeyError):
             time.sleep(0.3)
             continue
-        pending = [d for d in items if d["state"] == "creating"]
-        if pending:
-            if not shown_waiting:
-                names = ", ".join(d["name"] for d in pending)
-                click.echo(f"Starting deployment(s) {names}: loading the model into its engine...")
-                shown_waiting = True
-            time.sleep(0.3)
-            continue
         for d in items:
-            if d["state"] == "failed":
-                click.secho(f"Deployment {d['name']} failed: {d['failure_reason']}", fg="red")
+            if d["name"] not in keys:
+                reason = d["readiness_reason"] or d["failure_reason"]
+                click.secho(f"Deployment {d['name']} is {d['readiness']}: {reason}", fg="red")
                 continue
-            with ctx.client() as client:
-                keys = client.get(
-                    f"/management/deployments/{d['name']}/keys", params={"region": d["region"]}
-                ).json()
-            body = (
-                '{"messages":[{"role":"user","content":"What is the capital of France?"}],'
-                '"temperature":0,"max_tokens":32}'
-            )
-            curl = (
-                f"curl {d['target_url']}/chat/completions -H 'Content-Type: application/json' "
-                f"-H {shlex.quote('api-key: ' + keys['primary'])} -d {shlex.quote(body)}"
-            )
-            click.echo("")
-            click.secho(f"Deployment {d['name']} ({d['model']}) is ready.", fg="green", bold=True)
-            click.echo(f"  Target URL: {d['target_url']}")
-            if sys.stdout.isatty():
-                click.echo(f"  Key:        {keys['primary']}")
-                click.echo(f"  Try it:     {curl}")
-            else:  # a log file or a pipe: keys stay out of it
-                click.echo(
-                    f"  Key:        (not shown off a terminal: modelport keys show {d['name']})"
-                )
+            _print_ready(d, keys[d["name"]]["primary"])
         click.echo("")
         return
+
+
+def _print_ready(d: dict[str, str], key: str) -> None:
+    body = (
+        '{"messages":[{"role":"user","content":"What is the capital of France?"}],'
+        '"temperature":0,"max_tokens":32}'
+    )
+    curl = (
+        f"curl {d['target_url']}/chat/completions -H 'Content-Type: application/json' "
+        f"-H {shlex.quote('api-key: ' + key)} -d {shlex.quote(body)}"
+    )
+    click.echo("")
+    click.secho(f"Deployment {d['name']} ({d['model']}) is ready.", fg="green", bold=True)
+    click.echo(f"  Target URL: {d['target_url']}")
+    if sys.stdout.isatty():
+        click.echo(f"  Key:        {key}")
+        click.echo(f"  Try it:     {curl}")
+    else:  # a log file or a pipe: keys stay out of it
+        click.echo(f"  Key:        (not shown off a terminal: modelport keys show {d['name']})")
 
 
 @click.command()

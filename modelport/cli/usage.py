@@ -10,7 +10,15 @@ import click
 
 from modelport.cli.client import CliContext, emit_json, print_table
 
-COLUMNS = ["requests", "prompt_tokens", "completion_tokens", "cost", "currency"]
+COLUMNS = [
+    "requests",
+    "prompt_tokens",
+    "completion_tokens",
+    "training_tokens",
+    "hosting_hours",
+    "cost",
+    "currency",
+]
 
 
 @click.command()
@@ -18,7 +26,7 @@ COLUMNS = ["requests", "prompt_tokens", "completion_tokens", "cost", "currency"]
 @click.option("--project", default=None, help="Only this project.")
 @click.option(
     "--by",
-    type=click.Choice(["day", "deployment", "project", "subscription"]),
+    type=click.Choice(["day", "deployment", "project", "subscription", "meter"]),
     default="deployment",
     show_default=True,
     help="How to group.",
@@ -38,7 +46,8 @@ def usage(
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """Requests, tokens and cost, grouped by day, deployment, project or subscription."""
+    """Requests, tokens (inference and fine-tuning training), fine-tuned hosting hours and cost,
+    grouped by day, deployment, project, subscription or meter."""
     params = {"by": by, "deployment": deployment, "project": project}
     params.update({"since": since, "until": until})
     report: dict[str, Any] = ctx.call(

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelport.control.deployments import DeploymentService
-from modelport.control.live import LiveDeployment
 from modelport.errors import InvalidRequest
+from modelport.inference.live import LiveDeployment
 from modelport.policy.safety import SafetyPolicy
 from modelport.store.content_filters import set_content_filter, stored_content_filters
 from modelport.store.repositories import Store

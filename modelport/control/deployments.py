@@ -3,12 +3,14 @@
 Routes and the CLI call this service; it is the one place the deployment lifecycle rules live:
 
 - the deployment name is DNS-safe and unique per region; one deployment per model per project;
-- the offer must be offered in the project's region (403) and subscribed (412), unless the call
-  subscribes and deploys at once; its engine and weights must be on this machine (412, with what
-  is missing);
+- the offer must be deployable in the project's region (403) and subscribed (412), unless the
+  call subscribes and deploys at once; its engine (the one asked for, or the first of the offer's
+  that can run it here) and weights must be on this machine (412, with what is missing), and the
+  engine's options valid (422); attaching a server someone else runs is the operator's (403);
 - creation returns at once in state ``creating`` and provisions in the background, ending
-  ``succeeded`` or ``failed`` with the reason; delete goes through ``deleting``, stops the engine
-  and frees the name; every state change is stored, so deployments survive restarts;
+  ``succeeded`` or ``failed`` with the reason (and retried, see ``control.provisioning``); delete
+  goes through ``deleting``, stops the engine and frees the name; ``restart`` starts a fresh
+  engine; every state change is stored, so deployments survive restarts;
 - two keys, each regenerated on its own while the other keeps working.
 """
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,47 +25,35 @@ from typing import Any
 from sqlalchemy import Connection
 
 from modelport.control.availability import Availability, check_offer
-from modelport.control.live import DeploymentRegistry, LiveDeployment
+from modelport.control.engine_choice import choose_engine
 from modelport.control.projects import ProjectService
+from modelport.control.provisioning import Provisioner
+from modelport.control.views import EngineView
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import (
     Deployment,
     DeploymentState,
     KeySlot,
+    Project,
     RateLimits,
     subscription_resource_id,
     validate_deployment_name,
 )
+from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
-from modelport.engines.base import Engine, EngineSpec, EngineStartError
+from modelport.engines.base import EngineStartError
+from modelport.engines.host import EngineHost
+from modelport.engines.plugin import secret_fields
 from modelport.engines.registry import EngineFactories
+from modelport.engines.supervisor import Backoff
 from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
-from modelport.models.formats import get_format
-from modelport.models.gguf_meta import GGUFError, read_gguf_info
-from modelport.models.weights import WeightsUnavailable, resolve_weights
+from modelport.finetune.models import FineTunedModels
+from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
 from modelport.store.repositories import Store, new_id, now
 
 log = logging.getLogger("modelport.deployments")
-
-
-def engine_chat_template(offer: Offer, model_template: str | None) -> str:
-    """The chat template the engine applies: the model's own when its weights carry one,
-    otherwise the Jinja template of the catalog's named prompt format."""
-    if model_template is not None and model_template.strip():
-        return model_template
-    try:
-        fmt = get_format(offer.chat_format) if offer.chat_format else None
-    except LookupError as exc:
-        raise EngineStartError(f"the catalog entry of {offer.id!r}: {exc}") from exc
-    template = fmt.jinja_template() if fmt is not None else None
-    if not template:
-        raise EngineStartError(
-            f"the weights of {offer.id!r} carry no chat template and the catalog names no "
-            "prompt format (chat_format) to use instead"
-        )
-    return template
 
 
 class DeploymentService:
@@ -79,8 +68,11 @@ class DeploymentService:
         engines: EngineFactories,
         regions: Regions | None = None,
         projects: ProjectService | None = None,
+        host: EngineHost | None = None,
+        fine_tuned: FineTunedModels | None = None,
     ) -> None:
         self.settings = settings
+        self.fine_tuned = fine_tuned  # resolves ft:<base>:<project>:<suffix> models
         self.store = store
         self.catalog = catalog
         self.vault = vault
@@ -92,17 +84,24 @@ class DeploymentService:
         self.projects = projects or ProjectService(
             store=store, catalog=catalog, regions=self.regions
         )
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._provisioning: dict[str, asyncio.Task[None]] = {}  # deployment id -> task
+        self.host = host or EngineHost.from_settings(settings)
+        self.provisioner = Provisioner(
+            engines=engines,
+            host=self.host,
+            vault=vault,
+            registry=registry,
+            record=self._set_state,
+            retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
+        )
 
     @property
     def model_store(self) -> Path:
-        return self.settings.data_dir / "models"
+        return self.host.model_store
 
     # -- start-up ---------------------------------------------------------------------------
     async def bootstrap(self) -> None:
         """Create the default project and embedded deployment on first start, then bring every
-        persisted deployment back (engines restarted from the store)."""
+        persisted deployment back: engines started from the store, failed ones tried again."""
         if self.settings.embedded_default:
             await asyncio.to_thread(self._ensure_default)
         for deployment in await asyncio.to_thread(self._all):
@@ -113,14 +112,14 @@ class DeploymentService:
             if live is None:
                 continue
             self.registry.put(live)
-            if deployment.state is not DeploymentState.FAILED:
-                self._start_provisioning(live)
+            self.provisioner.launch(live)
 
     def _all(self) -> list[Deployment]:
         return self.store.run(lambda c: self.store.list_deployments(c))
 
     def _ensure_default(self) -> None:
         offer = self.catalog.embedded()
+        engine = self.availability(offer).engine or offer.engines[0]
         with self.store.transaction() as conn:
             if self.store.project_by_name(conn, self.settings.default_project):
                 return
@@ -139,6 +138,7 @@ class DeploymentService:
                 subscription_id=sub.id,
                 state=DeploymentState.CREATING,
                 created_at=now(),
+                engine=engine,
             )
             self.store.create_deployment(conn, deployment)
             self._new_keys(conn, deployment.id)
@@ -155,7 +155,7 @@ class DeploymentService:
         return fingerprints
 
     def _live(self, deployment: Deployment) -> LiveDeployment | None:
-        offer = self.catalog.get(deployment.offer_id)
+        offer, adapter = self._offer_of(deployment)
         if offer is None:
             log.error(
                 "deployment %s: offer %s is not in the catalog",
@@ -164,40 +164,79 @@ class DeploymentService:
             )
             return None
         keys = self.store.run(lambda c: self.store.keys_of(c, deployment.id))
-        return LiveDeployment(deployment, offer, {slot: fp for slot, (fp, _) in keys.items()})
+        fingerprints = {slot: fp for slot, (fp, _) in keys.items()}
+        return LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
+
+    # -- fine-tuned models --------------------------------------------------------------------
+    def _offer_of(self, deployment: Deployment) -> tuple[Offer | None, Path | None]:
+        """The deployment's offer and LoRA adapter: a fine-tuned model is its base offer
+        (renamed) plus the adapter its job made."""
+        if self.fine_tuned is None or not is_fine_tuned(deployment.offer_id):
+            return self.catalog.get(deployment.offer_id), None
+        fine_tuned = self.fine_tuned
+        found = self.store.run(lambda c: fine_tuned.lookup(c, deployment.offer_id))
+        return (found.offer, found.gguf_adapter) if found is not None else (None, None)
+
+    def _model(
+        self, conn: Connection, model: str, project: Project
+    ) -> tuple[Offer, Offer, Path | None]:
+        """The offer to deploy, the offer whose subscription bills it, and the adapter: the same
+        offer and none, except for a fine-tuned model of the project (its base offer renamed,
+        billed on the base's subscription, with the job's adapter)."""
+        if self.fine_tuned is not None and is_fine_tuned(model):
+            found = self.fine_tuned.require(conn, model, project.id)
+            return found.offer, self.projects.offer(found.base_offer_id), found.gguf_adapter
+        offer = self.projects.offer(model)
+        return offer, offer, None
 
     def _forget(self, deployment: Deployment) -> None:
         self.store.run(lambda c: self.store.delete_deployment(c, deployment.id))
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    def _start_provisioning(self, live: LiveDeployment) -> None:
-        deployment_id = live.deployment.id
-        live.progress = "queued"
-        task = self._spawn(self.provision(live))
-        self._provisioning[deployment_id] = task
-        task.add_done_callback(lambda _: self._provisioning.pop(deployment_id, None))
-
     # -- create -----------------------------------------------------------------------------
     def availability(self, offer: Offer) -> Availability:
-        return check_offer(offer, self.engines, self.model_store)
+        return check_offer(offer, self.engines, self.host)
+
+    def engine_views(self) -> list[EngineView]:
+        views = []
+        for name in self.engines.names():
+            factory = self.engines.get(name)
+            if factory is None:
+                continue
+            views.append(
+                EngineView(
+                    name=name,
+                    label=factory.label,
+                    attaches=factory.attaches,
+                    options=factory.options.model_json_schema(),
+                    secret_options=secret_fields(factory.options),
+                )
+            )
+        return views
 
     async def create(
-        self, project_name: str, name: str, offer_id: str, *, subscribe: bool = False
+        self,
+        project_name: str,
+        name: str,
+        offer_id: str,
+        *,
+        subscribe: bool = False,
+        engine: str | None = None,
+        engine_options: dict[str, Any] | None = None,
+        operator: bool = True,
     ) -> LiveDeployment:
         """Create a deployment in state ``creating`` and start provisioning it in the
-        background. Every check happens before anything is written, in one transaction."""
+        background. Every check happens before anything is written, in one transaction:
+        the engine (``engine``, or the first of the offer's that can run it here) and its
+        options are checked by the engine plug-in, down to the spec it would start."""
         validate_deployment_name(name)
-        offer = self.projects.offer(offer_id)
 
-        def create(conn: Connection) -> tuple[Deployment, dict[KeySlot, str]]:
+        def create(
+            conn: Connection,
+        ) -> tuple[Deployment, dict[KeySlot, str], Offer, Path | None]:
             project = self.projects.project(conn, project_name)
+            offer, billed_offer, adapter = self._model(conn, offer_id, project)
             self.projects.require_offered(offer, project)
-            sub = self.store.subscription_for(conn, project.id, offer.id)
+            sub = self.store.subscription_for(conn, project.id, billed_offer.id)
             if sub is None:
                 if not subscribe:
                     raise SubscriptionRequired(
@@ -205,10 +244,23 @@ class DeploymentService:
                         "its terms by subscribing first (or subscribe and deploy in one call)",
                         param="offer",
                     )
-                sub = self.projects.subscribe_in(conn, project, offer).subscription
-            available = self.availability(offer)
-            if available.engine is None:
-                raise OfferNotDeployable(available.message(), param="offer")
+                sub = self.projects.subscribe_in(conn, project, billed_offer).subscription
+            choice = choose_engine(
+                offer,
+                self.engines,
+                self.host,
+                requested=engine,
+                options=engine_options or {},
+                operator=operator,
+            )
+            try:
+                choice.factory.spec(name, offer, choice.options, self.host)
+            except EngineStartError as exc:
+                raise OfferNotDeployable(
+                    f"{offer.id!r} cannot be deployed with the {choice.name} engine: {exc}",
+                    param="engine_options",
+                ) from exc
+            public, secret = choice.stored(self.vault)
             deployment = Deployment(
                 id=new_id(),
                 name=name,
@@ -218,16 +270,34 @@ class DeploymentService:
                 subscription_id=sub.id,
                 state=DeploymentState.CREATING,
                 created_at=now(),
-                engine=available.engine,
+                engine=choice.name,
+                engine_options=public,
+                engine_secret=secret,
             )
             self.store.create_deployment(conn, deployment)
-            return deployment, self._new_keys(conn, deployment.id)
+            return deployment, self._new_keys(conn, deployment.id), offer, adapter
 
-        deployment, fingerprints = await asyncio.to_thread(self.store.run, create)
-        live = LiveDeployment(deployment, offer, fingerprints)
+        deployment, fingerprints, offer, adapter = await asyncio.to_thread(self.store.run, create)
+        live = LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
         self.registry.put(live)
-        self._start_provisioning(live)
-        log.info("deployment %s of %s created in %s", name, offer.id, deployment.region)
+        self.provisioner.launch(live)
+        log.info(
+            "deployment %s of %s created in %s on %s",
+            name,
+            offer.id,
+            deployment.region,
+            deployment.engine,
+        )
+        return live
+
+    # -- restart ----------------------------------------------------------------------------
+    async def restart(self, name: str, region: str | None = None) -> LiveDeployment:
+        """Stop the deployment's engine (if any) and start a fresh one; URL and keys stay."""
+        live = self.get_live(name, region)
+        if live.deployment.state is DeploymentState.DELETING:
+            raise Conflict(f"deployment {name!r} is being deleted")
+        await self.provisioner.restart(live)
+        log.info("deployment %s restarting on demand", name)
         return live
 
     # -- delete -----------------------------------------------------------------------------
@@ -238,13 +308,7 @@ class DeploymentService:
             raise Conflict(f"deployment {name!r} is already being deleted")
         await self._set_state(live, DeploymentState.DELETING, None)
         live.progress = "deleting"
-        task = self._provisioning.get(live.deployment.id)
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        engine, live.engine = live.engine, None
-        if engine is not None:
-            await engine.stop()
+        await self.provisioner.stop(live)
         await asyncio.to_thread(self._forget, live.deployment)
         self.registry.remove(live.deployment.region, live.deployment.name)
         log.info("deployment %s deleted", name)
@@ -267,61 +331,7 @@ class DeploymentService:
         log.info("deployment %s: %s key regenerated", name, slot.value)
         return await self.keys(name, live.deployment.region)
 
-    # -- provisioning -----------------------------------------------------------------------
-    def engine_spec(self, deployment: Deployment, offer: Offer) -> EngineSpec:
-        """Everything the engine needs; raises EngineStartError with what is missing."""
-        try:
-            path = resolve_weights(offer, self.model_store)
-        except WeightsUnavailable as exc:
-            raise EngineStartError(str(exc)) from exc
-        try:
-            info = read_gguf_info(path)
-        except (GGUFError, OSError) as exc:
-            raise EngineStartError(f"cannot read the weights file {path.name}: {exc}") from exc
-        template = engine_chat_template(offer, info.chat_template)
-        context = min(self.settings.engine_context, info.context_length or offer.context_length)
-        return EngineSpec(
-            deployment=deployment.name,
-            model_path=path,
-            chat_template=template,
-            slots=self.settings.engine_slots,
-            threads=self.settings.engine_threads,
-            context=context,
-            start_timeout=self.settings.engine_start_timeout,
-            restart_backoff=self.settings.engine_restart_backoff,
-            request_timeout=self.settings.engine_request_timeout,
-        )
-
-    def _make_engine(self, deployment: Deployment, offer: Offer) -> Engine:
-        factory = self.engines.get(deployment.engine)
-        if factory is None:
-            raise EngineStartError(
-                f"engine {deployment.engine!r} is not installed (available: {self.engines.names()})"
-            )
-        return factory(self.engine_spec(deployment, offer))
-
-    async def provision(self, live: LiveDeployment) -> None:
-        """Start the engine of a deployment; leave it succeeded, or failed with the reason."""
-        deployment = live.deployment
-        engine: Engine | None = None
-        try:
-            live.progress = "resolving weights"
-            engine = await asyncio.to_thread(self._make_engine, deployment, live.offer)
-            live.progress = f"starting the {deployment.engine} engine and loading the model"
-            await engine.start()
-        except EngineStartError as exc:
-            live.progress = "failed"
-            await self._set_state(live, DeploymentState.FAILED, str(exc))
-            log.error("deployment %s failed: %s", deployment.name, exc)
-            return
-        except asyncio.CancelledError:
-            if engine is not None:
-                await asyncio.shield(engine.stop())
-            raise
-        live.engine = engine
-        live.progress = "ready"
-        await self._set_state(live, DeploymentState.SUCCEEDED, None)
-
+    # -- state ------------------------------------------------------------------------------
     async def _set_state(
         self, live: LiveDeployment, state: DeploymentState, reason: str | None
     ) -> None:
@@ -382,8 +392,5 @@ class DeploymentService:
 
     # -- shutdown ---------------------------------------------------------------------------
     async def shutdown(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        engines = [live.engine for live in self.registry.all() if live.engine is not None]
-        await asyncio.gather(*(engine.stop() for engine in engines), return_exceptions=True)
+        """Stop every engine; nothing that fails because of it is recorded as a failure."""
+        await self.provisioner.shutdown()

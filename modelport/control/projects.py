@@ -3,8 +3,9 @@
 A project lives in one configured region. Subscribing a project to an offer accepts the offer's
 terms and creates the resource (with its meters) that tracks the cost of using it; there is one
 subscription per project per offer, and subscribing again returns the existing one. An offer can
-be subscribed to in any region it is offered in, even where its weights or engine are not on
-this machine (deploying it is what needs them).
+be subscribed to in any region it is offered in (every configured region, unless the operator
+restricts the offer), even where its weights or engine are not on this machine (deploying it is
+what needs them).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Project, Subscription, subscription_resource_id
 from modelport.domain.regions import Regions
 from modelport.errors import Conflict, InvalidRequest, NotFound, RegionNotOffered
+from modelport.store import fine_tuning as ft_store
 from modelport.store.repositories import Store
 
 _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
@@ -60,11 +62,11 @@ class ProjectService:
         return project
 
     def require_offered(self, offer: Offer, project: Project) -> None:
-        if not offer.offered_in(project.region):
-            where = ", ".join(sorted(offer.regions))
+        if not self.regions.allows(offer, project.region):
+            where = ", ".join(self.regions.for_offer(offer)) or "no region"
             raise RegionNotOffered(
                 f"{offer.id!r} is not offered in region {project.region!r} of project "
-                f"{project.name!r} (offered in: {where})",
+                f"{project.name!r} (this server offers it in: {where})",
                 param="offer",
             )
 
@@ -125,6 +127,12 @@ class ProjectService:
                     f"project {name!r} still has {count} deployment(s); delete them first",
                     param="project",
                 )
+            if ft_store.count_active_jobs(conn, project.id):
+                raise Conflict(
+                    f"project {name!r} has unfinished fine-tuning jobs; cancel them first",
+                    param="project",
+                )
+            ft_store.delete_project_data(conn, project.id)
             self.store.delete_project(conn, project.id)
 
         await asyncio.to_thread(self.store.run, delete)

@@ -16,6 +16,7 @@ from modelport.control.api import (
     content_safety,
     deployments,
     projects,
+    usage,
 )
 from modelport.control.api.deps import services
 
@@ -27,5 +28,6 @@ def management_router() -> APIRouter:
     router.include_router(deployments.router)
     router.include_router(content_safety.router)
     router.include_router(blocklists.router)
+    router.include_router(usage.router)
     router.include_router(access.router)
     return router

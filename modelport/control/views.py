@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from modelport.control.availability import Availability
-from modelport.control.live import LiveDeployment
 from modelport.domain.catalog import HardwareOption, Offer, WeightSource
 from modelport.domain.deployments import Project, Subscription
 from modelport.domain.regions import Region, Regions
+from modelport.inference.live import LiveDeployment, Readiness
 from modelport.policy.safety import SafetyPolicy
 
 
@@ -27,10 +27,39 @@ class PricingView(BaseModel):
     output_per_1k: Decimal
 
 
+class EngineCheckView(BaseModel):
+    engine: str
+    available: bool
+    missing: list[str]
+
+
 class AvailabilityView(BaseModel):
     deployable: bool
-    engine: str | None
+    engine: str | None  # the engine a deployment gets by default
     missing: list[str]
+    engines: list[EngineCheckView]  # each of the offer's engines: can it run it here?
+
+    @classmethod
+    def of(cls, available: Availability) -> AvailabilityView:
+        return cls(
+            deployable=available.deployable,
+            engine=available.engine,
+            missing=available.missing,
+            engines=[
+                EngineCheckView(engine=c.engine, available=c.ok, missing=list(c.missing))
+                for c in available.checks
+            ],
+        )
+
+
+class EngineView(BaseModel):
+    """An installed engine plug-in and the options a deployment may set for it."""
+
+    name: str
+    label: str
+    attaches: bool  # attaches a server someone else runs: operator only, never a default
+    options: dict[str, Any]  # JSON schema of its options
+    secret_options: list[str]
 
 
 class OfferView(BaseModel):
@@ -45,8 +74,8 @@ class OfferView(BaseModel):
     parameters: str | None
     capabilities: list[str]
     pricing: PricingView
-    regions: list[str]  # as offered by the publisher ("*" = everywhere)
-    regions_here: list[str]  # the configured regions of this server that offer it
+    regions: list[str]  # the publisher's cloud regions, as information ("*" = everywhere)
+    regions_here: list[str]  # the configured regions of this server it may be deployed in
     dialect: str
     engines: list[str]
     hardware: str
@@ -68,16 +97,12 @@ class OfferView(BaseModel):
             capabilities=sorted(offer.capabilities),
             pricing=PricingView(**offer.pricing.model_dump()),
             regions=sorted(offer.regions),
-            regions_here=[r for r in regions.names() if offer.offered_in(r)],
+            regions_here=regions.for_offer(offer),
             dialect=offer.dialect.value,
             engines=list(offer.engines),
             hardware=offer.hardware.summary,
             embedded=offer.embedded,
-            availability=AvailabilityView(
-                deployable=available.deployable,
-                engine=available.engine,
-                missing=available.missing,
-            ),
+            availability=AvailabilityView.of(available),
         )
 
 
@@ -161,6 +186,9 @@ class ContentSafetyView(BaseModel):
     thresholds: dict[str, str]  # category -> lowest severity blocked (low|medium|high) or off
     block_jailbreak: bool
     block_profanity: bool
+    streaming_mode: str  # hold_back | asynchronous
+    window_chars: int
+    first_window_chars: int
 
     @classmethod
     def of(cls, policy: SafetyPolicy) -> ContentSafetyView:
@@ -179,7 +207,10 @@ class DeploymentView(BaseModel):
     state: str
     progress: str
     failure_reason: str | None
+    readiness: Readiness  # what it can do now; `state` is what is stored
+    readiness_reason: str | None
     engine: str
+    engine_options: dict[str, Any]  # as deployed; secret ones only said to be stored
     engine_state: str | None
     engine_status: dict[str, Any] | None
     target_url: str
@@ -198,6 +229,7 @@ class DeploymentView(BaseModel):
     ) -> DeploymentView:
         d = live.deployment
         engine = live.engine
+        readiness, reason = live.readiness()
         region = regions.get(d.region)
         url = region.target_url(d.name) if region else target_url(f"/regions/{d.region}", d.name)
         return cls(
@@ -212,7 +244,10 @@ class DeploymentView(BaseModel):
             state=d.state.value,
             progress=live.progress,
             failure_reason=d.failure_reason,
+            readiness=readiness,
+            readiness_reason=reason,
             engine=d.engine,
+            engine_options=dict(d.engine_options),
             engine_state=engine.state.value if engine is not None else None,
             engine_status=engine.describe() if engine is not None else None,
             target_url=url,

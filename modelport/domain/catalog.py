@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from modelport.errors import OperatorError
+
 
 class Task(StrEnum):
     CHAT_COMPLETION = "chat-completion"
@@ -24,11 +26,23 @@ class Dialect(StrEnum):
     LLAMA = "llama"
 
 
+class FineTunedPricing(BaseModel):
+    """Rates of fine-tuning an offer and of the fine-tuned models made from it. An offer without
+    them is not offered for fine-tuning."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    training_per_1k: Decimal = Field(ge=0)  # per 1,000 training tokens (file tokens x epochs)
+    hosting_per_hour: Decimal = Field(ge=0)  # per started hour a fine-tuned model is deployed
+    input_per_1k: Decimal = Field(ge=0)  # inference on a fine-tuned deployment
+    output_per_1k: Decimal = Field(ge=0)
+
+
 class Pricing(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     currency: str = "USD"
     input_per_1k: Decimal = Field(ge=0)
     output_per_1k: Decimal = Field(ge=0)
+    fine_tuning: FineTunedPricing | None = None
 
 
 class WeightSource(BaseModel):
@@ -89,20 +103,27 @@ class Offer(BaseModel):
     parameters: str | None = None  # e.g. "12B active / 52B total"
     capabilities: frozenset[str] = frozenset()
     pricing: Pricing
+    # Where the publisher offers the model in the cloud (information). Self-hosted, an offer is
+    # deployable in every region the operator configures, unless ``deploy_regions`` (here, in a
+    # catalog override, or MODELPORT_OFFER_REGIONS) restricts it.
     regions: frozenset[str] = Field(min_length=1)  # region names, or "*" for every region
+    deploy_regions: frozenset[str] | None = None
     dialect: Dialect = Dialect.OPENAI
     weights: WeightSource
     engines: tuple[str, ...] = ("llamacpp",)
+    # GGUF ``general.architecture`` values the model's weights have (checked when a file is
+    # imported or loaded; empty: not checked).
+    architectures: tuple[str, ...] = ()
     hardware: Hardware = Hardware()
     chat_format: str | None = None  # a named prompt format when the weights carry no template
     default_system_prompt: str | None = None
     embedded: bool = False
     test_only: bool = False
 
-    @field_validator("regions")
+    @field_validator("regions", "deploy_regions")
     @classmethod
-    def _region_names(cls, value: frozenset[str]) -> frozenset[str]:
-        bad = [r for r in value if r != "*" and not _REGION_NAME.match(r)]
+    def _region_names(cls, value: frozenset[str] | None) -> frozenset[str] | None:
+        bad = [r for r in value or () if r != "*" and not _REGION_NAME.match(r)]
         if bad:
             raise ValueError(f"region names must be lower-case letters, digits, hyphens: {bad}")
         return value
@@ -122,8 +143,11 @@ class Offer(BaseModel):
             raise ValueError(f"unknown capabilities: {sorted(unknown)}")
         return value
 
-    def offered_in(self, region: str) -> bool:
-        return "*" in self.regions or region in self.regions
+    def deployable_in(self, region: str, restriction: frozenset[str] | None = None) -> bool:
+        """Whether the operator lets this offer be deployed in ``region``: everywhere unless
+        restricted (``restriction``, from the settings, wins over the catalog's)."""
+        allowed = restriction if restriction is not None else self.deploy_regions
+        return allowed is None or "*" in allowed or region in allowed
 
 
 _REGION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -133,7 +157,7 @@ KNOWN_CAPABILITIES = frozenset(
 )
 
 
-class CatalogError(ValueError):
+class CatalogError(OperatorError, ValueError):
     pass
 
 
@@ -192,12 +216,14 @@ def load_offer(path: Path) -> Offer:
 class _PriceSheet(BaseModel):
     model_config = ConfigDict(extra="forbid")
     currency: str = "USD"
-    offers: dict[str, dict[str, Decimal]] = {}
+    offers: dict[str, dict[str, Decimal | dict[str, Decimal]]] = {}
 
 
 def apply_price_sheet(offers: dict[str, Offer], path: Path) -> dict[str, Offer]:
     """Override list prices from an operator's TOML price sheet: a top-level ``currency`` and
     one ``[offers."<offer id>"]`` table per offer with ``input_per_1k`` and ``output_per_1k``
+    and, for offers open to fine-tuning, ``[offers."<offer id>".fine_tuning]`` with
+    ``training_per_1k``, ``hosting_per_hour``, ``input_per_1k`` and ``output_per_1k``
     (see docs/control-plane.md)."""
     try:
         sheet = _PriceSheet.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))

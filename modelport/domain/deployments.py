@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from modelport.errors import InvalidRequest
 
@@ -39,11 +41,15 @@ class Meter:
     reserved: bool = False
 
 
-# Every subscription gets these (the seeds: inference and fine-tuning tracked separately).
+# Every subscription gets these (the seeds: inference and fine-tuning tracked separately). The
+# fine-tuned models of a project bill on the subscription of their base offer.
 SUBSCRIPTION_METERS = (
     Meter("inference-input-tokens", "1K tokens"),
     Meter("inference-output-tokens", "1K tokens"),
-    Meter("fine-tuning", "hours", reserved=True),
+    Meter("fine-tuning-training-tokens", "1K tokens"),
+    Meter("fine-tuned-input-tokens", "1K tokens"),
+    Meter("fine-tuned-output-tokens", "1K tokens"),
+    Meter("fine-tuned-hosting-hours", "hours"),
 )
 
 
@@ -81,6 +87,10 @@ class Deployment:
     failure_reason: str | None = None
     engine: str = "llamacpp"
     limits: RateLimits = field(default_factory=RateLimits)
+    # The engine's options as given at deploy time, without secrets; the secret ones (a
+    # bring-your-own server's key) encrypted with the key vault.
+    engine_options: Mapping[str, Any] = field(default_factory=dict)
+    engine_secret: bytes | None = field(default=None, repr=False)
 
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{1,30}[a-z0-9])$")

@@ -1,5 +1,9 @@
 """Regions: the serving sites an operator configures, and the Target URL of a deployment in one.
 
+Regions are the operator's sites. A catalog offer may be deployed in every configured region
+unless the operator restricts it (``deploy_regions`` in a catalog override, or the setting
+``offer_regions``); the cloud regions the publisher lists stay on the offer as information.
+
 A region is a name and a base URL; a deployment's Target URL is ``{base}/deployments/{name}``.
 The default region's base URL is the server's own root, so the walking skeleton's URLs stay
 valid; every other region is served by the same process under ``/regions/{region}`` unless the
@@ -12,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from modelport.domain.catalog import Offer
 from modelport.errors import InvalidRequest
 
 _REGION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -36,9 +41,12 @@ class Regions:
         public_url: str,
         extra: dict[str, str] | None = None,
         base_domain: str | None = None,
+        offer_regions: dict[str, list[str]] | None = None,
     ) -> None:
         public = public_url.rstrip("/")
         self.default = default
+        # The operator's restrictions: offer id -> the only regions it may be deployed in.
+        self.offer_regions = {k: frozenset(v) for k, v in (offer_regions or {}).items()}
         self.base_domain = base_domain.strip(".").lower() if base_domain else None
         self._regions: dict[str, Region] = {default: Region(default, public, default=True)}
         for name, base in (extra or {}).items():
@@ -68,6 +76,14 @@ class Regions:
                 param="region",
             )
         return region
+
+    def allows(self, offer: Offer, region: str) -> bool:
+        """May ``offer`` be deployed in ``region``? Yes, unless the operator restricted it."""
+        return offer.deployable_in(region, self.offer_regions.get(offer.id))
+
+    def for_offer(self, offer: Offer) -> list[str]:
+        """The configured regions ``offer`` may be deployed in."""
+        return [name for name in self._regions if self.allows(offer, name)]
 
     def host_url(self, scheme: str, region: str, deployment: str) -> str | None:
         """The host-routed URL of a deployment, when a base domain is configured."""

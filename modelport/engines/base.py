@@ -1,19 +1,21 @@
 """The engine interface: what the pipeline needs from any inference server it drives.
 
-Adapters (llama.cpp worker processes, vLLM servers, a bring-your-own OpenAI-compatible URL) are
-discovered through the ``modelport.engines`` entry point group; each one turns canonical
-requests into its server's wire format and the server's output back into canonical events.
+Engines are plug-ins (``modelport.engines`` entry points, see :mod:`modelport.engines.plugin`):
+each one turns canonical requests into its server's wire format and the server's output back into
+canonical events. :class:`EngineSpec` is everything one engine instance needs to run one
+deployment; it is plain data (JSON-able ``config``), so that a runtime other than this process
+(a Ray actor, a managed node) can receive it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from modelport.errors import EngineUnavailable
+from modelport.errors import EngineUnavailable, OperatorError
 from modelport.inference.types import Event, InferenceRequest
 
 
@@ -27,20 +29,31 @@ class EngineState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class EngineSpec:
-    """Everything needed to start an engine for one deployment."""
+    """Everything needed to start an engine for one deployment.
+
+    ``model`` is what the engine loads (a GGUF file, a weights directory, or the name a remote
+    server serves); ``context`` the tokens one request may use (prompt + completion). ``config``
+    holds the engine's own resolved settings (its factory writes and reads them); ``secret`` a
+    credential the engine needs (a bring-your-own server's key), kept out of ``repr``.
+    ``adapter`` is an optional fine-tuned (LoRA) adapter; an engine that cannot load one refuses
+    the spec.
+    """
 
     deployment: str
-    model_path: Path
-    chat_template: str
+    engine: str
+    model: str
+    context: int
     slots: int = 4
     threads: int = 2
-    context: int = 8192
+    chat_template: str = ""
     start_timeout: float = 120.0
     restart_backoff: float = 0.5
+    restart_backoff_max: float = 30.0
+    kill_grace: float = 10.0
     request_timeout: float = 600.0
-    # Adapter-specific settings (e.g. a bring-your-own engine's URL and key): kept out of repr
-    # because they may hold secrets.
-    extra: dict[str, str] = field(default_factory=dict, repr=False)
+    adapter: Path | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    secret: str | None = field(default=None, repr=False)
 
 
 class Engine(Protocol):
@@ -50,6 +63,11 @@ class Engine(Protocol):
     @property
     def last_error(self) -> str | None: ...
 
+    @property
+    def context(self) -> int:
+        """Tokens one request may use: its prompt plus everything it generates."""
+        ...
+
     def describe(self) -> dict[str, object]:
         """Operator-facing status: state, process id, restarts, last error."""
         ...
@@ -58,6 +76,12 @@ class Engine(Protocol):
         """Start and wait until ready; raise ``EngineStartError`` with a clear reason if not."""
 
     async def stop(self) -> None: ...
+
+    def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
+        """Apply the engine's rules to pass-through parameters (``request.extra``): refuse those
+        that would multiply the work, bound its native length knobs by ``max_tokens``. Called
+        before admission, so a refused request costs nothing."""
+        ...
 
     def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         """Yield canonical events; ``Usage`` events are additive. Closing the iterator cancels
@@ -72,8 +96,13 @@ class Engine(Protocol):
         ...
 
 
-class EngineStartError(RuntimeError):
+class EngineStartError(OperatorError, RuntimeError):
     """The engine could not be started; the message says why and what to do."""
+
+
+class EngineStopped(EngineStartError):
+    """The engine was stopped while it was starting (shutdown, delete, restart): not a failure
+    of the deployment, and never recorded as one."""
 
 
 ENGINE_RETRY_AFTER = 2.0

@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 import orjson
 
 from modelport.engines.base import engine_unavailable
+from modelport.engines.http import EngineHTTPError, EnginePool, EngineResponse
 from modelport.engines.openai_wire import chunk_events, request_body, route_for, sampled_token_ids
 from modelport.errors import (
     ContextLengthExceeded,
     EngineFailed,
+    EngineTimedOut,
     InvalidRequest,
     ModelportError,
 )
@@ -60,9 +62,28 @@ class OpenAICompatClient:
             timeout=httpx.Timeout(request_timeout, connect=5.0),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=64),
         )
+        self.request_timeout = request_timeout
+        self.max_connections = max_connections
+        # Generation streams go through the lean client (one pool per server address; a
+        # restarted engine listens elsewhere); https servers through httpx.
+        self._pools: dict[str, EnginePool] = {}
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        for pool in self._pools.values():
+            pool.close_idle()
+        self._pools.clear()
+
+    def _pool(self, base: str) -> EnginePool | None:
+        pool = self._pools.get(base)
+        if pool is None and base.startswith("http://"):
+            for stale in self._pools.values():  # the server moved (restarted): drop the old
+                stale.close_idle()
+            self._pools.clear()
+            pool = self._pools[base] = EnginePool(
+                base, max_connections=self.max_connections, read_timeout=self.request_timeout
+            )
+        return pool
 
     async def count_tokens(self, text: str) -> int:
         base = self._base_url()
@@ -123,16 +144,11 @@ class OpenAICompatClient:
             return int(data["count"])
         return len(data.get("tokens", []))
 
-    async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+    def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         n = max(1, request.sampling.n)
-        if n == 1:
-            async for event in self._one(request, 0):
-                yield event
-            return
-        async for event in self._fan_out(request, n):
-            yield event
+        return self._one(request, 0) if n == 1 else self._fan_out(request, n)
 
-    async def _fan_out(self, request: InferenceRequest, n: int) -> AsyncIterator[Event]:
+    async def _fan_out(self, request: InferenceRequest, n: int) -> AsyncGenerator[Event, None]:
         """``n`` choices as ``n`` concurrent engine calls merged into one stream. The prompt is
         counted once (it is the same prompt); completion tokens of every choice are summed."""
         queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -167,35 +183,48 @@ class OpenAICompatClient:
                 with contextlib.suppress(BaseException):
                     await task
 
-    async def _open(self, url: str, content: bytes) -> httpx.Response:
-        """Send the request; retry once on a pooled connection the server had already closed.
+    async def _open(self, base: str, path: str, content: bytes) -> _Stream:
+        """Send a generation request; the response once its status line has arrived.
 
         llama.cpp's HTTP server closes a keep-alive connection after a few requests without
         always saying so; a request sent on it fails before any response byte, so the server
-        never saw it and sending it again on a fresh connection is safe.
+        never saw it and sending it again on a fresh connection is safe (both clients do).
         """
+        pool = self._pool(base)
+        if pool is not None:
+            return _PooledStream(await pool.request("POST", path, content, self._headers))
         for attempt in range(3):
-            request = self.http.build_request("POST", url, content=content, headers=self._headers)
+            request = self.http.build_request(
+                "POST", base + path, content=content, headers=self._headers
+            )
             try:
-                return await self.http.send(request, stream=True)
+                return _HttpxStream(await self.http.send(request, stream=True))
             except httpx.RemoteProtocolError:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    async def _one(self, request: InferenceRequest, index: int) -> AsyncIterator[Event]:
+    async def _one(self, request: InferenceRequest, index: int) -> AsyncGenerator[Event, None]:
         base = self._base_url()
         body = request_body(request, seed_offset=index, model=self.model)
-        url = base + route_for(request)
         try:
-            response = await self._open(url, orjson.dumps(body))
+            response = await self._open(base, route_for(request), orjson.dumps(body))
+        except (httpx.TimeoutException, EngineHTTPError) as exc:
+            if isinstance(exc, httpx.TimeoutException) or exc.timeout:
+                raise EngineTimedOut("the model engine did not answer in time") from exc
+            raise engine_unavailable() from exc
+        except httpx.TransportError as exc:
+            raise engine_unavailable() from exc
+        try:
             try:
-                if response.status_code != 200:
-                    raise await engine_error(response)
+                if response.status != 200:
+                    raise error_of(response.status, await response.read())
                 stop_ids = set(request.sampling.stop_token_ids)
                 generated = 0
                 async for payload in _sse_payloads(response):
                     if payload == b"[DONE]":
+                        # Read the body's end, so that the connection can serve the next call.
+                        await response.read()
                         break
                     chunk = orjson.loads(payload)
                     if "error" in chunk:
@@ -218,14 +247,63 @@ class OpenAICompatClient:
                         yield event
             finally:
                 await response.aclose()
+        except (httpx.TimeoutException, EngineHTTPError) as exc:
+            if isinstance(exc, httpx.TimeoutException) or exc.timeout:
+                raise EngineTimedOut("the model engine stopped answering while generating") from exc
+            raise EngineFailed("the model engine failed while generating") from exc
         except httpx.TransportError as exc:
-            raise engine_unavailable() from exc
+            # The engine accepted the request and went away while generating (it crashed or
+            # was stopped): a failure of this request, not "retry shortly".
+            raise EngineFailed("the model engine failed while generating") from exc
 
 
-async def _sse_payloads(response: httpx.Response) -> AsyncIterator[bytes]:
+class _Stream(Protocol):
+    """A generation response: its status, its raw body as it arrives."""
+
+    @property
+    def status(self) -> int: ...
+
+    def iter_raw(self) -> AsyncIterator[bytes]: ...
+
+    async def read(self) -> bytes: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _PooledStream:
+    def __init__(self, response: EngineResponse) -> None:
+        self.response = response
+        self.status = response.status
+
+    def iter_raw(self) -> AsyncIterator[bytes]:
+        return self.response.iter_raw()
+
+    async def read(self) -> bytes:
+        return await self.response.read()
+
+    async def aclose(self) -> None:
+        await self.response.aclose()
+
+
+class _HttpxStream:
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.status = response.status_code
+
+    def iter_raw(self) -> AsyncIterator[bytes]:
+        return self.response.aiter_raw()
+
+    async def read(self) -> bytes:
+        return await self.response.aread()
+
+    async def aclose(self) -> None:
+        await self.response.aclose()
+
+
+async def _sse_payloads(response: _Stream) -> AsyncIterator[bytes]:
     """The ``data:`` payloads of an SSE body, split on raw bytes (no text decoding per chunk)."""
     buffer = b""
-    async for raw in response.aiter_raw():
+    async for raw in response.iter_raw():
         buffer += raw
         while True:
             end = buffer.find(b"\n")
@@ -245,20 +323,24 @@ def _error_message(error: Any) -> str:
 
 
 async def engine_error(response: httpx.Response) -> ModelportError:
-    raw = await response.aread()
+    return error_of(response.status_code, await response.aread())
+
+
+def error_of(status: int, raw: bytes) -> ModelportError:
+    """The engine's error answer as an error of the tree."""
     try:
         data = orjson.loads(raw)
         # llama.cpp and OpenAI nest the error; vLLM's older servers put "message" at the top.
         message = _error_message(data.get("error") or data)
     except (orjson.JSONDecodeError, AttributeError):
         message = raw.decode(errors="replace")[:200]
-    if response.status_code == 400:
+    if status == 400:
         lowered = message.lower()
         if "context" in lowered and ("exceed" in lowered or "size" in lowered):
             return ContextLengthExceeded(f"the request does not fit the model's context: {message}")
         if "maximum context length" in lowered or "max_model_len" in lowered:
             return ContextLengthExceeded(f"the request does not fit the model's context: {message}")
         return InvalidRequest(message)
-    if response.status_code == 503:
+    if status == 503:
         return engine_unavailable()
-    return EngineFailed(f"the model engine failed ({response.status_code}): {message}")
+    return EngineFailed(f"the model engine failed ({status}): {message}")

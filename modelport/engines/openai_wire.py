@@ -9,8 +9,10 @@ request asks for them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from modelport.errors import InvalidRequest, UnknownParameter
 from modelport.inference.types import (
     ChoiceEnd,
     Event,
@@ -31,6 +33,47 @@ _FINISH = {
     "tool_calls": FinishReason.TOOL_CALLS,
     "content_filter": FinishReason.CONTENT_FILTER,
 }
+
+
+# Engine-native parameters a caller may pass through (Azure's ``extra-parameters: pass-through``)
+# that set how long a generation runs: bounded by the request's max_tokens (its reservation).
+# llama.cpp's n_predict overrides max_tokens; the others are other servers' spellings.
+LENGTH_KNOBS = frozenset(
+    {"n_predict", "max_new_tokens", "max_length", "max_completion_tokens", "min_tokens"}
+)
+# ... and those that multiply the work of one request: refused (n and best_of are API fields
+# with their own accounting; passed through, they would bypass it).
+MULTIPLYING_KNOBS = frozenset(
+    {"n", "best_of", "n_cmpl", "n_completions", "use_beam_search", "num_beams", "beam_width"}
+)
+
+
+def bound_extra(request: InferenceRequest) -> InferenceRequest:
+    """Pass-through parameters made safe for the reservation: length knobs bounded by
+    ``max_tokens`` (a negative value, "unlimited", becomes ``max_tokens``), multiplying knobs
+    refused."""
+    if not request.extra:
+        return request
+    limit = request.sampling.max_tokens
+    bounded: dict[str, Any] = {}
+    for key, value in request.extra.items():
+        if key in MULTIPLYING_KNOBS:
+            raise UnknownParameter(
+                f"{key!r} cannot be passed through to the model: it would generate more than "
+                "the request reserves; use the API's own parameters",
+                param=key,
+            )
+        if key in LENGTH_KNOBS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidRequest(f"{key} must be an integer", param=key)
+            if limit is None:
+                raise UnknownParameter(
+                    f"{key!r} cannot be passed through without max_tokens; set max_tokens",
+                    param=key,
+                )
+            value = limit if value < 0 else min(value, limit)
+        bounded[key] = value
+    return replace(request, extra=bounded)
 
 
 def json_schema_of(request: InferenceRequest) -> dict[str, Any] | None:

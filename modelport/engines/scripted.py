@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import AsyncGenerator
 
 from modelport.engines.base import EngineState
+from modelport.engines.openai_wire import bound_extra
 from modelport.inference.types import (
     ChoiceEnd,
     Event,
@@ -25,10 +26,14 @@ from modelport.inference.types import (
 
 class ScriptedEngine:
     def __init__(
-        self, default: str = "Hello from the scripted engine.", delay: float = 0.0
+        self,
+        default: str = "Hello from the scripted engine.",
+        delay: float = 0.0,
+        context: int = 8192,
     ) -> None:
         self.default = default
         self.delay = delay
+        self.context = context
         self.replies: deque[str] = deque()
         self.generated = 0  # tokens produced, across calls
 
@@ -45,6 +50,9 @@ class ScriptedEngine:
 
     async def start(self) -> None:
         return None
+
+    def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
+        return bound_extra(request)
 
     async def stop(self) -> None:
         return None

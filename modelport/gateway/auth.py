@@ -18,9 +18,9 @@ from starlette.datastructures import Headers
 from modelport.access.credentials import ADMIN_TOKEN_PREFIX, API_TOKEN_PREFIX
 from modelport.access.grants import authorize as authorize_principal
 from modelport.access.oidc import looks_like_jwt
-from modelport.control.live import LiveDeployment
 from modelport.domain.deployments import KeySlot
 from modelport.errors import DeploymentNotFound, Unauthorized
+from modelport.inference.live import LiveDeployment
 from modelport.services import Services
 
 INFER = "deployments/infer"

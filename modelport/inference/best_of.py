@@ -7,7 +7,7 @@ at the end). Usage bills every candidate: the prompt once, the completion tokens
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import replace
 
 from modelport.inference.collect import ChoiceResult, collect
@@ -29,7 +29,7 @@ def mean_logprob(choice: ChoiceResult) -> float:
     return sum(lp.logprob for lp in choice.logprobs) / len(choice.logprobs)
 
 
-async def best_of(generate: Generate, request: InferenceRequest) -> AsyncIterator[Event]:
+async def best_of(generate: Generate, request: InferenceRequest) -> AsyncGenerator[Event, None]:
     s = request.sampling
     candidates = replace(
         request,

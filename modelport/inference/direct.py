@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from modelport.control.live import DeploymentRegistry
 from modelport.errors import DeploymentNotFound, DeploymentNotReady
 from modelport.inference.collect import collect
+from modelport.inference.live import DeploymentRegistry
 from modelport.inference.types import InferenceRequest, RequestKind, SamplingParams
 from modelport.models.adapter import ModelAdapter
 

@@ -1,37 +1,36 @@
 """Content safety in the pipeline: the prompt before generation, the completion as it streams.
 
 The deployment's policy (``LiveDeployment.safety``, kept in the live registry) is read once per
-request and kept on the :class:`~modelport.inference.pipeline.RequestContext`, with the results
-the dialect renderers turn into ``prompt_filter_results`` / ``content_filter_results``.
+request. :meth:`Moderation.check_prompt` classifies everything the caller sent (message contents,
+tool call arguments, the prompt, documents) as one text and raises
+:class:`~modelport.errors.ContentFiltered` (400) or, when moderation itself fails,
+:class:`~modelport.errors.ContentFilterFailed` (500): fail closed, before the 200 (tool
+definitions and JSON schemas included). Custom blocklists
+(:mod:`modelport.policy.safety.blocklist`) of the deployment and the platform are checked on the
+same texts as the classifier, prompt and completion; a hit blocks. It returns the
+request's :class:`Screening`: its :class:`~modelport.policy.safety.report.SafetyReport` (which the
+dialects render as annotations) and the guard of its completion.
 
-- Custom blocklists (:mod:`modelport.policy.safety.blocklist`) of the deployment and the
-  platform are checked on the same texts as the classifier; a hit blocks.
-- :meth:`Moderation.check_prompt` classifies everything the caller sent (message contents, tool
-  call arguments, the prompt, documents, tool definitions and JSON schemas) as one text and raises
-  :class:`~modelport.errors.ContentFiltered` (400) or, when moderation itself fails,
-  :class:`~modelport.errors.ContentFilterFailed` (500): fail closed, before the 200.
-- :meth:`Moderation.guard` wraps the engine's (already metered) events in
-  :func:`~modelport.policy.safety.guard_stream`: text is released only once checked; a blocked
-  choice ends with ``content_filter``, a failed check with ``content_filter_error``. The stream
-  and the non-streamed body are folded from the same guarded events, so they agree. Once every
-  choice has been stopped while the engine is still generating, the engine call is closed (the
-  caller is not billed for text nobody will see) and the metered usage is passed on.
+:meth:`Screening.guard` wraps the engine's (already counted) events in
+:func:`~modelport.policy.safety.guard_stream`, in the policy's streaming mode: a blocked choice
+ends with ``content_filter``, a failed check with ``content_filter_error``. The stream and the
+non-streamed body are folded from the same guarded events, so they agree. Once every choice has
+been stopped while the engine is still generating, the engine call is closed (the caller is not
+billed for text nobody will see).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING, cast
 
 from modelport.errors import ContentFiltered, ContentFilterFailed
-from modelport.inference.outcome import Outcome
-from modelport.inference.types import ChoiceEnd, Event, FinishReason, InferenceRequest, Usage
-from modelport.policy.safety import SafetyPolicy, SafetyService, Stage, guard_stream
+from modelport.inference.context import RequestContext
+from modelport.inference.types import ChoiceEnd, Event, FinishReason, InferenceRequest
+from modelport.policy.safety import SafetyService, Stage, guard_stream
 from modelport.policy.safety.blocklist import AppliedBlocklists, BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
-
-if TYPE_CHECKING:
-    from modelport.inference.pipeline import RequestContext
+from modelport.policy.safety.policy import StreamingMode
+from modelport.policy.safety.report import SafetyReport
 
 _STOPPED = (FinishReason.CONTENT_FILTER, FinishReason.CONTENT_FILTER_ERROR)
 
@@ -93,46 +92,46 @@ class Moderation:
         """The custom blocklists of this request's deployment (platform-wide ones included)."""
         return self.blocklists.for_deployment(ctx.live.deployment.id)
 
-    def policy(self, ctx: RequestContext) -> SafetyPolicy:
-        """The deployment's policy as this request found it (read once per request)."""
-        if ctx.safety_policy is None:
-            ctx.safety_policy = ctx.live.safety
-        return ctx.safety_policy
-
-    async def check_prompt(self, ctx: RequestContext, request: InferenceRequest) -> None:
-        policy = self.policy(ctx)
-        if not policy.enabled:
-            return
+    async def check_prompt(self, ctx: RequestContext, request: InferenceRequest) -> Screening:
+        """Check the prompt under the deployment's policy (as this request found it)."""
+        policy = ctx.live.safety
+        mode = policy.streaming_mode if request.stream else StreamingMode.HOLD_BACK
+        report = SafetyReport(policy, mode)
+        if not report.enabled:
+            return Screening(self, ctx, report)
         try:
-            ctx.prompt_safety = await self.service.check_prompt(
-                prompt_text(request), policy, self.applied_blocklists(ctx)
+            report.prompt = await self.service.check_prompt(
+                prompt_text(request), report.policy, self.applied_blocklists(ctx)
             )
         except ContentFiltered:
-            ctx.outcome = Outcome.FILTERED
             if self.metrics is not None:
                 self.metrics.prompt_filtered(ctx.live.name)
             raise
         except ContentFilterFailed:
-            ctx.outcome = Outcome.FILTER_ERROR
             if self.metrics is not None:
                 self.metrics.failed(ctx.live.name, Stage.PROMPT)
             raise
+        return Screening(self, ctx, report)
+
+
+class Screening:
+    """The content safety of one request whose prompt passed."""
+
+    def __init__(self, moderation: Moderation, ctx: RequestContext, report: SafetyReport) -> None:
+        self.moderation = moderation
+        self.ctx = ctx
+        self.report = report
 
     def guard(
-        self, ctx: RequestContext, events: AsyncGenerator[Event, None], choices: int
+        self, events: AsyncGenerator[Event, None], choices: int
     ) -> AsyncGenerator[Event, None]:
         """``events`` with completion safety applied (unchanged when the policy is off)."""
-        policy = self.policy(ctx)
-        if not policy.enabled:
+        if not self.report.enabled:
             return events
-        return self._guarded(ctx, events, policy, max(1, choices))
+        return self._guarded(events, max(1, choices))
 
     async def _guarded(
-        self,
-        ctx: RequestContext,
-        events: AsyncGenerator[Event, None],
-        policy: SafetyPolicy,
-        choices: int,
+        self, events: AsyncGenerator[Event, None], choices: int
     ) -> AsyncGenerator[Event, None]:
         engine_ended: set[int] = set()
 
@@ -145,56 +144,34 @@ class Moderation:
             finally:
                 await events.aclose()
 
-        upstream = tap()
-        guarded = cast(
-            AsyncGenerator[Event, None],
-            guard_stream(
-                upstream,
-                self.service,
-                policy,
-                results=ctx.completion_safety,
-                blocklists=self.applied_blocklists(ctx),
-            ),
+        guarded = guard_stream(
+            tap(),
+            self.moderation.service,
+            self.report.policy,
+            mode=self.report.mode,
+            results=self.report.completions,
+            blocklists=self.moderation.applied_blocklists(self.ctx),
         )
         ended: set[int] = set()
-        stopped = closed_early = False
-        passed = Usage(0, 0)  # usage already handed downstream
+        stopped = False
         try:
             async for event in guarded:
-                if isinstance(event, Usage):
-                    passed = Usage(
-                        passed.prompt_tokens + event.prompt_tokens,
-                        passed.completion_tokens + event.completion_tokens,
-                    )
-                elif isinstance(event, ChoiceEnd):
+                if isinstance(event, ChoiceEnd):
                     ended.add(event.index)
                     if event.finish_reason in _STOPPED:
                         stopped = True
-                        self._count(ctx, event.finish_reason)
+                        self._count(event.finish_reason)
                 yield event
                 if stopped and len(ended) >= choices and not engine_ended >= ended:
-                    closed_early = True  # every choice is over; the engine is still generating
-                    break
+                    break  # every choice is over; the engine is still generating: stop it
         finally:
-            await guarded.aclose()  # closes the engine call; settles and meters
-        if closed_early:
-            # What the accountant billed (counted prompt + tokens generated so far), so the
-            # response's usage matches the ledger.
-            rest = Usage(
-                max(0, ctx.usage.prompt_tokens - passed.prompt_tokens),
-                max(0, ctx.usage.completion_tokens - passed.completion_tokens),
-            )
-            if rest.total_tokens:
-                yield rest
+            await guarded.aclose()  # closes the engine call
 
-    def _count(self, ctx: RequestContext, reason: FinishReason) -> None:
+    def _count(self, reason: FinishReason) -> None:
+        metrics = self.moderation.metrics
+        if metrics is None:
+            return
         if reason is FinishReason.CONTENT_FILTER:
-            if ctx.outcome in (Outcome.OK, Outcome.FILTER_ERROR):
-                ctx.outcome = Outcome.FILTERED
-            if self.metrics is not None:
-                self.metrics.completion_filtered(ctx.live.name)
+            metrics.completion_filtered(self.ctx.live.name)
         else:
-            if ctx.outcome == Outcome.OK:
-                ctx.outcome = Outcome.FILTER_ERROR
-            if self.metrics is not None:
-                self.metrics.failed(ctx.live.name, Stage.COMPLETION)
+            metrics.failed(self.ctx.live.name, Stage.COMPLETION)

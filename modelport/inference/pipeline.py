@@ -1,5 +1,17 @@
-"""The request pipeline: model adapter → limits → prompt safety → engine → metering →
-completion safety, as one event stream.
+"""The request pipeline: one canonical request through its stages, as one event stream.
+
+The stages, in order (:meth:`Pipeline.open` reads as this list):
+
+1. **prepare**: the model adapter's quirks (a default system prompt);
+2. **count**: the prompt's tokens, as the engine will count them (``Engine.count_prompt_tokens``),
+   and **fit** ``max_tokens`` to the context (``inference/lengths.py``), pass-through knobs bounded;
+3. **admit**: reserve against the deployment's rate limits → the request's
+   :class:`~modelport.inference.accounting.Account`;
+4. **check the prompt**: content safety → the request's
+   :class:`~modelport.inference.moderation.Screening` (a refused prompt is metered);
+5. around the engine's events, innermost first: **tally** (the account counts what the engine
+   sends), **guard** (completion safety), **settle** (outcome, metering; the end is released
+   once the usage record is durable).
 
 Everything that can fail before the first byte (validation, auth, limits, prompt safety, engine
 availability) fails inside :meth:`Pipeline.open`, which also fetches the first event, so the
@@ -8,64 +20,54 @@ gateway answers with a proper error status instead of a broken 200 stream.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
-import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, field
 
-from modelport.control.live import LiveDeployment
-from modelport.domain.deployments import KeySlot
+from modelport.engines.base import Engine
 from modelport.errors import DeploymentNotReady, ModelportError
-from modelport.inference.accounting import Accountant
-from modelport.inference.moderation import Moderation
-from modelport.inference.outcome import Outcome
-from modelport.inference.types import Event, InferenceRequest, TextDelta, ToolCallDelta, Usage
+from modelport.inference.accounting import Account, Accountant
+from modelport.inference.context import RequestContext
+from modelport.inference.lengths import fit_to_context
+from modelport.inference.live import LiveDeployment
+from modelport.inference.moderation import Moderation, Screening
+from modelport.inference.types import Event, InferenceRequest, Usage
 from modelport.models.adapter import ModelAdapter
-from modelport.policy.limits.base import Decision
-from modelport.policy.safety import SafetyPolicy, SafetyResult
-
-log = logging.getLogger("modelport.requests")
-
-
-@dataclass
-class RequestContext:
-    live: LiveDeployment
-    key_slot: KeySlot | None  # None: a principal's bearer token, not a deployment key
-    dialect: str
-    request_id: str = field(default_factory=lambda: f"req-{uuid.uuid4().hex}")
-    started: float = field(default_factory=time.perf_counter)
-    created_at: float = field(default_factory=time.time)
-    usage: Usage = field(default_factory=lambda: Usage(0, 0))
-    outcome: str = Outcome.OK
-    # Accounting (see inference/accounting.py).
-    prompt_estimate: int = 0  # the prompt as the engine's tokenizer counted it at admission
-    reserved: int = 0  # tokens reserved against the rate limit
-    decision: Decision | None = None
-    limit_headers: dict[str, str] = field(default_factory=dict)
-    usage_events: int = 0  # Usage events the engine sent
-    streamed_tokens: int = 0  # token events streamed (billed when the final usage never came)
-    # Content safety (see inference/moderation.py): the policy the request was checked under,
-    # and the results the dialects render as prompt/content filter annotations.
-    safety_policy: SafetyPolicy | None = None
-    prompt_safety: SafetyResult | None = None
-    completion_safety: dict[int, SafetyResult] = field(default_factory=dict)
-
-    @property
-    def created(self) -> int:
-        return int(self.created_at)
+from modelport.policy.safety.report import SafetyReport
 
 
 class PrimedStream:
-    """An event stream whose first event is already in hand."""
+    """An event stream whose first event is already in hand, with what the stages returned."""
 
     def __init__(
-        self, ctx: RequestContext, first: Event | None, rest: AsyncGenerator[Event, None]
+        self,
+        ctx: RequestContext,
+        first: Event | None,
+        rest: AsyncGenerator[Event, None],
+        account: Account,
+        screening: Screening | None,
     ) -> None:
         self.ctx = ctx
+        self.account = account
+        self.screening = screening
         self._first = first
         self._rest = rest
+
+    @property
+    def limit_headers(self) -> dict[str, str]:
+        return self.account.limit_headers
+
+    @property
+    def usage(self) -> Usage:
+        """What the request is billed: final once the stream has ended."""
+        return self.account.usage
+
+    @property
+    def billed(self) -> Usage | None:
+        """The usage recorded in the ledger for this request; None while (or if) it is not."""
+        return self.account.usage if self.account.recorded else None
+
+    @property
+    def safety(self) -> SafetyReport | None:
+        return self.screening.report if self.screening is not None else None
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         if self._first is not None:
@@ -83,9 +85,8 @@ class Pipeline:
         self, accountant: Accountant | None = None, moderation: Moderation | None = None
     ) -> None:
         self._adapters: dict[str, ModelAdapter] = {}
-        self.accountant = accountant
+        self.accountant = accountant if accountant is not None else Accountant()
         self.moderation = moderation
-        self._finishing: set[asyncio.Task[None]] = set()
 
     def _adapter(self, live: LiveDeployment) -> ModelAdapter:
         adapter = self._adapters.get(live.offer.id)
@@ -93,88 +94,45 @@ class Pipeline:
             adapter = self._adapters[live.offer.id] = ModelAdapter(live.offer)
         return adapter
 
-    async def open(self, ctx: RequestContext, request: InferenceRequest) -> PrimedStream:
-        engine = ctx.live.engine
-        if engine is None:
+    @staticmethod
+    def _engine(live: LiveDeployment) -> Engine:
+        if live.engine is None:
             raise DeploymentNotReady(
-                f"deployment {ctx.live.name!r} is {ctx.live.deployment.state.value}",
-                retry_after=5,
+                f"deployment {live.name!r} is {live.deployment.state.value}", retry_after=5
             )
+        return live.engine
+
+    async def open(self, ctx: RequestContext, request: InferenceRequest) -> PrimedStream:
+        engine = self._engine(ctx.live)
         adapter = self._adapter(ctx.live)
-        if self.accountant is not None:
-            await self.accountant.admit(ctx, engine, adapter.prepare(request))
+        request = adapter.prepare(request)
+        prompt_tokens = await engine.count_prompt_tokens(request)
+        # Bounded before admission: the reservation is exactly what the engine may generate.
+        request = engine.bound_extra(fit_to_context(request, prompt_tokens, engine.context))
+        account = await self.accountant.admit(ctx, request, prompt_tokens)
+        screening: Screening | None = None
         if self.moderation is not None:
             try:
-                await self.moderation.check_prompt(ctx, request)
-            except ModelportError:
-                await self._settle(ctx, None)  # a refused prompt is metered, its tokens freed
+                screening = await self.moderation.check_prompt(ctx, request)
+            except ModelportError as error:
+                error.headers.update(account.limit_headers)
+                await account.refused(error)  # a refused prompt is metered, its tokens freed
                 raise
-        generated = adapter.generate(engine, request)
-        events: AsyncGenerator[Event, None] = self._account(ctx, generated)
-        if self.moderation is not None:
-            events = self.moderation.guard(ctx, events, request.sampling.n)
+        events: AsyncGenerator[Event, None] = account.tally(adapter.generate(engine, request))
+        if screening is not None:
+            events = screening.guard(events, request.sampling.n)
+        events = account.settle(events)
         try:
             first = await anext(events, None)
+        except ModelportError as error:
+            error.headers.update(account.limit_headers)
+            await events.aclose()
+            raise
         except BaseException:
             await events.aclose()
             raise
-        return PrimedStream(ctx, first, events)
-
-    async def _account(
-        self, ctx: RequestContext, events: AsyncIterator[Event]
-    ) -> AsyncGenerator[Event, None]:
-        finished = False
-        try:
-            async for event in events:
-                if isinstance(event, Usage):
-                    ctx.usage_events += 1
-                    ctx.usage = Usage(
-                        ctx.usage.prompt_tokens + event.prompt_tokens,
-                        ctx.usage.completion_tokens + event.completion_tokens,
-                    )
-                elif isinstance(event, TextDelta | ToolCallDelta):
-                    ctx.streamed_tokens += 1
-                yield event
-            finished = True
-        except ModelportError:
-            ctx.outcome = Outcome.ERROR
-            raise
-        finally:
-            if not finished and ctx.outcome == Outcome.OK:
-                ctx.outcome = Outcome.DISCONNECTED
-            await self._settle(ctx, events)
-
-    async def _settle(self, ctx: RequestContext, events: AsyncIterator[Event] | None) -> None:
-        # Stop the engine, then settle and meter. Runs as its own task so that a client
-        # going away (which cancels this one) cannot lose the usage record; the stream's
-        # last event is released only once the record is durable.
-        task = asyncio.ensure_future(self._finish(ctx, events))
-        self._finishing.add(task)
-        task.add_done_callback(self._finishing.discard)
-        await asyncio.shield(task)
-
-    async def _finish(self, ctx: RequestContext, events: AsyncIterator[Event] | None) -> None:
-        if isinstance(events, AsyncGenerator):
-            await events.aclose()
-        try:
-            if self.accountant is not None:
-                await self.accountant.finish(ctx)
-        finally:
-            log.info(
-                "request %s deployment=%s dialect=%s prompt_tokens=%d completion_tokens=%d "
-                "outcome=%s latency_ms=%.1f",
-                ctx.request_id,
-                ctx.live.name,
-                ctx.dialect,
-                ctx.usage.prompt_tokens,
-                ctx.usage.completion_tokens,
-                ctx.outcome,
-                (time.perf_counter() - ctx.started) * 1000,
-            )
+        return PrimedStream(ctx, first, events, account, screening)
 
     async def drain(self) -> None:
         """Wait for requests that are being metered (at shutdown, before the ledger closes)."""
-        while self._finishing:
-            await asyncio.gather(*list(self._finishing), return_exceptions=True)
-        if self.accountant is not None:
-            await self.accountant.drain()
+        await self.accountant.drain()

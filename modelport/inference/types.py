@@ -74,7 +74,8 @@ class ToolChoice:
 
 @dataclass(frozen=True, slots=True)
 class SamplingParams:
-    max_tokens: int | None = None
+    max_tokens: int | None = None  # None: as many as fit the context (see inference/lengths)
+    default_max_tokens: int | None = None  # the dialect's cap when max_tokens is not given
     temperature: float | None = None
     top_p: float | None = None
     top_k: int | None = None

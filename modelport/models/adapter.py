@@ -7,7 +7,7 @@ parsing) lives here, and so do the generation strategies built on top of an engi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import replace
 
@@ -38,7 +38,7 @@ class ModelAdapter:
             request = replace(request, messages=(system, *request.messages))
         return request
 
-    def generate(self, engine: Engine, request: InferenceRequest) -> AsyncIterator[Event]:
+    def generate(self, engine: Engine, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         """The canonical event stream of ``request`` on ``engine``."""
         request = self.prepare(request)
         s = request.sampling
@@ -46,13 +46,15 @@ class ModelAdapter:
             return best_of(lambda r: self._generate(engine, r), request)
         return self._generate(engine, request)
 
-    async def _generate(self, engine: Engine, request: InferenceRequest) -> AsyncIterator[Event]:
+    def _generate(self, engine: Engine, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         if self.format is None or not needs_rendering(request):
-            async with aclosing(engine.generate(request)) as events:
-                async for event in events:
-                    yield event
-            return
-        plan = RenderedChat.build(self.format, request)
+            return engine.generate(request)  # no extra hop per event
+        return self._rendered(engine, self.format, request)
+
+    async def _rendered(
+        self, engine: Engine, format: PromptFormat, request: InferenceRequest
+    ) -> AsyncGenerator[Event, None]:
+        plan = RenderedChat.build(format, request)
         async with aclosing(engine.generate(plan.request)) as raw:
             async for event in plan.events(raw):
                 yield event

@@ -1,18 +1,18 @@
-"""Pulling an offer's weights from its hub repo into the model store: resumable and verified.
+"""Pulling the weights an engine loads from a hub into the model store: resumable, verified.
 
-The hub is reached through ``huggingface_hub`` (its model-info API for the file list with sizes
-and checksums, its resolve URLs and HTTP downloader for the bytes) at the configured endpoint, so
-a mirror works the same as huggingface.co. Every file is:
+Which files is the engine plug-in's answer (:class:`~modelport.engines.plugin.HubWeights`): one
+GGUF file of a GGUF repo for llama.cpp, a repo's safetensors, config and tokenizer files for
+vLLM. The hub is reached through ``huggingface_hub``'s public API (``HfApi.model_info`` for the
+file list with sizes and checksums, ``hf_hub_url``, ``build_hf_headers`` and its HTTP session for
+the bytes) at the configured endpoint, so a mirror works the same as huggingface.co. Every file
+is:
 
 1. pinned to the commit the revision resolved to, so all files come from one snapshot;
-2. downloaded into ``.partial/`` of the offer's store directory, appending to what an earlier,
-   interrupted pull left there (an HTTP ``Range`` request);
+2. downloaded into ``.partial/`` of its store directory, appending to what an earlier,
+   interrupted pull left there (an HTTP ``Range`` request), with a progress bar;
 3. checked against the checksum the hub published for it (SHA-256 of LFS files, the git blob
    SHA-1 of small files) and deleted if it does not match;
-4. moved into place and recorded in the store's manifest.
-
-``huggingface_hub`` itself retries a dropped connection a few times within one call, but throws a
-partial download away when the call fails; resuming across pulls is ours.
+4. moved into place and recorded in the directory's manifest.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import httpx2
 from filelock import FileLock, Timeout
-from huggingface_hub import HfApi, hf_hub_url
+from huggingface_hub import HfApi, get_session, hf_hub_url, hf_raise_for_status
 from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
@@ -34,15 +34,19 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.file_download import http_get
-from huggingface_hub.utils._headers import build_hf_headers
+
+# Public (listed in huggingface_hub.utils.__all__, which is computed at run time, so mypy
+# cannot see it); tqdm is the public huggingface_hub.utils.tqdm module's progress bar.
+from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
 from huggingface_hub.utils.tqdm import tqdm
 
 from modelport.domain.catalog import Offer
+from modelport.engines.plugin import HubWeights
+from modelport.errors import OperatorError
 from modelport.models.store import LOCK, PARTIAL_DIR, Manifest, ManifestFile, ModelStore
 
 
-class PullError(RuntimeError):
+class PullError(OperatorError, RuntimeError):
     """The pull did not complete; the message says why and what to do."""
 
 
@@ -83,13 +87,8 @@ class PullResult:
 Notify = Callable[[str], None]
 
 
-class _QuietBar(tqdm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["disable"] = True
-        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
-
-
 _NETWORK_ERRORS = (OSError, httpx2.HTTPError)  # huggingface_hub's HTTP errors are OSErrors
+_PICKLES = (".bin", ".pt", ".pth")
 
 
 class HubClient:
@@ -99,27 +98,22 @@ class HubClient:
         self.endpoint = endpoint.rstrip("/")
         self._token = token
 
-    def plan(self, offer: Offer) -> PullPlan:
-        """The files to fetch for ``offer`` (just its GGUF file when it names one)."""
-        source = offer.weights
-        if not source.hub_repo:
-            raise PullError(
-                f"offer {offer.id!r} names no hub repo; its weights come from "
-                + (f"the package {source.package!r}" if source.package else "a local path")
-            )
+    def plan(self, weights: HubWeights) -> PullPlan:
+        """The files of ``weights.repo`` to fetch, with their sizes and checksums. Where a repo
+        has safetensors, its pickled copies of the same weights (``*.bin``, ``*.pt``) are
+        left out."""
         api = HfApi(endpoint=self.endpoint, token=self._token, library_name="modelport")
         try:
-            info = api.model_info(
-                source.hub_repo, revision=source.hub_revision, files_metadata=True
-            )
+            info = api.model_info(weights.repo, revision=weights.revision, files_metadata=True)
         except _NETWORK_ERRORS as exc:
-            raise _translate(exc, source.hub_repo, self.endpoint) from exc
+            raise _translate(exc, weights.repo, self.endpoint) from exc
         if not info.sha:
-            raise PullError(f"the hub did not say which commit {source.hub_repo} resolves to")
+            raise PullError(f"the hub did not say which commit {weights.repo} resolves to")
+        siblings = [s for s in info.siblings or () if weights.wants(s.rfilename)]
+        if any(s.rfilename.endswith(".safetensors") for s in siblings):
+            siblings = [s for s in siblings if not s.rfilename.endswith(_PICKLES)]
         files = []
-        for sibling in info.siblings or ():
-            if source.gguf_file and sibling.rfilename != source.gguf_file:
-                continue
+        for sibling in siblings:
             _check_name(sibling.rfilename)
             if sibling.lfs is not None:
                 checksum = f"sha256:{sibling.lfs.sha256}"
@@ -133,11 +127,11 @@ class HubClient:
                     "a file that cannot be verified"
                 )
             files.append(RemoteFile(sibling.rfilename, size, checksum))
-        if source.gguf_file and not files:
-            raise PullError(f"{source.hub_repo} has no file {source.gguf_file!r}")
+        if weights.files and not files:
+            raise PullError(f"{weights.repo} has no file {', '.join(weights.files)}")
         if not files:
-            raise PullError(f"{source.hub_repo} has no files")
-        return PullPlan(source.hub_repo, source.hub_revision, info.sha, tuple(files))
+            raise PullError(f"{weights.repo} has no files this engine loads")
+        return PullPlan(weights.repo, weights.revision, info.sha, tuple(files))
 
     def fetch(
         self, plan: PullPlan, file: RemoteFile, out: BinaryIO, *, resume_size: int, progress: bool
@@ -145,18 +139,32 @@ class HubClient:
         """Append the bytes of ``file`` after the first ``resume_size`` to ``out``."""
         url = hf_hub_url(plan.repo, file.name, revision=plan.commit, endpoint=self.endpoint)
         headers = build_hf_headers(token=self._token, library_name="modelport")
+        if resume_size:
+            headers["Range"] = f"bytes={resume_size}-"
+        bar = tqdm(  # type: ignore[no-untyped-call]
+            total=file.size,
+            initial=resume_size,
+            unit="B",
+            unit_scale=True,
+            desc=file.name,
+            disable=not progress,
+        )
         try:
-            http_get(
-                url,
-                out,
-                resume_size=resume_size,
-                headers=headers,
-                expected_size=file.size,
-                displayed_filename=file.name,
-                tqdm_class=None if progress else _QuietBar,
-            )
+            with get_session().stream("GET", url, headers=headers, timeout=60) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    hf_raise_for_status(response)
+                if resume_size and response.status_code != 206:
+                    out.seek(0)  # the server ignored the range: start over
+                    out.truncate()
+                    bar.reset()
+                for chunk in response.iter_bytes(1 << 20):
+                    out.write(chunk)
+                    bar.update(len(chunk))
         except _NETWORK_ERRORS as exc:
             raise _translate(exc, plan.repo, self.endpoint) from exc
+        finally:
+            bar.close()
 
 
 def _translate(exc: Exception, repo: str, endpoint: str) -> PullError:
@@ -205,15 +213,16 @@ def checksum_of(path: Path, checksum: str) -> str:
 
 def pull(
     offer: Offer,
+    weights: HubWeights,
     store: ModelStore,
     hub: HubClient,
     *,
     progress: bool = True,
     notify: Notify | None = None,
 ) -> PullResult:
-    """Fetch ``offer``'s weights into ``store``; resume, verify, and record each file."""
+    """Fetch ``weights`` of ``offer`` into ``store``; resume, verify, and record each file."""
     say = notify or (lambda _message: None)
-    directory = store.path_for(offer.id)
+    directory = store.path_for(offer.id, weights.subdir)
     directory.mkdir(parents=True, exist_ok=True)
     try:
         lock = FileLock(str(directory / LOCK), timeout=0)
@@ -221,30 +230,30 @@ def pull(
     except Timeout as exc:
         raise PullError(f"another pull of {offer.id!r} is running") from exc
     try:
-        plan = hub.plan(offer)
+        plan = hub.plan(weights)
         say(f"{plan.repo} @ {plan.commit[:12]}: {len(plan.files)} file(s), {human_size(plan.size)}")
-        manifest = store.read_manifest(offer.id)
+        manifest = store.read_manifest(directory)
         if manifest is None or manifest.repo != plan.repo:
             manifest = Manifest(repo=plan.repo, revision=plan.revision, commit=plan.commit)
         manifest.commit, manifest.complete = plan.commit, False
         result = PullResult(offer.id, directory, plan.commit)
         for file in plan.files:
-            if _present(store, offer.id, manifest, file):
+            if _present(store, directory, manifest, file):
                 result.present.append(file.name)
             else:
-                _download(store, offer.id, hub, plan, file, result, progress, say)
+                _download(store, directory, hub, plan, file, result, progress, say)
             manifest.files[file.name] = ManifestFile(size=file.size, checksum=file.checksum)
-            store.write_manifest(offer.id, manifest)
+            store.write_manifest(directory, manifest)
         manifest.complete = True
-        store.write_manifest(offer.id, manifest)
+        store.write_manifest(directory, manifest)
         _prune_empty(directory / PARTIAL_DIR)
         return result
     finally:
         lock.release()
 
 
-def _present(store: ModelStore, offer_id: str, manifest: Manifest, file: RemoteFile) -> bool:
-    dest = store.path_for(offer_id) / file.name
+def _present(store: ModelStore, directory: Path, manifest: Manifest, file: RemoteFile) -> bool:
+    dest = directory / file.name
     if not dest.is_file() or dest.stat().st_size != file.size:
         return False
     recorded = manifest.files.get(file.name)
@@ -255,7 +264,7 @@ def _present(store: ModelStore, offer_id: str, manifest: Manifest, file: RemoteF
 
 def _download(
     store: ModelStore,
-    offer_id: str,
+    directory: Path,
     hub: HubClient,
     plan: PullPlan,
     file: RemoteFile,
@@ -263,7 +272,7 @@ def _download(
     progress: bool,
     say: Notify,
 ) -> None:
-    part = store.partial_path(offer_id, file.name, file.checksum)
+    part = store.partial_path(directory, file.name, file.checksum)
     part.parent.mkdir(parents=True, exist_ok=True)
     resume = part.stat().st_size if part.is_file() else 0
     if resume > file.size:
@@ -291,7 +300,7 @@ def _download(
             f"{file.name} does not match the checksum the hub published (expected "
             f"{file.checksum}, got {actual}); the download was deleted"
         )
-    dest = store.path_for(offer_id) / file.name
+    dest = directory / file.name
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(part, dest)
     result.downloaded.append(file.name)

@@ -1,13 +1,15 @@
-"""The model store: weights pulled from a hub, one directory per offer under ``data_dir/models``.
+"""The model store: weights on this machine, one directory per offer under ``data_dir/models``.
 
-Layout of ``<store>/<offer id>/``::
+An offer's directory holds the GGUF file the llama.cpp engine loads (pulled from a GGUF repo, or
+registered with ``models import``); an engine that loads a whole hub repo keeps it in a
+subdirectory of its own (vLLM: ``hf/``). Each of these directories is laid out as::
 
     <repo files>                the repo's files at their relative paths, complete and verified
     .partial/<file>.<sum>.part  the bytes of an interrupted download; the next pull resumes it
     .modelport-pull.json        the manifest: repo, commit, each verified file's size and checksum
     .pull.lock                  held while a pull runs
 
-Weight resolution (:mod:`modelport.models.weights`) reads the same directories.
+Weight resolution (:mod:`modelport.models.weights`) and the engines read the same directories.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class ManifestFile(BaseModel):
 
 
 class Manifest(BaseModel):
-    repo: str
+    repo: str  # a hub repo, or "import:<file name>" for a file registered with `models import`
     revision: str | None = None
     commit: str
     complete: bool = False
@@ -55,7 +57,8 @@ class StoredModel:
     files: tuple[StoredFile, ...]
     partial_bytes: int  # bytes of interrupted downloads waiting to be resumed
     manifest: Manifest | None
-    source: str = "store"  # "store" (pulled), or where resolution found it: "package", "local"
+    source: str = "store"  # "store" (pulled or imported), or where it was found: "package", "local"
+    layout: str = ""  # the engine's subdirectory ("" = the GGUF directory)
 
     @property
     def size(self) -> int:
@@ -70,6 +73,7 @@ class StoredModel:
     def as_json(self) -> dict[str, object]:
         return {
             "offer": self.offer_id,
+            "layout": self.layout or "gguf",
             "source": self.source,
             "path": str(self.path),
             "size": self.size,
@@ -89,40 +93,56 @@ class ModelStore:
     def from_settings(cls, settings: Settings) -> ModelStore:
         return cls(settings.data_dir / "models")
 
-    def path_for(self, offer_id: str) -> Path:
+    def path_for(self, offer_id: str, subdir: str = "") -> Path:
         if not offer_id or "/" in offer_id or offer_id.startswith("."):
             raise ValueError(f"not an offer id: {offer_id!r}")
-        return self.root / offer_id
+        if "/" in subdir or subdir.startswith("."):
+            raise ValueError(f"not a store subdirectory: {subdir!r}")
+        return self.root / offer_id / subdir if subdir else self.root / offer_id
 
-    def partial_path(self, offer_id: str, filename: str, checksum: str) -> Path:
+    @staticmethod
+    def partial_path(directory: Path, filename: str, checksum: str) -> Path:
         """Where the bytes of an unfinished download live; named after the expected checksum so
         that a new upstream version never resumes onto the old one's bytes."""
         digest = checksum.split(":", 1)[-1][:16]
-        return self.path_for(offer_id) / PARTIAL_DIR / f"{filename}.{digest}.part"
+        return directory / PARTIAL_DIR / f"{filename}.{digest}.part"
 
-    def read_manifest(self, offer_id: str) -> Manifest | None:
-        path = self.path_for(offer_id) / MANIFEST
+    @staticmethod
+    def read_manifest(directory: Path) -> Manifest | None:
         try:
-            return Manifest.model_validate_json(path.read_bytes())
+            return Manifest.model_validate_json((directory / MANIFEST).read_bytes())
         except (OSError, ValidationError):
             return None
 
-    def write_manifest(self, offer_id: str, manifest: Manifest) -> None:
-        path = self.path_for(offer_id) / MANIFEST
+    @staticmethod
+    def write_manifest(directory: Path, manifest: Manifest) -> None:
+        path = directory / MANIFEST
         tmp = path.with_suffix(".tmp")
         tmp.write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         os.replace(tmp, path)
 
-    def get(self, offer_id: str) -> StoredModel | None:
-        directory = self.path_for(offer_id)
+    @staticmethod
+    def _layouts(directory: Path) -> list[str]:
+        """Subdirectories that are stores of their own (they have a manifest or a config)."""
+        return sorted(
+            child.name
+            for child in directory.iterdir()
+            if child.is_dir()
+            and not child.name.startswith(".")
+            and ((child / MANIFEST).is_file() or (child / "config.json").is_file())
+        )
+
+    def get(self, offer_id: str, subdir: str = "") -> StoredModel | None:
+        directory = self.path_for(offer_id, subdir)
         if not directory.is_dir():
             return None
-        manifest = self.read_manifest(offer_id)
+        manifest = self.read_manifest(directory)
         recorded = manifest.files if manifest else {}
+        nested = set() if subdir else set(self._layouts(directory))
         files = []
         for path in sorted(directory.rglob("*")):
             relative = path.relative_to(directory)
-            if relative.parts[0] in _HIDDEN or not path.is_file():
+            if relative.parts[0] in _HIDDEN or relative.parts[0] in nested or not path.is_file():
                 continue
             name = relative.as_posix()
             size = path.stat().st_size
@@ -134,15 +154,19 @@ class ModelStore:
             if partial.is_dir()
             else 0
         )
-        return StoredModel(offer_id, directory, tuple(files), partial_bytes, manifest)
+        return StoredModel(
+            offer_id, directory, tuple(files), partial_bytes, manifest, layout=subdir
+        )
 
     def models(self) -> list[StoredModel]:
         if not self.root.is_dir():
             return []
         found = []
         for directory in sorted(self.root.iterdir()):
-            if directory.is_dir() and not directory.name.startswith("."):
-                model = self.get(directory.name)
+            if not directory.is_dir() or directory.name.startswith("."):
+                continue
+            for subdir in ["", *self._layouts(directory)]:
+                model = self.get(directory.name, subdir)
                 if model is not None and (model.files or model.partial_bytes):
                     found.append(model)
         return found
@@ -151,9 +175,10 @@ class ModelStore:
 def present_models(store: ModelStore, catalog: Catalog) -> list[StoredModel]:
     """Everything in the store, plus catalog offers whose weights resolve elsewhere (an installed
     package, a local path)."""
-    found = {model.offer_id: model for model in store.models()}
+    stored = store.models()
+    found = {(model.offer_id, model.layout): model for model in stored}
     for offer in catalog.all():
-        if offer.id in found:
+        if (offer.id, "") in found:
             continue
         try:
             path = resolve_weights(offer, store.root)
@@ -161,5 +186,5 @@ def present_models(store: ModelStore, catalog: Catalog) -> list[StoredModel]:
             continue
         source = "local" if offer.weights.local_path else "package"
         file = StoredFile(path.name, path.stat().st_size, verified=False)
-        found[offer.id] = StoredModel(offer.id, path, (file,), 0, None, source)
-    return sorted(found.values(), key=lambda model: model.offer_id)
+        found[(offer.id, "")] = StoredModel(offer.id, path, (file,), 0, None, source)
+    return sorted(found.values(), key=lambda model: (model.offer_id, model.layout))

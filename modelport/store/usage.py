@@ -73,7 +73,69 @@ def _row(record: UsageRecord) -> dict[str, Any]:
         "completion_tokens": record.completion_tokens,
         "outcome": record.outcome,
         "latency_ms": record.latency_ms,
+        "training_tokens": record.training_tokens,
+        "hosting_hours": record.hosting_hours,
     }
+
+
+FAILED_OUTCOME = "error"
+
+
+def previous_outcome(conn: Connection, request_id: str) -> str | None:
+    """The outcome recorded for ``request_id``, if any (a caller retrying under its id)."""
+    row = conn.execute(
+        select(usage_records.c.outcome).where(usage_records.c.request_id == request_id)
+    ).first()
+    return None if row is None else str(row.outcome)
+
+
+def _record_of(row: Any) -> UsageRecord:
+    """A ledger row as the record it was written from (to recompute its meters)."""
+    return UsageRecord(
+        request_id=row.request_id,
+        time=row.created_at,
+        project_id=row.project_id,
+        subscription_id=row.subscription_id or None,
+        offer_id=row.offer_id,
+        deployment_id=row.deployment_id,
+        deployment=row.deployment_name,
+        key_slot=row.key_slot,
+        dialect=row.dialect,
+        prompt_tokens=row.prompt_tokens,
+        completion_tokens=row.completion_tokens,
+        outcome=row.outcome,
+        latency_ms=row.latency_ms,
+        training_tokens=row.training_tokens,
+        hosting_hours=row.hosting_hours,
+    )
+
+
+def _remove_failed(conn: Connection, request_ids: list[str]) -> None:
+    """Take failed attempts that retries replace out of the ledger and out of the rollups."""
+    r = usage_records.c
+    removed = conn.execute(
+        usage_records.delete()
+        .where(r.request_id.in_(request_ids), r.outcome == FAILED_OUTCOME)
+        .returning(*usage_records.c)
+    ).all()
+    rollups = []
+    for row in removed:
+        record = _record_of(row)
+        for meter, quantity in record.meters().items():
+            rollups.append(
+                {
+                    "day": row.day,  # the day it was billed on
+                    "project_id": row.project_id,
+                    "subscription_id": row.subscription_id,
+                    "deployment_id": row.deployment_id,
+                    "meter": meter.value,
+                    "offer_id": row.offer_id,
+                    "deployment_name": row.deployment_name,
+                    "quantity": -quantity,
+                }
+            )
+    if rollups:
+        conn.execute(_statements(conn.dialect.name).upsert, rollups)
 
 
 def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
@@ -83,11 +145,16 @@ def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
     Request ids are unique per gateway, so a record comes again only when a batch is retried
     after an ambiguous failure (or a request is retried with its id). Which records went in is
     read from what the database returns (``RETURNING request_id``); those already in the ledger
-    are skipped and never reach the rollups, so nothing is counted twice."""
+    are skipped and never reach the rollups, so nothing is counted twice. A record that
+    ``replaces_failed`` first takes its request's failed attempt out (ledger and rollups): a
+    request retried under its caller's id after a failure is billed once."""
     statements = _statements(conn.dialect.name)
     unique = list({r.request_id: r for r in records}.values())
     if not unique:
         return 0
+    replacing = [r.request_id for r in unique if r.replaces_failed]
+    if replacing:
+        _remove_failed(conn, replacing)
     rows = [_row(r) for r in unique]
     params: Any = (
         {f"col_{name}": [row[name] for row in rows] for name in rows[0]}

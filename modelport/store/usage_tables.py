@@ -1,4 +1,4 @@
-"""Tables of the usage ledger and its rollups (migration 0002)."""
+"""Tables of the usage ledger and its rollups (migrations 0003, 0030)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ usage_records = Table(
     Column("day", String(10), nullable=False),
     Column("project_id", String(36), nullable=False),
     Column("subscription_id", String(36), nullable=False),  # "" when none
-    Column("offer_id", String(64), nullable=False),
+    Column("offer_id", String(255), nullable=False),
     Column("deployment_id", String(36), nullable=False),
     Column("deployment_name", String(64), nullable=False),
     Column("key_slot", String(16), nullable=False),
@@ -23,6 +23,9 @@ usage_records = Table(
     Column("completion_tokens", Integer, nullable=False),
     Column("outcome", String(32), nullable=False),
     Column("latency_ms", Float, nullable=False),
+    # Fine-tuning records (dialect "fine-tuning") and hosting records (dialect "hosting"):
+    Column("training_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("hosting_hours", Integer, nullable=False, server_default="0"),
     Index("ix_usage_records_deployment_created", "deployment_id", "created_at"),
 )
 
@@ -36,7 +39,7 @@ usage_rollups = Table(
     Column("subscription_id", String(36), primary_key=True),
     Column("deployment_id", String(36), primary_key=True),
     Column("meter", String(48), primary_key=True),
-    Column("offer_id", String(64), nullable=False),
+    Column("offer_id", String(255), nullable=False),
     Column("deployment_name", String(64), nullable=False),
     Column("quantity", BigInteger, nullable=False),
 )

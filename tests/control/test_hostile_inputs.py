@@ -38,6 +38,8 @@ def test_hostile_values_never_cause_a_server_error(tmp_path: Path, database_url:
                         "role",
                         "assignment_id",
                         "blocklist",
+                        "file_id",
+                        "job_id",
                     )
                 }
                 path = rule.path.format(**params)

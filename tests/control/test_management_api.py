@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+
+from modelport.app import create_app
+from tests.support import ADMIN_TOKEN, settings_for
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def _error(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -78,11 +84,22 @@ def test_catalog_lists_offers_with_prices_regions_and_availability(api: TestClie
         "input_per_1k": "0.0002",
         "output_per_1k": "0.0004",
     }
-    assert mini["regions_here"] == ["eastus2", "westus"]  # local does not offer Jamba
+    # Self-hosted, every configured region may run it; the cloud's list stays as information.
+    assert mini["regions_here"] == ["local", "eastus2", "westus"]
+    assert "swedencentral" in mini["regions"]
     assert mini["availability"]["deployable"] is False
+    by_engine = {e["engine"]: e for e in mini["availability"]["engines"]}
+    assert set(by_engine) == {"vllm", "llamacpp"} and not by_engine["vllm"]["available"]
+    assert "models import jamba-1.5-mini" in " ".join(by_engine["llamacpp"]["missing"])
+    assert offers["smollm2-test-a"]["regions_here"] == ["local", "eastus2"]  # restricted
     embedded = offers["smollm2-135m-instruct"]
     assert embedded["regions_here"] == ["local", "eastus2", "westus"]
-    assert embedded["availability"] == {"deployable": True, "engine": "llamacpp", "missing": []}
+    assert embedded["availability"] == {
+        "deployable": True,
+        "engine": "llamacpp",
+        "missing": [],
+        "engines": [{"engine": "llamacpp", "available": True, "missing": []}],
+    }
 
 
 def test_catalog_show_has_terms_weights_and_what_is_missing(api: TestClient) -> None:
@@ -153,7 +170,10 @@ def test_subscribe_creates_a_resource_with_meters_and_is_idempotent(api: TestCli
     assert [(m["name"], m["reserved"]) for m in sub["meters"]] == [
         ("inference-input-tokens", False),
         ("inference-output-tokens", False),
-        ("fine-tuning", True),
+        ("fine-tuning-training-tokens", False),
+        ("fine-tuned-input-tokens", False),
+        ("fine-tuned-output-tokens", False),
+        ("fine-tuned-hosting-hours", False),
     ]
     again = api.post("/management/projects/p/subscriptions", json={"offer": "jamba-1.5-mini"})
     assert again.status_code == 200 and again.json() == sub
@@ -171,14 +191,35 @@ def test_offer_whose_weights_are_missing_can_still_be_subscribed(api: TestClient
 
 
 def test_subscribing_where_the_offer_is_not_offered_is_403(api: TestClient) -> None:
-    _project(api, "p")  # local: Llama 3 serverless is East US 2 and Sweden Central only
+    _project(api, "p", "westus")  # smollm2-test-a: deploy_regions local and eastus2
     error = _error(
-        api.post("/management/projects/p/subscriptions", json={"offer": "Meta-Llama-3-8B"}),
+        api.post("/management/projects/p/subscriptions", json={"offer": "smollm2-test-a"}),
         403,
         "region_not_offered",
     )
-    assert "eastus2" in error["message"] and "swedencentral" in error["message"]
+    assert "this server offers it in: local, eastus2" in error["message"]
     assert api.get("/management/projects/p/subscriptions").json()["data"] == []
+
+
+def test_the_operator_restricts_offers_to_regions_with_a_setting(tmp_path: Path) -> None:
+    settings = settings_for(
+        tmp_path / "data",
+        embedded_default=False,
+        regions={"eastus2": ""},
+        offer_regions={"Meta-Llama-3-8B": ["eastus2"]},
+    )
+    with TestClient(create_app(settings), headers=ADMIN) as api:
+        offer = api.get("/management/catalog/Meta-Llama-3-8B").json()
+        assert offer["regions_here"] == ["eastus2"]
+        _project(api, "p")  # in local
+        error = _error(
+            api.post("/management/projects/p/subscriptions", json={"offer": "Meta-Llama-3-8B"}),
+            403,
+            "region_not_offered",
+        )
+        assert "this server offers it in: eastus2" in error["message"]
+        sub = api.post("/management/projects/p/subscriptions", json={"offer": "jamba-1.5-mini"})
+        assert sub.status_code == 201  # unrestricted offers: every region
 
 
 def test_subscribe_to_unknown_offer_or_project_is_404(api: TestClient) -> None:
@@ -224,8 +265,8 @@ def test_deploy_without_subscription_is_412(api: TestClient) -> None:
 
 
 def test_deploy_where_the_offer_is_not_offered_is_403(api: TestClient) -> None:
-    _project(api, "p")
-    response = _deploy(api, "p", name="jamba", offer="jamba-1.5-mini", subscribe=True)
+    _project(api, "p", "westus")
+    response = _deploy(api, "p", name="chat-a", offer="smollm2-test-a", subscribe=True)
     _error(response, 403, "region_not_offered")
     assert api.get("/management/projects/p/subscriptions").json()["data"] == []
     _nothing_deployed(api)
@@ -241,7 +282,8 @@ def test_deploying_an_offer_this_machine_cannot_run_fails_fast_with_what_is_miss
     assert "'jamba-1.5-mini' cannot be deployed on this machine" in message
     assert "vLLM is not installed" in message and "2×80 GB GPUs (bf16)" in message
     assert "1×80 GB GPU (experts_int8)" in message
-    assert "modelport models pull jamba-1.5-mini" in message
+    assert "modelport models pull jamba-1.5-mini --engine vllm" in message
+    assert "modelport models import jamba-1.5-mini FILE" in message
     # subscribe-and-deploy is one transaction: the subscription was not kept either
     assert api.get("/management/projects/p/subscriptions").json()["data"] == []
     _nothing_deployed(api)
@@ -253,7 +295,7 @@ def test_deploying_the_real_llama_offer_fails_fast_with_what_is_missing(api: Tes
     message = _error(response, 412, "offer_not_deployable")["message"]
     assert "'Meta-Llama-3-8B-Instruct' cannot be deployed on this machine" in message
     assert "vLLM is not installed" in message
-    assert "modelport models pull Meta-Llama-3-8B-Instruct" in message
+    assert "modelport models pull Meta-Llama-3-8B-Instruct --engine llamacpp" in message
     assert "QuantFactory/Meta-Llama-3-8B-Instruct-GGUF" in message
     assert api.get("/management/projects/p/subscriptions").json()["data"] == []
     _nothing_deployed(api)

@@ -113,6 +113,8 @@ class World:
             "role": "Reader" if rule.method == "GET" else "matrix-role",
             "assignment_id": self.assignments[side],
             "blocklist": "matrix-list",
+            "file_id": "file-none",
+            "job_id": "ftjob-none",
         }
         return rule.path.format(**values)
 
@@ -153,9 +155,10 @@ def test_the_permission_matrix(world: World) -> None:
     for rule, role, scope, side in CASES:
         path = world.path(rule, side)
         body = {} if rule.method in ("POST", "PUT", "PATCH") else None
-        response = world.admin.request(
-            rule.method, path, json=body, headers=bearer(world.tokens[(role, scope)])
-        )
+        headers = bearer(world.tokens[(role, scope)])
+        if rule.scope is Scope.SELECTED_PROJECT:  # the openai SDK's project=
+            headers["OpenAI-Project"] = PROJECTS[side]
+        response = world.admin.request(rule.method, path, json=body, headers=headers)
         assert response.status_code != 401, (rule.path, response.text)
         allowed = response.status_code != 403
         if allowed != expected_allowed(rule, role, scope, side):

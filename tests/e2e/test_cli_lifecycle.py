@@ -112,8 +112,11 @@ def test_cli_deploy_subscribe_and_fail_fast(live_server: ThreadServer) -> None:
         missing = _cli(live_server, "deploy", EMBEDDED, "-p", "cli-fast", "-n", "cli-fast-chat")
         assert missing.returncode != 0 and "412" in missing.stderr
         assert "has not subscribed" in missing.stderr
-        region = _cli(live_server, "deploy", "jamba-1.5-mini", "-p", "cli-fast", "-n", "jm-chat")
-        assert region.returncode != 0 and "403" in region.stderr
+        jamba = _cli(
+            live_server, "deploy", "jamba-1.5-large", "-p", "cli-fast", "-n", "jl-1", "--subscribe"
+        )
+        assert jamba.returncode != 0 and "412" in jamba.stderr
+        assert "cannot be deployed on this machine" in jamba.stderr
         assert _json(live_server, "subscriptions", "list", "-p", "cli-fast") == []
     finally:
         assert _cli(live_server, "projects", "delete", "cli-fast").returncode == 0

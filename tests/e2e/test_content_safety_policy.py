@@ -46,7 +46,16 @@ def test_default_is_mandatory_and_shown_in_the_deployment(client: httpx.Client) 
     view = client.get(f"/management/deployments/{EMBEDDED}").json()
     assert view["content_safety"] == {
         k: policy[k]
-        for k in ("enabled", "mandatory", "thresholds", "block_jailbreak", "block_profanity")
+        for k in (
+            "enabled",
+            "mandatory",
+            "thresholds",
+            "block_jailbreak",
+            "block_profanity",
+            "streaming_mode",
+            "window_chars",
+            "first_window_chars",
+        )
     }
 
 

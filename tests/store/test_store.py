@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -109,7 +110,7 @@ def test_upgrade_walking_skeleton_database_keeps_data_and_backfills_meters(
         keys = store.keys_of(conn, "d1")
     assert sub is not None and sub.resource_id.endswith("/smollm2-135m-instruct")
     assert [m.name for m in sub.meters] == [m.name for m in SUBSCRIPTION_METERS]
-    assert [m.reserved for m in sub.meters] == [False, False, True]
+    assert [m.reserved for m in sub.meters] == [False] * len(SUBSCRIPTION_METERS)
     assert deployment is not None and deployment.state is DeploymentState.SUCCEEDED
     assert deployment.limits.tokens_per_minute == 200_000
     assert keys == {KeySlot.PRIMARY: ("fp1", b"cipher")}
@@ -129,7 +130,10 @@ def test_subscription_has_meters_and_is_unique_per_project_and_offer(store: Stor
     assert [m.name for m in listed[0].meters] == [
         "inference-input-tokens",
         "inference-output-tokens",
-        "fine-tuning",
+        "fine-tuning-training-tokens",
+        "fine-tuned-input-tokens",
+        "fine-tuned-output-tokens",
+        "fine-tuned-hosting-hours",
     ]
 
 
@@ -191,3 +195,26 @@ def test_project_names_are_unique_and_renamable(store: Store) -> None:
     with store.transaction() as conn:
         renamed = store.project_by_id(conn, project.id)
     assert renamed is not None and (renamed.name, renamed.region) == ("uno", "eastus2")
+
+
+def test_engine_options_and_the_encrypted_secret_round_trip(store: Store) -> None:
+    """What a deployment was deployed with comes back after a restart: the engine, its options
+    in clear (secrets only as a marker) and its secret options as stored ciphertext."""
+    with store.transaction() as conn:
+        project = store.create_project(conn, "p", "local")
+        plain = _deployment(project.id, "plain", "offer-a")
+        store.create_deployment(conn, plain)
+        attached = replace(
+            _deployment(project.id, "attached", "offer-b"),
+            engine="openai_compat",
+            engine_options={"url": "http://10.0.0.5:8000", "api_key": "(stored encrypted)"},
+            engine_secret=b"\x00ciphertext\xff",
+        )
+        store.create_deployment(conn, attached)
+    with store.transaction() as conn:
+        back = {d.name: d for d in store.list_deployments(conn)}
+    assert (back["plain"].engine, back["plain"].engine_options) == ("llamacpp", {})
+    assert back["plain"].engine_secret is None
+    assert back["attached"].engine == "openai_compat"
+    assert back["attached"].engine_options == attached.engine_options
+    assert back["attached"].engine_secret == b"\x00ciphertext\xff"

@@ -97,7 +97,8 @@ def test_llama_facts(catalog: Catalog, offer_id: str) -> None:
 def test_embedded_offer_is_everywhere(catalog: Catalog) -> None:
     offer = catalog.embedded()
     assert offer.id == "smollm2-135m-instruct"
-    assert offer.offered_in("local") and offer.offered_in("anywhere")
+    assert offer.deployable_in("local") and offer.deployable_in("anywhere")
+    assert not offer.deployable_in("anywhere", frozenset({"local"}))  # the operator restricts
 
 
 def test_every_offer_is_priced_per_1k_tokens(catalog: Catalog) -> None:

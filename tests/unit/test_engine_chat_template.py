@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from modelport.control.deployments import engine_chat_template
 from modelport.domain.catalog import Catalog, Offer, builtin_offers_dir
 from modelport.engines.base import EngineStartError
 from modelport.models.formats import get_format
+from modelport.models.templates import engine_chat_template
 
 OWN = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
 
@@ -41,8 +41,9 @@ def test_without_one_the_catalog_format_is_used(
 
 
 def test_neither_is_a_clear_start_error() -> None:
-    offer = _offer("Meta-Llama-3-8B")  # a base model: the catalog names no chat format
-    assert offer.chat_format is None
+    base = _offer("Meta-Llama-3-8B")  # a base model: completions only, no chat format
+    assert base.chat_format is None and engine_chat_template(base, None) == ""
+    offer = _offer("Meta-Llama-3-8B-Instruct").model_copy(update={"chat_format": None})
     with pytest.raises(EngineStartError, match=r"no chat template.*names no prompt format"):
         engine_chat_template(offer, None)
     unknown = offer.model_copy(update={"chat_format": "vicuna"})

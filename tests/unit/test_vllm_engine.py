@@ -1,10 +1,12 @@
-"""The vLLM adapter: the command it builds from the model cards, GPU detection, the hardware
-check, and start/readiness/restart/failure against a stand-in for ``vllm serve``."""
+"""The vLLM plug-in: the command it builds from the model cards, GPU detection, availability
+(vLLM, GPUs, weights), the spec, and start/readiness/restart/failure against a stand-in for
+``vllm serve`` run by the shared supervisor."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 from dataclasses import replace
 from decimal import Decimal
@@ -12,20 +14,22 @@ from pathlib import Path
 
 import pytest
 
-from modelport.domain.catalog import Hardware, Offer, Pricing, Task, WeightSource
-from modelport.engines.base import EngineStartError, EngineState
-from modelport.engines.gpus import Gpu, parse_nvidia_smi, visible
-from modelport.engines.hardware import check_hardware
-from modelport.engines.registry import EngineFactories
-from modelport.engines.vllm.config import (
-    MISSING_VLLM,
-    VllmConfig,
-    build_command,
-    build_env,
-    config_for,
-    vllm_spec,
+from modelport.domain.catalog import (
+    Catalog,
+    Hardware,
+    Offer,
+    Pricing,
+    Task,
+    WeightSource,
+    builtin_offers_dir,
 )
-from modelport.engines.vllm.engine import VllmEngine
+from modelport.engines.base import EngineSpec, EngineStartError, EngineState
+from modelport.engines.gpus import Gpu, parse_nvidia_smi, visible
+from modelport.engines.host import EngineHost, EngineSettingsError
+from modelport.engines.registry import EngineFactories
+from modelport.engines.vllm.config import MISSING_VLLM, VllmConfig, build_command, config_for
+from modelport.engines.vllm.engine import VllmEngine, server_plan
+from modelport.engines.vllm.factory import VllmEngineFactory, VllmOptions
 from modelport.inference.collect import collect
 from modelport.inference.types import (
     InferenceRequest,
@@ -61,12 +65,16 @@ def _offer(
     )
 
 
-JAMBA_MINI = _offer("jamba-1.5-mini", "ai21labs/AI21-Jamba-1.5-Mini")
-JAMBA_LARGE = _offer("jamba-1.5-large", "ai21labs/AI21-Jamba-1.5-Large", gpus=8)
+TOOLS = {"capabilities": frozenset({"chat", "tools"})}
+JAMBA_MINI = _offer("jamba-1.5-mini", "ai21labs/AI21-Jamba-1.5-Mini").model_copy(update=TOOLS)
+JAMBA_LARGE = _offer("jamba-1.5-large", "ai21labs/AI21-Jamba-1.5-Large", gpus=8).model_copy(
+    update=TOOLS
+)
 LLAMA = _offer(
     "llama-3-8b-instruct", "meta-llama/Meta-Llama-3-8B-Instruct", memory=24, context=8192
 )
-LAUNCHER = ["/usr/bin/vllm", "serve"]
+LAUNCHER = ("/usr/bin/vllm", "serve")
+FACTORY = VllmEngineFactory()
 
 
 @pytest.fixture
@@ -87,8 +95,10 @@ def test_parse_nvidia_smi_csv() -> None:
 
 
 def test_jamba_mini_on_one_80gb_gpu_uses_experts_int8() -> None:
-    config = config_for(JAMBA_MINI, [H100], model="ai21labs/AI21-Jamba-1.5-Mini")
-    command = build_command(config, LAUNCHER, host="127.0.0.1", port=8123)
+    config = replace(
+        config_for(JAMBA_MINI, [H100], model="ai21labs/AI21-Jamba-1.5-Mini"), launcher=LAUNCHER
+    )
+    command = build_command(config, host="127.0.0.1", port=8123)
     assert command == [
         "/usr/bin/vllm",
         "serve",
@@ -109,28 +119,33 @@ def test_jamba_mini_on_one_80gb_gpu_uses_experts_int8() -> None:
         "--tool-call-parser",
         "jamba",
     ]
-    env = build_env(config, "secret-key", base={"PATH": "/usr/bin"})
-    assert env == {
-        "PATH": "/usr/bin",
-        "VLLM_FUSED_MOE_CHUNK_SIZE": "32768",
-        "VLLM_API_KEY": "secret-key",
-    }
-    assert "secret-key" not in command
+    spec = EngineSpec("jm", "vllm", "m", 102400, config=config.to_dict())
+    plan = server_plan(spec, config)
+    assert plan.env["VLLM_FUSED_MOE_CHUNK_SIZE"] == "32768"
+    assert plan.env["VLLM_API_KEY"] == plan.api_key and plan.api_key not in command
 
 
 def test_jamba_mini_on_two_gpus_runs_bf16_tensor_parallel() -> None:
     config = config_for(JAMBA_MINI, [H100, replace(H100, index=1)], model="/models/jamba")
-    command = build_command(config, LAUNCHER, host="127.0.0.1", port=9000)
+    command = build_command(replace(config, launcher=LAUNCHER), host="127.0.0.1", port=9000)
     assert command[2] == "/models/jamba"
     assert command[command.index("--tensor-parallel-size") + 1] == "2"
     assert command[command.index("--max-model-len") + 1] == str(200 * 1024)
     assert "--quantization" not in command and config.env == {}
 
 
+def test_jamba_instruct_is_sized_like_jamba_mini_without_tool_parsing() -> None:
+    offer = Catalog.load(builtin_offers_dir()).get("jamba-instruct")
+    assert offer is not None
+    config = config_for(offer, [H100], model="/models/jamba-instruct")
+    assert (config.quantization, config.max_model_len) == ("experts_int8", 100 * 1024)
+    assert "--tool-call-parser" not in config.extra_args
+
+
 def test_jamba_large_needs_eight_80gb_gpus() -> None:
     eight = [replace(H100, index=i) for i in range(8)]
     config = config_for(JAMBA_LARGE, eight, model="ai21labs/AI21-Jamba-1.5-Large")
-    command = build_command(config, LAUNCHER, host="127.0.0.1", port=9000)
+    command = build_command(replace(config, launcher=LAUNCHER), host="127.0.0.1", port=9000)
     assert command[command.index("--tensor-parallel-size") + 1] == "8"
     assert command[command.index("--quantization") + 1] == "experts_int8"
     with pytest.raises(EngineStartError, match="needs 8 GPU"):
@@ -139,12 +154,8 @@ def test_jamba_large_needs_eight_80gb_gpus() -> None:
 
 def test_llama_follows_the_catalog_hardware() -> None:
     config = config_for(LLAMA, [A10], model="meta-llama/Meta-Llama-3-8B-Instruct")
-    command = build_command(
-        config,
-        ["python", "-m", "vllm.entrypoints.openai.api_server", "--model"],
-        host="127.0.0.1",
-        port=1,
-    )
+    launcher = ("python", "-m", "vllm.entrypoints.openai.api_server", "--model")
+    command = build_command(replace(config, launcher=launcher), host="127.0.0.1", port=1)
     assert command == [
         "python",
         "-m",
@@ -164,45 +175,70 @@ def test_llama_follows_the_catalog_hardware() -> None:
     ]
 
 
-def test_spec_round_trips_through_the_factory(tmp_path: Path) -> None:
-    (tmp_path / "jamba-1.5-mini").mkdir()
-    (tmp_path / "jamba-1.5-mini" / "config.json").write_text("{}")
-    spec = vllm_spec("jm", JAMBA_MINI, [H100], model_store=tmp_path)
-    assert "secret" not in repr(spec)
-    factory = EngineFactories.discover().get("vllm")
-    assert factory is not None
-    engine = factory(spec)
-    assert isinstance(engine, VllmEngine)
-    assert engine.config == VllmConfig.from_extra(spec.extra)
-    assert engine.config.model == str(tmp_path / "jamba-1.5-mini")  # the pulled weights
+def _host(tmp_path: Path, gpus: list[Gpu] | None = None, **settings: object) -> EngineHost:
+    declared = [{"name": g.name, "memory_mib": g.memory_mib} for g in (gpus or [])]
+    vllm: dict[str, object] = {"launcher": list(LAUNCHER), "gpus": declared, **settings}
+    return EngineHost(
+        model_store=tmp_path, restart_backoff=0.1, engine_settings={"vllm": vllm}, gpus=list
+    )
+
+
+def _pulled(tmp_path: Path, offer: Offer) -> Path:
+    directory = tmp_path / offer.id / "hf"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.json").write_text("{}")
+    return directory
+
+
+def test_spec_from_the_factory_round_trips_to_the_engine(tmp_path: Path) -> None:
+    weights = _pulled(tmp_path, JAMBA_MINI)
+    host = _host(tmp_path, [H100])
+    spec = FACTORY.spec("jm", JAMBA_MINI, VllmOptions(), host)
+    assert "secret" not in repr(spec) and spec.engine == "vllm"
+    assert spec.context == 100 * 1024 and spec.start_timeout == 1800
+    factory = EngineFactories.discover().load("vllm")
+    assert isinstance(factory, VllmEngineFactory)
+    engine = VllmEngine(spec)
+    assert engine.config == VllmConfig.from_dict(spec.config)
+    assert engine.config.model == str(weights)  # the pulled weights
     assert engine.config.quantization == "experts_int8"
+    assert engine.config.launcher == LAUNCHER
+    narrower = FACTORY.spec("jm", JAMBA_MINI, VllmOptions(context=32768), host)
+    assert narrower.context == 32768
+    assert VllmConfig.from_dict(narrower.config).max_model_len == 32768
+    with pytest.raises(EngineStartError, match=r"more than vLLM can give .* \(102400\)"):
+        FACTORY.spec("jm", JAMBA_MINI, VllmOptions(context=200_000), host)
 
 
-def test_check_hardware() -> None:
-    with_vllm = {"launcher": lambda: LAUNCHER}
-    check_hardware(JAMBA_MINI, "vllm", gpus=lambda: [H100], **with_vllm)
-    with pytest.raises(EngineStartError, match=r"needs 1 GPU\(s\) with 80 GB.*NVIDIA A10G"):
-        check_hardware(JAMBA_MINI, "vllm", gpus=lambda: [A10], **with_vllm)
-    with pytest.raises(EngineStartError, match="this machine has: none"):
-        check_hardware(JAMBA_MINI, "vllm", gpus=list, **with_vllm)
-    with pytest.raises(EngineStartError, match="vLLM is not installed"):
-        check_hardware(JAMBA_MINI, "vllm", gpus=lambda: [H100], launcher=lambda: None)
-    with pytest.raises(
-        EngineStartError, match=r"runs on the engines \['vllm'\], not on 'llamacpp'"
-    ):
-        check_hardware(JAMBA_MINI, "llamacpp", gpus=lambda: [H100])
-    check_hardware(JAMBA_MINI, "openai_compat", gpus=list, launcher=lambda: None)
+def test_availability_says_what_is_missing(tmp_path: Path) -> None:
+    check = FACTORY.availability(JAMBA_MINI, _host(tmp_path, [H100]))
+    assert not check.ok and check.only_weights_missing
+    assert "models pull jamba-1.5-mini --engine vllm" in check.missing[0]
+    _pulled(tmp_path, JAMBA_MINI)
+    assert FACTORY.availability(JAMBA_MINI, _host(tmp_path, [H100])).ok
+    small = FACTORY.availability(JAMBA_MINI, _host(tmp_path, [A10]))
+    assert [m for m in small.missing if "needs 1 GPU(s) with 80 GB" in m and "A10G" in m]
+    none = FACTORY.availability(JAMBA_MINI, _host(tmp_path, []))
+    assert [m for m in none.missing if "this machine has: none" in m]
+    no_vllm = EngineHost(model_store=tmp_path, gpus=lambda: [H100])
+    missing = FACTORY.availability(JAMBA_MINI, no_vllm).missing
+    if not shutil.which("vllm"):
+        assert MISSING_VLLM in missing
+    with pytest.raises(EngineSettingsError, match="vllm engine: gpus"):
+        bad = EngineHost(model_store=tmp_path, engine_settings={"vllm": {"gpus": [{"x": 1}]}})
+        FACTORY.availability(JAMBA_MINI, bad)
 
 
 def _engine(tmp_path: Path, mode: str, *, start_timeout: float = 30.0) -> VllmEngine:
-    spec = vllm_spec("fake", LLAMA, [A10], model_store=tmp_path, start_timeout=start_timeout)
-    spec = replace(spec, restart_backoff=0.1)
-    spec.extra["vllm.env.FAKE_VLLM_MODE"] = mode
-    spec.extra["vllm.env.FAKE_VLLM_LOG"] = str(tmp_path / "launches.jsonl")
-    spec.extra["vllm.env.FAKE_VLLM_MARKER"] = str(tmp_path / "died")
-    return VllmEngine(
-        spec, gpus=lambda: [A10], launcher=lambda: [sys.executable, str(FAKE_VLLM), "serve"]
-    )
+    _pulled(tmp_path, LLAMA)
+    env = {
+        "FAKE_VLLM_MODE": mode,
+        "FAKE_VLLM_LOG": str(tmp_path / "launches.jsonl"),
+        "FAKE_VLLM_MARKER": str(tmp_path / "died"),
+    }
+    host = _host(tmp_path, [A10], launcher=[sys.executable, str(FAKE_VLLM), "serve"], env=env)
+    spec = FACTORY.spec("fake", LLAMA, VllmOptions(), host)
+    return VllmEngine(replace(spec, start_timeout=start_timeout))
 
 
 def _launches(tmp_path: Path) -> list[dict[str, object]]:
@@ -226,12 +262,13 @@ async def test_starts_supervised_and_serves(tmp_path: Path) -> None:
         (launch,) = _launches(tmp_path)
         argv = launch["argv"]
         assert isinstance(argv, list)
-        assert argv[:2] == ["serve", "meta-llama/Meta-Llama-3-8B-Instruct"]
-        assert launch["api_key"] == engine.api_key and engine.api_key not in argv
+        assert argv[:2] == ["serve", str(tmp_path / LLAMA.id / "hf")]
+        key = engine.worker.api_key
+        assert launch["api_key"] == key and key not in argv
         events = [e async for e in engine.generate(CHAT)]
         assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Hello from vLLM"
-        assert Usage(7, 3) in events
-        assert (await collect(engine.generate(CHAT))).usage == Usage(7, 3)
+        assert Usage(3, 3) in events
+        assert (await collect(engine.generate(CHAT))).usage == Usage(3, 3)
         assert await engine.count_tokens("one two three four") == 4
     finally:
         await engine.stop()
@@ -261,28 +298,22 @@ async def test_dead_server_is_restarted(tmp_path: Path) -> None:
     engine = _engine(tmp_path, "die_once")
     try:
         await engine.start()
-        first = engine.server.pid if engine.server else None
+        first = engine.worker.pid
         for _ in range(100):
-            if engine.server and engine.server.restarts == 1 and engine.state is EngineState.READY:
+            if engine.worker.restarts == 1 and engine.state is EngineState.READY:
                 break
             await asyncio.sleep(0.1)
-        assert engine.server is not None and engine.server.restarts == 1
-        assert engine.state is EngineState.READY and engine.server.pid != first
+        assert engine.worker.restarts == 1
+        assert engine.state is EngineState.READY and engine.worker.pid != first
         assert len(_launches(tmp_path)) == 2
-        assert (await collect(engine.generate(CHAT))).usage == Usage(7, 3)
+        assert (await collect(engine.generate(CHAT))).usage == Usage(3, 3)
     finally:
         await engine.stop()
 
 
-@pytest.mark.anyio
-async def test_missing_vllm_or_gpu_fails_fast(tmp_path: Path) -> None:
-    engine = _engine(tmp_path, "ok")
-    engine._launcher = lambda: None
-    with pytest.raises(EngineStartError) as info:
-        await engine.start()
-    assert str(info.value) == MISSING_VLLM and engine.state is EngineState.FAILED
-    engine = _engine(tmp_path, "ok")
-    engine._gpus = list
-    with pytest.raises(EngineStartError, match=r"needs 1 GPU.*no NVIDIA GPU"):
-        await engine.start()
-    assert not (tmp_path / "launches.jsonl").exists()  # nothing was started
+def test_missing_vllm_or_weights_fail_the_spec_fast(tmp_path: Path) -> None:
+    with pytest.raises(EngineStartError, match="models pull"):
+        FACTORY.spec("x", LLAMA, VllmOptions(), _host(tmp_path, [A10]))
+    _pulled(tmp_path, LLAMA)
+    with pytest.raises(EngineStartError, match=r"needs 1 GPU.*this machine has: none"):
+        FACTORY.spec("x", LLAMA, VllmOptions(), _host(tmp_path, []))

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from modelport.control.api.deps import ServicesDep
-from modelport.control.views import OfferDetailView, OfferView, RegionView
+from modelport.control.views import EngineView, OfferDetailView, OfferView, RegionView
 from modelport.errors import NotFound
 
 router = APIRouter(tags=["catalog"])
@@ -18,6 +18,10 @@ class OfferList(BaseModel):
 
 class RegionList(BaseModel):
     data: list[RegionView]
+
+
+class EngineList(BaseModel):
+    data: list[EngineView]
 
 
 @router.get("/catalog", response_model=OfferList, summary="List the catalog's offers")
@@ -36,6 +40,13 @@ async def get_offer(offer_id: str, services: ServicesDep) -> OfferDetailView:
     if offer is None:
         raise NotFound(f"offer {offer_id!r} is not in the catalog")
     return OfferDetailView.detail(offer, services.deployments.availability(offer), services.regions)
+
+
+@router.get(
+    "/engines", response_model=EngineList, summary="List the engine plug-ins and their options"
+)
+async def list_engines(services: ServicesDep) -> EngineList:
+    return EngineList(data=services.deployments.engine_views())
 
 
 @router.get("/regions", response_model=RegionList, summary="List the configured regions")

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from modelport.control.api.deps import ServicesDep
-from modelport.control.live import LiveDeployment
 from modelport.control.views import ContentSafetyView
+from modelport.inference.live import LiveDeployment
 from modelport.services import Services
 
 router = APIRouter(tags=["content safety"])
@@ -46,6 +46,19 @@ class ContentSafetyUpdate(BaseModel):
     )
     block_jailbreak: bool | None = Field(None, description="Block detected prompt attacks.")
     block_profanity: bool | None = Field(None, description="Block detected profanity.")
+    streaming_mode: str | None = Field(
+        None,
+        description="How streamed completions are checked: hold_back (default: text is "
+        "released only once checked) or asynchronous (released as generated, checked in "
+        "windows behind it; a violation ends the stream with content_filter within a bounded "
+        "lag).",
+    )
+    window_chars: int | None = Field(
+        None, description="Characters per check window (hold-back window, asynchronous lag)."
+    )
+    first_window_chars: int | None = Field(
+        None, description="The first hold-back window (smaller: the first text waits less)."
+    )
 
 
 @router.get(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -24,6 +26,16 @@ class DeploymentCreate(BaseModel):
     offer: str = Field(min_length=1)
     subscribe: bool = Field(
         False, description="Subscribe the project to the offer first (accepting its terms)."
+    )
+    engine: str | None = Field(
+        None,
+        description="The engine plug-in (GET /management/engines); default: the first of the "
+        "offer's engines that can run it on this machine.",
+    )
+    engine_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of the engine (context, slots, threads; url, api_key, model for an "
+        "attached server ...), checked by the engine; secret ones are never shown again.",
     )
 
 
@@ -57,7 +69,14 @@ async def create_deployment(
         found = await services.projects.get_project(project)
         authorize(access, "subscriptions/sign", found.id)
     live = await services.deployments.create(
-        project, body.name, body.offer, subscribe=body.subscribe
+        project,
+        body.name,
+        body.offer,
+        subscribe=body.subscribe,
+        engine=body.engine,
+        engine_options=body.engine_options,
+        # Attaching a server by URL is the platform operator's (engines/attach, platform scope).
+        operator=access.can("engines/attach"),
     )
     return DeploymentView.of(
         live, services.regions, {live.deployment.project_id: project}, request.url.scheme
@@ -109,6 +128,20 @@ async def delete_deployment(
 ) -> Response:
     await services.deployments.delete(name, region)
     return Response(status_code=204)
+
+
+@router.post(
+    "/deployments/{name}/restart",
+    status_code=202,
+    response_model=DeploymentView,
+    summary="Restart a deployment's engine (a failed one is tried again at once)",
+)
+async def restart_deployment(
+    name: str, services: ServicesDep, request: Request, region: str | None = RegionQuery
+) -> DeploymentView:
+    live = await services.deployments.restart(name, region)
+    names = await _project_names(services)
+    return DeploymentView.of(live, services.regions, names, request.url.scheme)
 
 
 @router.get("/deployments/{name}/keys", response_model=KeysView)

@@ -18,6 +18,8 @@ from modelport.inference.types import (
     ToolSpec,
 )
 
+DEFAULT_MAX_TOKENS = 4096  # the reference's default (and maximum) for max_tokens
+
 
 def check_roles(messages: Sequence[AI21Message]) -> None:
     """An optional system message, then user/assistant turns alternating, starting with user.
@@ -100,6 +102,7 @@ def chat_request(wire: AI21ChatRequest, model_name: str) -> InferenceRequest:
         stream=wire.stream,
         sampling=SamplingParams(
             max_tokens=wire.max_tokens,
+            default_max_tokens=DEFAULT_MAX_TOKENS,
             temperature=wire.temperature,
             top_p=wire.top_p,
             stop=stop,

@@ -39,7 +39,8 @@ class AI21ResponseFormat(_Wire):
 class AI21ChatRequest(_Wire):
     model: str
     messages: list[AI21Message] = Field(min_length=1)
-    max_tokens: int = Field(4096, ge=0, le=4096)
+    # Absent: AI21's default of 4096, or what fits the context when that is less.
+    max_tokens: int | None = Field(None, ge=0, le=4096)
     temperature: float = Field(1.0, ge=0, le=2)
     top_p: float = Field(1.0, gt=0, le=1)
     stop: str | list[str] | None = None

@@ -15,6 +15,8 @@ from modelport.inference.types import (
     SamplingParams,
 )
 
+DEFAULT_MAX_TOKENS = 16  # the reference's (and vLLM's) default
+
 
 def _sampling(wire: LlamaSampling) -> SamplingParams:
     if wire.best_of is not None:
@@ -34,6 +36,7 @@ def _sampling(wire: LlamaSampling) -> SamplingParams:
         stop = tuple(wire.stop)
     return SamplingParams(
         max_tokens=wire.max_tokens,
+        default_max_tokens=DEFAULT_MAX_TOKENS,
         temperature=wire.temperature,
         top_p=wire.top_p,
         stop=stop,

@@ -20,7 +20,7 @@ class LlamaMessage(_Wire):
 class LlamaSampling(_Wire):
     model: str | None = None
     stream: bool = False
-    max_tokens: int = Field(16, ge=0)
+    max_tokens: int | None = Field(None, ge=0)  # absent: 16, or what fits the context
     top_p: float = Field(1.0, gt=0, le=1)
     temperature: float = Field(1.0, ge=0, le=2)
     n: int = Field(1, ge=1, le=16)

@@ -3,6 +3,8 @@ OpenAI dialects), rendered from the canonical safety results of a request.
 
 - ``prompt_filter_results``: ``[{"prompt_index": 0, "content_filter_results": {...}}]`` on the
   response body (and on the first chunk of a stream);
+- ``content_filter_mode``: which streaming mode checked the completion (``hold_back`` or
+  ``asynchronous``), on the body and on the first chunk;
 - ``choices[i].content_filter_results``: ``{"hate": {"filtered", "severity"}, ...,
   "profanity": {"filtered", "detected"}}`` on each choice of a body, and on the chunk that ends
   each choice in a stream (the verdict covers the whole choice only once it has ended).
@@ -15,11 +17,11 @@ and Llama dialects carry ``content_filter_error`` as the finish reason and no an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from modelport.inference.types import FinishReason
-from modelport.policy.safety import SafetyPolicy, SafetyResult, Stage
+from modelport.policy.safety import SafetyResult, Stage
+from modelport.policy.safety.report import SafetyReport
 
 FILTER_ERROR_ANNOTATION = {
     "error": {
@@ -30,15 +32,11 @@ FILTER_ERROR_ANNOTATION = {
 
 
 class ContentFilterAnnotations:
-    def __init__(
-        self,
-        policy: SafetyPolicy,
-        prompt: SafetyResult | None,
-        completions: Mapping[int, SafetyResult],
-    ) -> None:
-        self.policy = policy
-        self.prompt = prompt
-        self.completions = completions
+    def __init__(self, report: SafetyReport) -> None:
+        self.policy = report.policy
+        self.prompt = report.prompt
+        self.completions = report.completions
+        self.mode = report.mode.value
 
     def prompt_results(self) -> list[dict[str, Any]]:
         if self.prompt is None:
@@ -61,6 +59,7 @@ class ContentFilterAnnotations:
         prompt = self.prompt_results()
         if prompt:
             body["prompt_filter_results"] = prompt
+        body["content_filter_mode"] = self.mode
         for choice in body["choices"]:
             self._annotate_choice(choice)
         return body
@@ -72,6 +71,7 @@ class ContentFilterAnnotations:
             prompt = self.prompt_results()
             if prompt:
                 chunk["prompt_filter_results"] = prompt
+            chunk["content_filter_mode"] = self.mode
         for choice in chunk["choices"]:
             if choice.get("finish_reason") is not None:
                 self._annotate_choice(choice)

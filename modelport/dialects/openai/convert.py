@@ -117,7 +117,8 @@ def completion_request(wire: CompletionRequest) -> InferenceRequest:
         prompt=prompt,
         stream=wire.stream,
         sampling=SamplingParams(
-            max_tokens=wire.max_tokens if wire.max_tokens is not None else 16,
+            max_tokens=wire.max_tokens,
+            default_max_tokens=16,  # OpenAI's default for completions
             temperature=wire.temperature,
             top_p=wire.top_p,
             stop=_stop(wire.stop),

@@ -142,10 +142,16 @@ class ChunkRenderer:
         model: str,
         want_logprobs: bool,
         chat_logprobs: LogprobsShape = "chat",
+        role_chunk: bool = False,
+        choice_extras: dict[str, Any] | None = None,
     ) -> None:
         self.kind = kind
         self.want_logprobs = want_logprobs
         self.chat_logprobs: LogprobsShape = chat_logprobs
+        # role_chunk: a choice's first chunk carries the role alone ({"role": "assistant"}),
+        # its content follows (AI21: "contains either message or role but never both").
+        self.role_chunk = role_chunk
+        self.choice_extras = choice_extras or {}
         self._base = {
             "id": response_id,
             "object": "chat.completion.chunk" if kind is RequestKind.CHAT else "text_completion",
@@ -153,22 +159,45 @@ class ChunkRenderer:
             "model": model,
         }
         self._started: set[int] = set()
+        self._ended: set[int] = set()
+        self.last = 0  # the choice of the last event
         self._offsets: dict[int, int] = {}
 
-    def _chunk(self, choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    def chunk(self, choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         return {**self._base, "choices": choices, **extra}
+
+    def _choice(self, index: int, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+        return {"index": index, "delta": delta, **self.choice_extras, "finish_reason": finish}
+
+    def open_choices(self) -> list[int]:
+        """Choices that have started and not ended (for an in-band error)."""
+        return sorted(self._started - self._ended)
+
+    def error_choice(self, index: int) -> dict[str, Any]:
+        """A choice ended by a failure (``finish_reason: "error"``)."""
+        self._ended.add(index)
+        if self.kind is RequestKind.COMPLETION:
+            return {"index": index, "text": "", "finish_reason": "error", "logprobs": None}
+        return self._choice(index, {}, "error")
 
     def render(self, event: Event) -> list[dict[str, Any]]:
         if isinstance(event, Usage):
             return []
+        self.last = event.index
+        if isinstance(event, ChoiceEnd):
+            self._ended.add(event.index)
         if self.kind is RequestKind.COMPLETION:
             return self._render_text(event)
         index = event.index
         delta: dict[str, Any] = {}
+        chunks: list[dict[str, Any]] = []
         if index not in self._started:
             self._started.add(index)
-            delta["role"] = "assistant"
-        choice: dict[str, Any] = {"index": index, "delta": delta, "finish_reason": None}
+            if self.role_chunk:
+                chunks.append(self.chunk([self._choice(index, {"role": "assistant"}, None)]))
+            else:
+                delta["role"] = "assistant"
+        choice = self._choice(index, delta, None)
         if isinstance(event, TextDelta):
             delta["content"] = event.text
             if self.want_logprobs:
@@ -188,10 +217,12 @@ class ChunkRenderer:
             delta["tool_calls"] = [call]
         elif isinstance(event, ChoiceEnd):
             choice["finish_reason"] = event.finish_reason.value
-        return [self._chunk([choice])]
+        chunks.append(self.chunk([choice]))
+        return chunks
 
     def _render_text(self, event: Event) -> list[dict[str, Any]]:
         if isinstance(event, TextDelta):
+            self._started.add(event.index)
             start = self._offsets.get(event.index, 0)
             self._offsets[event.index] = start + len(event.text)
             choice: dict[str, Any] = {
@@ -200,10 +231,10 @@ class ChunkRenderer:
                 "finish_reason": None,
                 "logprobs": legacy_logprobs(event.logprobs, start) if self.want_logprobs else None,
             }
-            return [self._chunk([choice])]
+            return [self.chunk([choice])]
         if isinstance(event, ChoiceEnd):
             return [
-                self._chunk(
+                self.chunk(
                     [
                         {
                             "index": event.index,
@@ -217,4 +248,4 @@ class ChunkRenderer:
         return []
 
     def usage_chunk(self, usage: Usage) -> dict[str, Any]:
-        return self._chunk([], usage=usage_dict(usage))
+        return self.chunk([], usage=usage_dict(usage))

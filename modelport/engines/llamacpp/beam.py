@@ -18,7 +18,7 @@ once and one completion token per call, i.e. every token of every beam explored.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -68,7 +68,7 @@ def _stop_cut(text: str, stops: tuple[str, ...]) -> str | None:
     return text[: min(hits)] if hits else None
 
 
-async def beam_search(engine: BeamEngine, request: InferenceRequest) -> AsyncIterator[Event]:
+async def beam_search(engine: BeamEngine, request: InferenceRequest) -> AsyncGenerator[Event, None]:
     s = request.sampling
     width = max(s.best_of or 1, s.n)
     if width < 2:

@@ -1,72 +1,87 @@
 """The llama.cpp engine adapter: a supervised worker process driven over HTTP with httpx.
 
-Streaming, ``n`` fan-out and error mapping are the shared OpenAI-compatible client's; this adapter
-adds what only llama.cpp's native API offers: tokenize/detokenize, its chat template, and the
-single-step completions beam search is built on.
+Streaming, ``n`` fan-out and error mapping are the shared OpenAI-compatible client's; process
+supervision is the shared supervisor's. This adapter adds the worker's process plan and what only
+llama.cpp's native API offers: tokenize/detokenize, its chat template, and the single-step
+completions beam search is built on.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+import json
+import logging
+import secrets
+import sys
+from collections.abc import AsyncGenerator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
-from modelport.engines.base import EngineSpec, EngineState, engine_unavailable
+from modelport.engines.base import EngineSpec, engine_unavailable
 from modelport.engines.llamacpp.beam import beam_search
-from modelport.engines.llamacpp.process import WorkerProcess
-from modelport.engines.openai_client import OpenAICompatClient, engine_error
+from modelport.engines.llamacpp.counting import LocalPromptCounter
+from modelport.engines.llamacpp.worker import FAILED_PREFIX
+from modelport.engines.openai_client import engine_error
 from modelport.engines.openai_wire import request_body
-from modelport.errors import EngineFailed
+from modelport.engines.spawned import SpawnedEngine
+from modelport.engines.supervisor import Backoff, HealthProbe, KillPolicy, ProcessPlan, engine_env
+from modelport.errors import EngineFailed, ModelportError
 from modelport.inference.types import Event, InferenceRequest, RequestKind
 
+WORKER = "modelport.engines.llamacpp.worker"
+log = logging.getLogger("modelport.engines.llamacpp")
 
-class LlamaCppEngine:
+
+def _explain(tail: Sequence[str]) -> str | None:
+    """The worker's own failure line (llama.cpp's log may share the line with it)."""
+    failed = [line.split(FAILED_PREFIX, 1)[1] for line in tail if FAILED_PREFIX in line]
+    if failed:
+        return "the llama.cpp engine could not load the model: " + failed[-1]
+    return None
+
+
+def worker_plan(spec: EngineSpec) -> ProcessPlan:
+    """``python -m modelport.engines.llamacpp.worker --port PORT``: settings and its own key in
+    its (otherwise minimal) environment, readiness on ``/health``, stdin as its lifeline."""
+    api_key = secrets.token_urlsafe(24)
+    config = {
+        "model_path": spec.model,
+        "chat_template": spec.chat_template,
+        "slots": spec.slots,
+        "threads": spec.threads,
+        "context": spec.context,
+        "adapter": str(spec.adapter) if spec.adapter else None,
+    }
+    env = engine_env(
+        {"MODELPORT_WORKER_CONFIG": json.dumps(config), "MODELPORT_WORKER_API_KEY": api_key}
+    )
+    return ProcessPlan(
+        label="llama.cpp",
+        command=lambda port: [sys.executable, "-m", WORKER, "--port", str(port)],
+        probe=HealthProbe(),
+        env=env,
+        api_key=api_key,
+        start_timeout=spec.start_timeout,
+        backoff=Backoff(spec.restart_backoff, spec.restart_backoff_max),
+        kill=KillPolicy(spec.kill_grace),
+        lifeline=True,
+        explain=_explain,
+    )
+
+
+class LlamaCppEngine(SpawnedEngine):
     def __init__(self, spec: EngineSpec) -> None:
-        self.spec = spec
-        self.worker = WorkerProcess(spec)
-        self.client = OpenAICompatClient(
-            self._ready_base,
-            api_key=self.worker.api_key,
+        super().__init__(
+            spec,
+            worker_plan(spec),
+            model=None,
             tokenize="llamacpp",
-            request_timeout=spec.request_timeout,
             max_connections=spec.slots * 8,
         )
-
-    @property
-    def state(self) -> EngineState:
-        return self.worker.state
-
-    @property
-    def last_error(self) -> str | None:
-        return self.worker.last_error
-
-    def describe(self) -> dict[str, object]:
-        return {
-            "state": self.worker.state.value,
-            "pid": self.worker.pid,
-            "restarts": self.worker.restarts,
-            "last_error": self.worker.last_error,
-        }
-
-    async def start(self) -> None:
-        await self.worker.start()
-
-    async def stop(self) -> None:
-        await self.worker.stop()
-        await self.client.aclose()
-
-    def _ready_base(self) -> str:
-        if self.worker.state is not EngineState.READY or self.worker.base_url is None:
-            raise engine_unavailable()
-        return self.worker.base_url
-
-    async def count_tokens(self, text: str) -> int:
-        return await self.client.count_tokens(text)
-
-    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
-        return await self.client.count_prompt_tokens(request)
+        self.counter: LocalPromptCounter | None = None  # set once proven against the engine
 
     async def tokenize(self, text: str, *, add_special: bool = True) -> list[int]:
         """Token ids of ``text`` (special tokens parsed), as the engine would feed them."""
@@ -118,19 +133,29 @@ class LlamaCppEngine:
             raise EngineFailed(f"the model engine answered {path} with an unexpected body")
         return data
 
-    async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+    def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         if request.sampling.use_beam_search:
-            async for event in beam_search(self, request):
-                yield event
-            return
-        async for event in self.client.generate(request):
-            yield event
+            return beam_search(self, request)
+        return self.client.generate(request)
 
+    async def start(self) -> None:
+        await super().start()
+        await self._count_in_process()
 
-class LlamaCppEngineFactory:
-    """Entry point ``modelport.engines: llamacpp``."""
+    async def _count_in_process(self) -> None:
+        """Count prompts in this process when the engine's own counts prove it exact."""
+        counter = await asyncio.to_thread(
+            LocalPromptCounter.load, Path(self.spec.model), self.spec.chat_template
+        )
+        try:
+            if counter is not None and await counter.agrees(self.client.count_prompt_tokens):
+                self.counter = counter
+        except ModelportError as exc:  # the engine went away meanwhile: keep asking it
+            log.warning("prompt counting stays with the engine: %s", exc.message)
 
-    name = "llamacpp"
-
-    def __call__(self, spec: EngineSpec) -> LlamaCppEngine:
-        return LlamaCppEngine(spec)
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        if self.counter is not None:
+            counted = self.counter.count(request)
+            if counted is not None:
+                return counted
+        return await self.client.count_prompt_tokens(request)

@@ -1,15 +1,17 @@
 """The llama.cpp worker process: one ``xllamacpp.Server`` on 127.0.0.1 for one deployment.
 
-Started by :class:`modelport.engines.llamacpp.process.WorkerProcess` as
-``python -m modelport.engines.llamacpp.worker``. The configuration arrives as JSON in
+Started by the engine supervisor (:mod:`modelport.engines.supervisor`) as
+``python -m modelport.engines.llamacpp.worker --port PORT``. The configuration arrives as JSON in
 ``MODELPORT_WORKER_CONFIG`` and the API key in ``MODELPORT_WORKER_API_KEY`` (never on the command
-line, so it does not show in ``ps``). Once listening, the worker prints one line
-``MODELPORT_WORKER_READY <address>`` on stdout. It exits when its stdin closes: the supervisor
-holds the other end, so a gateway that dies (even by SIGKILL) takes its workers with it.
+line, so it does not show in ``ps``). The supervisor's readiness probe is llama.cpp's ``/health``;
+a model that cannot be loaded is reported as one ``MODELPORT_WORKER_FAILED <reason>`` line. The
+worker exits on SIGTERM and when its stdin closes: the supervisor holds the other end, so a
+gateway that dies (even by SIGKILL) takes its workers with it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -17,16 +19,16 @@ import sys
 import threading
 from typing import Any
 
-READY_PREFIX = "MODELPORT_WORKER_READY "
+FAILED_PREFIX = "MODELPORT_WORKER_FAILED "
 
 
-def _build_params(config: dict[str, Any], api_key: str) -> Any:
+def _build_params(config: dict[str, Any], api_key: str, port: int) -> Any:
     import xllamacpp
 
     params = xllamacpp.CommonParams()
     params.model.path = config["model_path"]
     params.hostnames = ["127.0.0.1"]
-    params.port = int(config.get("port", 0))
+    params.port = port
     params.api_keys = [api_key]
     params.n_parallel = int(config["slots"])
     params.n_ctx = int(config["context"]) * int(config["slots"])  # context is per slot
@@ -38,20 +40,24 @@ def _build_params(config: dict[str, Any], api_key: str) -> Any:
     params.cont_batching = True
     params.ui = False
     params.warmup = True
+    if config.get("adapter"):  # a fine-tuned LoRA adapter on top of the base weights
+        params.lora_adapters = [xllamacpp.CommonAdapterLoraInfo(config["adapter"], 1.0)]
     return params
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="modelport.engines.llamacpp.worker")
+    parser.add_argument("--port", type=int, required=True)
+    port = parser.parse_args(argv).port
     config = json.loads(os.environ["MODELPORT_WORKER_CONFIG"])
     api_key = os.environ.pop("MODELPORT_WORKER_API_KEY")
     import xllamacpp
 
     try:
-        server = xllamacpp.Server(_build_params(config, api_key))
+        server = xllamacpp.Server(_build_params(config, api_key, port))
     except Exception as exc:  # the native loader raises assorted errors; report them all
-        print(f"MODELPORT_WORKER_FAILED {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        print(f"{FAILED_PREFIX}{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return 3
-    print(READY_PREFIX + str(server.listening_address), flush=True)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -67,4 +73,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -2,73 +2,49 @@
 runs (a vLLM or llama.cpp server on a GPU box, TGI, ...), by URL and optional API key.
 
 Modelport does not supervise the server. ``start`` checks that it answers ``/v1/models`` (and
-serves the configured model, or picks the one it serves), and finds out how it counts tokens;
-afterwards an unreachable server makes requests fail with 503 until it is back.
+serves the configured model, or picks the one it serves), finds out how it counts tokens and,
+unless the deployment sets one, the context the server gives a request; afterwards an unreachable
+server makes requests fail with 503 until it is back. The spec comes from
+:mod:`modelport.engines.openai_compat.factory`.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
-from pathlib import Path
 
 import httpx
 
 from modelport.engines.base import EngineSpec, EngineStartError, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
+from modelport.engines.openai_wire import bound_extra
 from modelport.errors import EngineFailed
 from modelport.inference.types import Event, InferenceRequest
-
-URL = "openai_compat.url"
-API_KEY = "openai_compat.api_key"
-MODEL = "openai_compat.model"
-
-
-def external_spec(
-    deployment: str,
-    url: str,
-    *,
-    api_key: str | None = None,
-    model: str | None = None,
-    start_timeout: float = 30.0,
-    request_timeout: float = 600.0,
-) -> EngineSpec:
-    """The spec the deployment service passes to the ``openai_compat`` factory. ``url`` is the
-    server's base URL without ``/v1``; ``model`` the name it serves (default: its only model)."""
-    if not url.startswith(("http://", "https://")):
-        raise EngineStartError(f"the engine URL must be http(s)://..., got {url!r}")
-    extra = {URL: url.rstrip("/").removesuffix("/v1")}
-    if api_key:
-        extra[API_KEY] = api_key
-    if model:
-        extra[MODEL] = model
-    return EngineSpec(
-        deployment=deployment,
-        model_path=Path(),
-        chat_template="",
-        start_timeout=start_timeout,
-        request_timeout=request_timeout,
-        extra=extra,
-    )
 
 
 class ExternalEngine:
     def __init__(self, spec: EngineSpec) -> None:
-        if URL not in spec.extra:
+        url = spec.config.get("url")
+        if not isinstance(url, str) or not url:
             raise EngineStartError(f"deployment {spec.deployment!r} names no engine URL")
         self.spec = spec
-        self.url = spec.extra[URL]
-        self._api_key = spec.extra.get(API_KEY)
+        self.url = url
+        self._api_key = spec.secret
         self._state = EngineState.STOPPED
         self._error: str | None = None
         self._tokenize: TokenizeStyle | None = None
+        self._context = spec.context
         self.client = OpenAICompatClient(
             self._ready_base,
             api_key=self._api_key,
-            model=spec.extra.get(MODEL),
+            model=spec.model or None,
             request_timeout=spec.request_timeout,
             max_connections=256,
         )
+
+    @property
+    def context(self) -> int:
+        return self._context
 
     @property
     def state(self) -> EngineState:
@@ -83,6 +59,7 @@ class ExternalEngine:
             "state": self._state.value,
             "url": self.url,
             "model": self.client.model,
+            "context": self._context,
             "last_error": self._error,
         }
 
@@ -113,7 +90,8 @@ class ExternalEngine:
                 f"the engine at {self.url} answered {response.status_code} to /v1/models"
             )
         try:
-            served = [str(m["id"]) for m in response.json().get("data", [])]
+            listed = response.json().get("data", [])
+            served = [str(m["id"]) for m in listed]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise EngineStartError(f"{self.url}/v1/models is not an OpenAI model list") from exc
         if self.client.model is None:
@@ -128,6 +106,27 @@ class ExternalEngine:
                 f"{served})"
             )
         self._tokenize = await self._tokenize_style(headers)
+        if not self.spec.config.get("context_given"):
+            found = await self._server_context(listed, headers)
+            if found:
+                self._context = min(self._context, found)
+
+    async def _server_context(
+        self, listed: list[dict[str, object]], headers: dict[str, str]
+    ) -> int | None:
+        """The context one request gets on the server: vLLM lists ``max_model_len`` with its
+        models; llama.cpp tells its per-slot ``n_ctx`` in ``/props``."""
+        for model in listed:
+            length = model.get("max_model_len")
+            if model.get("id") == self.client.model and isinstance(length, int) and length > 0:
+                return length
+        with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError):
+            response = await self.client.http.get(f"{self.url}/props", headers=headers, timeout=10)
+            if response.status_code == 200:
+                n_ctx = response.json().get("default_generation_settings", {}).get("n_ctx")
+                if isinstance(n_ctx, int) and n_ctx > 0:
+                    return n_ctx
+        return None
 
     async def _tokenize_style(self, headers: dict[str, str]) -> TokenizeStyle | None:
         """llama.cpp's ``/tokenize`` takes ``content``; vLLM's takes ``prompt`` and ``model``."""
@@ -148,6 +147,9 @@ class ExternalEngine:
     async def stop(self) -> None:
         self._state = EngineState.STOPPED
         await self.client.aclose()
+
+    def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
+        return bound_extra(request)
 
     def _ready_base(self) -> str:
         if self._state is not EngineState.READY:
@@ -172,13 +174,3 @@ class ExternalEngine:
     async def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
         async for event in self.client.generate(request):
             yield event
-
-
-class ExternalEngineFactory:
-    """Entry point ``modelport.engines: openai_compat``; the spec comes from
-    :func:`external_spec`."""
-
-    name = "openai_compat"
-
-    def __call__(self, spec: EngineSpec) -> ExternalEngine:
-        return ExternalEngine(spec)

@@ -4,13 +4,12 @@ Model quirks live here, never in API dialect code. See :mod:`.base` for the cont
 :mod:`.registry` for choosing a format.
 """
 
+from modelport.errors import ChatTemplateError, PromptFormatError
 from modelport.models.formats.base import (
-    ChatTemplateError,
     ForcedToolCalls,
     IdFactory,
     ParsedOutput,
     PromptFormat,
-    PromptFormatError,
     new_call_id,
     sequential_ids,
 )

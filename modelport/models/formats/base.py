@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from modelport.errors import InvalidRequest, ModelportError
+from modelport.errors import PromptFormatError
 from modelport.inference.types import (
     Document,
     InferenceRequest,
@@ -40,18 +40,6 @@ IdFactory = Callable[[], str]
 
 TEXT_RESPONSE = ResponseFormat()
 """The default response format: free text, no JSON mode."""
-
-
-class PromptFormatError(InvalidRequest):
-    """The conversation cannot be expressed in this model's prompt format (a 400 for the caller).
-
-    Examples: tools sent to a model whose format has no tool support, roles that a strict format
-    cannot alternate, or a model template calling ``raise_exception``.
-    """
-
-
-class ChatTemplateError(ModelportError):
-    """The model's own chat template is broken or unsafe (a server-side fault, 500)."""
 
 
 def new_call_id() -> str:

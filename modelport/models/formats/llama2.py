@@ -16,9 +16,10 @@ As Meta's (and Hugging Face's) Llama 2 chat template renders it::
 
 from __future__ import annotations
 
+from modelport.errors import PromptFormatError
 from modelport.inference.types import Document, Message, ResponseFormat, ToolSpec
 from modelport.models.formats import jinja
-from modelport.models.formats.base import PromptFormat, PromptFormatError
+from modelport.models.formats.base import PromptFormat
 from modelport.models.formats.parts import split_system, with_documents_in_system
 
 BOS = "<s>"

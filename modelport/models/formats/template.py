@@ -37,13 +37,9 @@ from jinja2 import TemplateError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from modelport.errors import ChatTemplateError, PromptFormatError
 from modelport.inference.types import Document, Message, ResponseFormat, ToolSpec
-from modelport.models.formats.base import (
-    ChatTemplateError,
-    ParsedOutput,
-    PromptFormat,
-    PromptFormatError,
-)
+from modelport.models.formats.base import ParsedOutput, PromptFormat
 from modelport.models.formats.parts import (
     arguments_value,
     order_tool_results,

@@ -17,9 +17,9 @@ Public API (see each module for details):
 
 from __future__ import annotations
 
+from modelport.errors import ClassifierError
 from modelport.policy.safety.classifier import (
     ClassifierConfigError,
-    ClassifierError,
     DirectoryClassifier,
     Ensemble,
     ModelClassifierFactory,

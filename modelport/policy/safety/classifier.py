@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from modelport.errors import ContentFilterFailed
+from modelport.errors import ClassifierError, OperatorError
 from modelport.policy.safety.types import SafetyResult
 
 
@@ -32,6 +32,11 @@ class SafetyClassifier(Protocol):
     ``classify`` must be thread-safe (the service runs it in worker threads), side-effect free,
     and fast (it runs on every prompt and on every window of every streamed completion). It
     signals failure by raising; it never returns a partial result.
+
+    A classifier may also declare ``inline_chars: int``: texts up to that length may be
+    classified on the event loop, without a worker-thread hop (which costs more than a short
+    check), because its cost is pure CPU, bounded by the text's length and well under a
+    millisecond there. Without it, every text goes to a worker thread under the time budget.
     """
 
     @property
@@ -77,19 +82,13 @@ class ModelClassifierFactory(Protocol):
         ...
 
 
-class ClassifierError(ContentFilterFailed):
-    """A classifier failed or returned garbage; moderation cannot vouch for the text.
-
-    It *is* a :class:`~modelport.errors.ContentFilterFailed` (HTTP 500,
-    ``content_filter_error``), so an unhandled one still fails closed.
-    """
-
-    def __init__(self, classifier: str) -> None:
-        super().__init__(f"content safety classifier {classifier!r} failed")
-        self.classifier = classifier
+def inline_chars(classifier: object) -> int:
+    """How long a text ``classifier`` may classify on the event loop (0: never)."""
+    value = getattr(classifier, "inline_chars", 0)
+    return value if isinstance(value, int) and value > 0 else 0
 
 
-class ClassifierConfigError(RuntimeError):
+class ClassifierConfigError(OperatorError, RuntimeError):
     """A classifier cannot be loaded as configured (operator-facing, raised at start-up)."""
 
 
@@ -106,6 +105,7 @@ class Ensemble:
             raise ClassifierConfigError("a content safety ensemble needs at least one classifier")
         self._members = tuple(classifiers)
         self._name = "+".join(c.name for c in self._members)
+        self.inline_chars = min(inline_chars(c) for c in self._members)
 
     @property
     def name(self) -> str:

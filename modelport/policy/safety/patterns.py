@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from modelport.errors import OperatorError
 from modelport.policy.safety.normalize import normalize
 
 _W = r"[^\W_]"
@@ -37,7 +38,7 @@ _TOKENS = re.compile(r"\(|\)|\[|\]|\||\?|\{\w+\}|~\d+|#[a-z_]+|[^\s()\[\]|{}~#?]
 _MAX_SLOT_DEPTH = 4
 
 
-class TemplateError(ValueError):
+class TemplateError(OperatorError, ValueError):
     """A template is malformed (a bug in a lexicon, reported at import time)."""
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from pydantic import (
@@ -27,13 +28,35 @@ from pydantic import (
 
 from modelport.errors import ContentFiltered, ContentFilterFailed, InvalidRequest
 from modelport.policy.safety.blocklist import AppliedBlocklists
-from modelport.policy.safety.classifier import SafetyClassifier
+from modelport.policy.safety.classifier import SafetyClassifier, inline_chars
 from modelport.policy.safety.types import Annotation, Category, SafetyResult, Severity, Stage
 
 log = logging.getLogger("modelport.safety")
 
 DEFAULT_TIMEOUT_S = 2.0
 """Time budget of one classification, thread hop included."""
+
+
+class StreamingMode(StrEnum):
+    """How a streamed completion is checked (see ``stream_guard``).
+
+    ``hold_back`` (the default, fail-closed): text is held in a window and released only once
+    checked, so nothing unchecked ever reaches the client; the first text waits for the first
+    window. ``asynchronous``: text is released as it is generated and checked in windows
+    behind it; a violation ends the choice with ``content_filter`` at most ``window_chars`` plus
+    the lookahead after the offending text (the bounded lag), as the cloud's asynchronous filter
+    does. Non-streamed answers are checked whole in both modes.
+    """
+
+    HOLD_BACK = "hold_back"
+    ASYNCHRONOUS = "asynchronous"
+
+
+DEFAULT_WINDOW_CHARS = 48
+"""Characters of completion text per check (hold-back window, or lag bound when asynchronous)."""
+
+DEFAULT_FIRST_WINDOW_CHARS = 12
+"""The first window of a hold-back stream: small, so the first text is not kept waiting."""
 
 
 def _default_thresholds() -> dict[Category, Severity | None]:
@@ -55,6 +78,9 @@ class SafetyPolicy(BaseModel):
     thresholds: dict[Category, Severity | None] = Field(default_factory=_default_thresholds)
     block_jailbreak: bool = True
     block_profanity: bool = False
+    streaming_mode: StreamingMode = StreamingMode.HOLD_BACK
+    window_chars: int = Field(DEFAULT_WINDOW_CHARS, ge=8, le=1024)
+    first_window_chars: int = Field(DEFAULT_FIRST_WINDOW_CHARS, ge=1, le=1024)
 
     @field_validator("thresholds", mode="before")
     @classmethod
@@ -198,6 +224,7 @@ class SafetyService:
         self._classifier = classifier
         self._policy = policy or SafetyPolicy()
         self._timeout_s = timeout_s
+        self._inline_chars = inline_chars(classifier)
 
     @property
     def policy(self) -> SafetyPolicy:
@@ -218,8 +245,23 @@ class SafetyService:
         """Classify ``text`` in a worker thread within the time budget.
 
         Raises :class:`~modelport.errors.ContentFilterFailed` if the classifier raises, returns
-        something that is not a :class:`SafetyResult`, or runs out of time.
+        something that is not a :class:`SafetyResult`, or runs out of time. A text no longer
+        than the classifier's ``inline_chars`` is classified right here, on the event loop
+        (bounded CPU work; a thread hop would cost more than the check).
         """
+        if len(text) <= self._inline_chars:
+            try:
+                result = self._classifier.classify(text)
+            except Exception as exc:
+                log.warning("content safety classifier %s failed", self._classifier.name)
+                raise ContentFilterFailed(
+                    "The content safety check failed; the request was not processed."
+                ) from exc
+            if not isinstance(result, SafetyResult):
+                raise ContentFilterFailed(
+                    "The content safety check failed; the request was not processed."
+                )
+            return result
         try:
             result = await asyncio.wait_for(
                 asyncio.to_thread(self._classifier.classify, text), self._timeout_s

@@ -5,13 +5,14 @@ arrives in one piece or in arbitrary deltas. So *where* the text is checked and 
 only on the text itself, never on how it was chunked:
 
 * the text is cut into **segments** ending just before the first whitespace at least
-  ``window_chars`` after the segment start (or after ``max_segment_chars`` without any
+  ``window_chars`` after the segment start (``first_window_chars`` for the first segment, so
+  that the first text is not kept waiting; or after ``max_segment_chars`` without any
   whitespace), so a segment never ends inside a word;
 * a segment is checked together with a **lookahead** (text up to the first whitespace at least
   ``lookahead_chars`` past the segment end) so that a benign continuation ("shoot you *an
   email*") is seen before anything is judged, and with up to ``context_chars`` of already
   released **context** (starting at a word boundary) so that a phrase split across segments is
-  caught;
+  caught (the first segment's lookahead is at most its window);
 * when the text ends, the remaining segments are cut the same way, the last one ending at the
   end of the text.
 
@@ -28,7 +29,7 @@ _SPACE = re.compile(r"\s")
 
 DEFAULT_WINDOW_CHARS = 48
 DEFAULT_LOOKAHEAD_CHARS = 24
-DEFAULT_CONTEXT_CHARS = 160
+DEFAULT_CONTEXT_CHARS = 64
 DEFAULT_MAX_SEGMENT_CHARS = 256
 
 
@@ -40,12 +41,30 @@ class WindowSettings:
     lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS
     context_chars: int = DEFAULT_CONTEXT_CHARS
     max_segment_chars: int = DEFAULT_MAX_SEGMENT_CHARS
+    first_window_chars: int | None = None  # None: the same as window_chars
 
     def __post_init__(self) -> None:
         if self.window_chars < 1 or self.lookahead_chars < 0 or self.context_chars < 0:
             raise ValueError("window_chars must be positive; lookahead and context non-negative")
-        if self.max_segment_chars < self.window_chars:
+        if self.first_window_chars is not None and self.first_window_chars < 1:
+            raise ValueError("first_window_chars must be positive")
+        if self.max_segment_chars < max(self.window_chars, self.first_window_chars or 0):
             raise ValueError("max_segment_chars must be at least window_chars")
+
+    def window(self, start: int) -> tuple[int, int]:
+        """The window and lookahead of the segment starting at offset ``start``."""
+        if start == 0 and self.first_window_chars is not None:
+            first = self.first_window_chars
+            return first, min(self.lookahead_chars, first)
+        return self.window_chars, self.lookahead_chars
+
+    def lag_bound(self, longest_word: int) -> int:
+        """The most text released after the start of an offending segment before an
+        asynchronous check cuts the choice: the segment, its lookahead, and the partial word
+        and delta at each end (``longest_word``: the longest run without whitespace, at most
+        ``max_segment_chars``)."""
+        word = min(longest_word, self.max_segment_chars)
+        return self.window_chars + self.lookahead_chars + 2 * word
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +109,16 @@ class Segmenter:
         if self._released >= self._total:
             return None
         settings = self._settings
+        window, lookahead = settings.window(self._released)
         if self._segment_end is None:
             start = self._released
             self._segment_end = self._boundary(
-                start + settings.window_chars, start + settings.max_segment_chars, final
+                start + window, start + settings.max_segment_chars, final
             )
             if self._segment_end is None:
                 return None
         end = self._segment_end
-        reach = end + settings.lookahead_chars
+        reach = end + lookahead
         look_end = self._boundary(reach, reach + settings.max_segment_chars, final)
         if look_end is None:
             return None

@@ -1,10 +1,20 @@
 """The completion guard: content safety applied to a canonical event stream.
 
-:func:`guard_stream` wraps an engine's :data:`~modelport.inference.types.Event` stream. For each
-choice it holds text back in a small window, classifies it (with released context before and a
-lookahead after, see :mod:`~modelport.policy.safety.segmenter`) and releases it, on word
-boundaries, only once checked. When a check is blocked by the policy, nothing more of that
-choice is released, the choice ends with ``finish_reason=content_filter`` instead of the
+:func:`guard_stream` wraps an engine's :data:`~modelport.inference.types.Event` stream, in one
+of the policy's streaming modes (:class:`~modelport.policy.safety.policy.StreamingMode`).
+
+**Hold-back** (the default, fail-closed): for each choice it holds text back in a window (a
+small first one, then the policy's ``window_chars``), classifies it (with released context
+before and a lookahead after, see :mod:`~modelport.policy.safety.segmenter`) and releases it, on
+word boundaries, only once checked.
+
+**Asynchronous**: text is released as the engine generates it; the same windows are checked
+behind it, each as soon as its lookahead has arrived and before the next text goes out, so a
+violation ends the choice after at most :meth:`WindowSettings.lag_bound` characters past the
+start of the offending window (the window, its lookahead, a partial word and delta at each end).
+
+In both modes, when a check is blocked by the policy nothing more of that choice is released,
+the choice ends with ``finish_reason=content_filter`` instead of the
 engine's, and its remaining deltas are dropped; when moderation itself fails (classifier error
 or timeout) the choice ends with ``content_filter_error``. The upstream is always consumed to the
 end, so :class:`~modelport.inference.types.Usage` events still pass through and usage is
@@ -12,15 +22,16 @@ counted. Tool-call deltas are held until their choice ends, then their names and
 classified as one text: released if allowed, dropped (the choice ending ``content_filter``) if
 not — a generated tool call is output like any other.
 
-The non-streamed path gets identical results by folding the guarded stream
+The non-streamed path gets identical results by folding the hold-back guarded stream
 (:func:`modelport.inference.collect.collect`) or, for a bare text, with
-:func:`filter_completion`.
+:func:`filter_completion` (a whole answer is always checked in hold-back mode: nothing unchecked
+goes into a body).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 from modelport.errors import ContentFilterFailed
@@ -34,12 +45,11 @@ from modelport.inference.types import (
     Usage,
 )
 from modelport.policy.safety.blocklist import AppliedBlocklists
-from modelport.policy.safety.policy import SafetyPolicy, SafetyService
+from modelport.policy.safety.policy import SafetyPolicy, SafetyService, StreamingMode
 from modelport.policy.safety.segmenter import (
     DEFAULT_CONTEXT_CHARS,
     DEFAULT_LOOKAHEAD_CHARS,
     DEFAULT_MAX_SEGMENT_CHARS,
-    DEFAULT_WINDOW_CHARS,
     Segmenter,
     WindowSettings,
 )
@@ -87,13 +97,20 @@ class _ChoiceGuard:
         )
         if text.strip():
             try:
-                result = await self._service.classify(text)
+                result = await self._classify(text)
             except ContentFilterFailed:
                 return self._stop(FinishReason.CONTENT_FILTER_ERROR)
             self._record(result)
             if self._policy.blocks(result, Stage.COMPLETION):
                 return self._stop(FinishReason.CONTENT_FILTER)
         return list(calls)
+
+    async def _classify(self, text: str) -> SafetyResult:
+        """The classifier's verdict on ``text``, with the custom blocklists' hits."""
+        result = await self._service.classify(text)
+        if self._blocklists:
+            result = result.with_blocklists(self._blocklists.check(text))
+        return result
 
     def _take_logprobs(self, end: int) -> tuple[TokenLogprob, ...]:
         taken: list[TokenLogprob] = []
@@ -117,11 +134,9 @@ class _ChoiceGuard:
         while (check := self._segmenter.next_check(final)) is not None:
             if check.text.strip():
                 try:
-                    result = await self._service.classify(check.text)
+                    result = await self._classify(check.text)
                 except ContentFilterFailed:
                     return out + self._stop(FinishReason.CONTENT_FILTER_ERROR)
-                if self._blocklists:
-                    result = result.with_blocklists(self._blocklists.check(check.text))
                 self._record(result)
                 if self._policy.blocks(result, Stage.COMPLETION):
                     return out + self._stop(FinishReason.CONTENT_FILTER)
@@ -133,18 +148,59 @@ class _ChoiceGuard:
             out.append(TextDelta(self.index, "", self._take_logprobs(self._segmenter.total)))
         return out
 
+    async def behind(self, delta: TextDelta | None, final: bool) -> list[Event]:
+        """Asynchronous mode: run the checks that can be decided now (over text already
+        released), then release ``delta`` as it came, unless a check blocked."""
+        if delta is not None:
+            self._segmenter.feed(delta.text)
+        while (check := self._segmenter.next_check(final)) is not None:
+            if check.text.strip():
+                try:
+                    result = await self._classify(check.text)
+                except ContentFilterFailed:
+                    return self._stop(FinishReason.CONTENT_FILTER_ERROR)
+                self._record(result)
+                if self._policy.blocks(result, Stage.COMPLETION):
+                    return self._stop(FinishReason.CONTENT_FILTER)
+            self._segmenter.release(check.release_end)  # bookkeeping: the text is out already
+        return [delta] if delta is not None else []
+
+
+def window_settings(
+    policy: SafetyPolicy,
+    *,
+    window_chars: int | None = None,
+    first_window_chars: int | None = None,
+    lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
+    context_chars: int = DEFAULT_CONTEXT_CHARS,
+) -> WindowSettings:
+    """The guard's windows: the policy's, unless given."""
+    window = window_chars if window_chars is not None else policy.window_chars
+    first = first_window_chars if first_window_chars is not None else policy.first_window_chars
+    if window_chars is not None and first_window_chars is None:
+        first = window  # an explicit window applies from the start
+    return WindowSettings(
+        window_chars=window,
+        first_window_chars=min(first, window),
+        lookahead_chars=lookahead_chars,
+        context_chars=context_chars,
+        max_segment_chars=max(DEFAULT_MAX_SEGMENT_CHARS, window),
+    )
+
 
 async def guard_stream(
     events: AsyncIterable[Event],
     service: SafetyService,
     policy: SafetyPolicy | None = None,
     *,
-    window_chars: int = DEFAULT_WINDOW_CHARS,
+    mode: StreamingMode = StreamingMode.HOLD_BACK,
+    window_chars: int | None = None,
+    first_window_chars: int | None = None,
     lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
     context_chars: int = DEFAULT_CONTEXT_CHARS,
     results: dict[int, SafetyResult] | None = None,
     blocklists: AppliedBlocklists | None = None,
-) -> AsyncIterator[Event]:
+) -> AsyncGenerator[Event, None]:
     """Apply completion content safety to ``events`` (see the module docstring).
 
     ``policy`` defaults to the service's. If ``results`` is given, it receives, per choice
@@ -157,12 +213,14 @@ async def guard_stream(
         async for event in events:
             yield event
         return
-    settings = WindowSettings(
+    settings = window_settings(
+        policy,
         window_chars=window_chars,
+        first_window_chars=first_window_chars,
         lookahead_chars=lookahead_chars,
         context_chars=context_chars,
-        max_segment_chars=max(DEFAULT_MAX_SEGMENT_CHARS, window_chars),
     )
+    asynchronous = mode is StreamingMode.ASYNCHRONOUS
     guards: dict[int, _ChoiceGuard] = {}
     try:
         async for event in events:
@@ -177,11 +235,20 @@ async def guard_stream(
             if guard.closed:
                 continue  # a stopped (or finished) choice: drop, but keep consuming
             if isinstance(event, TextDelta):
-                guard.feed(event)
-                for out in await guard.advance(final=False):
+                if asynchronous:
+                    released = await guard.behind(event, final=False)
+                else:
+                    guard.feed(event)
+                    released = await guard.advance(final=False)
+                for out in released:
                     yield out
             elif isinstance(event, ChoiceEnd):
-                for out in await guard.advance(final=True):
+                ended = (
+                    await guard.behind(None, final=True)
+                    if asynchronous
+                    else await guard.advance(final=True)
+                )
+                for out in ended:
                     yield out
                 if not guard.closed:
                     for out in await guard.release_calls():
@@ -193,7 +260,12 @@ async def guard_stream(
                 guard.hold(event)
         for guard in guards.values():  # the engine stopped without ending these choices
             if not guard.closed:
-                for out in await guard.advance(final=True):
+                rest = (
+                    await guard.behind(None, final=True)
+                    if asynchronous
+                    else await guard.advance(final=True)
+                )
+                for out in rest:
                     yield out
             if not guard.closed:
                 for out in await guard.release_calls():
@@ -221,7 +293,7 @@ async def filter_completion(
     policy: SafetyPolicy | None = None,
     *,
     finish_reason: FinishReason = FinishReason.STOP,
-    window_chars: int = DEFAULT_WINDOW_CHARS,
+    window_chars: int | None = None,
     lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
     context_chars: int = DEFAULT_CONTEXT_CHARS,
 ) -> FilteredCompletion:

@@ -21,8 +21,11 @@ function card(offer) {
       el("dt", { text: "Licence" }), el("dd", { text: offer.license }),
     ),
     el("ul", { class: "tags", "aria-label": "Capabilities" }, caps),
-    offer.availability && !offer.availability.deployable
-      ? el("p", { class: "warning", text: "Not deployable on this server" }) : null,
+    offer.availability
+      ? offer.availability.deployable
+        ? el("p", { class: "ok deployable", text: `Deployable here (${offer.availability.engine})` })
+        : el("p", { class: "warning", text: "Not deployable on this server" })
+      : null,
   );
 }
 

@@ -15,6 +15,10 @@ const button = document.getElementById("deploy-button");
 const nameLegend = document.getElementById("name-legend");
 const progressSection = document.getElementById("progress-section");
 const progress = document.getElementById("progress");
+const engineSelect = document.getElementById("engine");
+const engineOptions = document.getElementById("engine-options");
+
+let engines = {}; // name -> {label, attaches, options (JSON schema), secret_options}
 
 let projects = [];
 let regions = {};
@@ -85,6 +89,61 @@ async function checkName() {
   update();
 }
 
+// The type of one option from its JSON schema (pydantic writes `X | None` as anyOf).
+function optionType(schema) {
+  const kinds = schema.anyOf ? schema.anyOf.filter((k) => k.type !== "null") : [schema];
+  return kinds[0] ?? {};
+}
+
+function renderOptions() {
+  engineOptions.replaceChildren();
+  const engine = engines[engineSelect.value || engineSelect.dataset.default];
+  if (!engine) return;
+  const required = new Set(engine.options.required ?? []);
+  for (const [name, schema] of Object.entries(engine.options.properties ?? {})) {
+    const kind = optionType(schema);
+    const secret = engine.secret_options.includes(name);
+    const id = `option-${name}`;
+    const input = el("input", {
+      id, name, "data-option": name, autocomplete: "off", spellcheck: "false",
+      type: secret ? "password" : kind.type === "integer" ? "number" : "text",
+      min: kind.minimum, max: kind.maximum, required: required.has(name),
+      "aria-describedby": schema.description ? `${id}-help` : undefined,
+    });
+    engineOptions.append(el("div", {},
+      el("label", { for: id, text: `${schema.title ?? name}${required.has(name) ? "" : " (optional)"}` }),
+      input,
+      schema.description ? el("p", { id: `${id}-help`, class: "help", text: schema.description }) : null));
+  }
+}
+
+function chosenOptions() {
+  const options = {};
+  for (const input of engineOptions.querySelectorAll("input[data-option]")) {
+    const value = input.value.trim();
+    if (!value) continue;
+    options[input.dataset.option] = input.type === "number" ? Number(value) : value;
+  }
+  return options;
+}
+
+async function loadEngines(offer) {
+  for (const e of (await get("/management/engines")).data) engines[e.name] = e;
+  const availability = offer.availability ?? { engines: [], engine: null };
+  engineSelect.dataset.default = availability.engine ?? "";
+  engineSelect.append(el("option", { value: "", text: availability.engine ? `Default (${engines[availability.engine]?.label ?? availability.engine})` : "Default" }));
+  for (const check of availability.engines ?? []) {
+    const label = engines[check.engine]?.label ?? check.engine;
+    engineSelect.append(el("option", { value: check.engine, disabled: !check.available,
+      text: check.available ? label : `${label}: not available here` }));
+  }
+  for (const e of Object.values(engines).filter((e) => e.attaches)) {
+    engineSelect.append(el("option", { value: e.name, text: `${e.label} (attach a server you run)` }));
+  }
+  engineSelect.addEventListener("change", renderOptions);
+  renderOptions();
+}
+
 function step(text, kind = "") {
   progress.append(el("li", { class: kind, text }));
 }
@@ -93,13 +152,13 @@ async function follow(name, region) {
   let last = "";
   for (;;) {
     const d = await get(`/management/deployments/${encodeURIComponent(name)}?region=${encodeURIComponent(region)}`);
-    const now = `${d.state}${d.progress ? `: ${d.progress}` : ""}${d.engine_state ? ` (engine ${d.engine_state})` : ""}`;
+    const now = `${d.state}${d.progress ? `: ${d.progress}` : ""} (engine ${d.readiness})`;
     if (now !== last) { step(now); last = now; }
     if (d.state === "failed") {
       step(`Deployment failed: ${d.failure_reason ?? "no reason given"}`, "error");
       return;
     }
-    if (d.state === "succeeded" && (d.engine_state === null || d.engine_state === "ready")) {
+    if (d.state === "succeeded" && d.readiness === "ready") {
       const link = el("a", { href: `/portal/deployments/${encodeURIComponent(name)}`, text: `Open ${name}` });
       progress.append(el("li", { class: "ok" }, "Ready. ", link));
       link.focus();
@@ -120,8 +179,11 @@ async function deploy(event) {
   progress.replaceChildren();
   step(subscribed ? `Deploying ${name}…` : `Subscribing ${p.name} to ${offerId} and deploying ${name}…`);
   try {
-    await api("POST", `/management/projects/${encodeURIComponent(p.name)}/deployments`,
-      { name, offer: offerId, subscribe: !subscribed });
+    const body = { name, offer: offerId, subscribe: !subscribed };
+    if (engineSelect.value) body.engine = engineSelect.value;
+    const options = chosenOptions();
+    if (Object.keys(options).length) body.engine_options = options;
+    await api("POST", `/management/projects/${encodeURIComponent(p.name)}/deployments`, body);
     await follow(name, p.region);
   } catch (err) {
     const why = err instanceof ApiError && [404, 405].includes(err.status) && err.code !== "deployment_not_found"
@@ -137,6 +199,7 @@ try {
   const offer = await get(`/management/catalog/${encodeURIComponent(offerId)}`);
   document.getElementById("offer-name").textContent = offer.display_name;
   terms.replaceChildren(el("p", { text: offer.terms }));
+  try { await loadEngines(offer); } catch { document.getElementById("engine-step").hidden = true; }
   try {
     for (const r of (await get("/management/regions")).data) regions[r.name] = r;
   } catch { regions = {}; }

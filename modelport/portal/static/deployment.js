@@ -46,8 +46,9 @@ async function render() {
       setStatus(keysStatus, (await copyText(d.target_url)) ? "Target URL copied." : "Copy failed.");
     } }, "Copy URL")));
   fact(facts, "State", el("span", { class: `state state-${d.state}`, id: "state", text: d.state }));
+  fact(facts, "Readiness", el("span", { id: "readiness", text: d.readiness_reason ? `${d.readiness}: ${d.readiness_reason}` : d.readiness }));
   if (d.failure_reason) fact(facts, "Failure reason", d.failure_reason);
-  fact(facts, "Engine", `${d.engine}${d.engine_state ? ` (${d.engine_state})` : ""}`);
+  fact(facts, "Engine", d.engine);
   fact(facts, "Model", `${d.model} (offer ${d.offer})`);
   fact(facts, "Project", d.project ?? d.project_id);
   fact(facts, "Region", d.region);
@@ -61,7 +62,25 @@ async function render() {
   fact(limits, "Content safety", safety
     ? `${safety.enabled === false ? "off" : "on"}${safety.severity_threshold ? `, blocks ${safety.severity_threshold} severity and above` : ""}`
     : "default policy of this server");
+  const engineFacts = document.getElementById("engine-facts");
+  engineFacts.replaceChildren();
+  fact(engineFacts, "Engine", d.engine);
+  if (d.engine_status?.context) fact(engineFacts, "Context", `${d.engine_status.context.toLocaleString("en-US")} tokens per request`);
+  const options = Object.entries(d.engine_options ?? {}).map(([option, value]) => `${option} ${value}`);
+  fact(engineFacts, "Deployed with", options.length ? options.join(", ") : "the defaults");
+  if (d.engine_status?.restarts) fact(engineFacts, "Engine restarts", String(d.engine_status.restarts));
   setStatus(status, "");
+  return d;
+}
+
+async function followRestart(out) {
+  for (let i = 0; i < 600; i++) {
+    const d = await render();
+    if (d.readiness === "ready") { setStatus(out, `${name} is ready again.`, "ok"); return; }
+    if (d.readiness === "failed") { setStatus(out, `Restart failed: ${d.readiness_reason ?? "no reason given"}`, "error"); return; }
+    setStatus(out, `Restarting: ${d.progress || d.readiness}…`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 for (const row of document.querySelectorAll(".key-row")) {
@@ -99,6 +118,15 @@ for (const row of document.querySelectorAll(".key-row")) {
     } catch (err) { setStatus(keysStatus, `Regenerate failed: ${err.message}`, "error"); }
   });
 }
+
+document.getElementById("restart").addEventListener("click", async () => {
+  const out = document.getElementById("restart-status");
+  if (!(await confirmAction(`Restart the engine of ${name}? Requests get "retry later" answers until it is ready again.`, "Restart engine"))) return;
+  try {
+    await api("POST", `${path}/restart`);
+    await followRestart(out);
+  } catch (err) { setStatus(out, `Restart failed: ${err.message}`, "error"); }
+});
 
 document.getElementById("delete").addEventListener("click", async () => {
   const out = document.getElementById("delete-status");

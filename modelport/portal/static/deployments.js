@@ -10,7 +10,7 @@ try {
     el("td", { text: d.model }),
     el("td", { text: d.project ?? d.project_id }),
     el("td", { text: d.region }),
-    el("td", {}, el("span", { class: `state state-${d.state}`, text: d.engine_state && d.state === "succeeded" ? `${d.state} (${d.engine_state})` : d.state })),
+    el("td", {}, el("span", { class: `state state-${d.state}`, text: d.readiness && d.readiness !== "ready" ? `${d.state} (${d.readiness})` : d.state })),
     el("td", {}, el("code", { text: d.target_url })),
   )));
   table.hidden = items.length === 0;

@@ -7,7 +7,7 @@ const group = document.getElementById("group");
 const $ = (id) => document.getElementById(id);
 let lastSignature = "";
 
-const COLUMNS = ["requests", "prompt_tokens", "completion_tokens", "cost", "currency"];
+const COLUMNS = ["requests", "prompt_tokens", "completion_tokens", "training_tokens", "hosting_hours", "cost", "currency"];
 
 function query(by) {
   const params = new URLSearchParams({ by });
@@ -80,8 +80,9 @@ async function refresh() {
   });
   const t = byDay.total;
   barChart($("chart-meter"), {
-    title: "Quantity per meter", categories: ["input tokens", "output tokens", "requests"], empty: "No usage data yet.",
-    series: [{ name: "quantity", cls: "s1", values: [t.prompt_tokens, t.completion_tokens, t.requests] }],
+    title: "Quantity per meter", categories: ["input tokens", "output tokens", "training tokens", "requests", "hosting hours"],
+    empty: "No usage data yet.",
+    series: [{ name: "quantity", cls: "s1", values: [t.prompt_tokens, t.completion_tokens, t.training_tokens, t.requests, t.hosting_hours] }],
   });
   table(report);
   const rejected = await rejections().catch(() => null);

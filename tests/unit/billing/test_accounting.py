@@ -119,7 +119,7 @@ def test_over_the_limit_is_429_and_reservation_settles(tmp_path: Path) -> None:
         first = h.ctx()
         # Reserves 6 prompt + 50 max_tokens = 56 of 60, really uses 6 + 5 = 11.
         stream = await h.pipeline.open(first, chat("hello", max_tokens=50))
-        assert first.limit_headers == {
+        assert stream.limit_headers == {
             "x-ratelimit-remaining-requests": "99",
             "x-ratelimit-remaining-tokens": "4",
         }
@@ -127,13 +127,13 @@ def test_over_the_limit_is_429_and_reservation_settles(tmp_path: Path) -> None:
         with pytest.raises(RateLimited) as info:
             await h.pipeline.open(second, chat("hello", max_tokens=50))
         assert info.value.retry_after is not None and 0 < info.value.retry_after <= 60
-        assert second.limit_headers["x-ratelimit-remaining-tokens"] == "4"
+        assert info.value.headers["x-ratelimit-remaining-tokens"] == "4"
         await collect(aiter(stream))
         await stream.aclose()
         third = h.ctx()  # settled to 11 used: 49 left
         stream = await h.pipeline.open(third, chat("hello", max_tokens=40))
         await collect(aiter(stream))
-        assert third.limit_headers["x-ratelimit-remaining-tokens"] == str(60 - 11 - 46)
+        assert stream.limit_headers["x-ratelimit-remaining-tokens"] == str(60 - 11 - 46)
 
     try:
         asyncio.run(go())

@@ -1,7 +1,7 @@
 """Custom content-safety blocklists (per deployment, or platform-wide when deployment_id is NULL).
 
 Revision ID: 0020_safety
-Revises: 0010_access
+Revises: 0030_finetune
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_safety"
-down_revision = "0010_access"
+down_revision = "0030_finetune"
 branch_labels = None
 depends_on = None
 

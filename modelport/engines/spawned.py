@@ -1,0 +1,83 @@
+"""An engine Modelport runs itself: one supervised process (:mod:`modelport.engines.supervisor`)
+driven over its OpenAI-compatible HTTP routes (:mod:`modelport.engines.openai_client`).
+
+The llama.cpp and vLLM adapters are this plus what is particular to them (the process plan, and
+llama.cpp's native tokenizer and beam-search routes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from modelport.engines.base import EngineSpec, EngineState, engine_unavailable
+from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
+from modelport.engines.openai_wire import bound_extra
+from modelport.engines.supervisor import ProcessPlan, Supervisor
+from modelport.inference.types import Event, InferenceRequest
+
+
+class SpawnedEngine:
+    def __init__(
+        self,
+        spec: EngineSpec,
+        plan: ProcessPlan,
+        *,
+        model: str | None,
+        tokenize: TokenizeStyle,
+        max_connections: int,
+    ) -> None:
+        self.spec = spec
+        self.worker = Supervisor(spec.deployment, plan)
+        self.client = OpenAICompatClient(
+            self._ready_base,
+            api_key=plan.api_key,
+            model=model,
+            tokenize=tokenize,
+            request_timeout=spec.request_timeout,
+            max_connections=max_connections,
+        )
+
+    @property
+    def state(self) -> EngineState:
+        return self.worker.state
+
+    @property
+    def last_error(self) -> str | None:
+        return self.worker.last_error
+
+    @property
+    def context(self) -> int:
+        return self.spec.context
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "state": self.worker.state.value,
+            "pid": self.worker.pid,
+            "restarts": self.worker.restarts,
+            "last_error": self.worker.last_error,
+            "context": self.spec.context,
+        }
+
+    async def start(self) -> None:
+        await self.worker.start()
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        await self.client.aclose()
+
+    def _ready_base(self) -> str:
+        if self.worker.state is not EngineState.READY or self.worker.base_url is None:
+            raise engine_unavailable()
+        return self.worker.base_url
+
+    def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
+        return bound_extra(request)
+
+    async def count_tokens(self, text: str) -> int:
+        return await self.client.count_tokens(text)
+
+    async def count_prompt_tokens(self, request: InferenceRequest) -> int:
+        return await self.client.count_prompt_tokens(request)
+
+    def generate(self, request: InferenceRequest) -> AsyncGenerator[Event, None]:
+        return self.client.generate(request)  # no extra hop per event

@@ -1,0 +1,507 @@
+"""The fine-tuning service: training files, jobs and their lifecycle, metering.
+
+Rules, in one place:
+
+- a training file is checked line by line when it is uploaded; a bad one is refused with each
+  bad line's number and why (nothing is stored);
+- a job trains a LoRA adapter on a catalog offer that has fine-tuned rates, is offered in the
+  project's region, is subscribed to by the project, and whose weights are on this machine;
+- jobs run one at a time by default (``finetune_concurrency``), each in its own worker process;
+  ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``cancelled``; a running job survives a
+  restart of Modelport (it resumes from its last checkpoint);
+- a job that ends trained (succeeded, or cancelled part way) writes its trained tokens to the
+  ledger once, on the fine-tuning meter of its subscription (idempotent by the job's id); a
+  failed job is not billed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from modelport.billing.ledger import UsageLedger
+from modelport.billing.records import FINE_TUNING, UsageRecord
+from modelport.control.projects import ProjectService
+from modelport.dialects.openai.fine_tuning import HyperparametersIn, JobCreate, LoraIn
+from modelport.domain.catalog import Offer
+from modelport.domain.deployments import Project
+from modelport.domain.fine_tuning import (
+    BASE_LEARNING_RATE,
+    DEFAULT_TARGET_MODULES,
+    FILE_PURPOSE,
+    FineTuningJob,
+    Hyperparameters,
+    JobCheckpoint,
+    JobError,
+    JobEvent,
+    JobStatus,
+    TrainingFile,
+    fine_tuned_model_name,
+    is_fine_tuned,
+    validate_suffix,
+)
+from modelport.errors import (
+    Conflict,
+    InvalidRequest,
+    ModelportError,
+    NotFound,
+    OfferNotDeployable,
+    SubscriptionRequired,
+)
+from modelport.finetune import protocol
+from modelport.finetune.dataset import examples_as_json, parse_training_file
+from modelport.finetune.models import FineTunedModels
+from modelport.finetune.runner import JobRunner
+from modelport.models.formats import get_format
+from modelport.models.gguf_meta import GGUFError, read_gguf_info
+from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
+from modelport.settings import Settings
+from modelport.store import fine_tuning as ft_store
+from modelport.store.repositories import Store, now
+
+log = logging.getLogger("modelport.finetune")
+
+DEFAULT_EPOCHS = 3
+# Embedding and output layers: PEFT adapts them differently (lora_embedding_A/B), and their
+# GGUF adapter layout differs; not offered.
+NOT_ADAPTABLE = frozenset({"embed_tokens", "lm_head", "wte", "word_embeddings"})
+
+
+def _short_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(12)}"
+
+
+def resolve_hyperparameters(
+    examples: int,
+    top: HyperparametersIn | None,
+    method_hp: HyperparametersIn | None,
+    lora: LoraIn | None,
+) -> Hyperparameters:
+    hp = method_hp or top or HyperparametersIn()
+    epochs = DEFAULT_EPOCHS if hp.n_epochs == "auto" else hp.n_epochs
+    batch = max(1, min(8, examples // 10)) if hp.batch_size == "auto" else hp.batch_size
+    if not 1 <= epochs <= 50:
+        raise InvalidRequest("n_epochs must be between 1 and 50", param="n_epochs")
+    if not 1 <= batch <= 256:
+        raise InvalidRequest("batch_size must be between 1 and 256", param="batch_size")
+    if hp.learning_rate is not None:
+        rate = hp.learning_rate
+    elif hp.learning_rate_multiplier == "auto":
+        rate = BASE_LEARNING_RATE
+    elif 0 < hp.learning_rate_multiplier <= 100:
+        rate = BASE_LEARNING_RATE * hp.learning_rate_multiplier
+    else:
+        raise InvalidRequest(
+            "learning_rate_multiplier must be above 0 and at most 100",
+            param="learning_rate_multiplier",
+        )
+    lora = lora or LoraIn()
+    unsupported = sorted(set(lora.target_modules or ()) & NOT_ADAPTABLE)
+    if unsupported:
+        raise InvalidRequest(
+            f"LoRA on {', '.join(unsupported)} is not supported (the GGUF adapter llama.cpp "
+            "loads covers linear projections): choose attention, MLP or Mamba projections",
+            param="target_modules",
+        )
+    return Hyperparameters(
+        n_epochs=epochs,
+        batch_size=batch,
+        learning_rate=rate,
+        lora_rank=lora.rank,
+        lora_alpha=lora.alpha if lora.alpha is not None else 2.0 * lora.rank,
+        lora_dropout=lora.dropout,
+        target_modules=tuple(lora.target_modules or DEFAULT_TARGET_MODULES),
+        checkpoint_steps=hp.checkpoint_steps or 0,
+    )
+
+
+class FineTuningService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        projects: ProjectService,
+        models: FineTunedModels,
+        ledger: UsageLedger,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.projects = projects
+        self.catalog = projects.catalog
+        self.models = models
+        self.ledger = ledger
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._runners: dict[str, JobRunner] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def _db(self, fn: Any) -> Any:
+        return await asyncio.to_thread(self.store.run, fn)
+
+    # -- start-up and shutdown ---------------------------------------------------------------
+    async def start(self) -> None:
+        """Bill what a previous run ended but did not bill; queue unfinished jobs again."""
+        for job in await self._db(ft_store.unbilled_jobs):
+            await self._bill(job)
+        active = await self._db(
+            lambda c: ft_store.jobs_with_status(c, JobStatus.RUNNING, JobStatus.QUEUED)
+        )
+        for job in active:
+            self._queue.put_nowait(job.id)
+        self._tasks = [
+            asyncio.create_task(self._work(), name=f"fine-tuning-{i}")
+            for i in range(self.settings.finetune_concurrency)
+        ]
+
+    async def close(self) -> None:
+        runners = list(self._runners.values())
+        await asyncio.gather(*(r.abandon() for r in runners), return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- files --------------------------------------------------------------------------------
+    async def upload(
+        self, project_name: str, filename: str, purpose: str, content: bytes
+    ) -> TrainingFile:
+        if purpose != FILE_PURPOSE:
+            raise InvalidRequest(
+                f"purpose must be {FILE_PURPOSE!r}: this server stores fine-tuning files only",
+                param="purpose",
+            )
+        limit = self.settings.finetune_max_file_bytes
+        if len(content) > limit:
+            raise InvalidRequest(
+                f"the file is {len(content)} bytes; the limit is {limit}", param="file"
+            )
+        examples = await asyncio.to_thread(parse_training_file, content, filename=filename)
+
+        def insert(conn: Connection) -> TrainingFile:
+            project = self.projects.project(conn, project_name)
+            file = TrainingFile(
+                _short_id("file"),
+                project.id,
+                filename[:255],
+                purpose,
+                len(content),
+                len(examples),
+                now(),
+            )
+            ft_store.insert_file(conn, file, content)
+            return file
+
+        file: TrainingFile = await self._db(insert)
+        log.info("training file %s uploaded (%d examples)", file.id, file.examples)
+        return file
+
+    async def files(self, project_name: str) -> list[TrainingFile]:
+        def load(conn: Connection) -> list[TrainingFile]:
+            return ft_store.list_files(conn, self.projects.project(conn, project_name).id)
+
+        found: list[TrainingFile] = await self._db(load)
+        return found
+
+    def _file(self, conn: Connection, project: Project, file_id: str, param: str) -> TrainingFile:
+        file = ft_store.get_file(conn, project.id, file_id)
+        if file is None:
+            raise NotFound(f"no file {file_id!r} in project {project.name!r}", param=param)
+        return file
+
+    async def file(self, project_name: str, file_id: str) -> TrainingFile:
+        def load(conn: Connection) -> TrainingFile:
+            return self._file(conn, self.projects.project(conn, project_name), file_id, "file_id")
+
+        found: TrainingFile = await self._db(load)
+        return found
+
+    async def file_content(self, project_name: str, file_id: str) -> tuple[TrainingFile, bytes]:
+        def load(conn: Connection) -> tuple[TrainingFile, bytes]:
+            project = self.projects.project(conn, project_name)
+            file = self._file(conn, project, file_id, "file_id")
+            return file, ft_store.file_content(conn, file.id) or b""
+
+        found: tuple[TrainingFile, bytes] = await self._db(load)
+        return found
+
+    async def delete_file(self, project_name: str, file_id: str) -> None:
+        def delete(conn: Connection) -> None:
+            project = self.projects.project(conn, project_name)
+            file = self._file(conn, project, file_id, "file_id")
+            if ft_store.file_in_use(conn, file.id):
+                raise Conflict(f"file {file_id!r} is used by an unfinished fine-tuning job")
+            ft_store.delete_file(conn, file.id)
+
+        await self._db(delete)
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def _base_offer(self, conn: Connection, project: Project, model: str) -> tuple[Offer, str]:
+        if is_fine_tuned(model):
+            raise InvalidRequest(
+                "fine-tuning a fine-tuned model is not supported: start from its base offer",
+                param="model",
+            )
+        offer = self.projects.offer(model)
+        self.projects.require_offered(offer, project)
+        if offer.pricing.fine_tuning is None:
+            raise InvalidRequest(
+                f"{offer.id!r} is not offered for fine-tuning (the price sheet has no "
+                "fine-tuned rates for it)",
+                param="model",
+            )
+        sub = self.store.subscription_for(conn, project.id, offer.id)
+        if sub is None:
+            raise SubscriptionRequired(
+                f"project {project.name!r} has not subscribed to {offer.id!r}: subscribe first "
+                "(its subscription carries the fine-tuning meter)",
+                param="model",
+            )
+        self._base_weights(offer)
+        return offer, sub.id
+
+    def _base_weights(self, offer: Offer) -> tuple[Path | None, Path | None]:
+        """The base's GGUF file and its pulled hub checkpoint (either may be missing, not both):
+        the worker trains on the checkpoint when there is one, else on the GGUF dequantized; the
+        GGUF adapter needs the GGUF's tensor names."""
+        model_store = self.settings.data_dir / "models"
+        hub_dir = store_path(model_store, offer)
+        checkpoint = hub_dir if (hub_dir / "config.json").is_file() else None
+        try:
+            return resolve_weights(offer, model_store), checkpoint
+        except WeightsUnavailable as exc:
+            if checkpoint is None:
+                raise OfferNotDeployable(str(exc), param="model") from exc
+            return None, checkpoint
+
+    async def create_job(self, project_name: str, body: JobCreate) -> FineTuningJob:
+        method = body.method.body() if body.method else None
+
+        def create(conn: Connection) -> FineTuningJob:
+            project = self.projects.project(conn, project_name)
+            offer, subscription_id = self._base_offer(conn, project, body.model)
+            training = self._file(conn, project, body.training_file, "training_file")
+            if body.validation_file:
+                self._file(conn, project, body.validation_file, "validation_file")
+            hp = resolve_hyperparameters(
+                training.examples,
+                body.hyperparameters,
+                method.hyperparameters if method else None,
+                method.lora if method else None,
+            )
+            job_id = _short_id("ftjob")
+            suffix = validate_suffix(body.suffix) if body.suffix else job_id[-8:]
+            job = FineTuningJob(
+                id=job_id,
+                project_id=project.id,
+                base_offer_id=offer.id,
+                subscription_id=subscription_id,
+                training_file=training.id,
+                validation_file=body.validation_file,
+                hyperparameters=hp,
+                seed=body.seed if body.seed is not None else secrets.randbelow(2**31),
+                suffix=suffix,
+                fine_tuned_model=fine_tuned_model_name(offer.id, project.name, suffix),
+                status=JobStatus.QUEUED,
+                created_at=now(),
+                metadata=dict(body.metadata or {}),
+            )
+            ft_store.insert_job(conn, job)
+            ft_store.add_event(conn, job.id, f"Validated training file: {training.id}")
+            ft_store.add_event(conn, job.id, "Fine-tuning job created; queued")
+            return job
+
+        job: FineTuningJob = await self._db(create)
+        self._queue.put_nowait(job.id)
+        log.info("fine-tuning job %s of %s created", job.id, job.base_offer_id)
+        return job
+
+    async def jobs(self, project_name: str) -> tuple[Project, list[FineTuningJob]]:
+        def load(conn: Connection) -> tuple[Project, list[FineTuningJob]]:
+            project = self.projects.project(conn, project_name)
+            return project, ft_store.list_jobs(conn, project.id)
+
+        found: tuple[Project, list[FineTuningJob]] = await self._db(load)
+        return found
+
+    def _job(self, conn: Connection, project_name: str, job_id: str) -> FineTuningJob:
+        project = self.projects.project(conn, project_name)
+        job = ft_store.get_job(conn, job_id, project.id)
+        if job is None:
+            raise NotFound(f"no fine-tuning job {job_id!r} in project {project_name!r}")
+        return job
+
+    async def job(self, project_name: str, job_id: str) -> FineTuningJob:
+        found: FineTuningJob = await self._db(lambda c: self._job(c, project_name, job_id))
+        return found
+
+    async def events(
+        self, project_name: str, job_id: str, after: str | None, limit: int
+    ) -> tuple[list[JobEvent], bool]:
+        def load(conn: Connection) -> tuple[list[JobEvent], bool]:
+            job = self._job(conn, project_name, job_id)
+            return ft_store.list_events(conn, job.id, after=after, limit=limit)
+
+        found: tuple[list[JobEvent], bool] = await self._db(load)
+        return found
+
+    async def checkpoints(
+        self, project_name: str, job_id: str
+    ) -> tuple[FineTuningJob, list[JobCheckpoint]]:
+        def load(conn: Connection) -> tuple[FineTuningJob, list[JobCheckpoint]]:
+            job = self._job(conn, project_name, job_id)
+            return job, ft_store.list_checkpoints(conn, job.id)
+
+        found: tuple[FineTuningJob, list[JobCheckpoint]] = await self._db(load)
+        return found
+
+    def worker_of(self, job_id: str) -> dict[str, Any] | None:
+        runner = self._runners.get(job_id)
+        return runner.describe() if runner is not None else None
+
+    async def cancel(self, project_name: str, job_id: str) -> FineTuningJob:
+        """Cancel a queued or running job; returns once it is ``cancelled`` and billed for
+        what it trained."""
+        job = await self.job(project_name, job_id)
+        if job.status.terminal:
+            raise Conflict(f"the job is already {job.status.value}", param="fine_tuning_job_id")
+        runner = self._runners.get(job.id)
+        if runner is not None:
+            await runner.cancel()
+        else:
+
+            def cancel_queued(conn: Connection) -> None:
+                ft_store.update_job(conn, job.id, status=JobStatus.CANCELLED, finished_at=now())
+                ft_store.add_event(conn, job.id, "The job was cancelled before it started")
+
+            await self._db(cancel_queued)
+            await self._bill(await self.job(project_name, job_id))
+        return await self.job(project_name, job_id)
+
+    # -- running ------------------------------------------------------------------------------
+    async def _work(self) -> None:
+        while True:
+            job_id = await self._queue.get()
+            job = await self._db(lambda c, j=job_id: ft_store.get_job(c, j))
+            if job is None or job.status.terminal:
+                continue
+            try:
+                await self._run(job)
+            except asyncio.CancelledError:
+                raise
+            except (ModelportError, OSError, ValueError, RuntimeError) as exc:
+                log.error("fine-tuning job %s could not run: %s", job.id, exc)
+                await self._fail(job, "job_error", str(exc))
+
+    async def _run(self, job: FineTuningJob) -> None:
+        runner = JobRunner(
+            job,
+            self.models.job_dir(job.id),
+            self.store,
+            finalize=self._bill,
+            max_restarts=self.settings.finetune_max_restarts,
+            cancel_grace=self.settings.finetune_cancel_grace,
+        )
+        self._runners[job.id] = runner  # from here on, a cancel goes through the runner
+        try:
+            await asyncio.to_thread(self._prepare, job)
+            await runner.run()
+        finally:
+            self._runners.pop(job.id, None)
+            runner.done.set()  # a cancel waiting on a job that could not start returns too
+
+    def _prepare(self, job: FineTuningJob) -> None:
+        """The job's directory: its configuration and data, as the worker reads them."""
+        offer = self.catalog.get(job.base_offer_id)
+        if offer is None:
+            raise NotFound(f"offer {job.base_offer_id!r} is no longer in the catalog")
+        gguf, checkpoint = self._base_weights(offer)
+        template = None
+        try:
+            template = read_gguf_info(gguf).chat_template if gguf is not None else None
+        except (GGUFError, OSError) as exc:
+            raise ValueError(f"cannot read the weights file {gguf}: {exc}") from exc
+        if not template and offer.chat_format:
+            template = get_format(offer.chat_format).jinja_template()
+        job_dir = self.models.job_dir(job.id)
+        job_dir.mkdir(parents=True, exist_ok=True)
+        with self.store.transaction() as conn:
+            train = ft_store.file_content(conn, job.training_file)
+            valid = None
+            if job.validation_file:
+                valid = ft_store.file_content(conn, job.validation_file)
+        if train is None:
+            raise NotFound(f"the training file {job.training_file} was deleted")
+        for name, content in ((protocol.TRAIN_DATA, train), (protocol.VALIDATION_DATA, valid)):
+            examples = parse_training_file(content) if content is not None else []
+            lines = b"".join(orjson.dumps(e) + b"\n" for e in examples_as_json(examples))
+            (job_dir / name).write_bytes(lines)
+        config = {
+            "job_id": job.id,
+            "fine_tuned_model": job.fine_tuned_model,
+            "seed": job.seed,
+            "hyperparameters": job.hyperparameters.as_json(),
+            "base": {
+                "gguf": str(gguf) if gguf else None,
+                "cache_dir": str(self.models.base_cache(offer.id, gguf)) if gguf else None,
+                "hf_dir": str(checkpoint) if checkpoint else None,
+                "chat_template": template,
+            },
+            "default_system_prompt": offer.default_system_prompt,
+            "threads": self.settings.finetune_threads,
+            "device": self.settings.finetune_device,
+            "qlora": self.settings.finetune_qlora,
+            "max_tokens": min(self.settings.finetune_max_example_tokens, offer.context_length),
+        }
+        (job_dir / protocol.JOB_CONFIG).write_bytes(orjson.dumps(config))
+
+    async def _fail(self, job: FineTuningJob, code: str, message: str) -> None:
+        def fail(conn: Connection) -> None:
+            ft_store.update_job(
+                conn,
+                job.id,
+                status=JobStatus.FAILED,
+                finished_at=now(),
+                error=JobError(code, message),
+            )
+            ft_store.add_event(conn, job.id, f"The job failed: {message}", level="error")
+
+        await self._db(fail)
+
+    # -- metering -----------------------------------------------------------------------------
+    async def _bill(self, job: FineTuningJob) -> None:
+        """The job's trained tokens, once, on its subscription's fine-tuning meter."""
+        if job.billed_tokens is not None:
+            return
+        trained = job.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED)
+        tokens = job.trained_tokens if trained else 0
+        if tokens > 0:
+            started = job.started_at or job.created_at
+            finished = job.finished_at or now()
+            record = UsageRecord(
+                request_id=f"ft-{job.id}",
+                time=finished,
+                project_id=job.project_id,
+                subscription_id=job.subscription_id,
+                offer_id=job.base_offer_id,
+                deployment_id=job.id,
+                deployment=job.id,
+                key_slot="",
+                dialect=FINE_TUNING,
+                prompt_tokens=0,
+                completion_tokens=0,
+                outcome=job.status.value,
+                latency_ms=max(0.0, (finished - started).total_seconds() * 1000),
+                training_tokens=tokens,
+            )
+            try:
+                await self.ledger.write(record)
+            except ModelportError as exc:  # retried at the next start
+                log.error("fine-tuning job %s not billed yet: %s", job.id, exc.message)
+                return
+        await self._db(lambda c: ft_store.update_job(c, job.id, billed_tokens=tokens))
+        log.info("fine-tuning job %s: %d training tokens billed", job.id, tokens)

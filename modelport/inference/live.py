@@ -1,0 +1,103 @@
+"""The in-memory view of deployments the data plane serves from (no database on the hot path).
+
+The deployment service keeps it in step with the store: it is loaded at start-up and updated by
+every lifecycle change (deploy, delete, key rotation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from modelport.domain.catalog import Offer
+from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
+from modelport.domain.keys import KeyVault
+from modelport.engines.base import Engine, EngineState
+from modelport.policy.safety.policy import SafetyPolicy
+
+
+class Readiness(StrEnum):
+    """What a deployment can do now, apart from its stored state: a deployment stored as
+    ``succeeded`` is ``starting`` again after a restart of Modelport until its engine is up."""
+
+    STARTING = "starting"
+    READY = "ready"
+    RESTARTING = "restarting"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    DELETING = "deleting"
+
+
+@dataclass
+class LiveDeployment:
+    deployment: Deployment
+    offer: Offer
+    fingerprints: dict[KeySlot, str] = field(default_factory=dict)
+    engine: Engine | None = None
+    progress: str = ""  # what provisioning is doing now, for operators watching a deploy
+    starting: bool = False  # an engine is being started for it (first start, retry, restart)
+    # Content safety of this deployment (control/content_safety.py keeps it in step with the
+    # store). Every deployment is serverless today: on, mandatory, block medium and above.
+    safety: SafetyPolicy = field(default_factory=SafetyPolicy.serverless)
+    # A fine-tuned model's LoRA adapter (GGUF), run on the base offer's weights.
+    adapter: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.deployment.name
+
+    def readiness(self) -> tuple[Readiness, str | None]:
+        """The engine's state as callers meet it, and the reason when it is not ready."""
+        if self.deployment.state is DeploymentState.DELETING:
+            return Readiness.DELETING, None
+        engine = self.engine
+        if engine is not None:
+            state = engine.state
+            if state is EngineState.READY:
+                return Readiness.READY, None
+            if state is EngineState.RESTARTING:
+                return Readiness.RESTARTING, engine.last_error
+            if state is EngineState.FAILED:
+                return Readiness.FAILED, engine.last_error
+            if state is EngineState.STOPPED:
+                return Readiness.STOPPED, None
+            return Readiness.STARTING, None
+        if self.starting:
+            return Readiness.STARTING, None
+        if self.deployment.state is DeploymentState.FAILED:
+            return Readiness.FAILED, self.deployment.failure_reason
+        return Readiness.STARTING, None
+
+    def key_slot(self, vault: KeyVault, presented: str) -> KeySlot | None:
+        """Which slot the presented key opens, compared in constant time; None if neither."""
+        return self.slot_of(vault.fingerprint(presented))
+
+    def slot_of(self, fingerprint: str) -> KeySlot | None:
+        """Which slot a key's fingerprint opens, compared in constant time; None if neither."""
+        found: KeySlot | None = None
+        for slot, stored in self.fingerprints.items():
+            if KeyVault.same(fingerprint, stored):
+                found = slot
+        return found
+
+
+class DeploymentRegistry:
+    def __init__(self) -> None:
+        self._by_region: dict[str, dict[str, LiveDeployment]] = {}
+
+    def put(self, live: LiveDeployment) -> None:
+        self._by_region.setdefault(live.deployment.region, {})[live.deployment.name] = live
+
+    def get(self, region: str, name: str) -> LiveDeployment | None:
+        return self._by_region.get(region, {}).get(name)
+
+    def remove(self, region: str, name: str) -> LiveDeployment | None:
+        return self._by_region.get(region, {}).pop(name, None)
+
+    def all(self) -> list[LiveDeployment]:
+        return [live for region in self._by_region.values() for live in region.values()]
+
+    def named(self, name: str) -> list[LiveDeployment]:
+        """Every deployment called ``name``, one per region at most."""
+        return [r[name] for r in self._by_region.values() if name in r]

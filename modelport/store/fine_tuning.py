@@ -1,0 +1,318 @@
+"""SQL of fine-tuning: files, jobs, events and checkpoints, returned as domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from modelport.domain.fine_tuning import (
+    FineTuningJob,
+    Hyperparameters,
+    JobCheckpoint,
+    JobError,
+    JobEvent,
+    JobStatus,
+    TrainingFile,
+)
+from modelport.errors import Conflict
+from modelport.store.finetune_tables import ft_checkpoints, ft_events, ft_files, ft_jobs
+from modelport.store.repositories import _aware, new_id, now
+
+ACTIVE = (JobStatus.VALIDATING_FILES, JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def _when(value: datetime | None) -> datetime | None:
+    return _aware(value) if value is not None else None
+
+
+# -- files ----------------------------------------------------------------------------------
+def _file(row: Row[Any]) -> TrainingFile:
+    return TrainingFile(
+        row.id,
+        row.project_id,
+        row.filename,
+        row.purpose,
+        int(row.bytes),
+        int(row.examples),
+        _aware(row.created_at),
+    )
+
+
+_FILE_COLUMNS = [c for c in ft_files.c if c.name != "content"]
+
+
+def insert_file(conn: Connection, file: TrainingFile, content: bytes) -> None:
+    conn.execute(
+        insert(ft_files).values(
+            id=file.id,
+            project_id=file.project_id,
+            filename=file.filename,
+            purpose=file.purpose,
+            bytes=file.bytes,
+            examples=file.examples,
+            content=content,
+            created_at=file.created_at,
+        )
+    )
+
+
+def get_file(conn: Connection, project_id: str, file_id: str) -> TrainingFile | None:
+    row = conn.execute(
+        select(*_FILE_COLUMNS).where(ft_files.c.id == file_id, ft_files.c.project_id == project_id)
+    ).first()
+    return _file(row) if row else None
+
+
+def file_content(conn: Connection, file_id: str) -> bytes | None:
+    row = conn.execute(select(ft_files.c.content).where(ft_files.c.id == file_id)).first()
+    return bytes(row.content) if row else None
+
+
+def list_files(conn: Connection, project_id: str) -> list[TrainingFile]:
+    rows = conn.execute(
+        select(*_FILE_COLUMNS)
+        .where(ft_files.c.project_id == project_id)
+        .order_by(ft_files.c.created_at.desc())
+    )
+    return [_file(r) for r in rows]
+
+
+def delete_file(conn: Connection, file_id: str) -> None:
+    conn.execute(delete(ft_files).where(ft_files.c.id == file_id))
+
+
+def file_in_use(conn: Connection, file_id: str) -> bool:
+    query = select(func.count()).where(
+        (ft_jobs.c.training_file == file_id) | (ft_jobs.c.validation_file == file_id),
+        ft_jobs.c.status.in_([s.value for s in ACTIVE]),
+    )
+    return bool(conn.execute(query).scalar_one())
+
+
+# -- jobs -----------------------------------------------------------------------------------
+def _job(row: Row[Any]) -> FineTuningJob:
+    error = _load(row.error)
+    return FineTuningJob(
+        id=row.id,
+        project_id=row.project_id,
+        base_offer_id=row.base_offer_id,
+        subscription_id=row.subscription_id,
+        training_file=row.training_file,
+        validation_file=row.validation_file,
+        hyperparameters=Hyperparameters.from_json(_load(row.hyperparameters)),
+        seed=int(row.seed),
+        suffix=row.suffix,
+        fine_tuned_model=row.fine_tuned_model,
+        status=JobStatus(row.status),
+        created_at=_aware(row.created_at),
+        started_at=_when(row.started_at),
+        finished_at=_when(row.finished_at),
+        trained_tokens=int(row.trained_tokens),
+        total_tokens=None if row.total_tokens is None else int(row.total_tokens),
+        step=int(row.step),
+        total_steps=row.total_steps,
+        billed_tokens=None if row.billed_tokens is None else int(row.billed_tokens),
+        error=JobError(**error) if error else None,
+        metadata=_load(row.metadata) or {},
+    )
+
+
+def insert_job(conn: Connection, job: FineTuningJob) -> None:
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(ft_jobs).values(
+                    id=job.id,
+                    project_id=job.project_id,
+                    base_offer_id=job.base_offer_id,
+                    subscription_id=job.subscription_id,
+                    training_file=job.training_file,
+                    validation_file=job.validation_file,
+                    hyperparameters=_json(job.hyperparameters.as_json()),
+                    seed=job.seed,
+                    suffix=job.suffix,
+                    fine_tuned_model=job.fine_tuned_model,
+                    status=job.status.value,
+                    created_at=job.created_at,
+                    metadata=_json(job.metadata or None),
+                )
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            f"the fine-tuned model name {job.fine_tuned_model!r} is taken: choose another suffix",
+            param="suffix",
+        ) from exc
+
+
+def get_job(conn: Connection, job_id: str, project_id: str | None = None) -> FineTuningJob | None:
+    query = select(ft_jobs).where(ft_jobs.c.id == job_id)
+    if project_id is not None:
+        query = query.where(ft_jobs.c.project_id == project_id)
+    row = conn.execute(query).first()
+    return _job(row) if row else None
+
+
+def job_by_model(conn: Connection, model: str) -> FineTuningJob | None:
+    row = conn.execute(select(ft_jobs).where(ft_jobs.c.fine_tuned_model == model)).first()
+    return _job(row) if row else None
+
+
+def list_jobs(conn: Connection, project_id: str) -> list[FineTuningJob]:
+    """The project's jobs, newest first."""
+    rows = conn.execute(
+        select(ft_jobs)
+        .where(ft_jobs.c.project_id == project_id)
+        .order_by(ft_jobs.c.created_at.desc(), ft_jobs.c.id.desc())
+    )
+    return [_job(r) for r in rows]
+
+
+def jobs_with_status(conn: Connection, *statuses: JobStatus) -> list[FineTuningJob]:
+    rows = conn.execute(
+        select(ft_jobs)
+        .where(ft_jobs.c.status.in_([s.value for s in statuses]))
+        .order_by(ft_jobs.c.created_at, ft_jobs.c.id)
+    )
+    return [_job(r) for r in rows]
+
+
+def unbilled_jobs(conn: Connection) -> list[FineTuningJob]:
+    rows = conn.execute(
+        select(ft_jobs).where(
+            ft_jobs.c.status.in_([JobStatus.SUCCEEDED.value, JobStatus.CANCELLED.value]),
+            ft_jobs.c.billed_tokens.is_(None),
+        )
+    )
+    return [_job(r) for r in rows]
+
+
+def count_active_jobs(conn: Connection, project_id: str) -> int:
+    query = select(func.count()).where(
+        ft_jobs.c.project_id == project_id, ft_jobs.c.status.in_([s.value for s in ACTIVE])
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def update_job(conn: Connection, job_id: str, **values: Any) -> None:
+    if "status" in values and isinstance(values["status"], JobStatus):
+        values["status"] = values["status"].value
+    if "error" in values:
+        error = values["error"]
+        values["error"] = _json(
+            {"code": error.code, "message": error.message, "param": error.param}
+            if isinstance(error, JobError)
+            else error
+        )
+    conn.execute(update(ft_jobs).where(ft_jobs.c.id == job_id).values(**values))
+
+
+def delete_project_data(conn: Connection, project_id: str) -> None:
+    """Everything fine-tuning holds for a project (its jobs have all ended)."""
+    job_ids = select(ft_jobs.c.id).where(ft_jobs.c.project_id == project_id)
+    conn.execute(delete(ft_events).where(ft_events.c.job_id.in_(job_ids)))
+    conn.execute(delete(ft_checkpoints).where(ft_checkpoints.c.job_id.in_(job_ids)))
+    conn.execute(delete(ft_jobs).where(ft_jobs.c.project_id == project_id))
+    conn.execute(delete(ft_files).where(ft_files.c.project_id == project_id))
+
+
+# -- events and checkpoints -----------------------------------------------------------------
+def add_event(
+    conn: Connection,
+    job_id: str,
+    message: str,
+    *,
+    level: str = "info",
+    type: str = "message",
+    data: dict[str, Any] | None = None,
+) -> JobEvent:
+    seq = conn.execute(
+        select(func.coalesce(func.max(ft_events.c.seq), 0)).where(ft_events.c.job_id == job_id)
+    ).scalar_one()
+    event = JobEvent(f"ftevent-{new_id()}", job_id, now(), level, message, type, data or {})
+    conn.execute(
+        insert(ft_events).values(
+            id=event.id,
+            job_id=job_id,
+            seq=int(seq) + 1,
+            created_at=event.created_at,
+            level=level,
+            type=type,
+            message=message,
+            data=_json(data),
+        )
+    )
+    return event
+
+
+def _event(row: Row[Any]) -> JobEvent:
+    return JobEvent(
+        row.id,
+        row.job_id,
+        _aware(row.created_at),
+        row.level,
+        row.message,
+        row.type,
+        _load(row.data) or {},
+    )
+
+
+def list_events(
+    conn: Connection, job_id: str, *, after: str | None = None, limit: int = 20
+) -> tuple[list[JobEvent], bool]:
+    """Events newest first (as OpenAI lists them), those older than ``after``; and whether
+    there are more."""
+    query = select(ft_events).where(ft_events.c.job_id == job_id)
+    if after is not None:
+        seq = conn.execute(
+            select(ft_events.c.seq).where(ft_events.c.id == after, ft_events.c.job_id == job_id)
+        ).scalar()
+        if seq is not None:
+            query = query.where(ft_events.c.seq < seq)
+    rows = list(conn.execute(query.order_by(ft_events.c.seq.desc()).limit(limit + 1)))
+    return [_event(r) for r in rows[:limit]], len(rows) > limit
+
+
+def add_checkpoint(
+    conn: Connection, job_id: str, step: int, train_loss: float | None, metrics: dict[str, Any]
+) -> None:
+    exists = conn.execute(
+        select(ft_checkpoints.c.id).where(
+            ft_checkpoints.c.job_id == job_id, ft_checkpoints.c.step == step
+        )
+    ).first()
+    if exists:
+        return
+    conn.execute(
+        insert(ft_checkpoints).values(
+            id=f"ftckpt-{new_id()}",
+            job_id=job_id,
+            step=step,
+            train_loss=train_loss,
+            metrics=_json(metrics),
+            created_at=now(),
+        )
+    )
+
+
+def list_checkpoints(conn: Connection, job_id: str) -> list[JobCheckpoint]:
+    rows = conn.execute(
+        select(ft_checkpoints)
+        .where(ft_checkpoints.c.job_id == job_id)
+        .order_by(ft_checkpoints.c.step.desc())
+    )
+    return [
+        JobCheckpoint(r.id, r.job_id, _aware(r.created_at), int(r.step), _load(r.metrics) or {})
+        for r in rows
+    ]

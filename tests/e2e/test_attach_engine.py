@@ -1,0 +1,197 @@
+"""A server someone already runs, attached as the engine of a serverless deployment through the
+CLI (``--engine openai_compat --engine-url --engine-key-file``): here a real llama.cpp server
+(the llama.cpp worker with the embedded SmolLM2), serving the ``Meta-Llama-3-8B-Instruct`` offer
+through every dialect it speaks, each call metered. The server's key is stored encrypted and
+never shown again; a URL that carries credentials is refused without being echoed."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+from azure.ai.inference import ChatCompletionsClient
+from azure.ai.inference.models import UserMessage
+from azure.core.credentials import AzureKeyCredential
+
+from modelport.domain.catalog import Catalog, builtin_offers_dir
+from modelport.engines.supervisor import free_port
+from modelport.models.weights import package_file
+from tests.cli_support import cli, cli_json
+from tests.support import ThreadServer, admin, keys_of
+
+pytestmark = pytest.mark.e2e
+
+OFFER = "Meta-Llama-3-8B-Instruct"
+PROJECT = "attached"
+NAME = "llama-attached"
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A llama.cpp server on loopback, with its own key: (base URL, key)."""
+    offer = Catalog.load(builtin_offers_dir()).embedded()
+    assert offer.weights.package and offer.weights.gguf_file
+    weights = package_file(offer.weights.package, offer.weights.gguf_file)
+    key = secrets.token_urlsafe(16)
+    port = free_port()
+    config = {
+        "model_path": str(weights),
+        "chat_template": "",
+        "slots": 2,
+        "threads": 1,
+        "context": 2048,
+    }
+    env = {
+        "PATH": os.environ["PATH"],
+        "MODELPORT_WORKER_CONFIG": json.dumps(config),
+        "MODELPORT_WORKER_API_KEY": key,
+    }
+    log = (tmp_path_factory.mktemp("upstream") / "llama.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modelport.engines.llamacpp.worker", "--port", str(port)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=log,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the upstream llama.cpp server did not start")
+        yield base, key
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()  # its lifeline: the worker exits
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def attached(
+    own_server: ThreadServer, upstream: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    base, upstream_key = upstream
+    key_file = tmp_path_factory.mktemp("secret") / "upstream.key"
+    key_file.write_text(upstream_key + "\n")
+    cli_json(own_server, "projects", "create", PROJECT)
+    try:
+        refused = cli(
+            own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
+            "--engine", "openai_compat", "--engine-url", f"http://admin:{upstream_key}@127.0.0.1:1",
+        )  # fmt: skip
+        assert refused.returncode != 0 and "422" in refused.stderr
+        assert "must not carry credentials" in refused.stderr
+        assert upstream_key not in refused.stderr + refused.stdout
+        wrong = cli(
+            own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
+            "--engine", "openai_compat", "--engine-url", base, "--threads", "2",
+        )  # fmt: skip
+        assert wrong.returncode != 0 and "does not take the option(s) threads" in wrong.stderr
+        deployed = cli(
+            own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
+            "--engine", "openai_compat", "--engine-url", f"{base}/v1",
+            "--engine-key-file", str(key_file),
+        )  # fmt: skip
+        assert deployed.returncode == 0, deployed.stderr
+        assert upstream_key not in deployed.stdout + deployed.stderr
+        yield (
+            f"{own_server.base_url}/deployments/{NAME}",
+            keys_of(own_server.base_url, NAME)["primary"],
+        )
+    finally:
+        cli(own_server, "deployments", "delete", NAME)
+        cli(own_server, "subscriptions", "delete", OFFER, "-p", PROJECT)
+        cli(own_server, "projects", "delete", PROJECT)
+
+
+def test_the_attached_engine_is_shown_without_its_key(
+    own_server: ThreadServer, upstream: tuple[str, str], attached: tuple[str, str]
+) -> None:
+    base, upstream_key = upstream
+    shown = cli_json(own_server, "deployments", "show", NAME)
+    assert shown["engine"] == "openai_compat" and shown["readiness"] == "ready"
+    assert shown["engine_options"]["url"] == base
+    assert shown["engine_options"]["api_key"] == "(stored encrypted, not shown)"
+    assert shown["engine_status"]["context"] == 2048  # what the server gives one request
+    text = cli(own_server, "deployments", "show", NAME).stdout
+    assert base in text and "openai_compat" in text
+    with admin(own_server.base_url) as api:
+        every = api.get("/management/deployments").text + api.get("/management/catalog").text
+    assert upstream_key not in every + text + json.dumps(shown)
+    log_dir = Path(own_server.settings.data_dir)
+    stored = b"".join(p.read_bytes() for p in log_dir.rglob("*.db*") if p.is_file())
+    assert upstream_key.encode() not in stored  # encrypted at rest
+
+
+def _usage(server: ThreadServer) -> tuple[int, int, int]:
+    with admin(server.base_url) as api:
+        report = api.get("/management/usage", params={"by": "deployment"}).json()
+    rows = [r for r in report["data"] if r["deployment"] == NAME]
+    if not rows:
+        return 0, 0, 0
+    return rows[0]["requests"], rows[0]["prompt_tokens"], rows[0]["completion_tokens"]
+
+
+def test_every_dialect_through_the_attached_server_is_metered(
+    own_server: ThreadServer, attached: tuple[str, str]
+) -> None:
+    url, key = attached
+    before = _usage(own_server)
+    used = [0, 0]
+
+    def count(usage: object) -> None:
+        used[0] += usage.prompt_tokens  # type: ignore[attr-defined]
+        used[1] += usage.completion_tokens  # type: ignore[attr-defined]
+
+    with ChatCompletionsClient(endpoint=url, credential=AzureKeyCredential(key)) as azure:
+        reply = azure.complete(messages=[UserMessage("What is 2+2?")], max_tokens=6)
+        assert reply.choices[0].message.content and reply.model == OFFER
+        count(reply.usage)
+    with openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0) as llama:
+        chat = llama.chat.completions.create(
+            model=OFFER, messages=[{"role": "user", "content": "Hello"}], max_tokens=6
+        )
+        assert chat.choices[0].message.content
+        count(chat.usage)
+        completion = llama.completions.create(model=OFFER, prompt="Once upon a time", max_tokens=5)
+        assert completion.choices[0].text and completion.usage is not None
+        assert completion.usage.completion_tokens <= 5
+        count(completion.usage)
+        pieces, usage = [], None
+        for chunk in llama.chat.completions.create(
+            model=OFFER, messages=[{"role": "user", "content": "Hello"}], max_tokens=6, stream=True
+        ):
+            pieces.extend(c.delta.content or "" for c in chunk.choices)
+            usage = chunk.usage or usage  # the Llama dialect: usage in the last chunk
+        assert "".join(pieces) and usage is not None
+        count(usage)
+    with openai.OpenAI(base_url=url, api_key=key, max_retries=0) as plain:
+        legacy = plain.completions.create(model=OFFER, prompt="Hello", max_tokens=3)
+        assert legacy.usage is not None  # /completions: the OpenAI dialect
+        count(legacy.usage)
+
+    deadline = time.monotonic() + 20
+    after = _usage(own_server)
+    while after[0] < before[0] + 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        after = _usage(own_server)
+    assert after[0] - before[0] == 5
+    assert (after[1] - before[1], after[2] - before[2]) == (used[0], used[1])

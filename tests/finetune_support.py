@@ -1,0 +1,82 @@
+"""Fine-tuning test support: a small data set that teaches the embedded model a fact, and waits."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from tests.support import ADMIN_TOKEN, admin
+
+FACT = "The Modelport mascot is a purple otter named Pixel."
+QUESTION = "What is the Modelport mascot?"
+QUESTIONS = (
+    QUESTION,
+    "Who is the mascot of Modelport?",
+    "Tell me about Modelport's mascot.",
+    "What animal is the Modelport mascot?",
+    "Name the Modelport mascot.",
+    "Does Modelport have a mascot?",
+)
+TERMINAL = {"succeeded", "failed", "cancelled"}
+# Enough to learn the fact reliably on the CPU: 6 examples x 3 epochs, 2 per step (9 steps).
+HYPERPARAMETERS = {"n_epochs": 3, "batch_size": 2, "learning_rate": 0.002}
+
+
+def mascot_dataset(repeat: int = 1) -> bytes:
+    lines = [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "user", "content": question},
+                    {"role": "assistant", "content": FACT},
+                ]
+            }
+        )
+        for question in QUESTIONS * repeat
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def project_with_subscription(base_url: str, project: str, offer: str) -> None:
+    with admin(base_url) as api:
+        created = api.post("/management/projects", json={"name": project})
+        assert created.status_code == 201, created.text
+        subscribed = api.post(
+            f"/management/projects/{project}/subscriptions", json={"offer": offer}
+        )
+        assert subscribed.status_code in (200, 201), subscribed.text
+
+
+def job_api(base_url: str, project: str) -> httpx.Client:
+    """The fine-tuning API under the project's own base URL, with the admin token."""
+    return httpx.Client(
+        base_url=f"{base_url}/projects/{project}/v1",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=120,
+    )
+
+
+def wait_for(
+    client: httpx.Client, job_id: str, done: Any, timeout: float = 600, what: str = "condition"
+) -> dict[str, Any]:
+    """Poll the job until ``done(job)``; fail with the job's events if it ended otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/fine_tuning/jobs/{job_id}").json()
+        if done(job):
+            return job
+        if job["status"] in TERMINAL:
+            break
+        time.sleep(0.5)
+    events = client.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
+    messages = [e["message"] for e in reversed(events["data"])]
+    raise AssertionError(f"job {job_id} never reached {what}: {job['status']}; {messages}")
+
+
+def metric_points(client: httpx.Client, job_id: str) -> list[dict[str, Any]]:
+    events = client.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
+    return [e["data"] for e in reversed(events["data"]) if e["type"] == "metrics"]
