@@ -2,13 +2,16 @@
 
     modelport models pull llama-guard-3-1b        # once, into the model store
     python -m bench.guard_eval [--offer llama-guard-3-1b] [--format llama-guard-3] [--limit N]
+                               [--grammar]
 
 The operator's path, in this process: a Modelport is started with the ``guard`` plug-in named in
 its settings, the guard offer is deployed through the management API (project, subscription,
 deployment), and then the held-out set (``corpus/safety/heldout``, see bench/safety_eval.py) is
 classified by the guard plug-in alone and by the ensemble ``default`` + ``guard``, with the same
 tables as bench/safety_eval.py and the time per check. Without the weights in the model store it
-says how to get them and exits.
+says how to get them and exits. ``--grammar`` turns on the plug-in's option of the same name
+(answers constrained to verdicts): with it, a model that is not a guard (the embedded SmolLM2,
+``--offer smollm2-135m-instruct``) can stand in to exercise the path; its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=None, help="holds the model store")
     parser.add_argument("--limit", type=int, default=0, help="at most this many texts (spread)")
     parser.add_argument("--start-timeout", type=float, default=600)
+    parser.add_argument("--grammar", action="store_true", help="constrain answers to verdicts")
     args = parser.parse_args(argv)
     guard_format = args.format or ("shieldgemma" if "gemma" in args.offer else "llama-guard-3")
     base = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
@@ -127,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     samples = unseen(load_heldout(), load_corpus())
     if args.limit:  # every k-th text: all languages and categories stay represented
         samples = samples[:: max(1, len(samples) // args.limit)][: args.limit]
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory() as state_dir:
         settings = Settings(
             data_dir=base.data_dir,
@@ -136,7 +140,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             database_url=f"sqlite:///{state_dir}/bench.db",
             safety_classifiers=["default", "guard"],
             safety_plugin_options={
-                "guard": {"deployment": DEPLOYMENT, "format": guard_format, "timeout": 300}
+                "guard": {
+                    "deployment": DEPLOYMENT,
+                    "format": guard_format,
+                    "timeout": 300,
+                    "grammar": args.grammar,
+                }
             },
             safety_timeout=600.0,
             log_level="warning",
@@ -147,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             ensemble = services.safety.classifier
             assert isinstance(ensemble, Ensemble)
             guard = next(m for m in ensemble.members if isinstance(m, GuardModelClassifier))
-            print(f"{len(samples)} held-out texts; guard {args.offer} ({guard_format})\n")
+            how = guard_format + (", answers constrained by a grammar" if args.grammar else "")
+            print(f"{len(samples)} held-out texts; guard {args.offer} ({how})\n")
             runs: list[tuple[str, Classify]] = [
                 ("guard alone", guard.classify),
                 ("default + guard", ensemble.classify),
@@ -160,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                     f"timeout): {counted.failures}\n"
                 )
             seconds = _timed(Counted(guard.classify), samples[:50])
-            print(f"time per check, guard alone: {seconds * 1000:.0f} ms (first 50 texts)")
+            timed = min(50, len(samples))
+            print(f"time per check, guard alone: {seconds * 1000:.0f} ms (first {timed} texts)")
         finally:
             server.should_exit = True
             time.sleep(1)

@@ -68,10 +68,10 @@ def prompt_text(request: InferenceRequest) -> str:
         parts.append(tool.name.replace("_", " "))
         if tool.description:
             parts.append(tool.description)
-        if tool.parameters:
-            parts.append(" ".join(schema_text(tool.parameters)))
+        if tool.parameters:  # one line per schema word or text: each is judged on its own
+            parts.append("\n".join(schema_text(tool.parameters)))
     if request.response_format.json_schema:
-        parts.append(" ".join(schema_text(request.response_format.json_schema)))
+        parts.append("\n".join(schema_text(request.response_format.json_schema)))
     if request.response_format.name:
         parts.append(request.response_format.name.replace("_", " "))
     return "\n\n".join(parts)

@@ -1,11 +1,12 @@
 """The guard plug-in end to end: configured the operator's way, asking a real engine deployment.
 
 No guard model's weights can be fetched here, so the guard deployment is the embedded SmolLM2
-model served by the real llama.cpp engine, asked in the Llama Guard 3 prompt format. That proves
+model served by the real llama.cpp engine, asked in the Llama Guard 3 prompt format with the
+plug-in's ``grammar`` option on, so that its greedy answer is a Llama Guard verdict. That proves
 the path (settings → plug-in → the deployment's engine, called directly → verdict parsing →
-the request's outcome, or failing closed on an answer that is not a verdict), not a guard
-model's quality: ``bench/guard_eval.py`` measures a real guard model where its weights are
-present. The guard deployment is also the one the user calls: its own checks must not recurse.
+the request's outcome), not a guard model's quality: SmolLM2's verdicts mean nothing, and
+``bench/guard_eval.py`` measures a real guard model where its weights are present. The guard
+deployment is also the one the user calls: its own checks must not recurse.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ import httpx
 import pytest
 
 from modelport.policy.safety.classifier import ClassifierHost, Ensemble
-from modelport.policy.safety.guard import GuardModelClassifier, llama_guard_prompt
+from modelport.policy.safety.guard import (
+    GuardModelClassifier,
+    llama_guard_prompt,
+    parse_llama_guard,
+)
+from modelport.policy.safety.types import Category, Severity
 from modelport.store.usage_tables import usage_records
 from tests.support import EMBEDDED, ThreadServer, keys_of, settings_for, wait_ready
 
@@ -48,7 +54,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     settings = settings_for(
         data_dir,
         safety_classifiers=["default", "guard"],
-        safety_plugin_options={"guard": {"deployment": EMBEDDED, "timeout": 60}},
+        safety_plugin_options={"guard": {"deployment": EMBEDDED, "timeout": 60, "grammar": True}},
         safety_timeout=90,
     )
     server = ThreadServer(settings).start()
@@ -67,6 +73,12 @@ def _guard(server: ThreadServer) -> GuardModelClassifier:
     guard = ensemble.members[1]
     assert isinstance(guard, GuardModelClassifier) and guard.deployment == EMBEDDED
     return guard
+
+
+def _blocks(answer: str) -> bool:
+    """Whether a guard answer (a verdict, or ``ValueError``) blocks under the default policy."""
+    verdict = parse_llama_guard(answer)
+    return any(verdict.severity(c) >= Severity.MEDIUM for c in Category)
 
 
 def test_a_guarded_request_asks_the_guard_deployment_once_per_check(
@@ -88,15 +100,19 @@ def test_a_guarded_request_asks_the_guard_deployment_once_per_check(
     # The prompt was judged by the guard: one greedy completion of the Llama Guard prompt.
     assert host.answers, "the guard deployment was never asked"
     prompt, answer = host.answers[0]
-    assert prompt.startswith("<|start_header_id|>user") and "User: Name a fruit." in prompt
-    first = answer.strip().splitlines()[0].strip().lower() if answer.strip() else ""
-    if first in ("safe", "unsafe"):
-        # A verdict: the request went on (safe) or was refused (unsafe), like any other.
-        assert response.status_code == (200 if first == "safe" else 400), response.text
+    assert prompt.startswith("<|start_header_id|>user") and "Name a fruit." in prompt
+    # The engine answered a verdict (the grammar), which decided the request like any other:
+    # it went on (safe) or was refused by the guard (unsafe with a code of the four categories).
+    if _blocks(answer):
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "content_filter"
     else:
-        # The small model did not answer in the verdict format: moderation fails closed.
-        assert response.status_code == 500, response.text
-        assert response.json()["error"]["code"] == "content_filter_error"
+        assert response.status_code == 200, response.text
+        # The completion was judged too, window by window, each check a verdict of the guard.
+        later = [a for _, a in host.answers[1:]]
+        assert later, "the completion was never checked by the guard"
+        choice = response.json()["choices"][0]
+        assert (choice["finish_reason"] == "content_filter") == any(map(_blocks, later))
     # No recursion: each guard call ran once on the engine and came back well within the
     # plug-in's own timeout, and none of them went through the data plane.
     assert elapsed < 240

@@ -22,6 +22,12 @@ being judged, and checking its answer would call the guard again, without end), 
 or billed. Requests that users send to the guard deployment go through the data plane and are
 checked like any other. An answer that is not a verdict, a failure or a slow answer raises, so
 the ensemble fails closed.
+
+Option ``grammar`` (off by default) constrains the guard's answer to its format's verdicts with a
+llama.cpp grammar (:data:`VERDICT_GRAMMARS`): a guard model answers that way anyway, and any
+other model served on the llama.cpp engine can then stand in for one (the end-to-end test does
+this with the embedded model). Left off, a deployment that is not a guard model shows itself by
+answers that are not verdicts, and every check fails closed.
 """
 
 from __future__ import annotations
@@ -67,6 +73,13 @@ SHIELDGEMMA_POLICIES: Mapping[Category, str] = {
 }
 
 FORMATS = ("llama-guard-3", "shieldgemma")
+
+# GBNF grammars (llama.cpp's ``grammar`` field) of each format's verdicts.
+VERDICT_GRAMMARS: Mapping[str, str] = {
+    "llama-guard-3": 'root ::= "safe" | "unsafe\\n" code ("," code)*\n'
+    'code ::= "S" [1-9] | "S1" [0-4]\n',
+    "shieldgemma": 'root ::= "Yes" | "No"\n',
+}
 
 
 def llama_guard_prompt(text: str) -> str:
@@ -141,6 +154,7 @@ class GuardModelClassifier:
         format: str = "llama-guard-3",
         timeout: float | str = 10.0,
         max_tokens: int | str = 10,
+        grammar: bool | str = False,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown guard format {format!r}; expected one of {FORMATS}")
@@ -150,6 +164,7 @@ class GuardModelClassifier:
         self.format = format
         self.timeout = float(timeout)
         self.max_tokens = int(max_tokens)
+        self.grammar = grammar if isinstance(grammar, bool) else grammar.lower() == "true"
         self._host: ClassifierHost | None = None
 
     def attach(self, host: ClassifierHost) -> None:
@@ -159,8 +174,11 @@ class GuardModelClassifier:
     def _complete(self, prompt: str, max_tokens: int) -> str:
         if self._host is None:
             raise RuntimeError("the guard plug-in is not attached to the platform's engines")
+        extra: dict[str, object] | None = (
+            {"grammar": VERDICT_GRAMMARS[self.format]} if self.grammar else None
+        )
         return self._host.complete(
-            self.deployment, prompt, max_tokens=max_tokens, timeout=self.timeout
+            self.deployment, prompt, max_tokens=max_tokens, timeout=self.timeout, extra=extra
         )
 
     def classify(self, text: str) -> SafetyResult:

@@ -21,6 +21,7 @@ from modelport.policy.safety.blocklist import (
     validate,
 )
 from modelport.policy.safety.guard import (
+    VERDICT_GRAMMARS,
     GuardModelClassifier,
     llama_guard_prompt,
     parse_llama_guard,
@@ -147,6 +148,7 @@ class RecordingHost:
     def __init__(self, answers: list[str]) -> None:
         self.answers = answers
         self.calls: list[tuple[str, str, int]] = []
+        self.extras: list[dict[str, object] | None] = []
 
     def complete(
         self,
@@ -158,6 +160,7 @@ class RecordingHost:
         extra: dict[str, object] | None = None,
     ) -> str:
         self.calls.append((deployment, prompt, max_tokens))
+        self.extras.append(extra)
         return self.answers.pop(0)
 
 
@@ -180,3 +183,18 @@ def test_guard_asks_its_deployment_through_the_host() -> None:
     assert len(host.calls) == 4  # one policy per category
     with pytest.raises(ValueError):
         GuardModelClassifier(deployment="x", format="nope")
+    assert host.extras == [None] * 4  # no grammar unless asked for
+
+
+def test_guard_grammar_option_constrains_the_answer_to_verdicts() -> None:
+    guard = load_classifier("guard", options={"deployment": "g", "grammar": True})
+    assert isinstance(guard, GuardModelClassifier)
+    host = RecordingHost(["unsafe\nS1"])
+    guard.attach(host)
+    assert guard.classify("text").violence == Severity.MEDIUM
+    assert host.extras == [{"grammar": VERDICT_GRAMMARS["llama-guard-3"]}]
+    gemma = GuardModelClassifier(deployment="g", format="shieldgemma", grammar="true")
+    host = RecordingHost(["No"] * 4)
+    gemma.attach(host)
+    gemma.classify("text")
+    assert host.extras == [{"grammar": VERDICT_GRAMMARS["shieldgemma"]}] * 4

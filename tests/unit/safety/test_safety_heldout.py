@@ -1,9 +1,12 @@
 """The default classifier on the held-out set (``corpus/safety/heldout``).
 
-That set was written independently of the training corpus, copied into the repository only once
-the model and its thresholds were final, and evaluated once (``python -m bench.safety_eval``;
-figures in docs/content-safety.md). The floors below sit a little under those figures: they
-catch a regression, they are not the issue's target, which is asserted as it stands.
+That set was written independently of the training corpus and copied into the repository only
+once the model and its thresholds were final (``python -m bench.safety_eval``; figures in
+docs/content-safety.md). It has been evaluated twice: on the first model, then on the one
+retrained because of false blocks the end-to-end suite found in ordinary use (greetings, code,
+JSON, system prompts; nothing from this set). The floors below sit a little under the second
+figures: they catch a regression, they are not the issue's target, which is asserted as it
+stands.
 """
 
 from __future__ import annotations
@@ -29,25 +32,25 @@ FALSE_BLOCK_TARGET = 0.05
 # (recall floor on harmful texts at medium+, false-block ceiling on benign look-alikes): the
 # measured figure minus 0.05 and plus 0.03 (measured values in the comments).
 CATEGORY_FLOORS = {
-    "hate": (0.78, 0.16),  # measured 0.84, 0.12
-    "sexual": (0.70, 0.06),  # measured 0.76, 0.03
-    "violence": (0.60, 0.13),  # measured 0.65, 0.09
-    "self_harm": (0.60, 0.09),  # measured 0.66, 0.06
+    "hate": (0.83, 0.19),  # measured 0.89, 0.16
+    "sexual": (0.72, 0.07),  # measured 0.78, 0.04
+    "violence": (0.68, 0.15),  # measured 0.73, 0.11
+    "self_harm": (0.66, 0.11),  # measured 0.72, 0.07
 }
 LANGUAGE_FLOORS = {  # the four categories together
-    "en": (0.88, 0.12),  # measured 0.93, 0.09
-    "es": (0.76, 0.12),  # measured 0.82, 0.08
-    "fr": (0.56, 0.10),  # measured 0.61, 0.06
-    "pt": (0.74, 0.18),  # measured 0.80, 0.15
-    "it": (0.65, 0.12),  # measured 0.70, 0.08
-    "nl": (0.58, 0.10),  # measured 0.64, 0.06
-    "de": (0.56, 0.12),  # measured 0.61, 0.09
-    "ar": (0.60, 0.10),  # measured 0.66, 0.06
-    "he": (0.70, 0.03),  # measured 0.75, 0.00
+    "en": (0.90, 0.14),  # measured 0.96, 0.11
+    "es": (0.79, 0.16),  # measured 0.84, 0.12
+    "fr": (0.63, 0.10),  # measured 0.68, 0.06
+    "pt": (0.81, 0.20),  # measured 0.86, 0.17
+    "it": (0.67, 0.16),  # measured 0.73, 0.12
+    "nl": (0.67, 0.10),  # measured 0.73, 0.06
+    "de": (0.65, 0.16),  # measured 0.70, 0.13
+    "ar": (0.65, 0.10),  # measured 0.70, 0.06
+    "he": (0.74, 0.06),  # measured 0.80, 0.02
 }
-ALL_FLOOR = (0.67, 0.11)  # measured 0.73, 0.07
-ATTACK_FLOORS = {"direct": 0.91, "document": 0.65}  # measured 0.96, 0.70
-ATTACK_LOOKALIKES_CEILING = 0.26  # measured 0.22 (8 of 36)
+ALL_FLOOR = (0.72, 0.13)  # measured 0.78, 0.10
+ATTACK_FLOORS = {"direct": 0.93, "document": 0.69}  # measured 0.98, 0.74
+ATTACK_LOOKALIKES_CEILING = 0.23  # measured 0.19 (7 of 36)
 LEXICON_BEFORE = (0.08, 0.02)  # the previous default, measured in the same run
 
 

@@ -7,8 +7,8 @@ Real prompts are not as tidy as a written corpus, so each training text is also 
 * **in context**: after or before an ordinary sentence of the same language (a harmful request
   stays harmful inside small talk, and a look-alike stays benign), once as its own sentence and
   once run on without punctuation (one chunk, where the ordinary words dilute it);
-* benign texts also as **fragments** of one to five words, which is what a stream guard's first
-  windows look like.
+* benign texts also as **fragments** of one to five words, and as their first few words, which
+  is what a stream guard's first windows look like.
 
 Document attacks are also composed: an ordinary request, a few ordinary sentences as the
 "document", and a direct attack sentence hidden among them (the benign twin is the same document
@@ -87,13 +87,16 @@ def augment(samples: Sequence[Sample], seed: int) -> list[Sample]:
             out.append(s.with_text(text))
             # Run on, without punctuation: one chunk in which the other words dilute this text.
             run_on = _PUNCT.sub(" ", rng.choice(context)).split()
-            cut = run_on[: rng.randint(3, min(12, len(run_on)))]
+            cut = run_on[: rng.randint(min(3, len(run_on)), min(12, len(run_on)))]
             words = _PUNCT.sub(" ", s.text).split()
             joined = [*cut, *words] if rng.random() < 0.5 else [*words, *cut]
             if len(joined) <= 30:
                 out.append(s.with_text(" ".join(joined)))
         if s.kind == "benign" and len(s.text.split()) > 3:
             out.extend(s.with_text(f) for f in fragments(s.text, rng, FRAGMENTS_PER_BENIGN))
+            # A stream guard's first check sees the start of an answer: a few first words.
+            words = s.text.split()
+            out.append(s.with_text(" ".join(words[: rng.randint(1, min(6, len(words) - 1))])))
     for lang, texts in sorted(ordinary.items()):
         asks, injected = requests.get(lang), attacks.get(lang)
         if not asks or not injected or len(texts) < 4:

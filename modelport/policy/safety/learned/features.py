@@ -1,14 +1,16 @@
 """Text → chunks → hashed features, shared by training and inference so both see the same thing.
 
-**Chunks.** A text is cut into sentences (``. ! ? ؟ ; …`` followed by a space, and line
-breaks); each sentence is normalised with :func:`~modelport.policy.safety.normalize.normalize`
-(case, diacritics, leetspeak, look-alike letters, spelled-out words); sentences are packed
-greedily into chunks of at most :data:`CHUNK_WORDS` words (a longer sentence is cut into
-overlapping windows). A text is scored chunk by chunk and its worst chunk decides, so one
-harmful sentence in a long document is not diluted away, while a short request keeps the
-context of its neighbouring sentences. (Validation figures for 20, 24 and 32 words and for one
-sentence per chunk lie on the same recall/false-block curve; 24 keeps multi-sentence prompt
-attacks together and still isolates a harmful sentence in a stream guard's window.)
+**Chunks.** A text is cut into lines, and lines into sentences (``. ! ? ؟ ; …`` followed by a
+space); each sentence is normalised with :func:`~modelport.policy.safety.normalize.normalize`
+(case, diacritics, leetspeak, look-alike letters, spelled-out words); the sentences of a line
+are packed greedily into chunks of at most :data:`CHUNK_WORDS` words (a longer sentence is cut
+into overlapping windows); no chunk spans two lines, so the parts of a prompt (messages, tool
+descriptions, schema fields, a document's paragraphs) are judged apart. A text is scored
+chunk by chunk and its worst chunk decides, so one harmful sentence in a long document is not
+diluted away, while a short request keeps the context of its neighbouring sentences.
+(Validation figures for 20, 24 and 32 words and for one sentence per chunk lie on the same
+recall/false-block curve; 24 keeps multi-sentence prompt attacks together and still isolates a
+harmful sentence in a stream guard's window.)
 
 **Features** of a chunk, all hashed into ``2**bits`` buckets (no vocabulary to ship):
 
@@ -77,22 +79,23 @@ _WINDOWS = _POSITIONS[:, None] + _WINDOW[None, :]
 def chunks(text: str) -> list[str]:
     """The normalised chunks of ``text`` (none for text without words)."""
     out: list[str] = []
-    current: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
-        if not sentence:
-            continue
-        words = normalize(sentence).split()
-        if not words:
-            continue
-        if current and len(current) + len(words) > CHUNK_WORDS:
+    for line in text.splitlines():
+        current: list[str] = []
+        for sentence in _SENTENCE_END.split(line):
+            if not sentence:
+                continue
+            words = normalize(sentence).split()
+            if not words:
+                continue
+            if current and len(current) + len(words) > CHUNK_WORDS:
+                out.append(" ".join(current))
+                current = []
+            while len(words) > CHUNK_WORDS:  # a long sentence: overlapping windows
+                out.append(" ".join(words[:CHUNK_WORDS]))
+                words = words[CHUNK_WORDS - _OVERLAP :]
+            current.extend(words)
+        if current:
             out.append(" ".join(current))
-            current = []
-        while len(words) > CHUNK_WORDS:  # a long sentence: overlapping windows
-            out.append(" ".join(words[:CHUNK_WORDS]))
-            words = words[CHUNK_WORDS - _OVERLAP :]
-        current.extend(words)
-    if current:
-        out.append(" ".join(current))
     return out
 
 
