@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from modelport.errors import InvalidRequest
 from modelport.policy.safety.normalize import normalize
 
 MAX_ITEMS = 10_000
@@ -46,8 +47,9 @@ class Blocklist:
     deployment_id: str | None = None
 
 
-class BlocklistInvalid(ValueError):
-    """A list that cannot be stored (bad name, empty or oversized item, bad pattern)."""
+class BlocklistInvalid(InvalidRequest):
+    """A list that cannot be stored (bad name, empty or oversized item, bad pattern): a 400/422
+    to whoever sent it."""
 
 
 def validate(blocklist: Blocklist) -> None:
