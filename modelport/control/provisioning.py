@@ -93,6 +93,7 @@ class Provisioner:
             try:
                 engine = await self._start(live)
             except EngineStopped:
+                live.starting = False
                 return
             except EngineStartError as exc:
                 live.starting = False
@@ -106,11 +107,17 @@ class Provisioner:
                 )
                 await asyncio.sleep(delay)
                 continue
-            finally:
+            except BaseException:
                 live.starting = False
-            live.engine = engine
-            live.progress = "ready"
-            await self.record(live, DeploymentState.SUCCEEDED, None)
+                raise
+            # Stored before it is routed: nobody reads "ready" beside a previous failure. The
+            # engine is attached whatever happens to the write (a stop then finds and stops it).
+            try:
+                await self.record(live, DeploymentState.SUCCEEDED, None)
+            finally:
+                live.engine = engine
+                live.starting = False
+                live.progress = "ready"
             log.info("deployment %s is ready", live.name)
             return
 
