@@ -8,6 +8,7 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ├── BadRequest                      400 bad_request
     │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
     │   │   ├── InvalidTrainingFile     400 invalid_training_file (each bad line, numbered)
+    │   │   ├── BlocklistInvalid        400 invalid_request   (a blocklist that cannot be stored)
     │   │   └── PromptFormatError       400 invalid_request   (the model's format cannot say it)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)

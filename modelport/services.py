@@ -16,6 +16,7 @@ from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
+from modelport.control.blocklists import BlocklistControl
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.projects import ProjectService
@@ -28,6 +29,7 @@ from modelport.finetune.hosting import HostingMeter
 from modelport.finetune.models import FineTunedModels
 from modelport.finetune.service import FineTuningService
 from modelport.inference.accounting import Accountant
+from modelport.inference.direct import DirectCompletions
 from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
@@ -35,6 +37,7 @@ from modelport.local_secrets import ConfigurationError, LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
 from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
+from modelport.policy.safety.blocklist import BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
@@ -93,6 +96,7 @@ class Services:
     metrics: UsageMetrics
     safety: SafetyService
     content_safety: ContentSafetyControl
+    blocklists: BlocklistControl
     fine_tuning: FineTuningService
     hosting: HostingMeter
     access: AccessService
@@ -147,12 +151,18 @@ class Services:
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         # Compiling the default classifier's lexicons takes seconds: off the event loop.
         ensemble = await asyncio.to_thread(
-            load_ensemble, settings.safety_classifiers, model_dirs=settings.safety_model_dirs
+            load_ensemble,
+            settings.safety_classifiers,
+            model_dirs=settings.safety_model_dirs,
+            options=settings.safety_plugin_options,
         )
+        # Plug-ins that ask a model served here (the guard) reach its engine directly.
+        ensemble.attach(DirectCompletions(registry, asyncio.get_running_loop()))
         safety = SafetyService(
             ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout
         )
-        moderation = Moderation(safety, SafetyMetrics(metrics.registry))
+        live_blocklists = BlocklistSet()
+        moderation = Moderation(safety, SafetyMetrics(metrics.registry), live_blocklists)
         access = AccessService(store, local.key_hash_secret)
         sessions = SessionStore(store, local.key_hash_secret, settings.session_ttl)
         oidc = oidc_provider(settings)
@@ -173,6 +183,7 @@ class Services:
             metrics=metrics,
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
+            blocklists=BlocklistControl(store, deployments, live_blocklists),
             fine_tuning=FineTuningService(
                 settings=settings,
                 store=store,
@@ -193,6 +204,7 @@ class Services:
         self.ledger.start()
         await self.deployments.bootstrap()
         await self.content_safety.load()
+        await self.blocklists.load()
         await self.fine_tuning.start()
         self.hosting.start()
 

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     safety_model_dirs: dict[str, Path] = Field(
         default_factory=dict, description="Model directory per model-based classifier plug-in."
     )
+    safety_plugin_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Keyword options per classifier plug-in (e.g. the guard's deployment).",
+    )
     safety_timeout: float = Field(
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
     )

@@ -132,6 +132,11 @@ ROUTES: tuple[RouteRule, ...] = (
     rule("PATCH", f"{M}/deployments/{{name}}/limits", "limits/write", D),
     rule("GET", f"{M}/deployments/{{name}}/content-safety", "content-safety/read", D),
     rule("PATCH", f"{M}/deployments/{{name}}/content-safety", "content-safety/write", D),
+    # Custom blocklists: platform-wide or for one deployment, managed at platform scope.
+    rule("GET", f"{M}/content-safety/blocklists", "content-safety/read", P),
+    rule("GET", f"{M}/content-safety/blocklists/{{blocklist}}", "content-safety/read", P),
+    rule("PUT", f"{M}/content-safety/blocklists/{{blocklist}}", "content-safety/write", P),
+    rule("DELETE", f"{M}/content-safety/blocklists/{{blocklist}}", "content-safety/write", P),
     # Usage.
     rule("GET", f"{M}/usage", "usage/read", A, note="reports the caller's projects"),
     # Principals, API tokens, roles, assignments, audit, the admin token.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from modelport.cli.access import admin_token, audit, principals, roles, tokens, whoami
+from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
 from modelport.cli.deployments import deploy, deployments, keys
@@ -40,6 +41,7 @@ cli.add_command(tokens)
 cli.add_command(roles)
 cli.add_command(audit)
 cli.add_command(admin_token)
+cli.add_command(blocklists)
 deployments.add_command(limits)
 deployments.add_command(safety)
 

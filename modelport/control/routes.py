@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from modelport.control.api import access, catalog, content_safety, deployments, projects, usage
+from modelport.control.api import (
+    access,
+    blocklists,
+    catalog,
+    content_safety,
+    deployments,
+    projects,
+    usage,
+)
 from modelport.control.api.deps import services
 
 
@@ -19,6 +27,7 @@ def management_router() -> APIRouter:
     router.include_router(projects.router)
     router.include_router(deployments.router)
     router.include_router(content_safety.router)
+    router.include_router(blocklists.router)
     router.include_router(usage.router)
     router.include_router(access.router)
     return router

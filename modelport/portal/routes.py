@@ -336,6 +336,7 @@ def portal_routes() -> list[BaseRoute]:
         ("/deployments/{name}/test", "playground.html", "Test", "deployments"),
         ("/deployments/{name}/consume", "consume.html", "Consume", "deployments"),
         ("/usage", "usage.html", "Usage and cost", "usage"),
+        ("/content-safety/blocklists", "blocklists.html", "Blocklists", "safety"),
         ("/fine-tuning", "fine_tuning.html", "Fine-tuning", "fine-tuning"),
         ("/fine-tuning/{project}/{job}", "fine_tuning_job.html", "Fine-tuning job", "fine-tuning"),
     ]

@@ -27,6 +27,7 @@ from modelport.store.tables import (
     deployment_keys,
     deployments,
     projects,
+    safety_blocklists,
     subscription_meters,
     subscriptions,
 )
@@ -351,6 +352,9 @@ class Store:
         )
 
     def delete_deployment(self, conn: Connection, deployment_id: str) -> None:
+        conn.execute(  # its own content-safety blocklists go with it
+            delete(safety_blocklists).where(safety_blocklists.c.deployment_id == deployment_id)
+        )
         conn.execute(
             delete(deployment_keys).where(deployment_keys.c.deployment_id == deployment_id)
         )

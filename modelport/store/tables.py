@@ -93,3 +93,14 @@ deployment_keys = Table(
     Column("ciphertext", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Custom content-safety blocklists; deployment_id NULL: applies to every deployment.
+safety_blocklists = Table(
+    "safety_blocklists",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("deployment_id", String(36), ForeignKey("deployments.id"), nullable=True),
+    Column("items", Text, nullable=False),  # JSON: [{"text": ..., "kind": "exact"|"pattern"}]
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -37,6 +37,7 @@ def test_hostile_values_never_cause_a_server_error(tmp_path: Path, database_url:
                         "token_id",
                         "role",
                         "assignment_id",
+                        "blocklist",
                         "file_id",
                         "job_id",
                     )

@@ -112,6 +112,7 @@ class World:
             "token_id": "no-such-token",
             "role": "Reader" if rule.method == "GET" else "matrix-role",
             "assignment_id": self.assignments[side],
+            "blocklist": "matrix-list",
             "file_id": "file-none",
             "job_id": "ftjob-none",
         }

@@ -20,7 +20,7 @@ from modelport.errors import Conflict
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store, new_id, now
 
-HEAD = "0030_finetune"
+HEAD = "0020_safety"
 
 
 @pytest.fixture

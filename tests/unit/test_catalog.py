@@ -43,6 +43,9 @@ def test_every_seed_offer_is_in_the_catalog(catalog: Catalog) -> None:
         "jamba-1.5-large",
         *LLAMA,
         "smollm2-135m-instruct",
+        "llama-guard-3-1b",  # content-safety guards (issue 17)
+        "llama-guard-3-8b",
+        "shieldgemma-2b",
     }
 
 
