@@ -83,7 +83,7 @@ class OfferView(BaseModel):
     context_length: int
     parameters: str | None
     capabilities: list[str]
-    pricing: PricingView
+    pricing: PricingView | None  # None: no serverless offer (managed compute only)
     regions: list[str]  # the publisher's cloud regions, as information ("*" = everywhere)
     regions_here: list[str]  # the configured regions of this server it may be deployed in
     dialect: str
@@ -105,7 +105,7 @@ class OfferView(BaseModel):
             context_length=offer.context_length,
             parameters=offer.parameters,
             capabilities=sorted(offer.capabilities),
-            pricing=PricingView(**offer.pricing.model_dump()),
+            pricing=PricingView(**offer.pricing.model_dump()) if offer.pricing else None,
             regions=sorted(offer.regions),
             regions_here=regions.for_offer(offer),
             dialect=offer.dialect.value,

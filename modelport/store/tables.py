@@ -85,11 +85,22 @@ deployments = Table(
     Column("engine_spec", Text, nullable=True),  # JSON of the resolved EngineSpec, no secret
     Column("progress", Text, nullable=True),  # what the controller is doing for it now
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Managed compute (migration 0040): the endpoint it is under, its instance type.
+    Column("endpoint_id", String(36), nullable=True),
+    Column("instance_type", String(64), nullable=True),
     UniqueConstraint("region", "name", name="uq_deployments_region_name"),
-    UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),
 )
 
 Index("ix_deployments_project_id", deployments.c.project_id)
+# One serverless deployment per model per project; an endpoint's deployments may share a model.
+Index(
+    "uq_deployments_project_offer",
+    deployments.c.project_id,
+    deployments.c.offer_id,
+    unique=True,
+    sqlite_where=deployments.c.endpoint_id.is_(None),
+    postgresql_where=deployments.c.endpoint_id.is_(None),
+)
 
 deployment_keys = Table(
     "deployment_keys",
