@@ -9,6 +9,7 @@ from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
 from modelport.cli.cluster import cluster
 from modelport.cli.deployments import deploy, deployments, keys
+from modelport.cli.endpoints import compute, endpoints, quota
 from modelport.cli.fine_tune import fine_tune
 from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
@@ -35,6 +36,9 @@ cli.add_command(subscriptions)
 cli.add_command(deploy)
 cli.add_command(deployments)
 cli.add_command(keys)
+cli.add_command(endpoints)
+cli.add_command(compute)
+cli.add_command(quota)
 cli.add_command(models)
 cli.add_command(usage)
 cli.add_command(fine_tune)

@@ -51,7 +51,10 @@ from modelport.store.repositories import Store
 
 log = logging.getLogger("modelport.cluster")
 
+ENDPOINT_CHANGE = "endpoint"  # an endpoint's keys, traffic or existence changed
+
 LocalEngines = Callable[[str], Engine | None]
+ReloadEndpoints = Callable[[], Awaitable[None]]
 WakeFor = Callable[[str], Awaitable[None]]
 
 
@@ -90,6 +93,7 @@ class RegistrySync:
         wake: WakeFor | None = None,
         cold_start_wait: float = 120.0,
         offer_of: OfferOf | None = None,
+        endpoints: ReloadEndpoints | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -102,6 +106,7 @@ class RegistrySync:
         self.wake = wake
         self.cold_start_wait = cold_start_wait
         self.offer_of: OfferOf = offer_of or (lambda _, d: (catalog.get(d.offer_id), None))
+        self.reload_endpoints = endpoints  # managed endpoints (change kind "endpoint")
         self.cursor = 0
         self.synced_at = 0  # the revision the registry reflects
         self._managed: dict[str, tuple[str, str]] = {}  # deployment id -> (region, name)
@@ -158,11 +163,17 @@ class RegistrySync:
             if not changes:
                 return
             gap = oldest is not None and oldest > self.cursor + 1 and self.cursor > 0
+            endpoints = [c for c in changes if c[1] == ENDPOINT_CHANGE]
+            changes_of_deployments = [c for c in changes if c[1] != ENDPOINT_CHANGE]
             if gap or any(deployment_id is None for _, _, deployment_id in changes):
                 await self._load_all()
             else:
-                for deployment_id in dict.fromkeys(d for _, _, d in changes if d is not None):
+                for deployment_id in dict.fromkeys(
+                    d for _, _, d in changes_of_deployments if d is not None
+                ):
                     await self._reload(deployment_id)
+                if endpoints and self.reload_endpoints is not None:
+                    await self.reload_endpoints()
             self.cursor = changes[-1][0]
             self.synced_at = self.cursor
 
@@ -192,6 +203,8 @@ class RegistrySync:
         return loaded
 
     async def _load_all(self) -> None:
+        if self.reload_endpoints is not None:
+            await self.reload_endpoints()
         loaded = await in_thread_read(self.store, lambda c: self._read(c, None))
         seen = set()
         for item in loaded:

@@ -68,6 +68,9 @@ from modelport.store.content_filters import set_content_filter
 from modelport.store.repositories import Store, new_id, now
 
 Kick = Callable[[], None]
+# Rules of managed deployments the endpoint service adds, checked in the changing transaction.
+ScaleCheck = Callable[[Connection, Deployment, Scale], None]
+DeleteCheck = Callable[[Connection, Deployment], None]
 # The safety policy of a managed deployment created with content safety off.
 SAFETY_OFF = {"enabled": False}
 
@@ -119,6 +122,8 @@ class DeploymentService:
         self.host = host or EngineHost.from_settings(settings)
         self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
         self.refresh: Refresh | None = None  # reloads one deployment into the registry now
+        self.scale_check: ScaleCheck | None = None  # managed: the quota
+        self.delete_check: DeleteCheck | None = None  # managed: no live traffic left
 
     @property
     def model_store(self) -> Path:
@@ -367,11 +372,15 @@ class DeploymentService:
         live = self.get_live(name, region)
         wanted = scale.validated()
         deployment_id = live.deployment.id
-        await self._commit(
-            "scale",
-            deployment_id,
-            lambda c: self.store.set_deployment_scale(c, deployment_id, wanted),
-        )
+        check = self.scale_check
+        current = live.deployment
+
+        def write(conn: Connection) -> None:
+            if check is not None:
+                check(conn, current, wanted)
+            self.store.set_deployment_scale(conn, deployment_id, wanted)
+
+        await self._commit("scale", deployment_id, write)
         live.deployment = replace(live.deployment, scale=wanted)
         log.info("deployment %s scaled to %s", name, wanted)
         return live
@@ -384,11 +393,15 @@ class DeploymentService:
         if live.deployment.state is DeploymentState.DELETING:
             raise Conflict(f"deployment {name!r} is already being deleted")
         deployment_id = live.deployment.id
-        await self._commit(
-            "deleting",
-            deployment_id,
-            lambda c: self.store.set_deployment_state(c, deployment_id, DeploymentState.DELETING),
-        )
+        deleting = self.delete_check
+        current = live.deployment
+
+        def write(conn: Connection) -> None:
+            if deleting is not None:
+                deleting(conn, current)
+            self.store.set_deployment_state(conn, deployment_id, DeploymentState.DELETING)
+
+        await self._commit("deleting", deployment_id, write)
         live.deployment = replace(live.deployment, state=DeploymentState.DELETING)
         live.progress = "deleting"
         gone = await self._until_gone(deployment_id, self.settings.delete_wait)

@@ -13,8 +13,10 @@ from modelport.control.api import (
     access,
     catalog,
     cluster,
+    compute,
     content_safety,
     deployments,
+    endpoints,
     projects,
     usage,
 )
@@ -30,4 +32,6 @@ def management_router() -> APIRouter:
     router.include_router(usage.router)
     router.include_router(access.router)
     router.include_router(cluster.router)
+    router.include_router(compute.router)
+    router.include_router(endpoints.router)
     return router

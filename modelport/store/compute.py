@@ -105,8 +105,17 @@ def set_routing(
         conn.execute(update(endpoints).where(endpoints.c.id == endpoint_id).values(**values))
 
 
-def mark_endpoint_deleting(conn: Connection, endpoint_id: str) -> None:
+def mark_endpoint_deleting(conn: Connection, endpoint_id: str) -> list[str]:
+    """The endpoint and its deployments ``deleting``; the ids of those deployments."""
     conn.execute(update(endpoints).where(endpoints.c.id == endpoint_id).values(deleting=True))
+    ids = [deployment_id for deployment_id, _ in endpoint_deployments(conn, endpoint_id)]
+    if ids:
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id.in_(ids))
+            .values(state=DeploymentState.DELETING.value)
+        )
+    return ids
 
 
 def delete_endpoint(conn: Connection, endpoint_id: str) -> None:
@@ -158,17 +167,18 @@ def endpoint_deployments(conn: Connection, endpoint_id: str) -> list[tuple[str, 
     return [(r.id, r.name) for r in rows]
 
 
-def managed_draws(conn: Connection, region: str) -> list[tuple[str, str, int, bool]]:
-    """(project id, instance type, instances, shared quota) of every managed deployment in the
-    region that holds compute (not being deleted)."""
+def managed_draws(conn: Connection, region: str) -> list[tuple[str, str, str, int, bool]]:
+    """(deployment id, project id, instance type, instances, shared quota) of every managed
+    deployment in the region that holds compute (not being deleted)."""
     d = deployments.c
     rows = conn.execute(
-        select(d.project_id, d.instance_type, d.instances, endpoints.c.shared_quota)
+        select(d.id, d.project_id, d.instance_type, d.instances, endpoints.c.shared_quota)
         .select_from(deployments.join(endpoints, endpoints.c.id == d.endpoint_id))
         .where(d.region == region, d.state != DeploymentState.DELETING.value)
     )
     return [
-        (r.project_id, r.instance_type or "", int(r.instances), bool(r.shared_quota)) for r in rows
+        (r.id, r.project_id, r.instance_type or "", int(r.instances), bool(r.shared_quota))
+        for r in rows
     ]
 
 
