@@ -27,7 +27,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from modelport.control.deployments import DeploymentService, Placement
+from modelport.control.content_safety import default_policy, restore_policy
+from modelport.control.deployments import SAFETY_OFF, DeploymentService, Placement
 from modelport.control.quota import QuotaService
 from modelport.domain.deployments import (
     Deployment,
@@ -182,6 +183,9 @@ class EndpointService:
             scale=scale,
             placement=Placement(endpoint.id, instance_type, check, content_safety),
         )
+        # What it was stored with, live at once (the sync would apply it within a second).
+        policy = default_policy(live)
+        live.safety = policy if content_safety else restore_policy(live, SAFETY_OFF)
         if not endpoint.traffic:  # the first deployment takes all the traffic
             await self._commit(
                 endpoint.id, lambda c: sql.set_routing(c, endpoint.id, traffic={name: 100})
