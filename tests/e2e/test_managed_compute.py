@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,9 +22,10 @@ import pytest
 from modelport.models.weights import package_file
 from modelport.store.cluster import replica_history
 from modelport.store.usage import rollup_rows
+from tests.browser import browser_context, screenshot
 from tests.cli_support import cli, cli_json
 from tests.postgres import PostgresServer
-from tests.support import EMBEDDED, ThreadServer, admin, settings_for
+from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, admin, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -103,7 +105,7 @@ def _chat(
 
 
 def test_two_deployments_split_traffic_by_weight_a_header_pins_one_and_keys_are_shared(
-    server: ThreadServer, project: str
+    server: ThreadServer, project: str, tmp_path: Path
 ) -> None:
     base = server.base_url
     created = cli_json(server, "endpoints", "create", "chat-ep", "--project", project)
@@ -137,6 +139,7 @@ def test_two_deployments_split_traffic_by_weight_a_header_pins_one_and_keys_are_
         _ready(api, "blue")
         _ready(api, "green")
     keys = cli_json(server, "endpoints", "keys", "chat-ep")
+    _portal_shows_the_endpoint(server.base_url, tmp_path)
 
     # 200 requests split 80/20: within 4 standard deviations of the binomial.
     served: Counter[str] = Counter()
@@ -182,6 +185,33 @@ def test_two_deployments_split_traffic_by_weight_a_header_pins_one_and_keys_are_
         assert response.headers[PIN] == "blue"
     _until(lambda: _requests_of(server, "green") > before, 60, "mirrored requests metered")
     cli_json(server, "endpoints", "mirror", "chat-ep", "green=0")
+
+
+def _portal_shows_the_endpoint(base: str, profile: Path) -> None:
+    """The endpoint page: its deployments with instance types, counts, traffic and the quota
+    drawn; the deploy wizard offers serverless API or managed compute."""
+    with browser_context(profile / "chromium", base) as context:
+        page: Any = context.new_page()  # type: ignore[attr-defined]
+        page.goto("/portal/catalog")
+        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
+        page.get_by_role("button", name="Sign in with the token").click()
+        page.wait_for_url("**/portal/catalog")
+        page.goto("/portal/endpoints/chat-ep")
+        page.wait_for_function("document.querySelectorAll('#deployments tbody tr').length === 2")
+        rows = page.locator("#deployments tbody tr")
+        cells = {rows.nth(i).locator("th").inner_text(): rows.nth(i) for i in range(2)}
+        blue = cells["blue"].locator("td").all_inner_texts()
+        assert blue[1] == "cpu-2" and blue[2] == "1 / 1" and blue[3] == "2", blue
+        assert cells["blue"].locator("input.traffic").input_value() == "80"
+        assert cells["green"].locator("input.traffic").input_value() == "20"
+        assert page.locator("#facts").inner_text().count(f"{base}/endpoints/chat-ep") == 1
+        assert "6" in page.locator("#quota").inner_text()
+        screenshot(page, "managed-compute-endpoint")
+        page.goto(f"/portal/catalog/{EMBEDDED}/deploy")
+        page.get_by_label("Managed compute").check()
+        page.wait_for_function("document.querySelectorAll('#instance-type option').length >= 2")
+        assert page.locator("#managed-options").is_visible()
+        screenshot(page, "managed-compute-deploy-wizard")
 
 
 def _requests_of(server: ThreadServer, deployment: str) -> int:
