@@ -139,7 +139,13 @@ ROUTES: tuple[RouteRule, ...] = (
     # Managed compute: instance types, core quota, endpoints with their deployments.
     rule("GET", f"{M}/compute/instance-types", "catalog/read", A),
     rule("GET", f"{M}/projects/{{project}}/quota", "quota/read", PR),
-    rule("PUT", f"{M}/projects/{{project}}/quota", "quota/write", P),
+    rule(
+        "PUT",
+        f"{M}/projects/{{project}}/quota",
+        "quota/write",
+        PR,
+        note="quota/write is platform-only: a project grant grants nothing",
+    ),
     rule("PUT", f"{M}/regions/{{region}}/quota", "quota/write", P),
     rule("POST", f"{M}/projects/{{project}}/endpoints", "deployments/write", PR),
     rule("GET", f"{M}/projects/{{project}}/endpoints", "deployments/read", PR),

@@ -321,9 +321,14 @@ def test_instance_hours_follow_the_replicas_lifetimes_and_the_report_prices_them
 
         report = api.get("/management/usage", params={"by": "meter"}).json()
         by_meter = {r["meter"]: r for r in report["data"]}
-        compute = by_meter["managed-compute-hours"]
-        assert Decimal(compute["compute_hours"]) > 0
-        assert Decimal(compute["cost"]) == Decimal(compute["compute_hours"]) * Decimal("0.10")
+        assert Decimal(by_meter["managed-compute-hours"]["compute_hours"]) > 0
+        # This deployment's hours, priced at its instance type's $0.10 an hour (its tokens:
+        # counted, not priced).
+        report = api.get("/management/usage", params={"by": "deployment"}).json()
+        mine = next(r for r in report["data"] if r["deployment"] == "metered")
+        hours = Decimal(mine["compute_hours"])
+        assert abs(hours * 3600 - Decimal(str(lifetime_s))) < 1
+        assert Decimal(mine["cost"]) == hours * Decimal("0.10")
         assert by_meter["managed-input-tokens"]["prompt_tokens"] > 0  # counted, not priced
         assert Decimal(by_meter["managed-input-tokens"]["cost"]) == 0
         table = cli(server, "usage", "--by", "meter")
