@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint typecheck bench bench-limits bench-ledger setup clean
+.PHONY: run test lint typecheck bench bench-limits bench-ledger bench-scale-out setup clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ bench-limits: $(STAMP)
 
 bench-ledger: $(STAMP)
 	$(BIN)/python -m bench.ledger_durability
+
+# Root: the Ray part runs in a loopback-only network namespace (docs/scale-out.md).
+bench-scale-out: $(STAMP)
+	$(BIN)/python -m bench.scale_out --ray
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,8 +4,9 @@
   (SQLite: revision poll; PostgreSQL: LISTEN/NOTIFY);
 - cold start: the first request to a deployment scaled to zero (embedded model) vs a warm one;
 - failover: the active controller killed, until the standby holds the lease;
-- gateway overhead with 1 vs 2 replicas: the same closed-loop load straight to one engine
-  replica, through a gateway to 1 replica, and through a gateway to 2 replicas;
+- gateway overhead with 1 vs 2 replicas: the same request straight to a replica's engine and
+  through a gateway, alternately (paired, so that a shared machine's drift cancels), then a
+  closed-loop load through the gateway to 1 and to 2 replicas;
 - with ``--ray`` (root: runs in a loopback-only network namespace): the Ray scenario's replica
   restart after its engine is killed, and a controller takeover that adopts the actors.
 
@@ -29,6 +30,7 @@ import httpx
 
 from tests.cluster_support import Cluster, chat, cluster, deployment, until, wait_replicas
 from tests.postgres import start as start_postgres
+from tests.ray_scenario import command as ray_command
 from tests.support import EMBEDDED, admin, keys_of, wait_ready
 
 
@@ -124,30 +126,45 @@ def load(
     return requests / (time.monotonic() - started), latencies
 
 
-def overhead(a: str, requests: int) -> dict[str, tuple[float, list[float]]]:
+def paired(
+    direct: tuple[str, dict[str, str]], gateway: tuple[str, dict[str, str]], body: Any, n: int
+) -> tuple[list[float], list[float]]:
+    """One request straight to the engine and one through the gateway, alternately first, ``n``
+    times, one at a time: latencies side by side, drift of a shared machine cancelled."""
+    direct_s: list[float] = []
+    gateway_s: list[float] = []
+    with httpx.Client(timeout=120) as client:
+        for i in range(n):
+            pair = [(direct, direct_s), (gateway, gateway_s)]
+            for (url, headers), into in pair if i % 2 == 0 else pair[::-1]:
+                started = time.monotonic()
+                client.post(url, json=body, headers=headers).raise_for_status()
+                into.append(time.monotonic() - started)
+    return direct_s, gateway_s
+
+
+def overhead(a: str, requests: int) -> dict[str, Any]:
+    """What the gateway adds per request (paired with the engine answering directly) with 1 and
+    2 replicas, and the throughput through the gateway under a closed-loop load."""
     key = keys_of(a)["primary"]
     body = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1, "temperature": 0}
-    found: dict[str, tuple[float, list[float]]] = {}
-    gateway = f"{a}/deployments/{EMBEDDED}/chat/completions"
+    found: dict[str, Any] = {}
+    gateway = (f"{a}/deployments/{EMBEDDED}/chat/completions", {"api-key": key})
     for instances in (1, 2):
         with admin(a) as api:
             api.put(
                 f"/management/deployments/{EMBEDDED}/scale", json={"instances": instances}
             ).raise_for_status()
         shown = wait_replicas(a, EMBEDDED, ready=instances)
-        if instances == 1:  # the engine itself, its own key (what the gateway adds is the rest)
-            replica = shown["replicas"][0]
-            engine_key = _replica_key(a, replica["id"])
-            found["engine direct"] = load(
-                f"{replica['url']}/v1/chat/completions",
-                {"Authorization": f"Bearer {engine_key}"},
-                body,
-                requests,
-                4,
-            )
-        found[f"gateway, {instances} replica(s)"] = load(
-            gateway, {"api-key": key}, body, requests, 4
+        until(lambda: deployment(a)["readiness"] == "ready", 30, 0.2)
+        replica = shown["replicas"][0]
+        direct = (
+            f"{replica['url']}/v1/chat/completions",
+            {"Authorization": f"Bearer {_replica_key(a, replica['id'])}"},
         )
+        paired(direct, gateway, body, 5)  # warm both paths
+        found[f"paired {instances}"] = paired(direct, gateway, body, requests // 2)
+        found[f"load {instances}"] = load(gateway[0], gateway[1], body, requests, 4)
     return found
 
 
@@ -232,35 +249,34 @@ def main() -> None:
     print(
         f"\nController failover (active killed -> standby holds the lease): {pgr['failover']:.2f} s"
     )
-    print("\nGateway overhead, 1 vs 2 replicas (max_tokens 1, 4 concurrent clients)")
-    base = statistics.median(pgr["overhead"]["engine direct"][1])
-    for label, (rps, latencies) in pgr["overhead"].items():
-        median = statistics.median(latencies)
+    print("\nGateway overhead (max_tokens 1; the same request straight to a replica's engine and")
+    print("through the gateway, alternately, one at a time)")
+    for instances in (1, 2):
+        direct_s, gateway_s = pgr["overhead"][f"paired {instances}"]
+        added = [g - d for d, g in zip(direct_s, gateway_s, strict=True)]
         print(
-            f"  {label:<22} {rps:6.1f} req/s  median {median * 1000:6.1f} ms  "
-            f"(+{(median - base) * 1000:5.1f} ms, {median / base:.2f}x)"
+            f"  {instances} replica(s): engine median {statistics.median(direct_s) * 1000:6.1f} ms"
+            f"  via gateway {statistics.median(gateway_s) * 1000:6.1f} ms"
+            f"  added: median {statistics.median(added) * 1000:5.1f} ms"
+            f" ({statistics.median(gateway_s) / statistics.median(direct_s):.2f}x)"
+        )
+    print("Through the gateway, 4 concurrent clients (closed loop)")
+    for instances in (1, 2):
+        rps, latencies = pgr["overhead"][f"load {instances}"]
+        print(
+            f"  {instances} replica(s): {rps:6.1f} req/s"
+            f"  median {statistics.median(latencies) * 1000:6.1f} ms"
         )
     if args.ray:
         out = root / "ray.json"
-        subprocess.run(
-            [
-                "unshare",
-                "-n",
-                sys.executable,
-                "-m",
-                "tests.ray_scenario",
-                str(out),
-                str(root / "ray"),
-            ],
-            check=False,
-            timeout=1200,
-        )
+        (root / "ray").mkdir()
+        subprocess.run(ray_command(out, root / "ray"), check=False, timeout=1200)
         ray = json.loads(out.read_text())
         print("\nRay runtime (2 replicas of the embedded model, 1 CPU each)")
         print(f"  replicas placed and ready          {ray['replicas_ready_s']:.1f} s")
         print(
             f"  engine killed -> next request ok   {ray['first_after_kill_s']:.2f} s "
-            "(on the other replica, which also carries 2-3 long streams)"
+            "(on the other replica, beside the long streams it carries)"
         )
         print(f"  engine killed -> Ray restarted it  {ray['ray_restart_s']:.1f} s (ready again)")
         print(

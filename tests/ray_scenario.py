@@ -1,18 +1,21 @@
-"""The Ray scenario, run inside a loopback-only network namespace (``unshare -n``) by
+"""The Ray scenario, run inside a loopback-only network namespace (``unshare --net``, with a PID
+namespace of its own) by
 tests/e2e/test_ray_cluster.py, which asserts on what it records.
 
 Ray binds every interface, so everything that talks to it lives in the namespace: PostgreSQL,
 valkey, a Ray head (2 CPUs, a small object store), two ``modelport serve`` gateways and two
 ``modelport controller`` processes (runtime ray). The embedded model is deployed with 2
-instances of 1 thread each (one Ray actor each); then:
+instances of 1 thread each (one Ray actor each; 3 slots: a replica carrying two of the long
+streams below still has room for a new request); then:
 
 1. calls through both gateways with the real SDKs (openai, azure-ai-inference);
 2. under load, one replica's engine process is killed: streams on it end in-band, new requests
    succeed on the other replica, Ray restarts the replica; the ledger has one row per request;
-3. the active controller is killed: the standby takes over and adopts the actors (same
-   replicas, still serving), nothing is marked failed.
+3. the active controller is killed: requests made before the standby takes over are served
+   and billed; the standby takes over and adopts the actors (same replicas, still serving),
+   nothing is marked failed.
 
-Usage: python -m tests.ray_scenario RESULTS.json WORKDIR
+Usage: python -m tests.ray_scenario RESULTS.json WORKDIR (inside the namespace: see ``command``)
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -41,13 +46,58 @@ from tests.support import ADMIN_TOKEN, EMBEDDED, admin, keys_of
 
 NAME = "ray-chat"
 RAY = str(Path(sys.executable).with_name("ray"))
+# Loopback-only network (Ray binds every interface) and a PID namespace of its own: the
+# scenario is its init, so every process Ray daemonizes is its child (stopped by PID below), and
+# the kernel kills whatever is left if the scenario itself dies. Needs root.
+NAMESPACE = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+
+
+def command(out: Path, workdir: Path) -> list[str]:
+    """How to run the scenario in its namespace (tests/e2e/test_ray_cluster.py, bench)."""
+    return [*NAMESPACE, sys.executable, "-m", "tests.ray_scenario", str(out), str(workdir)]
+
+
+def _descendants() -> dict[int, float]:
+    """This process's descendants (pid -> start time): daemons re-parent to it (it is the
+    namespace's init, or a child subreaper)."""
+    import psutil
+
+    found = {}
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            found[child.pid] = child.create_time()
+    return found
+
+
+def _stop_pids(pids: dict[int, float], timeout: float = 20) -> None:
+    """SIGTERM these processes (each still the one that had the pid), SIGKILL what remains."""
+    import psutil
+
+    procs = []
+    for pid, created in pids.items():
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            if proc.create_time() == created:
+                procs.append(proc)
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=timeout)
 
 
 @contextlib.contextmanager
 def ray_head(workdir: Path) -> Iterator[str]:
-    temp = workdir / "ray"
-    temp.mkdir(parents=True, exist_ok=True)
+    # Ray's session directory holds AF_UNIX sockets (paths of at most 107 bytes): a short one,
+    # not under pytest's deep temporary directory. ``workdir`` keeps a link to it for logs.
+    temp = Path(tempfile.mkdtemp(prefix="mp-ray-"))
+    with contextlib.suppress(OSError):
+        (workdir / "ray").symlink_to(temp)
     env = {**os.environ, "RAY_TMPDIR": str(temp), "RAY_USAGE_STATS_ENABLED": "0"}
+    before = _descendants()
     started = subprocess.run(
         [
             RAY,
@@ -67,14 +117,16 @@ def ray_head(workdir: Path) -> Iterator[str]:
         timeout=180,
         check=False,
     )
-    if started.returncode != 0:
-        raise RuntimeError(f"ray start failed: {started.stderr[-2000:]}")
     try:
+        if started.returncode != 0:
+            raise RuntimeError(f"ray start failed: {started.stderr[-2000:]}")
         yield "127.0.0.1:6379"
     finally:
-        subprocess.run(
-            [RAY, "stop", "--force"], env=env, capture_output=True, timeout=120, check=False
-        )
+        # By PID, never ``ray stop`` (it kills Ray processes by name, anyone's): what appeared
+        # since ``ray start`` and still runs (the members of the cluster stopped before).
+        ray = {pid: t for pid, t in _descendants().items() if before.get(pid) != t}
+        _stop_pids(ray)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def listener_pid(url: str) -> int:
@@ -129,7 +181,7 @@ def scenario(c: Cluster, results: dict[str, Any]) -> None:
                 "offer": EMBEDDED,
                 "subscribe": True,
                 "instances": 2,
-                "engine_options": {"threads": 1, "slots": 2, "context": 2048},
+                "engine_options": {"threads": 1, "slots": 3, "context": 3072},
             },
         )
         created.raise_for_status()
@@ -222,10 +274,15 @@ def scenario(c: Cluster, results: dict[str, Any]) -> None:
             lease = api.get("/management/cluster").json()["controller"]
             return lease is not None and lease["holder"] != holder
 
+        # No controller for a few seconds (until its lease expires): the data plane and the
+        # ledger do not need one.
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            orphaned = list(pool.map(lambda base: chat(base, NAME, key).status_code, (a, b)))
+        results["without_controller"] = {"statuses": orphaned, "taken_over": taken_over()}
         until(taken_over, 60, 0.2)
     results["controller_takeover_s"] = round(time.monotonic() - killed, 2)
     during = [chat((a, b)[i % 2], NAME, key).status_code for i in range(4)]
-    requests_made += len(during)
+    requests_made += len(orphaned) + len(during)
     time.sleep(3)  # a few reconcile passes of the new controller
     now = deployment(a, NAME)
     results["after_takeover"] = {
@@ -262,6 +319,10 @@ def scenario(c: Cluster, results: dict[str, Any]) -> None:
 
 def main(out: Path, workdir: Path) -> int:
     results: dict[str, Any] = {"ok": False}
+    with contextlib.suppress(OSError, AttributeError):  # outside a PID namespace: adopt orphans
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     try:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
         pg, reason = start_postgres()

@@ -92,9 +92,14 @@ class UsageLedger:
         try:
             return await asyncio.to_thread(read)
         except SQLAlchemyError as exc:
-            raise LedgerUnavailable(
-                "the usage ledger cannot be read; retry", retry_after=1
-            ) from exc
+            if self.spool is None:
+                raise LedgerUnavailable(
+                    "the usage ledger cannot be read; retry", retry_after=1
+                ) from exc
+        # The database is away and usage goes to the spool: what this gateway served meanwhile
+        # is there (a retry served elsewhere is billed once all the same: the ledger keeps one
+        # record per request id when the spool is replayed).
+        return await asyncio.to_thread(self.spool.outcome_of, request_id)
 
     async def write(self, record: UsageRecord) -> None:
         """Queue a record and wait until the transaction holding it has committed."""

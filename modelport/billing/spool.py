@@ -91,3 +91,13 @@ class UsageSpool:
             tmp.write_text("".join(rest))
             os.replace(tmp, self.path)
             self.count = len(rest)
+
+    def outcome_of(self, request_id: str) -> str | None:
+        """The outcome of the last spooled record of ``request_id`` (None if none is here)."""
+        if self.count == 0:
+            return None
+        found = None
+        for record in self.pending():
+            if record.request_id == request_id:
+                found = record.outcome
+        return found

@@ -148,7 +148,24 @@ class Reconciler:
         await self._write("state", record)
 
     async def _update_row(self, replica_id: str, **values: Any) -> None:
-        await self._write("replicas", lambda c: sql.update_replica(c, replica_id, **values))
+        if values.get("state") is not ReplicaState.READY:
+            await self._write("replicas", lambda c: sql.update_replica(c, replica_id, **values))
+            return
+        # A replica ready and its deployment succeeded (a former failure cleared) in one
+        # transaction: no reader sees a routable replica beside the previous failure.
+        self._progress = "ready"
+
+        def ready(conn: Any) -> None:
+            sql.update_replica(conn, replica_id, **values)
+            d = self.ctx.store.deployment_by_id(conn, self.deployment_id)
+            if d is not None and d.state is not DeploymentState.DELETING:
+                self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
+                self.ctx.store.set_deployment_state(
+                    conn, self.deployment_id, DeploymentState.SUCCEEDED
+                )
+                sql.publish(conn, "state", self.deployment_id)
+
+        await self._write("replicas", ready)
 
     async def _stopped(self, replica_id: str, state: ReplicaState, error: str | None) -> None:
         await self._update_row(replica_id, state=state, stopped_at=now(), last_error=error)

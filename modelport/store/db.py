@@ -48,7 +48,15 @@ def make_engine(url: str, *, synchronous: SqliteSynchronous = "normal") -> Engin
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A bounded connect: a member cut off from its database notices in seconds, not after the
+    # operating system gives up on the connection (minutes).
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

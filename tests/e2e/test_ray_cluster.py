@@ -1,6 +1,7 @@
 """Engine replicas on a real Ray cluster, end to end, in a loopback-only network namespace.
 
-Ray binds every interface: the scenario (tests/ray_scenario.py) runs inside ``unshare -n`` with
+Ray binds every interface: the scenario (tests/ray_scenario.py) runs inside a loopback-only
+network namespace (and a PID namespace, so Ray's processes are stopped by PID) with
 PostgreSQL, valkey, a Ray head, two gateways and two controllers, and records what happened; this
 test asserts on it. Tests run as root (CI does), which ``unshare -n`` needs.
 """
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.ray_scenario import command
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +27,7 @@ def ray_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     workdir = tmp_path_factory.mktemp("ray-cluster")
     out = workdir / "results.json"
     run = subprocess.run(
-        ["unshare", "-n", sys.executable, "-m", "tests.ray_scenario", str(out), str(workdir)],
+        command(out, workdir),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -74,6 +76,15 @@ def test_the_ledger_has_exactly_one_row_per_request(ray_results: dict[str, Any])
     assert ray_results["ledger_rows"] == ray_results["requests_made"]
     assert ray_results["ledger_distinct"] == ray_results["ledger_rows"]
     assert "error" in ray_results["ledger_outcomes"]  # the streams cut by the kill, billed
+
+
+def test_requests_are_served_and_billed_while_no_controller_is_active(
+    ray_results: dict[str, Any],
+) -> None:
+    without = ray_results["without_controller"]
+    assert not without["taken_over"], "the standby took over before the requests were made"
+    assert without["statuses"] == [200, 200]
+    # their ledger rows are among the one-per-request ones (test above)
 
 
 def test_a_new_controller_adopts_the_replicas(ray_results: dict[str, Any]) -> None:

@@ -4,11 +4,12 @@ data dir of its own, the embedded model on the local runtime. On SQLite (revisio
 PostgreSQL (LISTEN/NOTIFY).
 
 - changes made through one gateway reach the other within a second: a regenerated key, a
-  deleted deployment, new limits;
+  deleted deployment, new limits, a content-safety policy;
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
   flight and restarts; ``modelport cluster status``;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
-  cold start and succeeds;
+  cold start and succeeds (a gateway whose cold-start wait is shorter answers 503 with
+  ``Retry-After``);
 - the active controller killed: the other takes over; no deployment is marked failed.
 
 The Ray runtime has its own test (test_ray_cluster.py).
@@ -67,7 +68,7 @@ def _started(found: Cluster) -> Cluster:
 
 
 def _gateways(c: Cluster) -> tuple[str, str]:
-    a, b = (m.base_url for m in c.members if m.role == "gateway")
+    a, b = [m.base_url for m in c.members if m.role == "gateway"][:2]
     return a, b
 
 
@@ -109,6 +110,25 @@ def test_limits_set_on_one_gateway_are_enforced_by_the_other(scaled: Cluster) ->
             api.put(
                 f"/management/deployments/{EMBEDDED}/limits", json={"requests_per_minute": 1000}
             ).raise_for_status()
+
+
+def test_a_safety_policy_changed_on_one_gateway_applies_on_the_other_within_a_second(
+    scaled: Cluster,
+) -> None:
+    a, b = _gateways(scaled)
+    path = f"/management/deployments/{EMBEDDED}/content-safety"
+    with admin(a) as api, admin(b) as other:
+        before = other.get(path).json()
+        changed = api.patch(path, json={"block_profanity": not before["block_profanity"]})
+        assert changed.status_code == 200, changed.text
+        try:
+            took = until(
+                lambda: other.get(path).json()["block_profanity"] != before["block_profanity"],
+                5,
+            )
+            assert took < 1.0, f"gateway B applied it {took:.2f} s later"
+        finally:
+            api.patch(path, json={"block_profanity": before["block_profanity"]})
 
 
 def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
@@ -207,6 +227,15 @@ def test_scale_to_zero_and_back_without_a_429(scaled: Cluster) -> None:
     took = until(lambda: deployment(a, "sleepy")["replicas"] == [], 60, 0.5)
     assert took >= 2, "released before it was idle"
     until(lambda: deployment(a, "sleepy")["readiness"] == "idle", 2)  # the gateway knows it
+    # A gateway that waits at most 0.2 s for a cold start: 503 with Retry-After, and the
+    # request it refused woke the deployment.
+    impatient = scaled.start("gateway", MODELPORT_COLD_START_WAIT="0.2")
+    try:
+        refused = chat(impatient.base_url, "sleepy", key)
+        assert refused.status_code == 503, refused.text
+        assert int(refused.headers["retry-after"]) >= 1
+    finally:
+        impatient.stop()
     started = time.monotonic()
     response = chat(a, "sleepy", key)  # held during the cold start, not refused
     cold = time.monotonic() - started
