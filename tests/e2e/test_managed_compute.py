@@ -208,7 +208,7 @@ def _portal_shows_the_endpoint(base: str, profile: Path) -> None:
         assert "6" in page.locator("#quota").inner_text()
         screenshot(page, "managed-compute-endpoint")
         page.goto(f"/portal/catalog/{EMBEDDED}/deploy")
-        page.get_by_label("Managed compute").check()
+        page.get_by_role("radio", name="Managed compute").check()
         page.wait_for_function("document.querySelectorAll('#instance-type option').length >= 2")
         assert page.locator("#managed-options").is_visible()
         screenshot(page, "managed-compute-deploy-wizard")

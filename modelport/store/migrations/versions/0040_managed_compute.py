@@ -24,14 +24,6 @@ depends_on = None
 NEW_METER = ("managed-compute-hours", "hours")  # frozen here: the migration means one thing
 
 
-def _defer_foreign_keys() -> None:
-    """SQLite recreates ``deployments`` to change its constraints: the tables referring to it
-    are checked at commit, once it exists again (``foreign_keys=OFF`` is ignored inside the
-    migration's transaction; ``defer_foreign_keys`` is not)."""
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
-
-
 def upgrade() -> None:
     op.create_table(
         "endpoints",
@@ -66,7 +58,6 @@ def upgrade() -> None:
         sa.Column("gpus", sa.Integer, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
-    _defer_foreign_keys()
     with op.batch_alter_table("deployments") as batch:
         batch.add_column(sa.Column("endpoint_id", sa.String(36), nullable=True))
         batch.add_column(sa.Column("instance_type", sa.String(64), nullable=True))
@@ -127,7 +118,6 @@ def downgrade() -> None:
         batch.drop_column("compute_ms")
         batch.drop_column("instance_type")
     op.drop_index("uq_deployments_project_offer", table_name="deployments")
-    _defer_foreign_keys()
     with op.batch_alter_table("deployments") as batch:
         batch.drop_column("instance_type")
         batch.drop_column("endpoint_id")
