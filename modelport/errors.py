@@ -16,7 +16,9 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   └── RequestTooLarge             400 request_too_large (more tokens than a minute's limit)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
-    │   └── RegionNotOffered            403 region_not_offered
+    │   ├── RegionNotOffered            403 region_not_offered
+    │   ├── ServerlessNotOffered        403 serverless_not_offered (managed compute only)
+    │   └── QuotaExceeded               403 quota_exceeded    (core quota; used, asked, limit)
     ├── NotFound                        404 not_found
     │   └── DeploymentNotFound          404 deployment_not_found
     ├── MethodNotAllowed                405 method_not_allowed
@@ -32,6 +34,9 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ├── ServiceUnavailable              503 service_unavailable (+ Retry-After)
     │   ├── EngineUnavailable           503 engine_unavailable
     │   ├── DeploymentNotReady          503 deployment_not_ready
+    │   ├── StoreUnavailable            503 store_unavailable (database lost for too long)
+    │   ├── RateLimiterUnavailable      503 rate_limiter_unavailable (Redis down, fail closed)
+    │   ├── NoTrafficRoute              503 no_traffic_route (an endpoint with no traffic set)
     │   └── LedgerUnavailable           503 usage_ledger_unavailable (usage not durable)
     ├── ChatTemplateError               500 chat_template_error (the model's own template is broken)
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
@@ -142,6 +147,18 @@ class RegionNotOffered(Forbidden):
     code = "region_not_offered"
 
 
+class ServerlessNotOffered(Forbidden):
+    """The model has no serverless (pay-as-you-go) offer: it deploys on managed compute only."""
+
+    code = "serverless_not_offered"
+
+
+class QuotaExceeded(Forbidden):
+    """A managed deployment would draw more cores or GPUs than its quota has left."""
+
+    code = "quota_exceeded"
+
+
 class NotFound(ModelportError):
     status = 404
     code = "not_found"
@@ -214,6 +231,24 @@ class EngineUnavailable(ServiceUnavailable):
 
 class DeploymentNotReady(ServiceUnavailable):
     code = "deployment_not_ready"
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """A gateway that has lost its database for longer than it may serve from memory."""
+
+    code = "store_unavailable"
+
+
+class RateLimiterUnavailable(ServiceUnavailable):
+    """The shared limiter is unreachable and its failure policy is to refuse."""
+
+    code = "rate_limiter_unavailable"
+
+
+class NoTrafficRoute(ServiceUnavailable):
+    """An endpoint whose traffic sends nothing anywhere, called without naming a deployment."""
+
+    code = "no_traffic_route"
 
 
 class LedgerUnavailable(ServiceUnavailable):

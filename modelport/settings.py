@@ -97,6 +97,56 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Longest delay between start attempts of a failed deployment."
     )
 
+    # Scale-out (see docs/scale-out.md).
+    role: Literal["all", "gateway", "controller"] = Field(
+        "all",
+        description="What this process runs: 'all' (modelport up: gateway, controller, local "
+        "engines), 'gateway' (modelport serve) or 'controller' (modelport controller).",
+    )
+    runtime: Literal["local", "ray"] | None = Field(
+        None,
+        description="Where the controller places replicas: 'local' (processes on this host) or "
+        "'ray' (a Ray cluster); default: ray when MODELPORT_RAY_ADDRESS is set, else local.",
+    )
+    ray_address: str | None = Field(
+        None, description="Address of the Ray cluster ('auto': the one on this node)."
+    )
+    ray_namespace: str = Field("modelport", description="Ray namespace of the replica actors.")
+    controller_lease_ttl: float = Field(
+        5.0, ge=1, le=120, description="Seconds before a dead controller's lease is taken over."
+    )
+    change_poll_interval: float = Field(
+        0.25, gt=0, le=5, description="Seconds between revision polls (SQLite; PostgreSQL listens)."
+    )
+    heartbeat_interval: float = Field(
+        2.0, gt=0, le=60, description="Seconds between heartbeats of gateways and controllers."
+    )
+    cold_start_wait: float = Field(
+        120.0,
+        ge=0,
+        description="Seconds a request waits for a replica to start (scale to zero, restarts) "
+        "before a 503 with Retry-After.",
+    )
+    delete_wait: float = Field(
+        60.0, ge=0, description="Seconds a delete waits for the controller to stop the replicas."
+    )
+    store_outage_grace: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds a gateway that lost its database keeps serving the deployments it "
+        "knows (then 503 until it is back).",
+    )
+    usage_spool: bool | None = Field(
+        None,
+        description="Queue usage records on local disk while the database is unreachable and "
+        "replay them once it is back (default: on for modelport serve, off otherwise).",
+    )
+    rate_limit_on_redis_failure: Literal["local", "open", "closed"] = Field(
+        "local",
+        description="When Redis is unreachable: 'local' (each gateway enforces its share, limit "
+        "/ live gateways), 'open' (admit everything) or 'closed' (refuse with 503).",
+    )
+
     # Model hub: where `modelport models pull` fetches weights from.
     hub_endpoint: str = Field(
         "https://huggingface.co", description="Hugging Face Hub (or a mirror of it) to pull from."
@@ -159,6 +209,27 @@ class Settings(BaseSettings):
     hosting_meter_interval: float = Field(
         30.0, gt=0, description="Seconds between checks of fine-tuned deployments' hosted hours."
     )
+    # Managed compute (see docs/managed-compute.md).
+    instance_types_file: Path | None = Field(
+        None, description="TOML file of the instance types offered per region (unset: cpu-2/4/8)."
+    )
+    project_core_quota: int = Field(
+        8, ge=0, description="Cores a project may use on managed compute per region by default."
+    )
+    project_gpu_quota: int = Field(0, ge=0, description="GPUs a project may use by default.")
+    region_core_quota: int = Field(
+        64, ge=0, description="Cores all projects together may use per region by default."
+    )
+    region_gpu_quota: int = Field(0, ge=0, description="GPUs per region by default.")
+    shared_quota_lifetime: float = Field(
+        168 * 3600.0, gt=0, description="Seconds before an endpoint on shared quota is deleted."
+    )
+    compute_meter_interval: float = Field(
+        30.0, gt=0, description="Seconds between bills of managed deployments' instance time."
+    )
+    compute_meter_slice: int = Field(
+        60, ge=1, le=3600, description="Instance time is billed in slices of this many seconds."
+    )
     # Access control (see docs/access-control.md).
     session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")
     oidc_issuer: str | None = Field(
@@ -196,6 +267,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'modelport.db').resolve()}"
+
+    def resolved_runtime(self) -> Literal["local", "ray"]:
+        if self.runtime is not None:
+            return self.runtime
+        return "ray" if self.ray_address else "local"
+
+    def spool_enabled(self) -> bool:
+        return self.usage_spool if self.usage_spool is not None else self.role == "gateway"
 
     def resolved_public_url(self) -> str:
         if self.public_url:

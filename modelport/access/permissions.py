@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, str] = {
     "content-safety/read": "See a deployment's content-safety policy.",
     "content-safety/write": "Change a deployment's content-safety policy.",
     "usage/read": "Read usage and cost reports.",
+    "quota/read": "See a project's managed-compute core quota and what uses it.",
+    "quota/write": "Set the core quota of projects and regions (platform scope only).",
     "fine-tuning/read": "See fine-tuning files and jobs, their events and checkpoints.",
     "fine-tuning/write": "Upload fine-tuning files, create and cancel fine-tuning jobs (billed "
     "on the project's subscription).",
@@ -44,6 +46,8 @@ PERMISSIONS: dict[str, str] = {
     "metrics/read": "Read the Prometheus metrics (when MODELPORT_METRICS=token).",
     "admin-token/rotate": "Rotate the bootstrap admin token.",
     "engines/attach": "Attach engines at operator-given URLs (platform scope only).",
+    "cluster/read": "See the cluster: live gateways, the active controller, the runtime's nodes "
+    "and free resources.",
 }
 
 # Permissions that only mean something at platform scope: a project-scoped grant of one of
@@ -57,6 +61,8 @@ PLATFORM_ONLY = frozenset(
         "metrics/read",
         "admin-token/rotate",
         "engines/attach",
+        "cluster/read",
+        "quota/write",
     }
 )
 
@@ -88,13 +94,14 @@ BUILTIN_ROLES: dict[str, Role] = {
         ),
         Role(
             "Contributor",
-            "Everything except principals, roles, the admin token and engine URLs.",
+            "Everything except principals, roles, the admin token, engine URLs and quotas.",
             _all_but(
                 "principals/write",
                 "roles/write",
                 "roles/assign",
                 "admin-token/rotate",
                 "engines/attach",
+                "quota/write",
             ),
             builtin=True,
         ),
@@ -117,6 +124,7 @@ BUILTIN_ROLES: dict[str, Role] = {
                     "limits/read",
                     "content-safety/read",
                     "usage/read",
+                    "quota/read",
                     "roles/read",
                     "fine-tuning/read",
                     "fine-tuning/write",

@@ -7,7 +7,10 @@ per request id, so a batch retried after an ambiguous failure never bills twice.
 
 The ledger never reports a record durable unless a commit holding it returned: a batch that
 cannot be committed within its attempts resolves every waiting request with
-:class:`~modelport.errors.LedgerUnavailable`, is logged, and is counted in the metrics.
+:class:`~modelport.errors.LedgerUnavailable`, is logged, and is counted in the metrics; unless a
+usage spool is configured (:mod:`modelport.billing.spool`): then the batch is synced to local
+disk instead, its requests succeed, and the writer replays the spool into the database once it
+answers again (every ``replay_interval`` seconds it tries).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.billing.records import UsageRecord
+from modelport.billing.spool import UsageSpool
 from modelport.errors import LedgerUnavailable
 from modelport.store.usage import insert_usage, previous_outcome
 
@@ -45,6 +49,8 @@ class UsageLedger:
         attempts: int = 5,
         backoff: float = 0.05,
         failures: LedgerFailures | None = None,
+        spool: UsageSpool | None = None,
+        replay_interval: float = 2.0,
     ) -> None:
         self.engine = engine
         self.max_batch = max_batch
@@ -58,6 +64,10 @@ class UsageLedger:
         self.records = 0  # records made durable (duplicates included: they were durable already)
         self.failed_batches = 0
         self.failed_records = 0
+        self.spool = spool
+        self.replay_interval = replay_interval
+        self.spooled_total = 0  # records that went through the spool
+        self.replayed = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -82,9 +92,14 @@ class UsageLedger:
         try:
             return await asyncio.to_thread(read)
         except SQLAlchemyError as exc:
-            raise LedgerUnavailable(
-                "the usage ledger cannot be read; retry", retry_after=1
-            ) from exc
+            if self.spool is None:
+                raise LedgerUnavailable(
+                    "the usage ledger cannot be read; retry", retry_after=1
+                ) from exc
+        # The database is away and usage goes to the spool: what this gateway served meanwhile
+        # is there (a retry served elsewhere is billed once all the same: the ledger keeps one
+        # record per request id when the spool is replayed).
+        return await asyncio.to_thread(self.spool.outcome_of, request_id)
 
     async def write(self, record: UsageRecord) -> None:
         """Queue a record and wait until the transaction holding it has committed."""
@@ -97,10 +112,43 @@ class UsageLedger:
             self._queue.put(_STOP)
             self._thread.join(timeout)
 
+    def spooled(self) -> int:
+        """Records waiting in the spool for the database."""
+        return self.spool.count if self.spool is not None else 0
+
+    def _next(self) -> object:
+        """The next queued item; while the spool holds records, replay them when idle."""
+        while True:
+            if self.spool is None or self.spool.count == 0:
+                return self._queue.get()
+            try:
+                return self._queue.get(timeout=self.replay_interval)
+            except queue.Empty:
+                self._replay()
+
+    def _replay(self) -> None:
+        assert self.spool is not None
+        records = self.spool.pending()
+        if not records:
+            self.spool.drop(self.spool.count)
+            return
+        for start in range(0, len(records), self.max_batch):
+            batch = records[start : start + self.max_batch]
+            try:
+                with self.engine.begin() as conn:
+                    insert_usage(conn, batch)
+            except SQLAlchemyError as exc:
+                log.info("usage spool not replayed yet (%s)", type(exc).__name__)
+                self.spool.drop(start)
+                return
+            self.replayed += len(batch)
+        self.spool.drop(len(records))
+        log.warning("replayed %d spooled usage records into the database", len(records))
+
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            item = self._queue.get()
+            item = self._next()
             batch: list[tuple[UsageRecord, Future[None]]] = []
             while True:
                 if item is _STOP:
@@ -143,6 +191,20 @@ class UsageLedger:
     def _commit(self, batch: list[tuple[UsageRecord, Future[None]]]) -> None:
         records = [record for record, _ in batch]
         error = self._write(records)
+        if error is not None and self.spool is not None:
+            try:
+                self.spool.append(records)
+            except OSError as exc:
+                log.error("usage batch could not be spooled either: %s", exc)
+            else:
+                log.error(
+                    "usage batch of %d records spooled to %s until the database is back (%s)",
+                    len(records),
+                    self.spool.path,
+                    type(error).__name__,
+                )
+                self.spooled_total += len(records)
+                error = None
         if error is None:
             self.commits += 1
             self.records += len(records)

@@ -19,6 +19,35 @@ def _params(region: str | None) -> dict[str, str]:
     return {"region": region} if region else {}
 
 
+def _scale(instances: int | None, min_instances: int | None, idle: int | None) -> dict[str, int]:
+    given = {"instances": instances, "min_instances": min_instances, "idle_timeout": idle}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _print_replicas(d: dict[str, Any]) -> None:
+    floor = d["min_instances"]
+    click.echo(
+        f"  {'replicas:':<12} {len(d['replicas'])} of {d['instances']}"
+        + (f" (down to {floor} after {d['idle_timeout']} s idle)" if floor < d["instances"] else "")
+    )
+    if d["replicas"]:
+        print_table(
+            ["#", "node", "runtime", "state", "in flight", "restarts", "url"],
+            [
+                [
+                    str(r["ordinal"]),
+                    r["node"] or "",
+                    r["runtime"],
+                    r["state"] + (f" ({r['last_error']})" if r["last_error"] else ""),
+                    str(r["requests_in_flight"]),
+                    str(r["restarts"]),
+                    r["url"] or "",
+                ]
+                for r in d["replicas"]
+            ],
+        )
+
+
 def wait_for(
     ctx: CliContext, name: str, region: str, timeout: float, quiet: bool
 ) -> dict[str, Any]:
@@ -117,6 +146,13 @@ def wait_ready(
     help="openai_compat: a file holding the server's API key (stored encrypted, never shown).",
 )
 @click.option("--engine-model", default=None, help="openai_compat: the model name it serves.")
+@click.option("--instances", type=int, default=None, help="Replicas while in use (default 1).")
+@click.option(
+    "--min-instances", type=int, default=None, help="Replicas once idle (0: scale to zero)."
+)
+@click.option(
+    "--idle-timeout", type=int, default=None, help="Seconds idle before scaling down (300)."
+)
 @click.option("--no-wait", is_flag=True, help="Return once the deployment is created.")
 @click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -134,12 +170,16 @@ def deploy(
     engine_url: str | None,
     engine_key_file: Path | None,
     engine_model: str | None,
+    instances: int | None,
+    min_instances: int | None,
+    idle_timeout: int | None,
     no_wait: bool,
     timeout: float,
     as_json: bool,
 ) -> None:
     """Deploy OFFER as a serverless API named NAME in PROJECT, and wait until it is ready."""
     body: dict[str, Any] = {"name": name, "offer": offer, "subscribe": subscribe}
+    body.update(_scale(instances, min_instances, idle_timeout))
     if engine is not None:
         body["engine"] = engine
     options = engine_options(context, slots, threads, engine_url, engine_key_file, engine_model)
@@ -214,6 +254,44 @@ def show_deployment(ctx: CliContext, name: str, region: str | None, as_json: boo
         click.echo(f"  {'host_url:':<12} {d['host_url']}")
     if d["failure_reason"]:
         click.secho(f"  reason:      {d['failure_reason']}", fg="red")
+    _print_replicas(d)
+
+
+@deployments.command("scale")
+@click.argument("name")
+@REGION
+@click.option("--instances", type=int, required=True, help="Replicas while in use.")
+@click.option(
+    "--min-instances", type=int, default=None, help="Replicas once idle (0: scale to zero)."
+)
+@click.option(
+    "--idle-timeout", type=int, default=300, show_default=True, help="Seconds idle before."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def scale_deployment(
+    ctx: CliContext,
+    name: str,
+    region: str | None,
+    instances: int,
+    min_instances: int | None,
+    idle_timeout: int,
+    as_json: bool,
+) -> None:
+    """Set how many replicas deployment NAME runs (and how few once idle; 0 scales to zero)."""
+    d = ctx.call(
+        "PUT",
+        f"/management/deployments/{name}/scale",
+        params=_params(region),
+        json=_scale(instances, min_instances, idle_timeout),
+    )
+    if as_json:
+        emit_json(d)
+        return
+    click.echo(
+        f"Deployment {name}: {d['instances']} instance(s), {d['min_instances']} once idle "
+        f"for {d['idle_timeout']} s."
+    )
 
 
 @deployments.command("restart")

@@ -8,12 +8,14 @@ from modelport.cli.access import admin_token, audit, principals, roles, tokens, 
 from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
+from modelport.cli.cluster import cluster
 from modelport.cli.deployments import deploy, deployments, keys
+from modelport.cli.endpoints import compute, endpoints, quota
 from modelport.cli.fine_tune import fine_tune
 from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
 from modelport.cli.safety import safety
-from modelport.cli.server import up
+from modelport.cli.server import controller, serve, up
 from modelport.cli.usage import limits, usage
 
 
@@ -26,12 +28,18 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(up)
+cli.add_command(serve)
+cli.add_command(controller)
+cli.add_command(cluster)
 cli.add_command(catalog)
 cli.add_command(projects)
 cli.add_command(subscriptions)
 cli.add_command(deploy)
 cli.add_command(deployments)
 cli.add_command(keys)
+cli.add_command(endpoints)
+cli.add_command(compute)
+cli.add_command(quota)
 cli.add_command(models)
 cli.add_command(usage)
 cli.add_command(fine_tune)

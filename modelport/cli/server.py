@@ -1,4 +1,5 @@
-"""``modelport up``: run the gateway, and print how to call the embedded deployment."""
+"""``modelport up`` (all in one: gateway, controller, local engines; prints how to call the
+embedded deployment), ``modelport serve`` (a gateway) and ``modelport controller``."""
 
 from __future__ import annotations
 
@@ -74,18 +75,13 @@ def _print_ready(d: dict[str, str], key: str) -> None:
         click.echo(f"  Key:        (not shown off a terminal: modelport keys show {d['name']})")
 
 
-@click.command()
-@click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default $MODELPORT_PORT or 8000).")
-@click.pass_obj
-def up(ctx: CliContext, host: str | None, port: int | None) -> None:
-    """Run Modelport: the gateway, the management API and every deployment's engine."""
+def _serve(ctx: CliContext, host: str | None, port: int | None, role: str, banner: bool) -> None:
     # Imported here so that the other commands start fast (they only talk HTTP).
     import uvicorn
 
     from modelport.app import create_app
 
-    updates: dict[str, object] = {}
+    updates: dict[str, object] = {"role": role}
     if host:
         updates["host"] = host
     if port is not None:
@@ -111,8 +107,45 @@ def up(ctx: CliContext, host: str | None, port: int | None) -> None:
     )
     server = uvicorn.Server(config)
     stop = threading.Event()
-    threading.Thread(target=_banner, args=(ctx, stop), daemon=True).start()
+    if banner:
+        threading.Thread(target=_banner, args=(ctx, stop), daemon=True).start()
     try:
         server.run()
     finally:
         stop.set()
+
+
+HOST = click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
+PORT = click.option(
+    "--port", type=int, default=None, help="Port (default $MODELPORT_PORT or 8000)."
+)
+
+
+@click.command()
+@HOST
+@PORT
+@click.pass_obj
+def up(ctx: CliContext, host: str | None, port: int | None) -> None:
+    """Run Modelport: the gateway, the management API and every deployment's engine."""
+    _serve(ctx, host, port, "all", banner=True)
+
+
+@click.command()
+@HOST
+@PORT
+@click.pass_obj
+def serve(ctx: CliContext, host: str | None, port: int | None) -> None:
+    """Run a stateless gateway (data plane, management API, portal); replicas are placed by a
+    `modelport controller`. Run any number of them on one PostgreSQL database."""
+    _serve(ctx, host, port, "gateway", banner=False)
+
+
+@click.command()
+@HOST
+@PORT
+@click.pass_obj
+def controller(ctx: CliContext, host: str | None, port: int | None) -> None:
+    """Run a controller: places every deployment's replicas on the runtime (local processes, or
+    Ray with MODELPORT_RAY_ADDRESS); one is active at a time, the others stand by. Serves only
+    /healthz."""
+    _serve(ctx, host, port, "controller", banner=False)

@@ -2,14 +2,16 @@
 
 The live :class:`~modelport.policy.safety.blocklist.BlocklistSet` is what the data plane reads;
 every change is stored first, then the whole set is reloaded from the store (lists are few and
-small). With several gateways, the others pick a change up at their next start, as for the
-content-safety policy.
+small). Each change is published in the store's change log in the same transaction, so every
+other gateway reloads its live set within a second (``cluster.sync``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+
+from sqlalchemy import Connection
 
 from modelport.control.deployments import DeploymentService
 from modelport.errors import InvalidRequest
@@ -20,9 +22,12 @@ from modelport.store.blocklists import (
     get_blocklist,
     put_blocklist,
 )
+from modelport.store.cluster import publish
 from modelport.store.repositories import Store
 
 log = logging.getLogger("modelport.safety")
+
+BLOCKLIST_CHANGE = "blocklists"  # the change-log kind every gateway reloads its lists on
 
 
 class BlocklistControl:
@@ -63,12 +68,22 @@ class BlocklistControl:
             validate(blocklist)
         except BlocklistInvalid as exc:
             raise InvalidRequest(str(exc), param="blocklist") from None
-        created = await asyncio.to_thread(self.store.run, lambda c: put_blocklist(c, blocklist))
+
+        def store(conn: Connection) -> bool:
+            created = put_blocklist(conn, blocklist)
+            publish(conn, BLOCKLIST_CHANGE)
+            return created
+
+        created = await asyncio.to_thread(self.store.run, store)
         await self.load()
         log.info("content-safety blocklist %s %s", blocklist.name, "created" if created else "set")
         return created
 
     async def delete(self, name: str) -> None:
-        await asyncio.to_thread(self.store.run, lambda c: delete_blocklist(c, name))
+        def remove(conn: Connection) -> None:
+            delete_blocklist(conn, name)
+            publish(conn, BLOCKLIST_CHANGE)
+
+        await asyncio.to_thread(self.store.run, remove)
         await self.load()
         log.info("content-safety blocklist %s deleted", name)

@@ -1,10 +1,12 @@
 """Content-safety policy per deployment: the platform default, stored changes, the live copy.
 
-Every deployment starts with the default of its kind (serverless: on, mandatory, block medium
-and above; see :meth:`SafetyPolicy.serverless`). Changes made through the management API are
-validated (a mandatory policy can be made stricter, never switched off), stored in the
-deployment's row and applied to the live registry, which is what the data plane reads: no
-database on the hot path. At start-up the stored policies are applied to the registry.
+Every deployment starts with the default of its kind: serverless: on, mandatory, block medium
+and above (:meth:`SafetyPolicy.serverless`); managed compute: the same thresholds, but not
+mandatory, so its owner may opt out (``enabled: false``, at deploy time or later). Changes
+made through the management API are validated (a mandatory policy can be made stricter,
+never switched off), stored in the deployment's row and applied to the live registry, which
+is what the data plane reads: no database on the hot path. At start-up the stored policies
+are applied to the registry.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Connection
+
 from modelport.control.deployments import DeploymentService
 from modelport.errors import InvalidRequest
 from modelport.inference.live import LiveDeployment
 from modelport.policy.safety import SafetyPolicy
+from modelport.store.cluster import publish
 from modelport.store.content_filters import set_content_filter, stored_content_filters
 from modelport.store.repositories import Store
 
@@ -25,7 +30,9 @@ log = logging.getLogger("modelport.safety")
 
 
 def default_policy(live: LiveDeployment) -> SafetyPolicy:
-    """The platform's policy for a deployment of this kind (every deployment is serverless)."""
+    """The platform's policy for a deployment of this kind."""
+    if live.deployment.managed:
+        return SafetyPolicy()  # on by default; managed compute may opt out
     return SafetyPolicy.serverless()
 
 
@@ -70,9 +77,13 @@ class ContentSafetyControl:
         policy = live.safety.updated(changes)
         document = policy.model_dump(mode="json")
         deployment_id = live.deployment.id
-        await asyncio.to_thread(
-            self.store.run, lambda c: set_content_filter(c, deployment_id, document)
-        )
+
+        def store(conn: Connection) -> None:
+            set_content_filter(conn, deployment_id, document)
+            publish(conn, "safety", deployment_id)  # every gateway applies it within a second
+
+        await asyncio.to_thread(self.store.run, store)
+        self.deployments.kick()
         live.safety = policy
         log.info("deployment %s: content filter set to %s", live.name, document)
         return live

@@ -7,18 +7,25 @@ Routes and the CLI call this service; it is the one place the deployment lifecyc
   call subscribes and deploys at once; its engine (the one asked for, or the first of the offer's
   that can run it here) and weights must be on this machine (412, with what is missing), and the
   engine's options valid (422); attaching a server someone else runs is the operator's (403);
-- creation returns at once in state ``creating`` and provisions in the background, ending
-  ``succeeded`` or ``failed`` with the reason (and retried, see ``control.provisioning``); delete
-  goes through ``deleting``, stops the engine and frees the name; ``restart`` starts a fresh
-  engine; every state change is stored, so deployments survive restarts;
+- creation returns at once in state ``creating``; the controller (:mod:`modelport.cluster`)
+  places its replicas, ending ``succeeded`` or ``failed`` with the reason (and retried); delete
+  goes through ``deleting``, the controller stops the replicas and frees the name; ``restart``
+  bumps the deployment's generation, which the controller replaces; ``scale`` sets its
+  instances (scale to zero with ``min_instances = 0``);
 - two keys, each regenerated on its own while the other keeps working.
+
+Every change is stored with an entry in the change log in the same transaction
+(:func:`modelport.store.cluster.publish`), so every gateway sees it within a second; this
+gateway's registry is updated at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +34,6 @@ from sqlalchemy import Connection
 from modelport.control.availability import Availability, check_offer
 from modelport.control.engine_choice import choose_engine
 from modelport.control.projects import ProjectService
-from modelport.control.provisioning import Provisioner
 from modelport.control.views import EngineView
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import (
@@ -42,16 +48,46 @@ from modelport.domain.deployments import (
 from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
+from modelport.domain.replicas import Scale
 from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.plugin import secret_fields
 from modelport.engines.registry import EngineFactories
-from modelport.engines.supervisor import Backoff
-from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
+from modelport.errors import (
+    Conflict,
+    NotFound,
+    OfferNotDeployable,
+    ServerlessNotOffered,
+    SubscriptionRequired,
+)
 from modelport.finetune.models import FineTunedModels
 from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
+from modelport.store.cluster import publish
+from modelport.store.content_filters import set_content_filter
 from modelport.store.repositories import Store, new_id, now
+
+Kick = Callable[[], None]
+# Rules of managed deployments the endpoint service adds, checked in the changing transaction.
+ScaleCheck = Callable[[Connection, Deployment, Scale], None]
+DeleteCheck = Callable[[Connection, Deployment], None]
+# The safety policy of a managed deployment created with content safety off.
+SAFETY_OFF = {"enabled": False}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A managed deployment: under an endpoint, on an instance type. ``check`` runs in the
+    creating transaction (the quota, counted there, so two deploys cannot both take the last
+    cores); ``content_safety`` False opts out of content safety (managed compute only)."""
+
+    endpoint_id: str
+    instance_type: str
+    check: Callable[[Connection, Project], None]
+    content_safety: bool = True
+
+
+Refresh = Callable[[str], Awaitable[None]]
 
 log = logging.getLogger("modelport.deployments")
 
@@ -85,37 +121,21 @@ class DeploymentService:
             store=store, catalog=catalog, regions=self.regions
         )
         self.host = host or EngineHost.from_settings(settings)
-        self.provisioner = Provisioner(
-            engines=engines,
-            host=self.host,
-            vault=vault,
-            registry=registry,
-            record=self._set_state,
-            retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
-        )
+        self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
+        self.refresh: Refresh | None = None  # reloads one deployment into the registry now
+        self.scale_check: ScaleCheck | None = None  # managed: the quota
+        self.delete_check: DeleteCheck | None = None  # managed: no live traffic left
 
     @property
     def model_store(self) -> Path:
         return self.host.model_store
 
     # -- start-up ---------------------------------------------------------------------------
-    async def bootstrap(self) -> None:
-        """Create the default project and embedded deployment on first start, then bring every
-        persisted deployment back: engines started from the store, failed ones tried again."""
+    def ensure_default(self) -> None:
+        """Create the default project and embedded deployment on first start (under the
+        store's bootstrap lock: exactly one of several processes starting together does it)."""
         if self.settings.embedded_default:
-            await asyncio.to_thread(self._ensure_default)
-        for deployment in await asyncio.to_thread(self._all):
-            if deployment.state is DeploymentState.DELETING:
-                await asyncio.to_thread(self._forget, deployment)
-                continue
-            live = await asyncio.to_thread(self._live, deployment)
-            if live is None:
-                continue
-            self.registry.put(live)
-            self.provisioner.launch(live)
-
-    def _all(self) -> list[Deployment]:
-        return self.store.run(lambda c: self.store.list_deployments(c))
+            self._ensure_default()
 
     def _ensure_default(self) -> None:
         offer = self.catalog.embedded()
@@ -142,7 +162,20 @@ class DeploymentService:
             )
             self.store.create_deployment(conn, deployment)
             self._new_keys(conn, deployment.id)
+            publish(conn, "created", deployment.id)
         log.info("created the default project and deployment %s", deployment.name)
+
+    async def _commit(self, kind: str, deployment_id: str, fn: Callable[[Connection], Any]) -> Any:
+        """Run ``fn`` and record the change in one transaction; wake the followers here."""
+
+        def run(conn: Connection) -> Any:
+            result = fn(conn)
+            publish(conn, kind, deployment_id)
+            return result
+
+        result = await asyncio.to_thread(self.store.run, run)
+        self.kick()
+        return result
 
     def _new_keys(self, conn: Connection, deployment_id: str) -> dict[KeySlot, str]:
         fingerprints = {}
@@ -154,27 +187,15 @@ class DeploymentService:
             )
         return fingerprints
 
-    def _live(self, deployment: Deployment) -> LiveDeployment | None:
-        offer, adapter = self._offer_of(deployment)
-        if offer is None:
-            log.error(
-                "deployment %s: offer %s is not in the catalog",
-                deployment.name,
-                deployment.offer_id,
-            )
-            return None
-        keys = self.store.run(lambda c: self.store.keys_of(c, deployment.id))
-        fingerprints = {slot: fp for slot, (fp, _) in keys.items()}
-        return LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
-
     # -- fine-tuned models --------------------------------------------------------------------
-    def _offer_of(self, deployment: Deployment) -> tuple[Offer | None, Path | None]:
+    def offer_in(
+        self, conn: Connection, deployment: Deployment
+    ) -> tuple[Offer | None, Path | None]:
         """The deployment's offer and LoRA adapter: a fine-tuned model is its base offer
-        (renamed) plus the adapter its job made."""
+        (renamed) plus the adapter its job made. The registry sync and the controller ask."""
         if self.fine_tuned is None or not is_fine_tuned(deployment.offer_id):
             return self.catalog.get(deployment.offer_id), None
-        fine_tuned = self.fine_tuned
-        found = self.store.run(lambda c: fine_tuned.lookup(c, deployment.offer_id))
+        found = self.fine_tuned.lookup(conn, deployment.offer_id)
         return (found.offer, found.gguf_adapter) if found is not None else (None, None)
 
     def _model(
@@ -223,12 +244,15 @@ class DeploymentService:
         engine: str | None = None,
         engine_options: dict[str, Any] | None = None,
         operator: bool = True,
+        scale: Scale | None = None,
+        placement: Placement | None = None,
     ) -> LiveDeployment:
         """Create a deployment in state ``creating`` and start provisioning it in the
         background. Every check happens before anything is written, in one transaction:
         the engine (``engine``, or the first of the offer's that can run it here) and its
         options are checked by the engine plug-in, down to the spec it would start."""
         validate_deployment_name(name)
+        wanted = (scale or Scale()).validated()
 
         def create(
             conn: Connection,
@@ -236,6 +260,14 @@ class DeploymentService:
             project = self.projects.project(conn, project_name)
             offer, billed_offer, adapter = self._model(conn, offer_id, project)
             self.projects.require_offered(offer, project)
+            if placement is None and offer.pricing is None:
+                raise ServerlessNotOffered(
+                    f"{offer.id!r} has no serverless API (no pay-as-you-go pricing): deploy it "
+                    "on managed compute (`modelport endpoints deploy`)",
+                    param="offer",
+                )
+            if placement is not None:
+                placement.check(conn, project)
             sub = self.store.subscription_for(conn, project.id, billed_offer.id)
             if sub is None:
                 if not subscribe:
@@ -273,14 +305,23 @@ class DeploymentService:
                 engine=choice.name,
                 engine_options=public,
                 engine_secret=secret,
+                scale=wanted,
+                endpoint_id=placement.endpoint_id if placement else None,
+                instance_type=placement.instance_type if placement else None,
             )
             self.store.create_deployment(conn, deployment)
-            return deployment, self._new_keys(conn, deployment.id), offer, adapter
+            # A managed deployment answers with its endpoint's keys, never its own.
+            fingerprints = self._new_keys(conn, deployment.id) if placement is None else {}
+            if placement is not None and not placement.content_safety:
+                set_content_filter(conn, deployment.id, SAFETY_OFF)
+            publish(conn, "created", deployment.id)
+            return deployment, fingerprints, offer, adapter
 
         deployment, fingerprints, offer, adapter = await asyncio.to_thread(self.store.run, create)
         live = LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
+        live.progress = "queued"
         self.registry.put(live)
-        self.provisioner.launch(live)
+        self.kick()
         log.info(
             "deployment %s of %s created in %s on %s",
             name,
@@ -292,26 +333,97 @@ class DeploymentService:
 
     # -- restart ----------------------------------------------------------------------------
     async def restart(self, name: str, region: str | None = None) -> LiveDeployment:
-        """Stop the deployment's engine (if any) and start a fresh one; URL and keys stay."""
+        """Fresh replicas for the deployment (the controller replaces every replica of the
+        former generation); URL and keys stay."""
         live = self.get_live(name, region)
         if live.deployment.state is DeploymentState.DELETING:
             raise Conflict(f"deployment {name!r} is being deleted")
-        await self.provisioner.restart(live)
+        deployment_id = live.deployment.id
+
+        def bump(conn: Connection) -> int:
+            self.store.set_deployment_runtime(conn, deployment_id, progress="restarting")
+            return self.store.bump_generation(conn, deployment_id)
+
+        generation = await self._commit("restart", deployment_id, bump)
+        live.deployment = replace(live.deployment, generation=generation)
+        live.progress = "restarting"
         log.info("deployment %s restarting on demand", name)
+        # The former generation's replicas go first (the controller's doing; bounded wait).
+        deadline = time.monotonic() + self.settings.delete_wait
+        while time.monotonic() < deadline:
+            older = await asyncio.to_thread(
+                self.store.run, lambda c: self._older_replicas(c, deployment_id, generation)
+            )
+            if not older:
+                break
+            await asyncio.sleep(0.1)
+        if self.refresh is not None:
+            await self.refresh(deployment_id)
+        return live
+
+    @staticmethod
+    def _older_replicas(conn: Connection, deployment_id: str, generation: int) -> int:
+        from modelport.store.cluster import active_replicas
+
+        return sum(1 for r in active_replicas(conn, deployment_id) if r.generation < generation)
+
+    # -- scale ------------------------------------------------------------------------------
+    async def scale(self, name: str, scale: Scale, region: str | None = None) -> LiveDeployment:
+        """Set how many replicas the deployment runs (and how few once idle)."""
+        live = self.get_live(name, region)
+        wanted = scale.validated()
+        deployment_id = live.deployment.id
+        check = self.scale_check
+        current = live.deployment
+
+        def write(conn: Connection) -> None:
+            if check is not None:
+                check(conn, current, wanted)
+            self.store.set_deployment_scale(conn, deployment_id, wanted)
+
+        await self._commit("scale", deployment_id, write)
+        live.deployment = replace(live.deployment, scale=wanted)
+        log.info("deployment %s scaled to %s", name, wanted)
         return live
 
     # -- delete -----------------------------------------------------------------------------
-    async def delete(self, name: str, region: str | None = None) -> None:
-        """``deleting``, then stop the engine, then forget the deployment and free its name."""
+    async def delete(self, name: str, region: str | None = None) -> bool:
+        """``deleting``; the controller stops the replicas, forgets the deployment and frees
+        its name. Waits (bounded) for that; False when it is still being deleted."""
         live = self.get_live(name, region)
         if live.deployment.state is DeploymentState.DELETING:
             raise Conflict(f"deployment {name!r} is already being deleted")
-        await self._set_state(live, DeploymentState.DELETING, None)
+        deployment_id = live.deployment.id
+        deleting = self.delete_check
+        current = live.deployment
+
+        def write(conn: Connection) -> None:
+            if deleting is not None:
+                deleting(conn, current)
+            self.store.set_deployment_state(conn, deployment_id, DeploymentState.DELETING)
+
+        await self._commit("deleting", deployment_id, write)
+        live.deployment = replace(live.deployment, state=DeploymentState.DELETING)
         live.progress = "deleting"
-        await self.provisioner.stop(live)
-        await asyncio.to_thread(self._forget, live.deployment)
-        self.registry.remove(live.deployment.region, live.deployment.name)
-        log.info("deployment %s deleted", name)
+        gone = await self._until_gone(deployment_id, self.settings.delete_wait)
+        if gone:
+            found = self.registry.get(live.deployment.region, live.deployment.name)
+            if found is live:
+                self.registry.remove(live.deployment.region, live.deployment.name)
+            log.info("deployment %s deleted", name)
+        return gone
+
+    async def _until_gone(self, deployment_id: str, within: float) -> bool:
+        deadline = time.monotonic() + within
+        while True:
+            found = await asyncio.to_thread(
+                self.store.run, lambda c: self.store.deployment_by_id(c, deployment_id)
+            )
+            if found is None:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
 
     # -- keys -------------------------------------------------------------------------------
     async def regenerate_key(
@@ -323,24 +435,14 @@ class DeploymentService:
         fingerprint = self.vault.fingerprint(key)
         cipher = self.vault.encrypt(key)
         deployment_id = live.deployment.id
-        await asyncio.to_thread(
-            self.store.run,
+        await self._commit(
+            "keys",
+            deployment_id,
             lambda c: self.store.put_key(c, deployment_id, slot, fingerprint, cipher),
         )
         live.fingerprints = {**live.fingerprints, slot: fingerprint}
         log.info("deployment %s: %s key regenerated", name, slot.value)
         return await self.keys(name, live.deployment.region)
-
-    # -- state ------------------------------------------------------------------------------
-    async def _set_state(
-        self, live: LiveDeployment, state: DeploymentState, reason: str | None
-    ) -> None:
-        deployment_id = live.deployment.id
-        await asyncio.to_thread(
-            self.store.run,
-            lambda c: self.store.set_deployment_state(c, deployment_id, state, reason),
-        )
-        live.deployment = replace(live.deployment, state=state, failure_reason=reason)
 
     # -- queries ----------------------------------------------------------------------------
     def get_live(self, name: str, region: str | None = None) -> LiveDeployment:
@@ -384,13 +486,10 @@ class DeploymentService:
 
     async def set_limits(self, name: str, limits: RateLimits, region: str | None = None) -> None:
         live = self.get_live(name, region)
-        await asyncio.to_thread(
-            self.store.run,
-            lambda c: self.store.set_deployment_limits(c, live.deployment.id, limits),
+        deployment_id = live.deployment.id
+        await self._commit(
+            "limits",
+            deployment_id,
+            lambda c: self.store.set_deployment_limits(c, deployment_id, limits),
         )
         live.deployment = replace(live.deployment, limits=limits)
-
-    # -- shutdown ---------------------------------------------------------------------------
-    async def shutdown(self) -> None:
-        """Stop every engine; nothing that fails because of it is recorded as a failure."""
-        await self.provisioner.shutdown()

@@ -13,8 +13,11 @@ from modelport.control.api import (
     access,
     blocklists,
     catalog,
+    cluster,
+    compute,
     content_safety,
     deployments,
+    endpoints,
     projects,
     usage,
 )
@@ -30,4 +33,7 @@ def management_router() -> APIRouter:
     router.include_router(blocklists.router)
     router.include_router(usage.router)
     router.include_router(access.router)
+    router.include_router(cluster.router)
+    router.include_router(compute.router)
+    router.include_router(endpoints.router)
     return router

@@ -9,12 +9,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from modelport.cluster.routing import ReplicaRouter
+from modelport.cluster.view import ReplicaView
 from modelport.control.availability import Availability
 from modelport.domain.catalog import HardwareOption, Offer, WeightSource
 from modelport.domain.deployments import Project, Subscription
 from modelport.domain.regions import Region, Regions
 from modelport.inference.live import LiveDeployment, Readiness
 from modelport.policy.safety import SafetyPolicy
+
+
+def local_replicas(live: LiveDeployment) -> list[ReplicaView]:
+    """The replicas as this gateway knows them, with its own requests in flight."""
+    counts = live.engine.in_flight() if isinstance(live.engine, ReplicaRouter) else {}
+    if len(live.replicas) == 1 and not counts:
+        counts = {live.replicas[0].id: live.in_flight}
+    return [ReplicaView.of(r, counts.get(r.id, 0)) for r in live.replicas]
 
 
 def target_url(base_url: str, name: str) -> str:
@@ -73,7 +83,7 @@ class OfferView(BaseModel):
     context_length: int
     parameters: str | None
     capabilities: list[str]
-    pricing: PricingView
+    pricing: PricingView | None  # None: no serverless offer (managed compute only)
     regions: list[str]  # the publisher's cloud regions, as information ("*" = everywhere)
     regions_here: list[str]  # the configured regions of this server it may be deployed in
     dialect: str
@@ -95,7 +105,7 @@ class OfferView(BaseModel):
             context_length=offer.context_length,
             parameters=offer.parameters,
             capabilities=sorted(offer.capabilities),
-            pricing=PricingView(**offer.pricing.model_dump()),
+            pricing=PricingView(**offer.pricing.model_dump()) if offer.pricing else None,
             regions=sorted(offer.regions),
             regions_here=regions.for_offer(offer),
             dialect=offer.dialect.value,
@@ -217,7 +227,15 @@ class DeploymentView(BaseModel):
     host_url: str | None
     limits: LimitsView
     content_safety: ContentSafetyView
+    instances: int
+    min_instances: int  # replicas kept once idle (0: scale to zero)
+    idle_timeout: int
+    replicas: list[ReplicaView]  # where it runs now (node, state, requests in flight, restarts)
     created_at: datetime
+    # Managed compute: the endpoint it is under (whose URL and keys it answers with) and its
+    # instance type; None for a serverless deployment.
+    endpoint: str | None = None
+    instance_type: str | None = None
 
     @classmethod
     def of(
@@ -226,12 +244,17 @@ class DeploymentView(BaseModel):
         regions: Regions,
         project_names: dict[str, str] | None = None,
         scheme: str = "http",
+        replicas: list[ReplicaView] | None = None,
+        endpoint_names: dict[str, str] | None = None,
     ) -> DeploymentView:
         d = live.deployment
         engine = live.engine
         readiness, reason = live.readiness()
         region = regions.get(d.region)
         url = region.target_url(d.name) if region else target_url(f"/regions/{d.region}", d.name)
+        endpoint = (endpoint_names or {}).get(d.endpoint_id) if d.endpoint_id else None
+        if endpoint is not None and region is not None:
+            url = region.endpoint_url(endpoint)  # its endpoint's URL, with the endpoint's keys
         return cls(
             id=d.id,
             name=d.name,
@@ -257,7 +280,13 @@ class DeploymentView(BaseModel):
                 tokens_per_minute=d.limits.tokens_per_minute,
             ),
             content_safety=ContentSafetyView.of(live.safety),
+            instances=d.scale.instances,
+            min_instances=d.scale.floor,
+            idle_timeout=d.scale.idle_timeout,
+            replicas=replicas if replicas is not None else local_replicas(live),
             created_at=d.created_at,
+            endpoint=endpoint,
+            instance_type=d.instance_type,
         )
 
 

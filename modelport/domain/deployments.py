@@ -1,4 +1,5 @@
-"""Projects, subscriptions and serverless deployments: the pure types and naming rules."""
+"""Projects, subscriptions and deployments (serverless, or managed compute under an endpoint):
+the pure types and naming rules."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from modelport.domain.replicas import Scale
 from modelport.errors import InvalidRequest
 
 
@@ -50,6 +52,7 @@ SUBSCRIPTION_METERS = (
     Meter("fine-tuned-input-tokens", "1K tokens"),
     Meter("fine-tuned-output-tokens", "1K tokens"),
     Meter("fine-tuned-hosting-hours", "hours"),
+    Meter("managed-compute-hours", "hours"),
 )
 
 
@@ -91,6 +94,20 @@ class Deployment:
     # bring-your-own server's key) encrypted with the key vault.
     engine_options: Mapping[str, Any] = field(default_factory=dict)
     engine_secret: bytes | None = field(default=None, repr=False)
+    # Replicas: how many (see domain/replicas.py); ``generation`` is bumped by every restart;
+    # ``engine_spec`` is the resolved EngineSpec (JSON, no secret) the controller placed.
+    scale: Scale = field(default_factory=Scale)
+    generation: int = 0
+    engine_spec: Mapping[str, Any] | None = None
+    progress: str = ""
+    # Managed compute (domain/compute.py): the endpoint it is under and the instance type of
+    # each of its replicas; both None for a serverless deployment.
+    endpoint_id: str | None = None
+    instance_type: str | None = None
+
+    @property
+    def managed(self) -> bool:
+        return self.endpoint_id is not None
 
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{1,30}[a-z0-9])$")

@@ -20,6 +20,15 @@ A factory owns everything about its engine; the control plane only asks it::
 ``attaches`` marks an engine that drives a server someone else runs, given by URL: only the
 platform operator may deploy with it, and it is never picked by default. Engines that spawn a
 local process do it through :mod:`modelport.engines.supervisor`.
+
+Engines whose server a runtime may place elsewhere (:mod:`modelport.cluster.runtime`: a Ray
+actor on another node) also have (:class:`PlacedEngineFactory`):
+
+- ``process(spec)``: the :class:`~modelport.engines.supervisor.ProcessPlan` of its server;
+- ``connect(spec, endpoint)``: an engine that drives such a server running at ``endpoint``
+  (no process of its own; the replica router owns it).
+
+An engine without them runs on the local runtime only (``start``).
 """
 
 from __future__ import annotations
@@ -34,8 +43,10 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from modelport.domain.catalog import Offer
+from modelport.domain.replicas import Endpoint
 from modelport.engines.base import Engine, EngineSpec
 from modelport.engines.host import EngineHost
+from modelport.engines.supervisor import ProcessPlan
 
 
 class EngineOptions(BaseModel):
@@ -118,6 +129,19 @@ class EngineFactory(Protocol):
     ) -> EngineSpec: ...
 
     async def start(self, spec: EngineSpec) -> Engine: ...
+
+
+class PlacedEngineFactory(EngineFactory, Protocol):
+    def process(self, spec: EngineSpec) -> ProcessPlan: ...
+
+    def connect(self, spec: EngineSpec, endpoint: Endpoint) -> Engine: ...
+
+
+def placeable(factory: EngineFactory) -> PlacedEngineFactory | None:
+    """The factory as one whose server a runtime can place, when it is one."""
+    if callable(getattr(factory, "process", None)) and callable(getattr(factory, "connect", None)):
+        return factory  # type: ignore[return-value]
+    return None
 
 
 E = TypeVar("E", bound=Engine)

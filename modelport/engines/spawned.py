@@ -8,7 +8,9 @@ llama.cpp's native tokenizer and beam-search routes).
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Protocol
 
+from modelport.domain.replicas import Endpoint
 from modelport.engines.base import EngineSpec, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
 from modelport.engines.openai_wire import bound_extra
@@ -16,21 +18,71 @@ from modelport.engines.supervisor import ProcessPlan, Supervisor
 from modelport.inference.types import Event, InferenceRequest
 
 
+class EngineServer(Protocol):
+    """Where the engine's server runs: a process supervised here, or a replica placed by a
+    runtime elsewhere (:class:`ReplicaServer`)."""
+
+    state: EngineState
+    last_error: str | None
+    restarts: int
+    base_url: str | None
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def pid(self) -> int | None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class ReplicaServer:
+    """A server that a runtime placed (a Ray actor's engine): known by its endpoint only. Its
+    health is the replica's, which the router reads from the store."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.state = EngineState.READY
+        self.last_error: str | None = None
+        self.restarts = 0
+        self.base_url: str | None = endpoint.url
+
+    @property
+    def api_key(self) -> str:
+        return self.endpoint.api_key
+
+    @property
+    def pid(self) -> int | None:
+        return None
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self.state = EngineState.STOPPED
+
+
 class SpawnedEngine:
     def __init__(
         self,
         spec: EngineSpec,
-        plan: ProcessPlan,
+        plan: ProcessPlan | None,
         *,
         model: str | None,
         tokenize: TokenizeStyle,
         max_connections: int,
+        server: EngineServer | None = None,
     ) -> None:
         self.spec = spec
-        self.worker = Supervisor(spec.deployment, plan)
+        if server is None:
+            assert plan is not None, "a process plan or a running server"
+            server = Supervisor(spec.deployment, plan)
+        self.worker: EngineServer = server
         self.client = OpenAICompatClient(
             self._ready_base,
-            api_key=plan.api_key,
+            api_key=server.api_key,
             model=model,
             tokenize=tokenize,
             request_timeout=spec.request_timeout,
@@ -57,6 +109,12 @@ class SpawnedEngine:
             "last_error": self.worker.last_error,
             "context": self.spec.context,
         }
+
+    @property
+    def endpoint(self) -> Endpoint | None:
+        """Where the server listens and its key, for gateways in other processes."""
+        base = self.worker.base_url
+        return Endpoint(base, self.worker.api_key) if base else None
 
     async def start(self) -> None:
         await self.worker.start()

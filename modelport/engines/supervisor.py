@@ -22,9 +22,11 @@ probe, its backoff and its kill policy. :class:`Supervisor` runs any plan the sa
 With ``lifeline`` the process's stdin is a pipe the supervisor holds and never writes: the process
 exits when it reads EOF, so it dies with a gateway that was killed with SIGKILL.
 
-Placement runtimes other than local processes (a Ray actor per replica, managed compute) take the
-same :class:`ProcessPlan` and offer the same surface as :class:`Supervisor` (``start``, ``stop``,
-``state``, ``last_error``, ``restarts``, ``base_url``, ``api_key``).
+Placement runtimes other than local processes take the same :class:`ProcessPlan`
+(:mod:`modelport.cluster.runtime`): the Ray runtime runs a :class:`Supervisor` inside an actor on
+the node Ray picked, listening on that node's address (``host``, with the plan's ``bind``) and,
+with ``on_exit``, exiting along with its engine instead of restarting it, so that Ray restarts the
+whole replica. The plan's ``resources`` are what the runtime reserves for it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from typing import Protocol
 
 import httpx
 
+from modelport.domain.replicas import Resources
 from modelport.engines.base import EngineStartError, EngineState, EngineStopped
 
 log = logging.getLogger("modelport.engines.supervisor")
@@ -185,14 +188,33 @@ class ProcessPlan:
     kill: KillPolicy = KillPolicy()
     lifeline: bool = False
     explain: Explain | None = None  # a start-up failure's reason, read from the output tail
+    # The argv to listen on another address than 127.0.0.1 (a replica other machines call).
+    bind: Callable[[str, int], list[str]] | None = None
+    resources: Resources = field(
+        default_factory=Resources
+    )  # what a runtime reserves for it (CPUs, GPUs, memory)
+
+    def argv(self, host: str, port: int) -> list[str]:
+        if host != "127.0.0.1" and self.bind is not None:
+            return self.bind(host, port)
+        return self.command(port)
 
 
 class Supervisor:
     """Runs one :class:`ProcessPlan` on this host and keeps it alive until stopped."""
 
-    def __init__(self, name: str, plan: ProcessPlan) -> None:
+    def __init__(
+        self,
+        name: str,
+        plan: ProcessPlan,
+        *,
+        host: str = "127.0.0.1",
+        on_exit: Callable[[int], None] | None = None,
+    ) -> None:
         self.name = name
         self.plan = plan
+        self.host = host
+        self.on_exit = on_exit  # called instead of restarting a process that died
         self.state = EngineState.STOPPED
         self.last_error: str | None = None
         self.restarts = 0
@@ -237,7 +259,7 @@ class Supervisor:
         port = free_port()
         self._tail.clear()
         proc = await asyncio.create_subprocess_exec(
-            *self.plan.command(port),
+            *self.plan.argv(self.host, port),
             stdin=asyncio.subprocess.PIPE if self.plan.lifeline else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -245,7 +267,7 @@ class Supervisor:
             start_new_session=True,  # its own process group: the kill policy takes it all
         )
         self._proc = proc
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.base_url = f"http://{self.host}:{port}"
         self._drain_task = asyncio.create_task(self._drain(proc))
         try:
             if self._stopping:
@@ -304,6 +326,12 @@ class Supervisor:
                 return
             code = await proc.wait()
             if self._stopping:
+                return
+            if self.on_exit is not None:
+                self.state = EngineState.FAILED
+                self.last_error = f"the {self.plan.label} engine exited (code {code})"
+                await self._kill(proc)
+                self.on_exit(code)
                 return
             if time.monotonic() - self._ready_at >= self.plan.backoff.cap:
                 delays = self.plan.backoff.delays()  # it had been stable: start over

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from modelport.access.credentials import ADMIN_TOKEN_PREFIX, API_TOKEN_PREFIX
 from modelport.access.grants import authorize as authorize_principal
 from modelport.access.oidc import looks_like_jwt
-from modelport.domain.deployments import KeySlot
+from modelport.domain.deployments import DeploymentState, KeySlot
 from modelport.errors import DeploymentNotFound, Unauthorized
 from modelport.inference.live import LiveDeployment
 from modelport.services import Services
@@ -39,7 +39,7 @@ def presented_key(headers: Headers) -> str | None:
     return None
 
 
-def _is_principal_token(headers: Headers, token: str) -> bool:
+def is_principal_token(headers: Headers, token: str) -> bool:
     if headers.get("api-key"):
         return False
     return looks_like_jwt(token) or token.startswith(_PRINCIPAL_PREFIXES)
@@ -49,14 +49,17 @@ async def authorize(
     services: Services, region: str, name: str, headers: Headers
 ) -> tuple[LiveDeployment, KeySlot | None]:
     """The deployment and the key slot that opened it (None: a principal's token)."""
+    services.check_store_outage()
     live = services.registry.get(region, name)
+    if live is not None and live.deployment.state is DeploymentState.DELETING:
+        live = None  # being deleted: as gone as it will be in a moment
     credential = presented_key(headers)
     if credential is None:
         raise Unauthorized(
             "missing key: send the deployment's key in the 'api-key' header or as "
             "'Authorization: Bearer <key>' (or a token of a principal allowed to call it)"
         )
-    if _is_principal_token(headers, credential):
+    if is_principal_token(headers, credential):
         access = await services.authenticator.bearer(credential)
         authorize_principal(access, INFER, live.deployment.project_id if live else None)
         if live is None:  # only a platform-wide grant gets here: it may know what exists

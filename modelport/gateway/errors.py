@@ -8,11 +8,12 @@ from typing import Any
 
 import orjson
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from modelport.dialects.registry import dialect as find_dialect
-from modelport.errors import InvalidRequest, ModelportError, NotFound
+from modelport.errors import InvalidRequest, ModelportError, NotFound, StoreUnavailable
 from modelport.inference.context import RequestContext
 
 log = logging.getLogger("modelport.gateway")
@@ -67,6 +68,14 @@ async def handle_modelport_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, OperationalError):
+        # The database did not answer (unreachable, restarting, locked): a condition to retry,
+        # not a defect. A gateway serves the data plane from memory meanwhile.
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        error: ModelportError = StoreUnavailable(
+            "the database is unavailable right now; retry shortly", retry_after=5
+        )
+        return render_error(request, error)
     log.exception("unhandled error", exc_info=exc)
     return render_error(request, ModelportError("internal error; see the server log"))
 

@@ -111,6 +111,9 @@ class Account:
         ends (or the client leaves, which closes this generator) the engine call is closed and
         the request is metered; the end is passed on only once the record is durable."""
         finished = False
+        live = self.ctx.live
+        live.in_flight += 1  # the operator view's requests in flight; scale-to-zero idleness
+        live.last_request = time.time()
         try:
             async for event in events:
                 if isinstance(event, ChoiceEnd):
@@ -121,6 +124,7 @@ class Account:
             self.outcome = outcome_of_error(error)
             raise
         finally:
+            live.in_flight -= 1
             if not finished and self.outcome == Outcome.OK:
                 self.outcome = Outcome.DISCONNECTED
             await self.accountant.finish(self, events)
@@ -273,6 +277,7 @@ class Accountant:
             outcome=account.outcome,
             latency_ms=round((time.perf_counter() - ctx.started) * 1000, 3),
             replaces_failed=account.replaces_failed,
+            instance_type=d.instance_type or "",  # managed: tokens counted, not priced
         )
 
     def _spawn(self, work: Awaitable[None]) -> None:

@@ -1,7 +1,8 @@
 """The in-memory view of deployments the data plane serves from (no database on the hot path).
 
-The deployment service keeps it in step with the store: it is loaded at start-up and updated by
-every lifecycle change (deploy, delete, key rotation).
+The deployment service updates it at once for changes made in this process; the registry sync
+(:mod:`modelport.cluster.sync`) keeps it in step with the store for changes made anywhere
+(another gateway, the controller placing replicas), within a second.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from pathlib import Path
 from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
 from modelport.domain.keys import KeyVault
+from modelport.domain.replicas import Replica
 from modelport.engines.base import Engine, EngineState
 from modelport.policy.safety.policy import SafetyPolicy
+
+# What the controller's progress says while an engine is being started for a deployment.
+_ATTEMPTING = ("queued", "restarting", "resolving", "starting")
 
 
 class Readiness(StrEnum):
@@ -27,6 +32,7 @@ class Readiness(StrEnum):
     FAILED = "failed"
     STOPPED = "stopped"
     DELETING = "deleting"
+    IDLE = "idle"  # scaled to zero: the next request starts a replica (and waits for it)
 
 
 @dataclass
@@ -38,8 +44,13 @@ class LiveDeployment:
     progress: str = ""  # what provisioning is doing now, for operators watching a deploy
     starting: bool = False  # an engine is being started for it (first start, retry, restart)
     # Content safety of this deployment (control/content_safety.py keeps it in step with the
-    # store). Every deployment is serverless today: on, mandatory, block medium and above.
+    # store): serverless ones on and mandatory, managed ones on unless their owner opted out.
     safety: SafetyPolicy = field(default_factory=SafetyPolicy.serverless)
+    # Its replicas as the store has them (the registry sync keeps them), and the requests of
+    # this gateway in flight on it.
+    replicas: list[Replica] = field(default_factory=list)
+    in_flight: int = 0
+    last_request: float = 0.0  # unix time of the last request here (scale-to-zero idleness)
     # A fine-tuned model's LoRA adapter (GGUF), run on the base offer's weights.
     adapter: Path | None = None
 
@@ -61,9 +72,11 @@ class LiveDeployment:
             if state is EngineState.FAILED:
                 return Readiness.FAILED, engine.last_error
             if state is EngineState.STOPPED:
+                if self.deployment.scale.scales_to_zero and not self.replicas:
+                    return Readiness.IDLE, None
                 return Readiness.STOPPED, None
             return Readiness.STARTING, None
-        if self.starting:
+        if self.starting or self.progress.startswith(_ATTEMPTING):
             return Readiness.STARTING, None
         if self.deployment.state is DeploymentState.FAILED:
             return Readiness.FAILED, self.deployment.failure_reason

@@ -39,12 +39,24 @@ def make_engine(url: str, *, synchronous: SqliteSynchronous = "normal") -> Engin
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # A transaction that reads and then writes takes the write lock up front
+            # (IMMEDIATE): with several processes on one file, a deferred one could fail at
+            # once with "database is locked" when another committed since its read.
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A bounded connect: a member cut off from its database notices in seconds, not after the
+    # operating system gives up on the connection (minutes).
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

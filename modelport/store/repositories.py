@@ -22,6 +22,7 @@ from modelport.domain.deployments import (
     RateLimits,
     Subscription,
 )
+from modelport.domain.replicas import Scale
 from modelport.errors import Conflict, InvalidRequest
 from modelport.store.tables import (
     deployment_keys,
@@ -73,6 +74,12 @@ def _deployment(row: Row[Any]) -> Deployment:
         limits=RateLimits(row.rpm_limit, row.tpm_limit),
         engine_options=json.loads(row.engine_options) if row.engine_options else {},
         engine_secret=row.engine_secret,
+        scale=Scale(row.instances, row.min_instances, row.idle_timeout),
+        generation=row.generation,
+        engine_spec=json.loads(row.engine_spec) if row.engine_spec else None,
+        progress=row.progress or "",
+        endpoint_id=row.endpoint_id,
+        instance_type=row.instance_type,
     )
 
 
@@ -97,10 +104,14 @@ class Store:
         self.engine = engine
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+        """One transaction. On SQLite it takes the write lock up front unless ``read_only``
+        (several processes may share the file: see store/db.py)."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.execution_options(sqlite_immediate=not read_only)
+                with conn.begin():
+                    yield conn
         except DataError as exc:
             # A value the database cannot hold (PostgreSQL: a NUL character, a string over its
             # column's length): the caller's input, refused like any other invalid input.
@@ -110,6 +121,11 @@ class Store:
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         with self.transaction() as conn:
+            return fn(conn)
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        """``fn`` in a transaction that only reads."""
+        with self.transaction(read_only=True) as conn:
             return fn(conn)
 
     # -- projects ---------------------------------------------------------------------------
@@ -267,16 +283,17 @@ class Store:
     def create_deployment(self, conn: Connection, deployment: Deployment) -> Deployment:
         """Insert a deployment; Conflict when its name is taken in the region or the project
         already has a deployment of the model (the database enforces both)."""
+        d = deployments.c
+        same_name = (d.region == deployment.region) & (d.name == deployment.name)
+        # One serverless deployment per model per project; an endpoint's may share a model.
+        same_model = (
+            (d.project_id == deployment.project_id)
+            & (d.offer_id == deployment.offer_id)
+            & d.endpoint_id.is_(None)
+        )
         existing = conn.execute(
-            select(deployments.c.name, deployments.c.project_id, deployments.c.offer_id).where(
-                (
-                    (deployments.c.region == deployment.region)
-                    & (deployments.c.name == deployment.name)
-                )
-                | (
-                    (deployments.c.project_id == deployment.project_id)
-                    & (deployments.c.offer_id == deployment.offer_id)
-                )
+            select(d.name, d.project_id, d.offer_id).where(
+                same_name | same_model if deployment.endpoint_id is None else same_name
             )
         ).first()
         if existing is not None:
@@ -309,7 +326,13 @@ class Store:
                 if deployment.engine_options
                 else None,
                 engine_secret=deployment.engine_secret,
+                instances=deployment.scale.instances,
+                min_instances=deployment.scale.min_instances,
+                idle_timeout=deployment.scale.idle_timeout,
+                generation=deployment.generation,
                 created_at=deployment.created_at,
+                endpoint_id=deployment.endpoint_id,
+                instance_type=deployment.instance_type,
             )
         )
 
@@ -350,6 +373,48 @@ class Store:
             .where(deployments.c.id == deployment_id)
             .values(rpm_limit=limits.requests_per_minute, tpm_limit=limits.tokens_per_minute)
         )
+
+    def set_deployment_scale(self, conn: Connection, deployment_id: str, scale: Scale) -> None:
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id == deployment_id)
+            .values(
+                instances=scale.instances,
+                min_instances=scale.min_instances,
+                idle_timeout=scale.idle_timeout,
+            )
+        )
+
+    def bump_generation(self, conn: Connection, deployment_id: str) -> int:
+        """A restart: the controller replaces every replica of an older generation."""
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id == deployment_id)
+            .values(generation=deployments.c.generation + 1)
+        )
+        found = conn.execute(
+            select(deployments.c.generation).where(deployments.c.id == deployment_id)
+        ).scalar_one_or_none()
+        return int(found or 0)
+
+    def set_deployment_runtime(
+        self,
+        conn: Connection,
+        deployment_id: str,
+        *,
+        progress: str | None = None,
+        engine_spec: dict[str, Any] | None = None,
+    ) -> None:
+        """What the controller is doing for a deployment, and the engine spec it placed."""
+        values: dict[str, Any] = {}
+        if progress is not None:
+            values["progress"] = progress
+        if engine_spec is not None:
+            values["engine_spec"] = json.dumps(engine_spec, sort_keys=True)
+        if values:
+            conn.execute(
+                update(deployments).where(deployments.c.id == deployment_id).values(**values)
+            )
 
     def delete_deployment(self, conn: Connection, deployment_id: str) -> None:
         conn.execute(  # its own content-safety blocklists go with it

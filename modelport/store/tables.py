@@ -77,12 +77,30 @@ deployments = Table(
     Column("content_filter", Text, nullable=True),  # JSON policy; NULL: the default
     Column("engine_options", Text, nullable=True),  # JSON of the engine's options, no secrets
     Column("engine_secret", LargeBinary, nullable=True),  # its secret options, encrypted
+    # Replicas (migration 0006): how many while in use, how few when idle, after how long idle.
+    Column("instances", Integer, nullable=False, server_default="1"),
+    Column("min_instances", Integer, nullable=True),  # NULL: as many as ``instances``
+    Column("idle_timeout", Integer, nullable=False, server_default="300"),
+    Column("generation", Integer, nullable=False, server_default="0"),  # bumped by restart
+    Column("engine_spec", Text, nullable=True),  # JSON of the resolved EngineSpec, no secret
+    Column("progress", Text, nullable=True),  # what the controller is doing for it now
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Managed compute (migration 0040): the endpoint it is under, its instance type.
+    Column("endpoint_id", String(36), nullable=True),
+    Column("instance_type", String(64), nullable=True),
     UniqueConstraint("region", "name", name="uq_deployments_region_name"),
-    UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),
 )
 
 Index("ix_deployments_project_id", deployments.c.project_id)
+# One serverless deployment per model per project; an endpoint's deployments may share a model.
+Index(
+    "uq_deployments_project_offer",
+    deployments.c.project_id,
+    deployments.c.offer_id,
+    unique=True,
+    sqlite_where=deployments.c.endpoint_id.is_(None),
+    postgresql_where=deployments.c.endpoint_id.is_(None),
+)
 
 deployment_keys = Table(
     "deployment_keys",

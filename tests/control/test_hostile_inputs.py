@@ -31,6 +31,8 @@ def test_hostile_values_never_cause_a_server_error(tmp_path: Path, database_url:
                     for name in (
                         "project",
                         "name",
+                        "endpoint",
+                        "region",
                         "offer_id",
                         "offer",
                         "principal",

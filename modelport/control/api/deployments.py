@@ -12,6 +12,7 @@ from modelport.access.grants import authorize
 from modelport.control.api.deps import AccessDep, ServicesDep
 from modelport.control.views import DeploymentView, KeysView
 from modelport.domain.deployments import KeySlot
+from modelport.domain.replicas import MAX_INSTANCES, Scale
 from modelport.services import Services
 
 router = APIRouter(tags=["deployments"])
@@ -36,6 +37,29 @@ class DeploymentCreate(BaseModel):
         default_factory=dict,
         description="Options of the engine (context, slots, threads; url, api_key, model for an "
         "attached server ...), checked by the engine; secret ones are never shown again.",
+    )
+    instances: int = Field(1, ge=1, le=MAX_INSTANCES, description="Replicas while in use.")
+    min_instances: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_INSTANCES,
+        description="Replicas kept once idle (0: scale to zero; default: as many as instances).",
+    )
+    idle_timeout: int = Field(
+        300, ge=5, description="Seconds without a request before scaling down to min_instances."
+    )
+
+    def scale(self) -> Scale:
+        return Scale(self.instances, self.min_instances, self.idle_timeout)
+
+
+class ScaleBody(BaseModel):
+    instances: int = Field(ge=1, le=MAX_INSTANCES, description="Replicas while in use.")
+    min_instances: int | None = Field(
+        None, ge=0, le=MAX_INSTANCES, description="Replicas kept once idle (0: scale to zero)."
+    )
+    idle_timeout: int = Field(
+        300, ge=5, description="Seconds without a request before scaling down to min_instances."
     )
 
 
@@ -77,10 +101,16 @@ async def create_deployment(
         engine_options=body.engine_options,
         # Attaching a server by URL is the platform operator's (engines/attach, platform scope).
         operator=access.can("engines/attach"),
+        scale=body.scale(),
     )
     return DeploymentView.of(
         live, services.regions, {live.deployment.project_id: project}, request.url.scheme
     )
+
+
+def _endpoints(services: Services) -> dict[str, str]:
+    """Endpoint id -> name (the Target URL of managed deployments)."""
+    return {e.endpoint.id: e.endpoint.name for e in services.endpoint_registry.all()}
 
 
 @router.get("/projects/{project}/deployments", response_model=DeploymentList)
@@ -91,8 +121,9 @@ async def list_project_deployments(
     items = services.deployments.all_live(project_id=found.id)
     names = {found.id: found.name}
     scheme = request.url.scheme
+    ends = _endpoints(services)
     return DeploymentList(
-        data=[DeploymentView.of(i, services.regions, names, scheme) for i in items]
+        data=[DeploymentView.of(i, services.regions, names, scheme, None, ends) for i in items]
     )
 
 
@@ -108,8 +139,9 @@ async def list_deployments(
     ]
     names = await _project_names(services)
     scheme = request.url.scheme
+    ends = _endpoints(services)
     return DeploymentList(
-        data=[DeploymentView.of(i, services.regions, names, scheme) for i in items]
+        data=[DeploymentView.of(i, services.regions, names, scheme, None, ends) for i in items]
     )
 
 
@@ -119,15 +151,45 @@ async def get_deployment(
 ) -> DeploymentView:
     live = services.deployments.get_live(name, region)
     names = await _project_names(services)
-    return DeploymentView.of(live, services.regions, names, request.url.scheme)
+    # Its replicas as the store has them, with every live gateway's requests in flight.
+    replicas = await services.cluster.replicas(live.deployment.id)
+    return DeploymentView.of(
+        live, services.regions, names, request.url.scheme, replicas, _endpoints(services)
+    )
 
 
-@router.delete("/deployments/{name}", status_code=204, response_class=Response)
+@router.delete(
+    "/deployments/{name}",
+    status_code=204,
+    response_class=Response,
+    responses={202: {"description": "Still being deleted (the controller stops its replicas)"}},
+)
 async def delete_deployment(
     name: str, services: ServicesDep, region: str | None = RegionQuery
 ) -> Response:
-    await services.deployments.delete(name, region)
-    return Response(status_code=204)
+    gone = await services.deployments.delete(name, region)
+    return Response(status_code=204 if gone else 202)
+
+
+@router.put(
+    "/deployments/{name}/scale",
+    response_model=DeploymentView,
+    summary="Set a deployment's replicas (instances, scale to zero with min_instances 0)",
+)
+async def scale_deployment(
+    name: str,
+    body: ScaleBody,
+    services: ServicesDep,
+    request: Request,
+    region: str | None = RegionQuery,
+) -> DeploymentView:
+    live = await services.deployments.scale(
+        name, Scale(body.instances, body.min_instances, body.idle_timeout), region
+    )
+    names = await _project_names(services)
+    return DeploymentView.of(
+        live, services.regions, names, request.url.scheme, None, _endpoints(services)
+    )
 
 
 @router.post(
@@ -141,7 +203,9 @@ async def restart_deployment(
 ) -> DeploymentView:
     live = await services.deployments.restart(name, region)
     names = await _project_names(services)
-    return DeploymentView.of(live, services.regions, names, request.url.scheme)
+    return DeploymentView.of(
+        live, services.regions, names, request.url.scheme, None, _endpoints(services)
+    )
 
 
 @router.get("/deployments/{name}/keys", response_model=KeysView)

@@ -20,13 +20,14 @@ from typing import Any
 import httpx
 import orjson
 
+from modelport.domain.replicas import Resources
 from modelport.engines.base import EngineSpec, engine_unavailable
 from modelport.engines.llamacpp.beam import beam_search
 from modelport.engines.llamacpp.counting import LocalPromptCounter
 from modelport.engines.llamacpp.worker import FAILED_PREFIX
 from modelport.engines.openai_client import engine_error
 from modelport.engines.openai_wire import request_body
-from modelport.engines.spawned import SpawnedEngine
+from modelport.engines.spawned import EngineServer, SpawnedEngine
 from modelport.engines.supervisor import Backoff, HealthProbe, KillPolicy, ProcessPlan, engine_env
 from modelport.errors import EngineFailed, ModelportError
 from modelport.inference.types import Event, InferenceRequest, RequestKind
@@ -58,9 +59,14 @@ def worker_plan(spec: EngineSpec) -> ProcessPlan:
     env = engine_env(
         {"MODELPORT_WORKER_CONFIG": json.dumps(config), "MODELPORT_WORKER_API_KEY": api_key}
     )
+    memory = spec.config.get("memory_bytes")
     return ProcessPlan(
         label="llama.cpp",
         command=lambda port: [sys.executable, "-m", WORKER, "--port", str(port)],
+        bind=lambda host, port: [sys.executable, "-m", WORKER, "--host", host, "--port", str(port)],
+        resources=Resources(
+            cpus=float(spec.threads), memory_bytes=memory if isinstance(memory, int) else 0
+        ),
         probe=HealthProbe(),
         env=env,
         api_key=api_key,
@@ -73,13 +79,16 @@ def worker_plan(spec: EngineSpec) -> ProcessPlan:
 
 
 class LlamaCppEngine(SpawnedEngine):
-    def __init__(self, spec: EngineSpec) -> None:
+    """``server``: drive a worker a runtime placed elsewhere instead of spawning one here."""
+
+    def __init__(self, spec: EngineSpec, server: EngineServer | None = None) -> None:
         super().__init__(
             spec,
-            worker_plan(spec),
+            worker_plan(spec) if server is None else None,
             model=None,
             tokenize="llamacpp",
             max_connections=spec.slots * 8,
+            server=server,
         )
         self.counter: LocalPromptCounter | None = None  # set once proven against the engine
 

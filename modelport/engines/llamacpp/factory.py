@@ -17,9 +17,10 @@ import importlib.util
 from pydantic import Field
 
 from modelport.domain.catalog import Offer
+from modelport.domain.replicas import Endpoint
 from modelport.engines.base import Engine, EngineSpec, EngineStartError
 from modelport.engines.host import EngineHost
-from modelport.engines.llamacpp.engine import LlamaCppEngine
+from modelport.engines.llamacpp.engine import LlamaCppEngine, worker_plan
 from modelport.engines.llamacpp.memory import fit_context, memory_needs
 from modelport.engines.plugin import (
     EngineCheck,
@@ -28,6 +29,8 @@ from modelport.engines.plugin import (
     NoSettings,
     started,
 )
+from modelport.engines.spawned import ReplicaServer
+from modelport.engines.supervisor import ProcessPlan
 from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.templates import engine_chat_template
 from modelport.models.weights import (
@@ -104,8 +107,9 @@ class LlamaCppEngineFactory:
                 f"a context of {options.context} tokens is more than the model's own ({own})"
             )
         wanted = options.context or min(own, host.context_cap or own)
+        needs = memory_needs(path, info)
         context = fit_context(
-            memory_needs(path, info),
+            needs,
             wanted=wanted,
             explicit=options.context is not None,
             slots=slots,
@@ -125,7 +129,15 @@ class LlamaCppEngineFactory:
             restart_backoff_max=host.restart_backoff_max,
             kill_grace=host.kill_grace,
             request_timeout=host.request_timeout,
+            # What a runtime reserves for one replica (a Ray actor's memory).
+            config={"memory_bytes": needs.total(context, slots)} if needs is not None else {},
         )
 
     async def start(self, spec: EngineSpec) -> Engine:
         return await started(LlamaCppEngine(spec))
+
+    def process(self, spec: EngineSpec) -> ProcessPlan:
+        return worker_plan(spec)
+
+    def connect(self, spec: EngineSpec, endpoint: Endpoint) -> Engine:
+        return LlamaCppEngine(spec, server=ReplicaServer(endpoint))

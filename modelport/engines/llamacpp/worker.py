@@ -22,12 +22,12 @@ from typing import Any
 FAILED_PREFIX = "MODELPORT_WORKER_FAILED "
 
 
-def _build_params(config: dict[str, Any], api_key: str, port: int) -> Any:
+def _build_params(config: dict[str, Any], api_key: str, port: int, host: str = "127.0.0.1") -> Any:
     import xllamacpp
 
     params = xllamacpp.CommonParams()
     params.model.path = config["model_path"]
-    params.hostnames = ["127.0.0.1"]
+    params.hostnames = [host]
     params.port = port
     params.api_keys = [api_key]
     params.n_parallel = int(config["slots"])
@@ -48,13 +48,15 @@ def _build_params(config: dict[str, Any], api_key: str, port: int) -> Any:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="modelport.engines.llamacpp.worker")
     parser.add_argument("--port", type=int, required=True)
-    port = parser.parse_args(argv).port
+    parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+    args = parser.parse_args(argv)
+    port, host = args.port, args.host
     config = json.loads(os.environ["MODELPORT_WORKER_CONFIG"])
     api_key = os.environ.pop("MODELPORT_WORKER_API_KEY")
     import xllamacpp
 
     try:
-        server = xllamacpp.Server(_build_params(config, api_key, port))
+        server = xllamacpp.Server(_build_params(config, api_key, port, host))
     except Exception as exc:  # the native loader raises assorted errors; report them all
         print(f"{FAILED_PREFIX}{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return 3

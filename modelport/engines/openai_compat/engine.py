@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator
 
 import httpx
 
+from modelport.domain.replicas import Endpoint
 from modelport.engines.base import EngineSpec, EngineStartError, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
 from modelport.engines.openai_wire import bound_extra
@@ -45,6 +46,10 @@ class ExternalEngine:
     @property
     def context(self) -> int:
         return self._context
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.url, self._api_key or "")
 
     @property
     def state(self) -> EngineState:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import secrets
 
+from modelport.domain.replicas import Resources
 from modelport.engines.base import EngineSpec
-from modelport.engines.spawned import SpawnedEngine
+from modelport.engines.spawned import EngineServer, SpawnedEngine
 from modelport.engines.supervisor import (
     Backoff,
     KillPolicy,
@@ -26,6 +27,8 @@ def server_plan(spec: EngineSpec, config: VllmConfig) -> ProcessPlan:
     return ProcessPlan(
         label="vLLM",
         command=lambda port: build_command(config, host="127.0.0.1", port=port),
+        bind=lambda host, port: build_command(config, host=host, port=port),
+        resources=Resources(cpus=1.0, gpus=float(config.tensor_parallel_size)),
         probe=ServesModelProbe(config.served_model_name),
         env=env,
         api_key=api_key,
@@ -36,14 +39,17 @@ def server_plan(spec: EngineSpec, config: VllmConfig) -> ProcessPlan:
 
 
 class VllmEngine(SpawnedEngine):
-    def __init__(self, spec: EngineSpec) -> None:
+    """``server``: drive a vLLM server a runtime placed elsewhere instead of spawning one."""
+
+    def __init__(self, spec: EngineSpec, server: EngineServer | None = None) -> None:
         self.config = VllmConfig.from_dict(spec.config)
         super().__init__(
             spec,
-            server_plan(spec, self.config),
+            server_plan(spec, self.config) if server is None else None,
             model=self.config.served_model_name,
             tokenize="vllm",
             max_connections=256,
+            server=server,
         )
 
     def describe(self) -> dict[str, object]:

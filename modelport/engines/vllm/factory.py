@@ -19,12 +19,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from modelport.domain.catalog import Offer
+from modelport.domain.replicas import Endpoint
 from modelport.engines.base import Engine, EngineSpec, EngineStartError
 from modelport.engines.gpus import Gpu
 from modelport.engines.host import EngineHost
 from modelport.engines.plugin import EngineCheck, EngineOptions, HubWeights, started
+from modelport.engines.spawned import ReplicaServer
+from modelport.engines.supervisor import ProcessPlan
 from modelport.engines.vllm.config import MISSING_VLLM, VllmConfig, config_for, vllm_launcher
-from modelport.engines.vllm.engine import VllmEngine
+from modelport.engines.vllm.engine import VllmEngine, server_plan
 from modelport.models.weights import WeightsUnavailable
 
 SUBDIR = "hf"  # the offer's hub snapshot inside its model store directory
@@ -156,3 +159,9 @@ class VllmEngineFactory:
 
     async def start(self, spec: EngineSpec) -> Engine:
         return await started(VllmEngine(spec))
+
+    def process(self, spec: EngineSpec) -> ProcessPlan:
+        return server_plan(spec, VllmConfig.from_dict(spec.config))
+
+    def connect(self, spec: EngineSpec, endpoint: Endpoint) -> Engine:
+        return VllmEngine(spec, server=ReplicaServer(endpoint))

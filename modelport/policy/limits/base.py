@@ -27,6 +27,7 @@ class Decision:
     remaining_tokens: int
     retry_after: float = 0.0  # seconds until the request would fit (when not allowed)
     bucket: int = 0  # the second the reservation was booked in (for settling)
+    source: str = ""  # which limiter booked it, when several take turns (see failover.py)
 
     def headers(self) -> dict[str, str]:
         return {

@@ -85,7 +85,9 @@ return 1
 class RedisRateLimiter:
     name = "redis"
 
-    def __init__(self, url: str, *, prefix: str = "modelport:limits:") -> None:
+    def __init__(
+        self, url: str, *, prefix: str = "modelport:limits:", fail_open: bool = True
+    ) -> None:
         try:
             from redis.asyncio import Redis
         except ImportError as exc:  # pragma: no cover - redis is a dependency today
@@ -97,6 +99,7 @@ class RedisRateLimiter:
         self._acquire = self._redis.register_script(ACQUIRE)
         self._settle = self._redis.register_script(SETTLE)
         self._last_warning = 0.0
+        self.fail_open = fail_open  # False: a Redis error propagates (failover.py decides)
 
     def _key(self, key: str) -> str:
         return f"{self._prefix}{{{key}}}"
@@ -116,6 +119,8 @@ class RedisRateLimiter:
                 keys=[self._key(key)], args=args
             )
         except RedisError as exc:
+            if not self.fail_open:
+                raise
             # Fail open: an unreachable Redis must not take every deployment down; usage is
             # still metered and billed. Warn at most every 10 s.
             if time.monotonic() - self._last_warning > 10:
@@ -141,6 +146,15 @@ class RedisRateLimiter:
             )
         except RedisError as exc:
             log.warning("could not settle a rate-limit reservation: %s", type(exc).__name__)
+
+    async def ping(self) -> bool:
+        """Whether Redis answers now."""
+        from redis.exceptions import RedisError
+
+        try:
+            return bool(await self._redis.ping())
+        except RedisError:
+            return False
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -36,6 +36,21 @@ function fact(dl, term, value) {
   dl.append(el("dt", { text: term }), el("dd", {}, value));
 }
 
+function renderReplicas(d) {
+  const idle = d.min_instances < d.instances ? `, ${d.min_instances} once idle for ${d.idle_timeout} s` : "";
+  document.getElementById("replicas-summary").textContent =
+    `${d.replicas.length} running of ${d.instances} wanted${idle}.`;
+  const rows = d.replicas.map((r) => el("tr", { class: "replica" },
+    el("td", { text: String(r.ordinal) }),
+    el("td", { text: r.node ?? "" }),
+    el("td", { text: r.runtime }),
+    el("td", {}, el("span", { class: `state state-${r.state}`, text: r.last_error ? `${r.state}: ${r.last_error}` : r.state })),
+    el("td", { text: String(r.requests_in_flight) }),
+    el("td", { text: String(r.restarts) }),
+    el("td", { text: new Date(r.started_at).toLocaleString() })));
+  document.querySelector("#replicas tbody").replaceChildren(...rows);
+}
+
 async function render() {
   const d = await get(path);
   const facts = document.getElementById("facts");
@@ -69,6 +84,7 @@ async function render() {
   const options = Object.entries(d.engine_options ?? {}).map(([option, value]) => `${option} ${value}`);
   fact(engineFacts, "Deployed with", options.length ? options.join(", ") : "the defaults");
   if (d.engine_status?.restarts) fact(engineFacts, "Engine restarts", String(d.engine_status.restarts));
+  renderReplicas(d);
   setStatus(status, "");
   return d;
 }

@@ -1,0 +1,146 @@
+"""The change feed: how every gateway and the controller learn that something changed.
+
+Every change other processes must see (keys, deployments created, deleted or restarted, limits,
+safety policy, scale, replicas) is one row of the change log, written in the transaction of the
+change (:func:`modelport.store.cluster.publish`). Its revision reaches the followers:
+
+- PostgreSQL: ``LISTEN modelport_changes`` on a connection of its own (psycopg 3's async
+  notifies); the server sends the revision on commit. The revision is also read every
+  ``fallback_poll`` seconds and whenever the listening connection is re-opened, so a follower
+  that missed notifications (its connection dropped, it restarted) catches up from the log.
+- SQLite: the latest revision is read every ``poll_interval`` seconds (a cheap indexed read).
+- In this process: :meth:`ChangeFeed.kick` after a local commit wakes the followers at once.
+
+Followers keep their own cursor and ask :meth:`ChangeFeed.wait_beyond`. The feed also tells
+whether the store answers (``store_ok``, ``store_lost_since``): gateways serve from memory for a
+bounded time when it does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from modelport.cluster.threads import in_thread_read
+from modelport.store import cluster as sql
+from modelport.store.repositories import Store
+
+log = logging.getLogger("modelport.cluster")
+
+
+class ChangeFeed:
+    def __init__(
+        self, store: Store, *, poll_interval: float = 0.25, fallback_poll: float = 5.0
+    ) -> None:
+        self.store = store
+        self.poll_interval = poll_interval
+        self.fallback_poll = fallback_poll
+        self.latest = 0
+        self.store_ok = True
+        self.store_lost_since: float | None = None
+        self.listening = False  # PostgreSQL: a LISTEN connection is open
+        self._event = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def postgres(self) -> bool:
+        return self.store.engine.dialect.name == "postgresql"
+
+    # -- followers ------------------------------------------------------------------------
+    def _advance(self, revision: int) -> None:
+        if revision > self.latest:
+            self.latest = revision
+            self._event.set()
+            self._event = asyncio.Event()
+
+    async def wait_beyond(self, cursor: int, within: float) -> int:
+        """The latest revision once it is past ``cursor`` (or after ``within`` seconds)."""
+        if self.latest > cursor:
+            return self.latest
+        event = self._event
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), within)
+        return self.latest
+
+    def kick(self) -> None:
+        """A change was committed by this process: read the revision now (thread-safe)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._poll_once()))
+
+    # -- reading ----------------------------------------------------------------------------
+    def _mark(self, ok: bool) -> None:
+        if ok and not self.store_ok:
+            log.warning("the database answers again")
+        if not ok and self.store_ok:
+            log.error("the database does not answer; serving from memory")
+            self.store_lost_since = time.monotonic()
+        self.store_ok = ok
+        if ok:
+            self.store_lost_since = None
+
+    async def _poll_once(self) -> None:
+        try:
+            revision = await in_thread_read(self.store, sql.revision)
+        except SQLAlchemyError:
+            self._mark(False)
+            return
+        self._mark(True)
+        self._advance(revision)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await self._poll_once()
+        self._task = asyncio.create_task(self._run(), name="change-feed")
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            if self.postgres:
+                try:
+                    await self._listen()
+                except Exception as exc:  # a dropped connection of any kind: poll, retry
+                    self.listening = False
+                    log.warning("change notifications interrupted (%s)", type(exc).__name__)
+                await self._poll_once()
+                await asyncio.sleep(self.poll_interval * 4)
+            else:
+                await self._poll_once()
+                await asyncio.sleep(self.poll_interval)
+
+    def _conninfo(self) -> str:
+        url = self.store.engine.url.set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
+
+    async def _listen(self) -> None:
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(
+            self._conninfo(), autocommit=True, connect_timeout=5
+        ) as conn:
+            await conn.execute(f"LISTEN {sql.CHANNEL}")
+            self.listening = True
+            await self._poll_once()  # what was missed while not listening
+            while True:
+                got: list[Any] = []
+                async for notify in conn.notifies(timeout=self.fallback_poll):
+                    got.append(notify)
+                    with contextlib.suppress(ValueError):
+                        self._advance(int(notify.payload))
+                        self._mark(True)
+                if not got:  # quiet for a while: check the log and the connection
+                    await conn.execute("SELECT 1")
+                    await self._poll_once()

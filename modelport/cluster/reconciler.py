@@ -1,0 +1,457 @@
+"""One deployment's reconciler: its desired replicas, placed, watched, replaced, released.
+
+Each pass reads the deployment and its replicas from the store and acts:
+
+- deleting (or gone): stop every replica, forget the deployment, free its name;
+- replicas a former controller placed: adopted when they still run, marked stopped otherwise;
+- replicas of an older generation (a restart): stopped, then replaced;
+- fewer replicas than wanted (``instances`` while in use, ``min_instances`` once idle for
+  ``idle_timeout``): start the missing ones, each in the background; more: stop the extra;
+- every replica's state, endpoint and restarts as the runtime reports them are stored (the
+  gateways route by them).
+
+A deployment is ``succeeded`` once a replica is ready; ``failed``, with the reason, when no
+replica could be started, after which the next attempt waits a delay that doubles up to
+``deployment_retry_max``. Stopping a controller never records a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from modelport.cluster.changes import ChangeFeed
+from modelport.cluster.local_runtime import LocalRuntime
+from modelport.cluster.runtime import ReplicaHandle, ReplicaOrder, Runtime
+from modelport.cluster.specs import resolve, spec_to_json
+from modelport.cluster.threads import in_thread, in_thread_read, in_thread_run
+from modelport.domain.catalog import Catalog, Offer
+from modelport.domain.deployments import Deployment, DeploymentState
+from modelport.domain.keys import KeyVault
+from modelport.domain.replicas import Replica, ReplicaState, Resources
+from modelport.engines.base import EngineSpec, EngineStartError, EngineStopped
+from modelport.engines.host import EngineHost
+from modelport.engines.plugin import EngineFactory, placeable
+from modelport.engines.registry import EngineFactories
+from modelport.engines.supervisor import Backoff
+from modelport.store import cluster as sql
+from modelport.store.repositories import Store, new_id, now
+
+log = logging.getLogger("modelport.controller")
+
+# A deployment's offer and LoRA adapter (fine-tuned models resolve through the store).
+OfferOf = Callable[[Connection, Deployment], tuple[Offer | None, Path | None]]
+
+
+@dataclass(frozen=True)
+class ReconcilerContext:
+    store: Store
+    catalog: Catalog
+    vault: KeyVault
+    engines: EngineFactories
+    host: EngineHost
+    runtime: Runtime
+    local: LocalRuntime
+    feed: ChangeFeed
+    owner: str
+    retry: Backoff
+    members_within: float
+    offer_of: OfferOf
+    # Runs in the transaction that forgets a deleted deployment (the compute meter's last bill).
+    on_forget: Callable[[Connection, Deployment], None] | None = None
+
+
+@dataclass
+class Placed:
+    row: Replica
+    handle: ReplicaHandle
+    runtime: Runtime
+
+
+class Reconciler:
+    def __init__(self, deployment_id: str, ctx: ReconcilerContext) -> None:
+        self.deployment_id = deployment_id
+        self.ctx = ctx
+        self.handles: dict[str, Placed] = {}
+        self.pending: dict[str, tuple[int, int, asyncio.Task[None]]] = {}  # id -> ordinal, gen
+        self.done = False
+        self._kick = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._spec: tuple[int, EngineFactory, EngineSpec] | None = None
+        self._delays: Iterator[float] = ctx.retry.delays()
+        self._next_attempt = 0.0
+        self._generation: int | None = None
+        self._scaled_up_at = time.time()
+        self._progress: str | None = None
+        self._closing = False
+
+    def kick(self) -> None:
+        self._kick.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"reconcile-{self.deployment_id}")
+
+    async def _run(self) -> None:
+        while not self._closing:
+            await self._kick.wait()
+            self._kick.clear()
+            try:
+                if await self._pass():
+                    self.done = True
+                    return
+            except SQLAlchemyError as exc:
+                log.warning(
+                    "reconciling %s: database error (%s)", self.deployment_id, type(exc).__name__
+                )
+                await asyncio.sleep(1.0)
+            except Exception:
+                log.exception("reconciling %s failed; trying again", self.deployment_id)
+                await asyncio.sleep(1.0)
+
+    # -- store helpers ------------------------------------------------------------------------
+    async def _write(self, kind: str, fn: Any) -> None:
+        def run(conn: Any) -> None:
+            fn(conn)
+            sql.publish(conn, kind, self.deployment_id)
+
+        await in_thread_run(self.ctx.store, run)
+        self.ctx.feed.kick()
+
+    async def _set_progress(self, text: str) -> None:
+        if text == self._progress:
+            return
+        self._progress = text
+        await self._write(
+            "progress",
+            lambda c: self.ctx.store.set_deployment_runtime(c, self.deployment_id, progress=text),
+        )
+
+    async def _succeeded(self, d: Deployment) -> None:
+        """Succeeded and ready, in one transaction (readers never see one without the other)."""
+        if d.state is DeploymentState.SUCCEEDED and self._progress == "ready":
+            return
+        self._progress = "ready"
+
+        def record(conn: Any) -> None:
+            self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
+            self.ctx.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
+
+        await self._write("state", record)
+
+    async def _update_row(self, replica_id: str, **values: Any) -> None:
+        if values.get("state") is not ReplicaState.READY:
+            await self._write("replicas", lambda c: sql.update_replica(c, replica_id, **values))
+            return
+        # A replica ready and its deployment succeeded (a former failure cleared) in one
+        # transaction: no reader sees a routable replica beside the previous failure.
+        self._progress = "ready"
+
+        def ready(conn: Any) -> None:
+            sql.update_replica(conn, replica_id, **values)
+            d = self.ctx.store.deployment_by_id(conn, self.deployment_id)
+            if d is not None and d.state is not DeploymentState.DELETING:
+                self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
+                self.ctx.store.set_deployment_state(
+                    conn, self.deployment_id, DeploymentState.SUCCEEDED
+                )
+                sql.publish(conn, "state", self.deployment_id)
+
+        await self._write("replicas", ready)
+
+    async def _stopped(self, replica_id: str, state: ReplicaState, error: str | None) -> None:
+        await self._update_row(replica_id, state=state, stopped_at=now(), last_error=error)
+
+    # -- a pass -------------------------------------------------------------------------------
+    def _read(self, conn: Any) -> tuple[Deployment | None, list[Replica], float | None]:
+        d = self.ctx.store.deployment_by_id(conn, self.deployment_id)
+        rows = sql.active_replicas(conn, self.deployment_id)
+        last = None
+        if (d is not None and d.scale.scales_to_zero) or (
+            d is not None and d.scale.floor < d.scale.instances
+        ):
+            for member in sql.members(conn, seen_within=self.ctx.members_within):
+                seen = member["status"].get("activity", {}).get(self.deployment_id)
+                if isinstance(seen, int | float):
+                    last = max(last or 0.0, float(seen))
+        return d, rows, last
+
+    async def _pass(self) -> bool:
+        d, rows, last_request = await in_thread_read(self.ctx.store, self._read)
+        if d is None or d.state is DeploymentState.DELETING:
+            await self._delete(d, rows)
+            return True
+        if self._generation != d.generation:
+            if self._generation is not None:  # a restart: try again at once
+                self._delays, self._next_attempt = self.ctx.retry.delays(), 0.0
+            self._generation = d.generation
+            for _, generation, task in list(self.pending.values()):
+                if generation != d.generation:
+                    task.cancel()
+        await self._adopt(rows)
+        for rid, placed in list(self.handles.items()):
+            if placed.row.generation != d.generation:
+                await self._stop(rid, "replaced by a restart")
+        await self._health()
+        await self._scale(d, last_request)
+        if any(p.handle.state is ReplicaState.READY for p in self.handles.values()):
+            self._delays = self.ctx.retry.delays()
+            await self._succeeded(d)
+        elif (
+            not self.handles
+            and not self.pending
+            and d.scale.scales_to_zero
+            and d.state is not DeploymentState.FAILED
+        ):
+            await self._set_progress("idle: scaled to zero until the next request")
+        return False
+
+    async def _adopt(self, rows: list[Replica]) -> None:
+        for row in rows:
+            if row.id in self.handles or row.id in self.pending:
+                continue
+            runtime = self._runtime_named(row.runtime)
+            handle = None
+            if runtime is not None:
+                key = self.ctx.vault.decrypt(row.key_ciphertext) if row.key_ciphertext else ""
+                with contextlib.suppress(Exception):
+                    handle = await asyncio.wait_for(runtime.adopt(row, key), 30)
+            if handle is None:
+                await self._stopped(row.id, ReplicaState.STOPPED, "gone with a former controller")
+                continue
+            log.info("replica %s of %s adopted", row.id, row.deployment_name)
+            self.handles[row.id] = Placed(row, handle, runtime)  # type: ignore[arg-type]
+
+    def _runtime_named(self, name: str) -> Runtime | None:
+        if name == self.ctx.runtime.name:
+            return self.ctx.runtime
+        if name == "local":
+            return self.ctx.local
+        return None
+
+    async def _health(self) -> None:
+        for rid, placed in list(self.handles.items()):
+            handle, row = placed.handle, placed.row
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(handle.refresh(), 10)
+            endpoint = handle.endpoint
+            changes: dict[str, Any] = {}
+            if handle.state is not row.state:
+                changes["state"] = handle.state
+                if handle.state is ReplicaState.READY and row.ready_at is None:
+                    changes["ready_at"] = now()
+            if handle.restarts != row.restarts:
+                changes["restarts"] = handle.restarts
+            if endpoint is not None and endpoint.url != row.url:
+                changes["url"] = endpoint.url
+                changes["key_ciphertext"] = self.ctx.vault.encrypt(endpoint.api_key)
+            if handle.node != row.node:
+                changes["node"] = handle.node
+            if handle.last_error != row.last_error:
+                changes["last_error"] = handle.last_error
+            if changes:
+                await self._update_row(rid, **changes)
+                placed.row = _updated(row, changes)
+
+    async def _scale(self, d: Deployment, last_request: float | None) -> None:
+        active_since = max(self._scaled_up_at, last_request or 0.0)
+        idle_for = time.time() - active_since
+        wanted = d.scale.wanted(idle_for)
+        current = {p.row.ordinal for p in self.handles.values()} | {
+            o for o, g, _ in self.pending.values() if g == d.generation
+        }
+        if len(current) < wanted:
+            if time.monotonic() < self._next_attempt:
+                return
+            if not self.handles and not self.pending:
+                self._scaled_up_at = time.time()
+            free = [o for o in range(d.scale.instances) if o not in current]
+            for ordinal in free[: wanted - len(current)]:
+                self._launch(d, ordinal)
+        elif len(current) > wanted and not self.pending:
+            extra = sorted(self.handles.items(), key=lambda kv: kv[1].row.ordinal)[wanted:]
+            for rid, _ in extra:
+                reason = "scaled down" if wanted else "idle: scaled to zero"
+                await self._stop(rid, reason)
+
+    # -- starting and stopping ----------------------------------------------------------------
+    def _launch(self, d: Deployment, ordinal: int) -> None:
+        replica_id = new_id()
+        task = asyncio.create_task(self._start(d, ordinal, replica_id), name=f"start-{d.name}")
+        self.pending[replica_id] = (ordinal, d.generation, task)
+        task.add_done_callback(lambda _: self.pending.pop(replica_id, None))
+
+    def _resolve(self, d: Deployment) -> tuple[EngineFactory, EngineSpec]:
+        if self._spec is not None and self._spec[0] == d.generation:
+            return self._spec[1], self._spec[2]
+        offer, adapter = self.ctx.store.read(lambda c: self.ctx.offer_of(c, d))
+        if offer is None:
+            raise EngineStartError(f"the offer {d.offer_id!r} is not in the catalog")
+        factory, spec = resolve(d, offer, self.ctx.engines, self.ctx.vault, self.ctx.host, adapter)
+        stored = spec_to_json(spec)
+        if d.engine_spec != stored:
+
+            def write(conn: Any) -> None:
+                self.ctx.store.set_deployment_runtime(conn, d.id, engine_spec=stored)
+                sql.publish(conn, "spec", d.id)
+
+            self.ctx.store.run(write)
+        self._spec = (d.generation, factory, spec)
+        return factory, spec
+
+    async def _start(self, d: Deployment, ordinal: int, replica_id: str) -> None:
+        try:
+            await self._set_progress("resolving weights")
+            factory, spec = await in_thread(lambda: self._resolve(d))
+        except EngineStartError as exc:
+            await self._failed(d, str(exc))
+            return
+        placed = placeable(factory)
+        runtime: Runtime = self.ctx.runtime if placed is not None else self.ctx.local
+        resources = placed.process(spec).resources if placed is not None else Resources(0.0)
+        row = Replica(
+            id=replica_id,
+            deployment_id=d.id,
+            deployment_name=d.name,
+            ordinal=ordinal,
+            generation=d.generation,
+            runtime=runtime.name,
+            owner=self.ctx.owner,
+            state=ReplicaState.STARTING,
+            created_at=now(),
+            updated_at=now(),
+            resources=resources,
+        )
+        await self._write("replicas", lambda c: sql.insert_replica(c, row))
+        await self._set_progress(f"starting the {factory.label} engine and loading the model")
+        order = ReplicaOrder(
+            replica_id, d.id, d.name, ordinal, d.generation, factory, spec, resources
+        )
+        try:
+            handle = await runtime.start(order)
+        except EngineStopped:
+            await asyncio.shield(self._stopped(replica_id, ReplicaState.STOPPED, None))
+            return
+        except EngineStartError as exc:
+            await self._stopped(replica_id, ReplicaState.FAILED, str(exc))
+            await self._failed(d, str(exc))
+            return
+        except asyncio.CancelledError:
+            await asyncio.shield(self._stopped(replica_id, ReplicaState.STOPPED, None))
+            raise
+        if self._closing:
+            await handle.stop()
+            await asyncio.shield(self._stopped(replica_id, ReplicaState.STOPPED, None))
+            return
+        endpoint = handle.endpoint
+        values: dict[str, Any] = {
+            "state": handle.state,
+            "node": handle.node,
+            "handle": handle.handle,
+            "ready_at": now(),
+        }
+        if endpoint is not None:
+            values["url"] = endpoint.url
+            values["key_ciphertext"] = self.ctx.vault.encrypt(endpoint.api_key)
+        await self._update_row(replica_id, **values)
+        self.handles[replica_id] = Placed(_updated(row, values), handle, runtime)
+        log.info("replica %d of %s ready on %s (%s)", ordinal, d.name, handle.node, runtime.name)
+        self.kick()
+
+    async def _failed(self, d: Deployment, reason: str) -> None:
+        if self._closing:
+            return
+        delay = next(self._delays)
+        self._next_attempt = time.monotonic() + delay
+        log.error("deployment %s failed (next attempt in %.0f s): %s", d.name, delay, reason)
+        progress = f"failed; next attempt in {delay:.0f} s"
+        failed = not any(p.handle.state is ReplicaState.READY for p in self.handles.values())
+
+        def record(conn: Any) -> None:  # state and progress seen together
+            self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress=progress)
+            if failed:
+                self.ctx.store.set_deployment_state(
+                    conn, self.deployment_id, DeploymentState.FAILED, reason
+                )
+
+        await self._write("state", record)
+        self._progress = progress
+
+        async def again() -> None:
+            await asyncio.sleep(delay)
+            self.kick()
+
+        asyncio.get_running_loop().create_task(again())
+
+    async def _stop(self, replica_id: str, reason: str | None) -> None:
+        placed = self.handles.pop(replica_id, None)
+        if placed is None:
+            return
+        await self._update_row(replica_id, state=ReplicaState.STOPPING)
+        with contextlib.suppress(Exception):
+            await placed.handle.stop()
+        await self._stopped(replica_id, ReplicaState.STOPPED, reason)
+        log.info(
+            "replica %d of %s stopped (%s)", placed.row.ordinal, placed.row.deployment_name, reason
+        )
+
+    async def _cancel_pending(self) -> None:
+        tasks = [t for _, _, t in self.pending.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _delete(self, d: Deployment | None, rows: list[Replica]) -> None:
+        if d is not None:
+            await self._set_progress("deleting: stopping its replicas")
+        await self._cancel_pending()
+        await self._adopt(rows)
+        await asyncio.gather(*(self._stop(rid, "deleted") for rid in list(self.handles)))
+        if d is not None:
+
+            def forget(conn: Any) -> None:
+                if self.ctx.on_forget is not None:
+                    self.ctx.on_forget(conn, d)
+                self.ctx.store.delete_deployment(conn, d.id)
+                sql.publish(conn, "deleted", d.id)
+
+            await in_thread_run(self.ctx.store, forget)
+            self.ctx.feed.kick()
+            log.info("deployment %s deleted", d.name)
+
+    async def close(self, *, stop_replicas: bool) -> None:
+        """Stop reconciling. ``stop_replicas``: stop those on this host (the local runtime's;
+        a cluster's keep serving for the next controller)."""
+        self._closing = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._cancel_pending()
+        if not stop_replicas:
+            return
+        local = [rid for rid, p in self.handles.items() if p.runtime.name == "local"]
+        for rid in local:
+            placed = self.handles.pop(rid)
+            with contextlib.suppress(Exception):
+                await placed.handle.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._stopped(rid, ReplicaState.STOPPED, "stopped"), 5)
+
+
+def _updated(row: Replica, changes: dict[str, Any]) -> Replica:
+    from dataclasses import replace
+
+    known = {k: v for k, v in changes.items() if k != "key_ciphertext"}
+    if "key_ciphertext" in changes:
+        known["key_ciphertext"] = changes["key_ciphertext"]
+    return replace(row, **known)

@@ -1,0 +1,103 @@
+"""What a gateway reports about itself: in its heartbeat (for the operator view and the
+controller's idle detection) and in ``/healthz`` (for load balancers and operators)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Gauge
+
+from modelport.cluster.routing import ReplicaRouter
+
+if TYPE_CHECKING:
+    from modelport.services import Services
+
+
+def in_flight(services: Services) -> dict[str, int]:
+    """Requests of this gateway in flight per replica id."""
+    found: dict[str, int] = {}
+    for live in services.registry.all():
+        if isinstance(live.engine, ReplicaRouter):
+            for replica_id, count in live.engine.in_flight().items():
+                found[replica_id] = found.get(replica_id, 0) + count
+        elif len(live.replicas) == 1:
+            replica_id = live.replicas[0].id
+            found[replica_id] = found.get(replica_id, 0) + live.in_flight
+    return found
+
+
+def activity(services: Services) -> dict[str, float]:
+    """When each deployment last had a request here (now, while one is in flight)."""
+    now = time.time()
+    found: dict[str, float] = {}
+    for live in services.registry.all():
+        last = now if live.in_flight > 0 else live.last_request
+        if last:
+            found[live.deployment.id] = max(found.get(live.deployment.id, 0.0), last)
+    return found
+
+
+def store_status(services: Services) -> dict[str, Any]:
+    feed = services.feed
+    lost = feed.store_lost_since
+    status: dict[str, Any] = {"reachable": feed.store_ok, "revision": feed.latest}
+    if services.sync is not None:
+        status["synced_revision"] = services.sync.synced_at
+    if lost is not None:
+        status["unreachable_for_s"] = round(time.monotonic() - lost, 1)
+        status["serving_until_s"] = round(
+            max(0.0, services.settings.store_outage_grace - (time.monotonic() - lost)), 1
+        )
+    if feed.postgres:
+        status["notifications"] = "listening" if feed.listening else "polling"
+    return status
+
+
+def gateway_status(services: Services) -> dict[str, Any]:
+    status: dict[str, Any] = {
+        "in_flight": in_flight(services),
+        "activity": activity(services),
+        "store": store_status(services),
+        "limiter": services.limiter_status(),
+        "usage_spool": services.ledger.spooled(),
+    }
+    controller = services.controller
+    if controller is not None:
+        status["controller"] = {
+            "active": controller.active,
+            "runtime": controller.runtime.name,
+            "replicas": controller.replica_count(),
+        }
+        status["nodes"] = controller.node_status
+    return status
+
+
+def register_cluster_metrics(registry: CollectorRegistry, services: Services) -> None:
+    """Gauges read at scrape time: the limiter's mode, the store's reachability, the spool."""
+    degraded = Gauge(
+        "modelport_rate_limiter_degraded",
+        "1 while the shared (Redis) limiter is unreachable and its failure policy applies.",
+        registry=registry,
+    )
+    degraded.set_function(
+        lambda: float(services.limiter_status()["mode"] not in ("redis", "memory"))
+    )
+    gateways = Gauge(
+        "modelport_live_gateways",
+        "Gateways alive now (heartbeats): the degraded limiter's share is limit / this.",
+        registry=registry,
+    )
+    gateways.set_function(lambda: float(services.heartbeat.live_gateways))
+    reachable = Gauge(
+        "modelport_store_reachable",
+        "1 while the database answers; 0 while this gateway serves from memory.",
+        registry=registry,
+    )
+    reachable.set_function(lambda: float(services.feed.store_ok))
+    spooled = Gauge(
+        "modelport_usage_spooled_records",
+        "Usage records queued on local disk until the database is back.",
+        registry=registry,
+    )
+    spooled.set_function(lambda: float(services.ledger.spooled()))
