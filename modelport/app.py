@@ -22,6 +22,7 @@ from modelport.control.metrics_route import metrics
 from modelport.control.routes import management_router
 from modelport.errors import ModelportError
 from modelport.gateway.body_limit import BodyLimit
+from modelport.gateway.endpoints import endpoint_routes
 from modelport.gateway.errors import (
     handle_modelport_error,
     handle_not_found,
@@ -125,6 +126,9 @@ def create_app(settings: Settings) -> FastAPI:
         Mount("/deployments/{name}", routes=deployment_routes()),
         # Other regions served by this process (the default region has no prefix).
         Mount("/regions/{region}/deployments/{name}", routes=deployment_routes()),
+        # Managed online endpoints: one URL and keys for several deployments (traffic split).
+        Mount("/endpoints/{endpoint}", routes=endpoint_routes()),
+        Mount("/regions/{region}/endpoints/{endpoint}", routes=endpoint_routes()),
     ]
     app.include_router(management_router())
     for router in fine_tuning_routers():

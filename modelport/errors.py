@@ -8,6 +8,7 @@ machine code; each API dialect renders the tree into its own error shape in exac
     ├── BadRequest                      400 bad_request
     │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
     │   │   ├── InvalidTrainingFile     400 invalid_training_file (each bad line, numbered)
+    │   │   ├── BlocklistInvalid        400 invalid_request   (a blocklist that cannot be stored)
     │   │   └── PromptFormatError       400 invalid_request   (the model's format cannot say it)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
@@ -15,7 +16,9 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   └── RequestTooLarge             400 request_too_large (more tokens than a minute's limit)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
-    │   └── RegionNotOffered            403 region_not_offered
+    │   ├── RegionNotOffered            403 region_not_offered
+    │   ├── ServerlessNotOffered        403 serverless_not_offered (managed compute only)
+    │   └── QuotaExceeded               403 quota_exceeded    (core quota; used, asked, limit)
     ├── NotFound                        404 not_found
     │   └── DeploymentNotFound          404 deployment_not_found
     ├── MethodNotAllowed                405 method_not_allowed
@@ -33,6 +36,7 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   ├── DeploymentNotReady          503 deployment_not_ready
     │   ├── StoreUnavailable            503 store_unavailable (database lost for too long)
     │   ├── RateLimiterUnavailable      503 rate_limiter_unavailable (Redis down, fail closed)
+    │   ├── NoTrafficRoute              503 no_traffic_route (an endpoint with no traffic set)
     │   └── LedgerUnavailable           503 usage_ledger_unavailable (usage not durable)
     ├── ChatTemplateError               500 chat_template_error (the model's own template is broken)
     └── ContentFilterFailed             500 content_filter_error (moderation itself failed)
@@ -143,6 +147,18 @@ class RegionNotOffered(Forbidden):
     code = "region_not_offered"
 
 
+class ServerlessNotOffered(Forbidden):
+    """The model has no serverless (pay-as-you-go) offer: it deploys on managed compute only."""
+
+    code = "serverless_not_offered"
+
+
+class QuotaExceeded(Forbidden):
+    """A managed deployment would draw more cores or GPUs than its quota has left."""
+
+    code = "quota_exceeded"
+
+
 class NotFound(ModelportError):
     status = 404
     code = "not_found"
@@ -227,6 +243,12 @@ class RateLimiterUnavailable(ServiceUnavailable):
     """The shared limiter is unreachable and its failure policy is to refuse."""
 
     code = "rate_limiter_unavailable"
+
+
+class NoTrafficRoute(ServiceUnavailable):
+    """An endpoint whose traffic sends nothing anywhere, called without naming a deployment."""
+
+    code = "no_traffic_route"
 
 
 class LedgerUnavailable(ServiceUnavailable):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from modelport.access.authn import Authenticator
 from modelport.access.oidc import OidcConfig, OidcProvider
 from modelport.access.service import AccessService
 from modelport.access.sessions import SessionStore
+from modelport.billing.compute import ComputeMeter
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
 from modelport.billing.metrics import UsageMetrics
@@ -27,10 +29,14 @@ from modelport.cluster.runtime import Runtime, make_runtime
 from modelport.cluster.status import gateway_status, register_cluster_metrics
 from modelport.cluster.sync import RegistrySync
 from modelport.cluster.view import ClusterReader
+from modelport.control.blocklists import BlocklistControl
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
+from modelport.control.endpoints import EndpointService, sweep_endpoints
 from modelport.control.projects import ProjectService
+from modelport.control.quota import QuotaService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
+from modelport.domain.compute import InstanceTypes
 from modelport.domain.keys import KeyVault
 from modelport.domain.regions import Regions
 from modelport.engines.host import EngineHost
@@ -40,7 +46,10 @@ from modelport.errors import StoreUnavailable
 from modelport.finetune.hosting import HostingMeter
 from modelport.finetune.models import FineTunedModels
 from modelport.finetune.service import FineTuningService
+from modelport.gateway.mirror import Mirror
 from modelport.inference.accounting import Accountant
+from modelport.inference.direct import DirectCompletions
+from modelport.inference.endpoints import EndpointRegistry
 from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
@@ -48,11 +57,23 @@ from modelport.local_secrets import ConfigurationError, LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
 from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
+from modelport.policy.safety.blocklist import BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.locking import exclusive
-from modelport.store.repositories import Store
+from modelport.store.repositories import Store, now
+
+
+def _endpoint_sweeper(store: Store, feed: ChangeFeed) -> Callable[[], Awaitable[None]]:
+    """The controller's duty for endpoints: shared-quota deadlines, finished deletions."""
+
+    async def sweep() -> None:
+        removed = await asyncio.to_thread(store.run, lambda c: sweep_endpoints(c, now()))
+        if removed:
+            feed.kick()
+
+    return sweep
 
 
 def check_engine_settings(engines: EngineFactories, host: EngineHost) -> None:
@@ -113,6 +134,7 @@ class Services:
     metrics: UsageMetrics
     safety: SafetyService
     content_safety: ContentSafetyControl
+    blocklists: BlocklistControl
     fine_tuning: FineTuningService
     hosting: HostingMeter
     access: AccessService
@@ -122,6 +144,14 @@ class Services:
     feed: ChangeFeed
     heartbeat: Heartbeat
     cluster: ClusterReader
+    # Managed compute: instance types, core quota, endpoints, their live view, mirror copies,
+    # and the compute meter (run by the active controller).
+    instance_types: InstanceTypes
+    quota: QuotaService
+    endpoints: EndpointService
+    endpoint_registry: EndpointRegistry
+    mirror: Mirror
+    compute_meter: ComputeMeter
     sync: RegistrySync | None = None  # gateways: the registry kept in step with the store
     controller: Controller | None = None  # up and controller: the reconciler (one active)
     oidc: OidcProvider | None = None
@@ -181,16 +211,43 @@ class Services:
             else None
         )
         ledger = UsageLedger(ledger_engine(settings, db), failures=metrics, spool=spool)
-        prices = PriceSheet.from_catalog(catalog)
+        instance_types = InstanceTypes.load(settings.instance_types_file)
+        prices = PriceSheet.from_catalog(catalog, instance_types)
+        quota = QuotaService(
+            settings=settings,
+            store=store,
+            types=instance_types,
+            projects=projects,
+            regions=regions,
+        )
+        endpoint_registry = EndpointRegistry()
+        endpoints = EndpointService(
+            store=store,
+            vault=vault,
+            deployments=deployments,
+            quota=quota,
+            registry=endpoint_registry,
+            shared_quota_lifetime=settings.shared_quota_lifetime,
+        )
+        compute_meter = ComputeMeter(
+            store, slice_s=settings.compute_meter_slice, interval=settings.compute_meter_interval
+        )
         accountant = Accountant(limiter, Metering(ledger, prices, metrics))
         # Compiling the default classifier's lexicons takes seconds: off the event loop.
         ensemble = await asyncio.to_thread(
-            load_ensemble, settings.safety_classifiers, model_dirs=settings.safety_model_dirs
+            load_ensemble,
+            settings.safety_classifiers,
+            model_dirs=settings.safety_model_dirs,
+            options=settings.safety_plugin_options,
         )
+        # Plug-ins that ask a model served here (the guard) reach its engine directly.
+        ensemble.attach(DirectCompletions(registry, asyncio.get_running_loop()))
         safety = SafetyService(
             ensemble, policy=SafetyPolicy.serverless(), timeout_s=settings.safety_timeout
         )
-        moderation = Moderation(safety, SafetyMetrics(metrics.registry))
+        live_blocklists = BlocklistSet()
+        blocklists = BlocklistControl(store, deployments, live_blocklists)
+        moderation = Moderation(safety, SafetyMetrics(metrics.registry), live_blocklists)
         access = AccessService(store, local.key_hash_secret)
         sessions = SessionStore(store, local.key_hash_secret, settings.session_ttl)
         oidc = oidc_provider(settings)
@@ -228,6 +285,8 @@ class Services:
                 offer_of=deployments.offer_in,
                 retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
                 ttl=settings.controller_lease_ttl,
+                duties=[compute_meter.duty, _endpoint_sweeper(store, feed)],
+                on_forget=compute_meter.final_bill,
             )
         sync = None
         if gateway:
@@ -243,7 +302,10 @@ class Services:
                 wake=heartbeat.wake,
                 cold_start_wait=settings.cold_start_wait,
                 offer_of=deployments.offer_in,
+                endpoints=endpoints.reload,
+                blocklists=blocklists.load,
             )
+        pipeline = Pipeline(accountant, moderation)
         services = cls(
             settings=settings,
             secrets=local,
@@ -254,13 +316,14 @@ class Services:
             deployments=deployments,
             regions=regions,
             projects=projects,
-            pipeline=Pipeline(accountant, moderation),
+            pipeline=pipeline,
             limiter=limiter,
             ledger=ledger,
             prices=prices,
             metrics=metrics,
             safety=safety,
             content_safety=ContentSafetyControl(store, deployments),
+            blocklists=blocklists,
             fine_tuning=FineTuningService(
                 settings=settings,
                 store=store,
@@ -279,6 +342,12 @@ class Services:
             sync=sync,
             controller=controller,
             oidc=oidc,
+            instance_types=instance_types,
+            quota=quota,
+            endpoints=endpoints,
+            endpoint_registry=endpoint_registry,
+            mirror=Mirror(pipeline),
+            compute_meter=compute_meter,
         )
         holder["services"] = services
         if sync is not None:
@@ -318,7 +387,10 @@ class Services:
         await self.heartbeat.start()
         if self.sync is not None:
             await self.sync.start()
+        else:
+            await self.endpoints.reload()
         await self.content_safety.load()
+        await self.blocklists.load()
         if self.controller is not None:
             await self.controller.start()
         await self.fine_tuning.start()
@@ -333,6 +405,7 @@ class Services:
             await self.sync.close()
         await self.heartbeat.close()
         await self.feed.close()
+        await self.mirror.close()
         await self.pipeline.drain()
         await asyncio.to_thread(self.ledger.close)
         await self.limiter.close()

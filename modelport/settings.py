@@ -173,6 +173,10 @@ class Settings(BaseSettings):
     safety_model_dirs: dict[str, Path] = Field(
         default_factory=dict, description="Model directory per model-based classifier plug-in."
     )
+    safety_plugin_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Keyword options per classifier plug-in (e.g. the guard's deployment).",
+    )
     safety_timeout: float = Field(
         2.0, gt=0, description="Seconds one content-safety check may take (then: fail closed)."
     )
@@ -204,6 +208,27 @@ class Settings(BaseSettings):
     )
     hosting_meter_interval: float = Field(
         30.0, gt=0, description="Seconds between checks of fine-tuned deployments' hosted hours."
+    )
+    # Managed compute (see docs/managed-compute.md).
+    instance_types_file: Path | None = Field(
+        None, description="TOML file of the instance types offered per region (unset: cpu-2/4/8)."
+    )
+    project_core_quota: int = Field(
+        8, ge=0, description="Cores a project may use on managed compute per region by default."
+    )
+    project_gpu_quota: int = Field(0, ge=0, description="GPUs a project may use by default.")
+    region_core_quota: int = Field(
+        64, ge=0, description="Cores all projects together may use per region by default."
+    )
+    region_gpu_quota: int = Field(0, ge=0, description="GPUs per region by default.")
+    shared_quota_lifetime: float = Field(
+        168 * 3600.0, gt=0, description="Seconds before an endpoint on shared quota is deleted."
+    )
+    compute_meter_interval: float = Field(
+        30.0, gt=0, description="Seconds between bills of managed deployments' instance time."
+    )
+    compute_meter_slice: int = Field(
+        60, ge=1, le=3600, description="Instance time is billed in slices of this many seconds."
     )
     # Access control (see docs/access-control.md).
     session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")

@@ -65,6 +65,9 @@ def screenshot(page: object, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    # Headless Chromium: after a full-page capture of a page taller than the viewport, clicks
+    # below the fold are lost until the page scrolls again (actions scroll to their target).
+    page.evaluate("() => window.scrollTo(0, 0)")  # type: ignore[attr-defined]
     return path
 
 

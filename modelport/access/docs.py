@@ -11,6 +11,7 @@ _SCOPES = {
     Scope.PROJECT: "project `{project}`",
     Scope.SELECTED_PROJECT: "the `OpenAI-Project` header's project (default: the default one)",
     Scope.DEPLOYMENT: "the deployment's project",
+    Scope.ENDPOINT: "the endpoint's project",
     Scope.ANY: "any project (results narrowed)",
     Scope.SIGNED_IN: "any signed-in principal",
 }

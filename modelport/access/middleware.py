@@ -104,7 +104,11 @@ class AccessControl:
         else:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             region = (query.get("region") or [None])[0]
-            project_id = _deployment_project(services, match.params["name"], region)
+            project_id = (
+                _endpoint_project(services, match.params["endpoint"], region)
+                if rule.scope is RuleScope.ENDPOINT
+                else _deployment_project(services, match.params["name"], region)
+            )
             if project_id is not None and access.can(rule.permission, project_id):
                 state["project"] = await _project_name(services, project_id)
         authorize(access, rule.permission, project_id)
@@ -128,6 +132,14 @@ def _deployment_project(services: Services, name: str, region: str | None) -> st
     except ModelportError:
         return None
     return live.deployment.project_id
+
+
+def _endpoint_project(services: Services, name: str, region: str | None) -> str | None:
+    """The project id of an endpoint; None if there is no such endpoint."""
+    try:
+        return services.endpoints.get_live(name, region).endpoint.project_id
+    except ModelportError:
+        return None
 
 
 async def _project_name(services: Services, project_id: str) -> str | None:

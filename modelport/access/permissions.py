@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, str] = {
     "content-safety/read": "See a deployment's content-safety policy.",
     "content-safety/write": "Change a deployment's content-safety policy.",
     "usage/read": "Read usage and cost reports.",
+    "quota/read": "See a project's managed-compute core quota and what uses it.",
+    "quota/write": "Set the core quota of projects and regions (platform scope only).",
     "fine-tuning/read": "See fine-tuning files and jobs, their events and checkpoints.",
     "fine-tuning/write": "Upload fine-tuning files, create and cancel fine-tuning jobs (billed "
     "on the project's subscription).",
@@ -60,6 +62,7 @@ PLATFORM_ONLY = frozenset(
         "admin-token/rotate",
         "engines/attach",
         "cluster/read",
+        "quota/write",
     }
 )
 
@@ -91,13 +94,14 @@ BUILTIN_ROLES: dict[str, Role] = {
         ),
         Role(
             "Contributor",
-            "Everything except principals, roles, the admin token and engine URLs.",
+            "Everything except principals, roles, the admin token, engine URLs and quotas.",
             _all_but(
                 "principals/write",
                 "roles/write",
                 "roles/assign",
                 "admin-token/rotate",
                 "engines/attach",
+                "quota/write",
             ),
             builtin=True,
         ),
@@ -120,6 +124,7 @@ BUILTIN_ROLES: dict[str, Role] = {
                     "limits/read",
                     "content-safety/read",
                     "usage/read",
+                    "quota/read",
                     "roles/read",
                     "fine-tuning/read",
                     "fine-tuning/write",

@@ -12,6 +12,7 @@ Scopes say where the permission must be held:
 - ``SELECTED_PROJECT``: on the project named by the ``OpenAI-Project`` header (the default
   project without one): OpenAI's API, whose SDK selects a project that way;
 - ``DEPLOYMENT``: on the project of the deployment named by ``{name}`` (and ``?region=``);
+- ``ENDPOINT``: on the project of the endpoint named by ``{endpoint}`` (and ``?region=``);
 - ``ANY``: on at least one project (or the platform); the handler narrows what it returns or
   checks the project named in the request body;
 - ``SIGNED_IN``: any authenticated principal (the permission is informative).
@@ -29,6 +30,7 @@ class Scope(StrEnum):
     PROJECT = "project"
     SELECTED_PROJECT = "selected-project"
     DEPLOYMENT = "deployment"
+    ENDPOINT = "endpoint"
     ANY = "any"
     SIGNED_IN = "signed-in"
 
@@ -78,6 +80,7 @@ def rule(
 
 P, PR, D, A, S = Scope.PLATFORM, Scope.PROJECT, Scope.DEPLOYMENT, Scope.ANY, Scope.SIGNED_IN
 SP = Scope.SELECTED_PROJECT
+E = Scope.ENDPOINT
 M = "/management"
 
 # Fine-tuning: OpenAI's files and fine-tuning jobs API (control/api/fine_tuning.py), under /v1
@@ -133,6 +136,38 @@ ROUTES: tuple[RouteRule, ...] = (
     rule("PATCH", f"{M}/deployments/{{name}}/limits", "limits/write", D),
     rule("GET", f"{M}/deployments/{{name}}/content-safety", "content-safety/read", D),
     rule("PATCH", f"{M}/deployments/{{name}}/content-safety", "content-safety/write", D),
+    # Custom blocklists: platform-wide or for one deployment, managed at platform scope.
+    rule("GET", f"{M}/content-safety/blocklists", "content-safety/read", P),
+    rule("GET", f"{M}/content-safety/blocklists/{{blocklist}}", "content-safety/read", P),
+    rule("PUT", f"{M}/content-safety/blocklists/{{blocklist}}", "content-safety/write", P),
+    rule("DELETE", f"{M}/content-safety/blocklists/{{blocklist}}", "content-safety/write", P),
+    # Managed compute: instance types, core quota, endpoints with their deployments.
+    rule("GET", f"{M}/compute/instance-types", "catalog/read", A),
+    rule("GET", f"{M}/projects/{{project}}/quota", "quota/read", PR),
+    rule(
+        "PUT",
+        f"{M}/projects/{{project}}/quota",
+        "quota/write",
+        PR,
+        note="quota/write is platform-only: a project grant grants nothing",
+    ),
+    rule("PUT", f"{M}/regions/{{region}}/quota", "quota/write", P),
+    rule("POST", f"{M}/projects/{{project}}/endpoints", "deployments/write", PR),
+    rule("GET", f"{M}/projects/{{project}}/endpoints", "deployments/read", PR),
+    rule("GET", f"{M}/endpoints", "deployments/read", A, note="lists the caller's"),
+    rule("GET", f"{M}/endpoints/{{endpoint}}", "deployments/read", E),
+    rule("DELETE", f"{M}/endpoints/{{endpoint}}", "deployments/delete", E),
+    rule(
+        "POST",
+        f"{M}/endpoints/{{endpoint}}/deployments",
+        "deployments/write",
+        E,
+        note="with subscribe: also subscriptions/sign",
+    ),
+    rule("PUT", f"{M}/endpoints/{{endpoint}}/traffic", "deployments/write", E),
+    rule("PUT", f"{M}/endpoints/{{endpoint}}/mirror", "deployments/write", E),
+    rule("GET", f"{M}/endpoints/{{endpoint}}/keys", "keys/read", E),
+    rule("POST", f"{M}/endpoints/{{endpoint}}/keys/regenerate", "keys/regenerate", E),
     # The cluster (gateways, controller, runtime nodes).
     rule("GET", f"{M}/cluster", "cluster/read", P),
     # Usage.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metrics import UsageMetrics
 from modelport.billing.prices import PriceSheet
@@ -18,8 +20,12 @@ class Metering:
         """Return once the record is durable (raises ``LedgerUnavailable`` if it cannot be)."""
         await self.ledger.write(record)
         price = self.prices.price(record.offer_id, record.day)
-        cost = self.prices.request_cost(
-            record.offer_id, record.prompt_tokens, record.completion_tokens, record.day
+        cost = (
+            Decimal(0)  # managed compute: billed per instance-hour, its tokens not priced
+            if record.instance_type
+            else self.prices.request_cost(
+                record.offer_id, record.prompt_tokens, record.completion_tokens, record.day
+            )
         )
         self.metrics.observe(record, cost, price.currency)
 

@@ -12,6 +12,7 @@ from modelport.domain.fine_tuning import is_fine_tuned
 # The ``dialect`` of records that are not inference requests.
 FINE_TUNING = "fine-tuning"  # one record per fine-tuning job: its trained tokens
 HOSTING = "hosting"  # one record per started hour of a fine-tuned deployment
+COMPUTE = "compute"  # one record per slice of a managed deployment's replica's life
 
 
 class Meter(StrEnum):
@@ -24,10 +25,20 @@ class Meter(StrEnum):
     FINE_TUNED_OUTPUT_TOKENS = "fine-tuned-output-tokens"
     TRAINING_TOKENS = "fine-tuning-training-tokens"
     HOSTING_HOURS = "fine-tuned-hosting-hours"
+    # Managed compute: instance time (quantity in instance-milliseconds, priced per hour of
+    # the deployment's instance type); its tokens are counted for visibility, not priced.
+    COMPUTE_HOURS = "managed-compute-hours"
+    MANAGED_INPUT_TOKENS = "managed-input-tokens"
+    MANAGED_OUTPUT_TOKENS = "managed-output-tokens"
 
 
-INPUT_METERS = frozenset({Meter.INPUT_TOKENS, Meter.FINE_TUNED_INPUT_TOKENS})
-OUTPUT_METERS = frozenset({Meter.OUTPUT_TOKENS, Meter.FINE_TUNED_OUTPUT_TOKENS})
+INPUT_METERS = frozenset(
+    {Meter.INPUT_TOKENS, Meter.FINE_TUNED_INPUT_TOKENS, Meter.MANAGED_INPUT_TOKENS}
+)
+OUTPUT_METERS = frozenset(
+    {Meter.OUTPUT_TOKENS, Meter.FINE_TUNED_OUTPUT_TOKENS, Meter.MANAGED_OUTPUT_TOKENS}
+)
+UNPRICED_METERS = frozenset({Meter.MANAGED_INPUT_TOKENS, Meter.MANAGED_OUTPUT_TOKENS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +63,10 @@ class UsageRecord:
     latency_ms: float
     training_tokens: int = 0
     hosting_hours: int = 0
+    # Managed deployments: their instance type (every record of theirs), and for compute
+    # records the instance-milliseconds of one slice of a replica's life.
+    instance_type: str = ""
+    compute_ms: int = 0
     # A retry under its caller's request id whose earlier attempt failed: this record replaces
     # the failed attempt's (the request is billed once, for the attempt that was served).
     replaces_failed: bool = False
@@ -65,6 +80,14 @@ class UsageRecord:
             return {Meter.TRAINING_TOKENS: self.training_tokens}
         if self.dialect == HOSTING:
             return {Meter.HOSTING_HOURS: self.hosting_hours}
+        if self.dialect == COMPUTE:
+            return {Meter.COMPUTE_HOURS: self.compute_ms}
+        if self.instance_type:
+            return {
+                Meter.MANAGED_INPUT_TOKENS: self.prompt_tokens,
+                Meter.MANAGED_OUTPUT_TOKENS: self.completion_tokens,
+                Meter.REQUESTS: 1,
+            }
         if is_fine_tuned(self.offer_id):
             return {
                 Meter.FINE_TUNED_INPUT_TOKENS: self.prompt_tokens,

@@ -1,5 +1,6 @@
 """Usage reports: rollups grouped by day, project, subscription, deployment or meter, priced
-exactly. Inference, fine-tuning (training tokens) and fine-tuned hosting stand side by side.
+exactly. Inference, fine-tuning (training tokens), fine-tuned hosting and managed compute
+(instance-hours, priced by instance type; its tokens counted, not priced) stand side by side.
 
 Reports read only the rollups (one row per day × deployment × meter), never the ledger. Costs
 are computed with Decimal from the price sheet and rendered as strings, unrounded.
@@ -33,6 +34,7 @@ class UsageGroup:
     completion_tokens: int = 0
     training_tokens: int = 0
     hosting_hours: int = 0
+    compute_ms: int = 0
     cost: Decimal = field(default_factory=Decimal)
     currency: str = "USD"
 
@@ -47,6 +49,8 @@ class UsageGroup:
             self.training_tokens += quantity
         elif meter == Meter.HOSTING_HOURS:
             self.hosting_hours += quantity
+        elif meter == Meter.COMPUTE_HOURS:
+            self.compute_ms += quantity
         self.cost += cost
 
     def view(self, by: str) -> dict[str, Any]:
@@ -58,9 +62,13 @@ class UsageGroup:
             "total_tokens": self.prompt_tokens + self.completion_tokens,
             "training_tokens": self.training_tokens,
             "hosting_hours": self.hosting_hours,
+            "compute_hours": _money(Decimal(self.compute_ms) / _MS_PER_HOUR),
             "cost": _money(self.cost),
             "currency": self.currency,
         }
+
+
+_MS_PER_HOUR = Decimal(3_600_000)
 
 
 def _money(value: Decimal) -> str:
@@ -87,11 +95,17 @@ def build_report(rows: list[RollupRow], by: GroupBy, prices: PriceSheet) -> dict
     for row in rows:
         meter = Meter(row.meter) if row.meter in Meter._value2member_map_ else None
         price = prices.price(row.offer_id, row.day)
-        cost = prices.cost(row.offer_id, meter, row.quantity, row.day) if meter else Decimal(0)
+        currency = price.currency
+        if meter is Meter.COMPUTE_HOURS:  # priced by the deployment's instance type
+            cost, currency = prices.compute_cost(row.instance_type, row.quantity)
+        elif meter is not None:
+            cost = prices.cost(row.offer_id, meter, row.quantity, row.day)
+        else:
+            cost = Decimal(0)
         key = _key(row, by)
-        group = groups.setdefault(key, UsageGroup(key, currency=price.currency))
+        group = groups.setdefault(key, UsageGroup(key, currency=currency))
         group.add(row.meter, row.quantity, cost)
-        total.currency = price.currency
+        total.currency = currency
         total.add(row.meter, row.quantity, cost)
     return {
         "by": by.value,

@@ -11,6 +11,8 @@ from modelport.cli.client import CliContext, emit_json, print_table
 
 def _price(offer: dict[str, Any]) -> str:
     p = offer["pricing"]
+    if p is None:
+        return "managed compute only"
     return f"{p['input_per_1k']} / {p['output_per_1k']} {p['currency']}"
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from modelport.cli.access import admin_token, audit, principals, roles, tokens, whoami
+from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
 from modelport.cli.cluster import cluster
 from modelport.cli.deployments import deploy, deployments, keys
+from modelport.cli.endpoints import compute, endpoints, quota
 from modelport.cli.fine_tune import fine_tune
 from modelport.cli.models import models
 from modelport.cli.projects import projects, subscriptions
@@ -35,6 +37,9 @@ cli.add_command(subscriptions)
 cli.add_command(deploy)
 cli.add_command(deployments)
 cli.add_command(keys)
+cli.add_command(endpoints)
+cli.add_command(compute)
+cli.add_command(quota)
 cli.add_command(models)
 cli.add_command(usage)
 cli.add_command(fine_tune)
@@ -44,6 +49,7 @@ cli.add_command(tokens)
 cli.add_command(roles)
 cli.add_command(audit)
 cli.add_command(admin_token)
+cli.add_command(blocklists)
 deployments.add_command(limits)
 deployments.add_command(safety)
 

@@ -16,6 +16,7 @@ COLUMNS = [
     "completion_tokens",
     "training_tokens",
     "hosting_hours",
+    "compute_hours",
     "cost",
     "currency",
 ]

@@ -18,9 +18,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.changes import ChangeFeed
@@ -30,6 +32,7 @@ from modelport.cluster.reconciler import OfferOf, Reconciler, ReconcilerContext
 from modelport.cluster.runtime import Runtime
 from modelport.cluster.threads import in_thread_read, in_thread_run
 from modelport.domain.catalog import Catalog
+from modelport.domain.deployments import Deployment
 from modelport.domain.keys import KeyVault
 from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
@@ -41,7 +44,9 @@ log = logging.getLogger("modelport.controller")
 
 LEASE = "controller"
 # Changes the controller itself makes, or that do not concern placement.
-IGNORED = frozenset({"replicas", "keys", "limits", "safety", "progress", "state", "deleted"})
+IGNORED = frozenset(
+    {"replicas", "keys", "limits", "safety", "progress", "state", "deleted", "endpoint"}
+)
 
 
 @dataclass
@@ -57,6 +62,10 @@ class Controller:
     local: LocalRuntime  # attached servers (nothing to place) always go here
     offer_of: OfferOf
     retry: Backoff = field(default_factory=lambda: Backoff(5.0, 300.0))
+    # Periodic work of the active controller, called every ``health_interval`` (each paces
+    # itself): the compute meter, the endpoints' shared-quota deadlines.
+    duties: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_forget: Callable[[Connection, Deployment], None] | None = None
     ttl: float = 5.0
     health_interval: float = 1.0
     active: bool = False
@@ -87,6 +96,7 @@ class Controller:
             retry=self.retry,
             members_within=self.heartbeat.live_within,
             offer_of=self.offer_of,
+            on_forget=self.on_forget,
         )
 
     # -- lease ------------------------------------------------------------------------------
@@ -187,6 +197,11 @@ class Controller:
                 with contextlib.suppress(Exception):
                     self.node_status = await asyncio.wait_for(self.nodes(), 10)
             await asyncio.sleep(self.health_interval)
+            for duty in self.duties:
+                try:
+                    await duty()
+                except SQLAlchemyError as exc:
+                    log.warning("controller duty deferred (%s)", type(exc).__name__)
             for deployment_id, reconciler in list(self._reconcilers.items()):
                 if reconciler.done:
                     self._reconcilers.pop(deployment_id, None)

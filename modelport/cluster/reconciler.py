@@ -66,6 +66,8 @@ class ReconcilerContext:
     retry: Backoff
     members_within: float
     offer_of: OfferOf
+    # Runs in the transaction that forgets a deleted deployment (the compute meter's last bill).
+    on_forget: Callable[[Connection, Deployment], None] | None = None
 
 
 @dataclass
@@ -436,6 +438,8 @@ class Reconciler:
         if d is not None:
 
             def forget(conn: Any) -> None:
+                if self.ctx.on_forget is not None:
+                    self.ctx.on_forget(conn, d)
                 self.ctx.store.delete_deployment(conn, d.id)
                 sql.publish(conn, "deleted", d.id)
 

@@ -51,7 +51,12 @@ from modelport.store.repositories import Store
 
 log = logging.getLogger("modelport.cluster")
 
+ENDPOINT_CHANGE = "endpoint"  # an endpoint's keys, traffic or existence changed
+BLOCKLIST_CHANGE = "blocklists"  # a custom content-safety blocklist was set or deleted
+
 LocalEngines = Callable[[str], Engine | None]
+ReloadEndpoints = Callable[[], Awaitable[None]]
+ReloadBlocklists = Callable[[], Awaitable[None]]
 WakeFor = Callable[[str], Awaitable[None]]
 
 
@@ -90,6 +95,8 @@ class RegistrySync:
         wake: WakeFor | None = None,
         cold_start_wait: float = 120.0,
         offer_of: OfferOf | None = None,
+        endpoints: ReloadEndpoints | None = None,
+        blocklists: ReloadBlocklists | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -102,6 +109,8 @@ class RegistrySync:
         self.wake = wake
         self.cold_start_wait = cold_start_wait
         self.offer_of: OfferOf = offer_of or (lambda _, d: (catalog.get(d.offer_id), None))
+        self.reload_endpoints = endpoints  # managed endpoints (change kind "endpoint")
+        self.reload_blocklists = blocklists  # custom blocklists (change kind "blocklists")
         self.cursor = 0
         self.synced_at = 0  # the revision the registry reflects
         self._managed: dict[str, tuple[str, str]] = {}  # deployment id -> (region, name)
@@ -160,11 +169,22 @@ class RegistrySync:
             if not changes:
                 return
             gap = oldest is not None and oldest > self.cursor + 1 and self.cursor > 0
-            if gap or any(deployment_id is None for _, _, deployment_id in changes):
+            endpoints = [c for c in changes if c[1] == ENDPOINT_CHANGE]
+            blocklists = [c for c in changes if c[1] == BLOCKLIST_CHANGE]
+            changes_of_deployments = [
+                c for c in changes if c[1] not in (ENDPOINT_CHANGE, BLOCKLIST_CHANGE)
+            ]
+            if blocklists and not gap and self.reload_blocklists is not None:
+                await self.reload_blocklists()
+            if gap or any(deployment_id is None for _, _, deployment_id in changes_of_deployments):
                 await self._load_all()
             else:
-                for deployment_id in dict.fromkeys(d for _, _, d in changes if d is not None):
+                for deployment_id in dict.fromkeys(
+                    d for _, _, d in changes_of_deployments if d is not None
+                ):
                     await self._reload(deployment_id)
+                if endpoints and self.reload_endpoints is not None:
+                    await self.reload_endpoints()
             self.cursor = changes[-1][0]
             self.synced_at = self.cursor
 
@@ -194,6 +214,10 @@ class RegistrySync:
         return loaded
 
     async def _load_all(self) -> None:
+        if self.reload_endpoints is not None:
+            await self.reload_endpoints()
+        if self.reload_blocklists is not None:
+            await self.reload_blocklists()
         loaded = await in_thread_read(self.store, lambda c: self._read(c, None))
         seen = set()
         for item in loaded:

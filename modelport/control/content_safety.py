@@ -1,10 +1,12 @@
 """Content-safety policy per deployment: the platform default, stored changes, the live copy.
 
-Every deployment starts with the default of its kind (serverless: on, mandatory, block medium
-and above; see :meth:`SafetyPolicy.serverless`). Changes made through the management API are
-validated (a mandatory policy can be made stricter, never switched off), stored in the
-deployment's row and applied to the live registry, which is what the data plane reads: no
-database on the hot path. At start-up the stored policies are applied to the registry.
+Every deployment starts with the default of its kind: serverless: on, mandatory, block medium
+and above (:meth:`SafetyPolicy.serverless`); managed compute: the same thresholds, but not
+mandatory, so its owner may opt out (``enabled: false``, at deploy time or later). Changes
+made through the management API are validated (a mandatory policy can be made stricter,
+never switched off), stored in the deployment's row and applied to the live registry, which
+is what the data plane reads: no database on the hot path. At start-up the stored policies
+are applied to the registry.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ log = logging.getLogger("modelport.safety")
 
 
 def default_policy(live: LiveDeployment) -> SafetyPolicy:
-    """The platform's policy for a deployment of this kind (every deployment is serverless)."""
+    """The platform's policy for a deployment of this kind."""
+    if live.deployment.managed:
+        return SafetyPolicy()  # on by default; managed compute may opt out
     return SafetyPolicy.serverless()
 
 

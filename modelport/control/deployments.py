@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +53,40 @@ from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.plugin import secret_fields
 from modelport.engines.registry import EngineFactories
-from modelport.errors import Conflict, NotFound, OfferNotDeployable, SubscriptionRequired
+from modelport.errors import (
+    Conflict,
+    NotFound,
+    OfferNotDeployable,
+    ServerlessNotOffered,
+    SubscriptionRequired,
+)
 from modelport.finetune.models import FineTunedModels
 from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
 from modelport.store.cluster import publish
+from modelport.store.content_filters import set_content_filter
 from modelport.store.repositories import Store, new_id, now
 
 Kick = Callable[[], None]
+# Rules of managed deployments the endpoint service adds, checked in the changing transaction.
+ScaleCheck = Callable[[Connection, Deployment, Scale], None]
+DeleteCheck = Callable[[Connection, Deployment], None]
+# The safety policy of a managed deployment created with content safety off.
+SAFETY_OFF = {"enabled": False}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A managed deployment: under an endpoint, on an instance type. ``check`` runs in the
+    creating transaction (the quota, counted there, so two deploys cannot both take the last
+    cores); ``content_safety`` False opts out of content safety (managed compute only)."""
+
+    endpoint_id: str
+    instance_type: str
+    check: Callable[[Connection, Project], None]
+    content_safety: bool = True
+
+
 Refresh = Callable[[str], Awaitable[None]]
 
 log = logging.getLogger("modelport.deployments")
@@ -97,6 +123,8 @@ class DeploymentService:
         self.host = host or EngineHost.from_settings(settings)
         self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
         self.refresh: Refresh | None = None  # reloads one deployment into the registry now
+        self.scale_check: ScaleCheck | None = None  # managed: the quota
+        self.delete_check: DeleteCheck | None = None  # managed: no live traffic left
 
     @property
     def model_store(self) -> Path:
@@ -217,6 +245,7 @@ class DeploymentService:
         engine_options: dict[str, Any] | None = None,
         operator: bool = True,
         scale: Scale | None = None,
+        placement: Placement | None = None,
     ) -> LiveDeployment:
         """Create a deployment in state ``creating`` and start provisioning it in the
         background. Every check happens before anything is written, in one transaction:
@@ -231,6 +260,14 @@ class DeploymentService:
             project = self.projects.project(conn, project_name)
             offer, billed_offer, adapter = self._model(conn, offer_id, project)
             self.projects.require_offered(offer, project)
+            if placement is None and offer.pricing is None:
+                raise ServerlessNotOffered(
+                    f"{offer.id!r} has no serverless API (no pay-as-you-go pricing): deploy it "
+                    "on managed compute (`modelport endpoints deploy`)",
+                    param="offer",
+                )
+            if placement is not None:
+                placement.check(conn, project)
             sub = self.store.subscription_for(conn, project.id, billed_offer.id)
             if sub is None:
                 if not subscribe:
@@ -269,9 +306,14 @@ class DeploymentService:
                 engine_options=public,
                 engine_secret=secret,
                 scale=wanted,
+                endpoint_id=placement.endpoint_id if placement else None,
+                instance_type=placement.instance_type if placement else None,
             )
             self.store.create_deployment(conn, deployment)
-            fingerprints = self._new_keys(conn, deployment.id)
+            # A managed deployment answers with its endpoint's keys, never its own.
+            fingerprints = self._new_keys(conn, deployment.id) if placement is None else {}
+            if placement is not None and not placement.content_safety:
+                set_content_filter(conn, deployment.id, SAFETY_OFF)
             publish(conn, "created", deployment.id)
             return deployment, fingerprints, offer, adapter
 
@@ -331,11 +373,15 @@ class DeploymentService:
         live = self.get_live(name, region)
         wanted = scale.validated()
         deployment_id = live.deployment.id
-        await self._commit(
-            "scale",
-            deployment_id,
-            lambda c: self.store.set_deployment_scale(c, deployment_id, wanted),
-        )
+        check = self.scale_check
+        current = live.deployment
+
+        def write(conn: Connection) -> None:
+            if check is not None:
+                check(conn, current, wanted)
+            self.store.set_deployment_scale(conn, deployment_id, wanted)
+
+        await self._commit("scale", deployment_id, write)
         live.deployment = replace(live.deployment, scale=wanted)
         log.info("deployment %s scaled to %s", name, wanted)
         return live
@@ -348,11 +394,15 @@ class DeploymentService:
         if live.deployment.state is DeploymentState.DELETING:
             raise Conflict(f"deployment {name!r} is already being deleted")
         deployment_id = live.deployment.id
-        await self._commit(
-            "deleting",
-            deployment_id,
-            lambda c: self.store.set_deployment_state(c, deployment_id, DeploymentState.DELETING),
-        )
+        deleting = self.delete_check
+        current = live.deployment
+
+        def write(conn: Connection) -> None:
+            if deleting is not None:
+                deleting(conn, current)
+            self.store.set_deployment_state(conn, deployment_id, DeploymentState.DELETING)
+
+        await self._commit("deleting", deployment_id, write)
         live.deployment = replace(live.deployment, state=DeploymentState.DELETING)
         live.progress = "deleting"
         gone = await self._until_gone(deployment_id, self.settings.delete_wait)

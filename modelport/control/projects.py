@@ -20,6 +20,7 @@ from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Project, Subscription, subscription_resource_id
 from modelport.domain.regions import Regions
 from modelport.errors import Conflict, InvalidRequest, NotFound, RegionNotOffered
+from modelport.store import compute as compute_store
 from modelport.store import fine_tuning as ft_store
 from modelport.store.repositories import Store
 
@@ -125,6 +126,13 @@ class ProjectService:
             if count:
                 raise Conflict(
                     f"project {name!r} still has {count} deployment(s); delete them first",
+                    param="project",
+                )
+            endpoints = compute_store.list_endpoints(conn, project.id)
+            if endpoints:
+                raise Conflict(
+                    f"project {name!r} still has {len(endpoints)} endpoint(s); delete them "
+                    "first (`modelport endpoints delete`)",
                     param="project",
                 )
             if ft_store.count_active_jobs(conn, project.id):

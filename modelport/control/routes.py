@@ -11,10 +11,13 @@ from fastapi import APIRouter, Depends
 
 from modelport.control.api import (
     access,
+    blocklists,
     catalog,
     cluster,
+    compute,
     content_safety,
     deployments,
+    endpoints,
     projects,
     usage,
 )
@@ -27,7 +30,10 @@ def management_router() -> APIRouter:
     router.include_router(projects.router)
     router.include_router(deployments.router)
     router.include_router(content_safety.router)
+    router.include_router(blocklists.router)
     router.include_router(usage.router)
     router.include_router(access.router)
     router.include_router(cluster.router)
+    router.include_router(compute.router)
+    router.include_router(endpoints.router)
     return router

@@ -83,7 +83,7 @@ class OfferView(BaseModel):
     context_length: int
     parameters: str | None
     capabilities: list[str]
-    pricing: PricingView
+    pricing: PricingView | None  # None: no serverless offer (managed compute only)
     regions: list[str]  # the publisher's cloud regions, as information ("*" = everywhere)
     regions_here: list[str]  # the configured regions of this server it may be deployed in
     dialect: str
@@ -105,7 +105,7 @@ class OfferView(BaseModel):
             context_length=offer.context_length,
             parameters=offer.parameters,
             capabilities=sorted(offer.capabilities),
-            pricing=PricingView(**offer.pricing.model_dump()),
+            pricing=PricingView(**offer.pricing.model_dump()) if offer.pricing else None,
             regions=sorted(offer.regions),
             regions_here=regions.for_offer(offer),
             dialect=offer.dialect.value,
@@ -232,6 +232,10 @@ class DeploymentView(BaseModel):
     idle_timeout: int
     replicas: list[ReplicaView]  # where it runs now (node, state, requests in flight, restarts)
     created_at: datetime
+    # Managed compute: the endpoint it is under (whose URL and keys it answers with) and its
+    # instance type; None for a serverless deployment.
+    endpoint: str | None = None
+    instance_type: str | None = None
 
     @classmethod
     def of(
@@ -241,12 +245,16 @@ class DeploymentView(BaseModel):
         project_names: dict[str, str] | None = None,
         scheme: str = "http",
         replicas: list[ReplicaView] | None = None,
+        endpoint_names: dict[str, str] | None = None,
     ) -> DeploymentView:
         d = live.deployment
         engine = live.engine
         readiness, reason = live.readiness()
         region = regions.get(d.region)
         url = region.target_url(d.name) if region else target_url(f"/regions/{d.region}", d.name)
+        endpoint = (endpoint_names or {}).get(d.endpoint_id) if d.endpoint_id else None
+        if endpoint is not None and region is not None:
+            url = region.endpoint_url(endpoint)  # its endpoint's URL, with the endpoint's keys
         return cls(
             id=d.id,
             name=d.name,
@@ -277,6 +285,8 @@ class DeploymentView(BaseModel):
             idle_timeout=d.scale.idle_timeout,
             replicas=replicas if replicas is not None else local_replicas(live),
             created_at=d.created_at,
+            endpoint=endpoint,
+            instance_type=d.instance_type,
         )
 
 

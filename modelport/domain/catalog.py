@@ -102,7 +102,9 @@ class Offer(BaseModel):
     context_length: int = Field(gt=0)
     parameters: str | None = None  # e.g. "12B active / 52B total"
     capabilities: frozenset[str] = frozenset()
-    pricing: Pricing
+    # Pay-as-you-go prices of the serverless API; None: no serverless offer (the model is
+    # deployed on managed compute only, billed per instance-hour).
+    pricing: Pricing | None = None
     # Where the publisher offers the model in the cloud (information). Self-hosted, an offer is
     # deployable in every region the operator configures, unless ``deploy_regions`` (here, in a
     # catalog override, or MODELPORT_OFFER_REGIONS) restricts it.

@@ -1,4 +1,5 @@
-"""Projects, subscriptions and serverless deployments: the pure types and naming rules."""
+"""Projects, subscriptions and deployments (serverless, or managed compute under an endpoint):
+the pure types and naming rules."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ SUBSCRIPTION_METERS = (
     Meter("fine-tuned-input-tokens", "1K tokens"),
     Meter("fine-tuned-output-tokens", "1K tokens"),
     Meter("fine-tuned-hosting-hours", "hours"),
+    Meter("managed-compute-hours", "hours"),
 )
 
 
@@ -98,6 +100,14 @@ class Deployment:
     generation: int = 0
     engine_spec: Mapping[str, Any] | None = None
     progress: str = ""
+    # Managed compute (domain/compute.py): the endpoint it is under and the instance type of
+    # each of its replicas; both None for a serverless deployment.
+    endpoint_id: str | None = None
+    instance_type: str | None = None
+
+    @property
+    def managed(self) -> bool:
+        return self.endpoint_id is not None
 
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{1,30}[a-z0-9])$")

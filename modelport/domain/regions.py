@@ -31,6 +31,10 @@ class Region:
     def target_url(self, deployment: str) -> str:
         return f"{self.base_url.rstrip('/')}/deployments/{deployment}"
 
+    def endpoint_url(self, endpoint: str) -> str:
+        """The Target URL of a managed endpoint (all its deployments)."""
+        return f"{self.base_url.rstrip('/')}/endpoints/{endpoint}"
+
 
 class Regions:
     """The configured regions, the default one first."""

@@ -248,7 +248,7 @@ class FineTuningService:
             )
         offer = self.projects.offer(model)
         self.projects.require_offered(offer, project)
-        if offer.pricing.fine_tuning is None:
+        if offer.pricing is None or offer.pricing.fine_tuning is None:
             raise InvalidRequest(
                 f"{offer.id!r} is not offered for fine-tuning (the price sheet has no "
                 "fine-tuned rates for it)",

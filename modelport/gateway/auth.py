@@ -39,7 +39,7 @@ def presented_key(headers: Headers) -> str | None:
     return None
 
 
-def _is_principal_token(headers: Headers, token: str) -> bool:
+def is_principal_token(headers: Headers, token: str) -> bool:
     if headers.get("api-key"):
         return False
     return looks_like_jwt(token) or token.startswith(_PRINCIPAL_PREFIXES)
@@ -59,7 +59,7 @@ async def authorize(
             "missing key: send the deployment's key in the 'api-key' header or as "
             "'Authorization: Bearer <key>' (or a token of a principal allowed to call it)"
         )
-    if _is_principal_token(headers, credential):
+    if is_principal_token(headers, credential):
         access = await services.authenticator.bearer(credential)
         authorize_principal(access, INFER, live.deployment.project_id if live else None)
         if live is None:  # only a platform-wide grant gets here: it may know what exists

@@ -83,8 +83,8 @@ async def handle(request: Request, dialect: Dialect, kind: RequestKind) -> Respo
     meta = ResponseMeta(ctx.request_id, ctx.created, live.offer.model_name)
     headers = {"x-request-id": ctx.request_id, **stream.limit_headers}
     safety = stream.safety
-    if safety is not None and safety.enabled:
-        headers["x-content-filter-mode"] = safety.mode.value
+    if safety is not None:  # "off": a managed deployment that opted out of content safety
+        headers["x-content-filter-mode"] = safety.mode.value if safety.enabled else "off"
     if call.request.stream:
         writer = call.stream(meta, safety)
         return StreamingResponse(

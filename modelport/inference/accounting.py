@@ -277,6 +277,7 @@ class Accountant:
             outcome=account.outcome,
             latency_ms=round((time.perf_counter() - ctx.started) * 1000, 3),
             replaces_failed=account.replaces_failed,
+            instance_type=d.instance_type or "",  # managed: tokens counted, not priced
         )
 
     def _spawn(self, work: Awaitable[None]) -> None:

@@ -44,7 +44,7 @@ class LiveDeployment:
     progress: str = ""  # what provisioning is doing now, for operators watching a deploy
     starting: bool = False  # an engine is being started for it (first start, retry, restart)
     # Content safety of this deployment (control/content_safety.py keeps it in step with the
-    # store). Every deployment is serverless today: on, mandatory, block medium and above.
+    # store): serverless ones on and mandatory, managed ones on unless their owner opted out.
     safety: SafetyPolicy = field(default_factory=SafetyPolicy.serverless)
     # Its replicas as the store has them (the registry sync keeps them), and the requests of
     # this gateway in flight on it.

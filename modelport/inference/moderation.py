@@ -4,7 +4,10 @@ The deployment's policy (``LiveDeployment.safety``, kept in the live registry) i
 request. :meth:`Moderation.check_prompt` classifies everything the caller sent (message contents,
 tool call arguments, the prompt, documents) as one text and raises
 :class:`~modelport.errors.ContentFiltered` (400) or, when moderation itself fails,
-:class:`~modelport.errors.ContentFilterFailed` (500): fail closed, before the 200. It returns the
+:class:`~modelport.errors.ContentFilterFailed` (500): fail closed, before the 200 (tool
+definitions and JSON schemas included). Custom blocklists
+(:mod:`modelport.policy.safety.blocklist`) of the deployment and the platform are checked on the
+same texts as the classifier, prompt and completion; a hit blocks. It returns the
 request's :class:`Screening`: its :class:`~modelport.policy.safety.report.SafetyReport` (which the
 dialects render as annotations) and the guard of its completion.
 
@@ -24,6 +27,7 @@ from modelport.errors import ContentFiltered, ContentFilterFailed
 from modelport.inference.context import RequestContext
 from modelport.inference.types import ChoiceEnd, Event, FinishReason, InferenceRequest
 from modelport.policy.safety import SafetyService, Stage, guard_stream
+from modelport.policy.safety.blocklist import AppliedBlocklists, BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.policy.safety.policy import StreamingMode
 from modelport.policy.safety.report import SafetyReport
@@ -64,19 +68,29 @@ def prompt_text(request: InferenceRequest) -> str:
         parts.append(tool.name.replace("_", " "))
         if tool.description:
             parts.append(tool.description)
-        if tool.parameters:
-            parts.append(" ".join(schema_text(tool.parameters)))
+        if tool.parameters:  # one line per schema word or text: each is judged on its own
+            parts.append("\n".join(schema_text(tool.parameters)))
     if request.response_format.json_schema:
-        parts.append(" ".join(schema_text(request.response_format.json_schema)))
+        parts.append("\n".join(schema_text(request.response_format.json_schema)))
     if request.response_format.name:
         parts.append(request.response_format.name.replace("_", " "))
     return "\n\n".join(parts)
 
 
 class Moderation:
-    def __init__(self, service: SafetyService, metrics: SafetyMetrics | None = None) -> None:
+    def __init__(
+        self,
+        service: SafetyService,
+        metrics: SafetyMetrics | None = None,
+        blocklists: BlocklistSet | None = None,
+    ) -> None:
         self.service = service
         self.metrics = metrics
+        self.blocklists = blocklists or BlocklistSet()
+
+    def applied_blocklists(self, ctx: RequestContext) -> AppliedBlocklists:
+        """The custom blocklists of this request's deployment (platform-wide ones included)."""
+        return self.blocklists.for_deployment(ctx.live.deployment.id)
 
     async def check_prompt(self, ctx: RequestContext, request: InferenceRequest) -> Screening:
         """Check the prompt under the deployment's policy (as this request found it)."""
@@ -86,7 +100,9 @@ class Moderation:
         if not report.enabled:
             return Screening(self, ctx, report)
         try:
-            report.prompt = await self.service.check_prompt(prompt_text(request), report.policy)
+            report.prompt = await self.service.check_prompt(
+                prompt_text(request), report.policy, self.applied_blocklists(ctx)
+            )
         except ContentFiltered:
             if self.metrics is not None:
                 self.metrics.prompt_filtered(ctx.live.name)
@@ -134,6 +150,7 @@ class Screening:
             self.report.policy,
             mode=self.report.mode,
             results=self.report.completions,
+            blocklists=self.moderation.applied_blocklists(self.ctx),
         )
         ended: set[int] = set()
         stopped = False

@@ -335,7 +335,10 @@ def portal_routes() -> list[BaseRoute]:
         ("/deployments/{name}", "deployment.html", "Deployment", "deployments"),
         ("/deployments/{name}/test", "playground.html", "Test", "deployments"),
         ("/deployments/{name}/consume", "consume.html", "Consume", "deployments"),
+        ("/endpoints", "endpoints.html", "Endpoints", "endpoints"),
+        ("/endpoints/{name}", "endpoint.html", "Endpoint", "endpoints"),
         ("/usage", "usage.html", "Usage and cost", "usage"),
+        ("/content-safety/blocklists", "blocklists.html", "Blocklists", "safety"),
         ("/fine-tuning", "fine_tuning.html", "Fine-tuning", "fine-tuning"),
         ("/fine-tuning/{project}/{job}", "fine_tuning_job.html", "Fine-tuning job", "fine-tuning"),
     ]

@@ -28,6 +28,7 @@ from modelport.store.tables import (
     deployment_keys,
     deployments,
     projects,
+    safety_blocklists,
     subscription_meters,
     subscriptions,
 )
@@ -77,6 +78,8 @@ def _deployment(row: Row[Any]) -> Deployment:
         generation=row.generation,
         engine_spec=json.loads(row.engine_spec) if row.engine_spec else None,
         progress=row.progress or "",
+        endpoint_id=row.endpoint_id,
+        instance_type=row.instance_type,
     )
 
 
@@ -280,16 +283,17 @@ class Store:
     def create_deployment(self, conn: Connection, deployment: Deployment) -> Deployment:
         """Insert a deployment; Conflict when its name is taken in the region or the project
         already has a deployment of the model (the database enforces both)."""
+        d = deployments.c
+        same_name = (d.region == deployment.region) & (d.name == deployment.name)
+        # One serverless deployment per model per project; an endpoint's may share a model.
+        same_model = (
+            (d.project_id == deployment.project_id)
+            & (d.offer_id == deployment.offer_id)
+            & d.endpoint_id.is_(None)
+        )
         existing = conn.execute(
-            select(deployments.c.name, deployments.c.project_id, deployments.c.offer_id).where(
-                (
-                    (deployments.c.region == deployment.region)
-                    & (deployments.c.name == deployment.name)
-                )
-                | (
-                    (deployments.c.project_id == deployment.project_id)
-                    & (deployments.c.offer_id == deployment.offer_id)
-                )
+            select(d.name, d.project_id, d.offer_id).where(
+                same_name | same_model if deployment.endpoint_id is None else same_name
             )
         ).first()
         if existing is not None:
@@ -327,6 +331,8 @@ class Store:
                 idle_timeout=deployment.scale.idle_timeout,
                 generation=deployment.generation,
                 created_at=deployment.created_at,
+                endpoint_id=deployment.endpoint_id,
+                instance_type=deployment.instance_type,
             )
         )
 
@@ -411,6 +417,9 @@ class Store:
             )
 
     def delete_deployment(self, conn: Connection, deployment_id: str) -> None:
+        conn.execute(  # its own content-safety blocklists go with it
+            delete(safety_blocklists).where(safety_blocklists.c.deployment_id == deployment_id)
+        )
         conn.execute(
             delete(deployment_keys).where(deployment_keys.c.deployment_id == deployment_id)
         )

@@ -85,11 +85,22 @@ deployments = Table(
     Column("engine_spec", Text, nullable=True),  # JSON of the resolved EngineSpec, no secret
     Column("progress", Text, nullable=True),  # what the controller is doing for it now
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Managed compute (migration 0040): the endpoint it is under, its instance type.
+    Column("endpoint_id", String(36), nullable=True),
+    Column("instance_type", String(64), nullable=True),
     UniqueConstraint("region", "name", name="uq_deployments_region_name"),
-    UniqueConstraint("project_id", "offer_id", name="uq_deployments_project_offer"),
 )
 
 Index("ix_deployments_project_id", deployments.c.project_id)
+# One serverless deployment per model per project; an endpoint's deployments may share a model.
+Index(
+    "uq_deployments_project_offer",
+    deployments.c.project_id,
+    deployments.c.offer_id,
+    unique=True,
+    sqlite_where=deployments.c.endpoint_id.is_(None),
+    postgresql_where=deployments.c.endpoint_id.is_(None),
+)
 
 deployment_keys = Table(
     "deployment_keys",
@@ -99,4 +110,15 @@ deployment_keys = Table(
     Column("fingerprint", String(64), nullable=False, unique=True),
     Column("ciphertext", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Custom content-safety blocklists; deployment_id NULL: applies to every deployment.
+safety_blocklists = Table(
+    "safety_blocklists",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("deployment_id", String(36), ForeignKey("deployments.id"), nullable=True),
+    Column("items", Text, nullable=False),  # JSON: [{"text": ..., "kind": "exact"|"pattern"}]
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -75,6 +75,8 @@ def _row(record: UsageRecord) -> dict[str, Any]:
         "latency_ms": record.latency_ms,
         "training_tokens": record.training_tokens,
         "hosting_hours": record.hosting_hours,
+        "instance_type": record.instance_type,
+        "compute_ms": record.compute_ms,
     }
 
 
@@ -107,6 +109,8 @@ def _record_of(row: Any) -> UsageRecord:
         latency_ms=row.latency_ms,
         training_tokens=row.training_tokens,
         hosting_hours=row.hosting_hours,
+        instance_type=row.instance_type,
+        compute_ms=row.compute_ms,
     )
 
 
@@ -132,6 +136,7 @@ def _remove_failed(conn: Connection, request_ids: list[str]) -> None:
                     "offer_id": row.offer_id,
                     "deployment_name": row.deployment_name,
                     "quantity": -quantity,
+                    "instance_type": row.instance_type,
                 }
             )
     if rollups:
@@ -175,7 +180,9 @@ def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
                 record.deployment_id,
                 meter.value,
             )
-            entry = totals.setdefault(key, [record.offer_id, record.deployment, 0])
+            entry = totals.setdefault(
+                key, [record.offer_id, record.deployment, 0, record.instance_type]
+            )
             entry[2] += quantity
     rollups = [
         {
@@ -187,8 +194,14 @@ def insert_usage(conn: Connection, records: Sequence[UsageRecord]) -> int:
             "offer_id": offer,
             "deployment_name": name,
             "quantity": quantity,
+            "instance_type": instance_type,
         }
-        for (day, project, sub, dep, meter), (offer, name, quantity) in totals.items()
+        for (day, project, sub, dep, meter), (
+            offer,
+            name,
+            quantity,
+            instance_type,
+        ) in totals.items()
     ]
     conn.execute(statements.upsert, rollups)
     return len(unique)
@@ -205,6 +218,7 @@ class RollupRow:
     offer_id: str
     meter: str
     quantity: int
+    instance_type: str = ""
 
 
 def rollup_rows(
@@ -227,6 +241,7 @@ def rollup_rows(
         r.offer_id,
         r.meter,
         r.quantity,
+        r.instance_type,
     ).select_from(usage_rollups.outerjoin(projects, projects.c.id == r.project_id))
     if since:
         query = query.where(r.day >= since)
@@ -247,6 +262,7 @@ def rollup_rows(
             row.offer_id,
             row.meter,
             int(row.quantity),
+            row.instance_type or "",
         )
         for row in conn.execute(query)
     ]

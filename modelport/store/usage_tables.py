@@ -1,4 +1,4 @@
-"""Tables of the usage ledger and its rollups (migrations 0003, 0030)."""
+"""Tables of the usage ledger and its rollups (migrations 0003, 0030, 0040)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ usage_records = Table(
     # Fine-tuning records (dialect "fine-tuning") and hosting records (dialect "hosting"):
     Column("training_tokens", BigInteger, nullable=False, server_default="0"),
     Column("hosting_hours", Integer, nullable=False, server_default="0"),
+    # Managed compute (migration 0040): the deployment's instance type; compute records
+    # (dialect "compute") carry the instance-milliseconds of one replica's slice of life.
+    Column("instance_type", String(64), nullable=False, server_default=""),
+    Column("compute_ms", BigInteger, nullable=False, server_default="0"),
     Index("ix_usage_records_deployment_created", "deployment_id", "created_at"),
 )
 
@@ -42,4 +46,5 @@ usage_rollups = Table(
     Column("offer_id", String(255), nullable=False),
     Column("deployment_name", String(64), nullable=False),
     Column("quantity", BigInteger, nullable=False),
+    Column("instance_type", String(64), nullable=False, server_default=""),  # prices compute
 )

@@ -31,12 +31,15 @@ def test_hostile_values_never_cause_a_server_error(tmp_path: Path, database_url:
                     for name in (
                         "project",
                         "name",
+                        "endpoint",
+                        "region",
                         "offer_id",
                         "offer",
                         "principal",
                         "token_id",
                         "role",
                         "assignment_id",
+                        "blocklist",
                         "file_id",
                         "job_id",
                     )

@@ -174,6 +174,7 @@ def test_subscribe_creates_a_resource_with_meters_and_is_idempotent(api: TestCli
         ("fine-tuned-input-tokens", False),
         ("fine-tuned-output-tokens", False),
         ("fine-tuned-hosting-hours", False),
+        ("managed-compute-hours", False),
     ]
     again = api.post("/management/projects/p/subscriptions", json={"offer": "jamba-1.5-mini"})
     assert again.status_code == 200 and again.json() == sub

@@ -28,6 +28,7 @@ from tests.support import ADMIN_TOKEN, settings_for
 OFFER = "smollm2-test-a"
 PROJECTS = {"A": "proj-a", "B": "proj-b"}
 DEPLOYMENTS = {"A": "dep-a", "B": "dep-b"}
+ENDPOINTS = {"A": "ep-a", "B": "ep-b"}
 VICTIM = "target-principal"
 
 
@@ -86,6 +87,9 @@ class World:
                 admin.post(f"/management/projects/{project}/subscriptions", json={"offer": OFFER})
             if self.services.registry.get("local", DEPLOYMENTS[side]) is None:
                 self._deployment(project, DEPLOYMENTS[side])
+            if admin.get(f"/management/endpoints/{ENDPOINTS[side]}").status_code == 404:
+                body = {"name": ENDPOINTS[side]}
+                ok(admin.post(f"/management/projects/{project}/endpoints", json=body), 201)
         if admin.get(f"/management/principals/{VICTIM}").status_code == 404:
             ok(admin.post("/management/principals", json={"name": VICTIM, "kind": "service"}), 201)
         held = {
@@ -106,12 +110,15 @@ class World:
         values = {
             "project": PROJECTS[side],
             "name": DEPLOYMENTS[side],
+            "endpoint": ENDPOINTS[side],
+            "region": "local",
             "offer_id": OFFER,
             "offer": OFFER,
             "principal": VICTIM,
             "token_id": "no-such-token",
             "role": "Reader" if rule.method == "GET" else "matrix-role",
             "assignment_id": self.assignments[side],
+            "blocklist": "matrix-list",
             "file_id": "file-none",
             "job_id": "ftjob-none",
         }

@@ -236,7 +236,8 @@ def test_blocked_prompt_is_a_400_in_the_dialects_shape(
         assert error["code"] == "content_filter" and error["type"] == "invalid_request_error"
         result = error["content_filter_result"]
     assert result["violence"]["filtered"] is True
-    assert result["hate"] == {"filtered": False, "severity": "safe"}
+    # the other categories are reported, unfiltered (the model may rate them safe or low)
+    assert result["hate"]["filtered"] is False and result["hate"]["severity"] in ("safe", "low")
     assert len(engine.calls) == calls  # nothing was generated
 
 
@@ -266,7 +267,9 @@ def test_blocked_prompt_is_metered_with_its_prompt_tokens(store_server: ThreadSe
     assert row.prompt_tokens == counted > len(BLOCKED_PROMPT.split())
 
 
-def test_documents_and_system_messages_are_checked(http: httpx.Client) -> None:
+def test_documents_and_system_messages_are_checked(
+    engine: CountingEngine, http: httpx.Client
+) -> None:
     body = {
         "model": "jamba-1.5-mini",
         "messages": _messages("Summarise the document."),

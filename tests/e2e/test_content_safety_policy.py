@@ -20,8 +20,9 @@ pytestmark = pytest.mark.e2e
 
 PATH = f"/management/deployments/{EMBEDDED}/content-safety"
 DEFAULT_THRESHOLDS = {c: "medium" for c in ("hate", "sexual", "violence", "self_harm")}
-# Low-severity violence: annotated, not blocked, by default (medium and above).
-LOW_VIOLENCE = "The war killed thousands of people."
+# Low-severity violence (fictional, not a threat): annotated, not blocked, by default (medium
+# and above).
+LOW_VIOLENCE = "The knight cut off the dragon's head with his sword."
 
 
 @pytest.fixture

@@ -27,7 +27,9 @@ SUBJECTS = [
     "a tree",
     "winter",
     "a robot",
-    "chess",
+    # not "chess": SmolLM2 answers {"name": "chess", "colour": "black"}, which the shipped
+    # classifier blocks as hate (0.43 against 0.42), a known false block (docs/content-safety.md)
+    "a lemon",
     "bread",
     "a river",
     "the Sun",

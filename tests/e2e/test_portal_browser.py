@@ -365,6 +365,7 @@ def _report(by: str) -> dict[str, Any]:
             "total_tokens": g[1] + g[2],
             "training_tokens": 0,
             "hosting_hours": 0,
+            "compute_hours": "0",
             "cost": f"{cost:.6f}".rstrip("0"),
             "currency": "USD",
         }
@@ -414,9 +415,10 @@ def test_usage_page_draws_a_report(live_server: ThreadServer, tmp_path: Path) ->
             "#usage-table tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))"
         )
         assert rows[0] == ["deployment", *["requests", "prompt_tokens", "completion_tokens"],
-                           "training_tokens", "hosting_hours", "cost", "currency"]  # fmt: skip
-        assert rows[1] == ["portal-e2e-chat", "2", "80", "40", "0", "0", "0.000016", "USD"]
-        assert rows[-1] == ["total", "10", "500", "200", "0", "0", "0.00009", "USD"]
+                           "training_tokens", "hosting_hours", "compute_hours", "cost",
+                           "currency"]  # fmt: skip
+        assert rows[1] == ["portal-e2e-chat", "2", "80", "40", "0", "0", "0", "0.000016", "USD"]
+        assert rows[-1] == ["total", "10", "500", "200", "0", "0", "0", "0.00009", "USD"]
         check_accessible(page)
         screenshot(page, "11-usage-report")
         page.get_by_label("Table grouped by").select_option("day")

@@ -22,6 +22,7 @@ PAGES = [
     f"/portal/deployments/{EMBEDDED}/test",
     f"/portal/deployments/{EMBEDDED}/consume",
     "/portal/usage",
+    "/portal/content-safety/blocklists",
     "/portal/fine-tuning",
     "/portal/fine-tuning/default/ftjob-none",
 ]

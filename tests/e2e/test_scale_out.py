@@ -4,7 +4,7 @@ data dir of its own, the embedded model on the local runtime. On SQLite (revisio
 PostgreSQL (LISTEN/NOTIFY).
 
 - changes made through one gateway reach the other within a second: a regenerated key, a
-  deleted deployment, new limits, a content-safety policy;
+  deleted deployment, new limits, a content-safety policy, a custom blocklist;
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
   flight and restarts; ``modelport cluster status``;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
@@ -129,6 +129,26 @@ def test_a_safety_policy_changed_on_one_gateway_applies_on_the_other_within_a_se
             assert took < 1.0, f"gateway B applied it {took:.2f} s later"
         finally:
             api.patch(path, json={"block_profanity": before["block_profanity"]})
+
+
+def test_a_blocklist_set_on_one_gateway_blocks_on_the_other_within_a_second(
+    scaled: Cluster,
+) -> None:
+    a, b = _gateways(scaled)
+    key = keys_of(a)["primary"]
+    word = "zorblatt"
+    path = "/management/content-safety/blocklists/scale-out-words"
+    assert chat(b, EMBEDDED, key, f"Say {word}").status_code == 200
+    with admin(a) as api:
+        api.put(path, json={"items": [{"text": word}]}).raise_for_status()
+        try:
+            took = until(lambda: chat(b, EMBEDDED, key, f"Say {word}").status_code == 400, 5)
+            assert took < 1.0, f"gateway B applied the blocklist {took:.2f} s later"
+            blocked = chat(b, EMBEDDED, key, f"Say {word}").json()
+            assert blocked["error"]["code"] == "content_filter"
+        finally:
+            api.delete(path).raise_for_status()
+    until(lambda: chat(b, EMBEDDED, key, f"Say {word}").status_code == 200, 5)
 
 
 def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(

@@ -49,7 +49,11 @@ PROMPT = "Write a long story about a dragon who learns to fly, with many details
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     data_dir: Path = tmp_path_factory.mktemp("stream-failures")
-    server = ThreadServer(settings_for(data_dir, engine_restart_backoff=0.1)).start()
+    # Content safety stays on, with the word-list classifier: the default model blocks some of
+    # SmolLM2's sampled dragon stories in their first windows (known false blocks on generated
+    # fiction, docs/content-safety.md), and this test is about the engine dying mid-stream.
+    settings = settings_for(data_dir, engine_restart_backoff=0.1, safety_classifiers=["lexicon"])
+    server = ThreadServer(settings).start()
     try:
         wait_ready(server.base_url)
         attach_offer(server, JAMBA_TEST, "jamba-kill")

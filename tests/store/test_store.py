@@ -20,7 +20,7 @@ from modelport.errors import Conflict
 from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store, new_id, now
 
-HEAD = "0006_replicas"
+HEAD = "0040_managed_compute"
 
 
 @pytest.fixture
@@ -134,6 +134,7 @@ def test_subscription_has_meters_and_is_unique_per_project_and_offer(store: Stor
         "fine-tuned-input-tokens",
         "fine-tuned-output-tokens",
         "fine-tuned-hosting-hours",
+        "managed-compute-hours",
     ]
 
 

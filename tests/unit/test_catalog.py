@@ -43,6 +43,9 @@ def test_every_seed_offer_is_in_the_catalog(catalog: Catalog) -> None:
         "jamba-1.5-large",
         *LLAMA,
         "smollm2-135m-instruct",
+        "llama-guard-3-1b",  # content-safety guards (issue 17)
+        "llama-guard-3-8b",
+        "shieldgemma-2b",
     }
 
 
@@ -99,7 +102,12 @@ def test_embedded_offer_is_everywhere(catalog: Catalog) -> None:
 
 
 def test_every_offer_is_priced_per_1k_tokens(catalog: Catalog) -> None:
+    """Every serverless offer; Llama-2-7b-chat has none (seed 003: managed compute only)."""
+    unpriced = [offer.id for offer in catalog.all() if offer.pricing is None]
+    assert unpriced == ["Llama-2-7b-chat"]
     for offer in catalog.all():
+        if offer.pricing is None:
+            continue
         assert offer.pricing.currency == "USD"
         assert offer.pricing.input_per_1k > 0 and offer.pricing.output_per_1k > 0
 

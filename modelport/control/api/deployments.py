@@ -108,6 +108,11 @@ async def create_deployment(
     )
 
 
+def _endpoints(services: Services) -> dict[str, str]:
+    """Endpoint id -> name (the Target URL of managed deployments)."""
+    return {e.endpoint.id: e.endpoint.name for e in services.endpoint_registry.all()}
+
+
 @router.get("/projects/{project}/deployments", response_model=DeploymentList)
 async def list_project_deployments(
     project: str, services: ServicesDep, request: Request
@@ -116,8 +121,9 @@ async def list_project_deployments(
     items = services.deployments.all_live(project_id=found.id)
     names = {found.id: found.name}
     scheme = request.url.scheme
+    ends = _endpoints(services)
     return DeploymentList(
-        data=[DeploymentView.of(i, services.regions, names, scheme) for i in items]
+        data=[DeploymentView.of(i, services.regions, names, scheme, None, ends) for i in items]
     )
 
 
@@ -133,8 +139,9 @@ async def list_deployments(
     ]
     names = await _project_names(services)
     scheme = request.url.scheme
+    ends = _endpoints(services)
     return DeploymentList(
-        data=[DeploymentView.of(i, services.regions, names, scheme) for i in items]
+        data=[DeploymentView.of(i, services.regions, names, scheme, None, ends) for i in items]
     )
 
 
@@ -146,7 +153,9 @@ async def get_deployment(
     names = await _project_names(services)
     # Its replicas as the store has them, with every live gateway's requests in flight.
     replicas = await services.cluster.replicas(live.deployment.id)
-    return DeploymentView.of(live, services.regions, names, request.url.scheme, replicas)
+    return DeploymentView.of(
+        live, services.regions, names, request.url.scheme, replicas, _endpoints(services)
+    )
 
 
 @router.delete(
@@ -178,7 +187,9 @@ async def scale_deployment(
         name, Scale(body.instances, body.min_instances, body.idle_timeout), region
     )
     names = await _project_names(services)
-    return DeploymentView.of(live, services.regions, names, request.url.scheme)
+    return DeploymentView.of(
+        live, services.regions, names, request.url.scheme, None, _endpoints(services)
+    )
 
 
 @router.post(
@@ -192,7 +203,9 @@ async def restart_deployment(
 ) -> DeploymentView:
     live = await services.deployments.restart(name, region)
     names = await _project_names(services)
-    return DeploymentView.of(live, services.regions, names, request.url.scheme)
+    return DeploymentView.of(
+        live, services.regions, names, request.url.scheme, None, _endpoints(services)
+    )
 
 
 @router.get("/deployments/{name}/keys", response_model=KeysView)

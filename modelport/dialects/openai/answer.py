@@ -34,7 +34,7 @@ class OpenAIStyleCall(Call):
     separate_usage: bool = False  # OpenAI's include_usage: a final `choices: []` usage chunk
 
     def _annotations(self, safety: SafetyReport | None) -> ContentFilterAnnotations | None:
-        if not self.style.annotations or safety is None or not safety.enabled:
+        if not self.style.annotations or safety is None:
             return None
         return ContentFilterAnnotations(safety)
 

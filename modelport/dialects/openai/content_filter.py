@@ -9,6 +9,9 @@ OpenAI dialects), rendered from the canonical safety results of a request.
   "profanity": {"filtered", "detected"}}`` on each choice of a body, and on the chunk that ends
   each choice in a stream (the verdict covers the whole choice only once it has ended).
 
+A deployment whose content safety is off (managed compute may opt out) says so in the same
+places: ``{"enabled": false}`` as each result, and ``content_filter_mode`` ``off``.
+
 When moderation failed on a choice, these dialects have no ``content_filter_error`` finish
 reason (the clients' enums know ``content_filter``): the choice ends with ``content_filter``
 and its annotation is ``{"error": {"code": "content_filter_error", "message": ...}}``. The AI21
@@ -23,6 +26,8 @@ from modelport.inference.types import FinishReason
 from modelport.policy.safety import SafetyResult, Stage
 from modelport.policy.safety.report import SafetyReport
 
+FILTER_OFF = {"enabled": False}
+
 FILTER_ERROR_ANNOTATION = {
     "error": {
         "code": FinishReason.CONTENT_FILTER_ERROR.value,
@@ -36,15 +41,20 @@ class ContentFilterAnnotations:
         self.policy = report.policy
         self.prompt = report.prompt
         self.completions = report.completions
-        self.mode = report.mode.value
+        self.mode = report.mode.value if report.enabled else "off"
 
     def prompt_results(self) -> list[dict[str, Any]]:
+        if not self.policy.enabled:
+            return [{"prompt_index": 0, "content_filter_results": dict(FILTER_OFF)}]
         if self.prompt is None:
             return []
         result = self.prompt.content_filter_result(self.policy, Stage.PROMPT)
         return [{"prompt_index": 0, "content_filter_results": result}]
 
     def _annotate_choice(self, choice: dict[str, Any]) -> None:
+        if not self.policy.enabled:
+            choice["content_filter_results"] = dict(FILTER_OFF)
+            return
         if choice.get("finish_reason") == FinishReason.CONTENT_FILTER_ERROR.value:
             choice["finish_reason"] = FinishReason.CONTENT_FILTER.value
             choice["content_filter_results"] = FILTER_ERROR_ANNOTATION

@@ -9,7 +9,8 @@ Public API (see each module for details):
   :class:`ClassifierConfigError`;
 * :mod:`.discovery`: :func:`load_ensemble` / :func:`load_classifier` over the
   ``modelport.safety_classifiers`` entry-point group;
-* :mod:`.default`: :class:`DefaultClassifier`, the project's multilingual lexical classifier;
+* :mod:`.default`: :class:`DefaultClassifier` (lexicon stage + shipped linear model) and
+  :class:`LexiconClassifier` (the lexicon stage alone);
 * :mod:`.policy`: :class:`SafetyPolicy` and :class:`SafetyService` (``check_prompt``);
 * :mod:`.stream_guard`: :func:`guard_stream` and :func:`filter_completion`.
 """
@@ -24,7 +25,7 @@ from modelport.policy.safety.classifier import (
     ModelClassifierFactory,
     SafetyClassifier,
 )
-from modelport.policy.safety.default import DefaultClassifier
+from modelport.policy.safety.default import DefaultClassifier, LexiconClassifier
 from modelport.policy.safety.discovery import (
     ENTRY_POINT_GROUP,
     available_classifiers,
@@ -45,6 +46,7 @@ __all__ = [
     "DirectoryClassifier",
     "Ensemble",
     "FilteredCompletion",
+    "LexiconClassifier",
     "ModelClassifierFactory",
     "SafetyClassifier",
     "SafetyPolicy",

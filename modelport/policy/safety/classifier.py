@@ -5,6 +5,9 @@ A classifier is anything with a ``name`` and a synchronous, fast ``classify(text
 :class:`Ensemble`, which keeps the highest severity per category and turns *any* failure of a
 member into a :class:`ClassifierError` so callers fail closed.
 
+A plug-in that asks a model served by the platform itself (the ``guard`` plug-in) implements
+``attach(host)``: at start-up the ensemble hands it a :class:`ClassifierHost`.
+
 Model-based plug-ins derive from :class:`DirectoryClassifier`: their weights and vocabularies
 live in a directory the operator configures. Nothing here downloads anything; a missing or
 incomplete directory is a :class:`ClassifierConfigError` at start-up.
@@ -43,6 +46,26 @@ class SafetyClassifier(Protocol):
 
     def classify(self, text: str) -> SafetyResult:
         """Classify one text."""
+        ...
+
+
+class ClassifierHost(Protocol):
+    """What the platform offers plug-ins that ask a model it serves (``attach(host)``).
+
+    :class:`~modelport.inference.direct.DirectCompletions` implements it: a greedy completion on
+    a deployment's engine, outside the data plane (no content check, limits or billing).
+    """
+
+    def complete(
+        self,
+        deployment: str,
+        prompt: str,
+        *,
+        max_tokens: int,
+        timeout: float,
+        extra: dict[str, object] | None = None,
+    ) -> str:
+        """The completion text; raises on any failure (from a worker thread only)."""
         ...
 
 
@@ -93,6 +116,13 @@ class Ensemble:
     def members(self) -> tuple[SafetyClassifier, ...]:
         """The member classifiers, in evaluation order."""
         return self._members
+
+    def attach(self, host: ClassifierHost) -> None:
+        """Hand ``host`` to the members that take one (an ``attach(host)`` method)."""
+        for member in self._members:
+            attach = getattr(member, "attach", None)
+            if callable(attach):
+                attach(host)
 
     def classify(self, text: str) -> SafetyResult:
         """Classify with every member; raise :class:`ClassifierError` if any fails."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
+from typing import Any
 
 from modelport.policy.safety.classifier import (
     ClassifierConfigError,
@@ -23,13 +24,20 @@ from modelport.policy.safety.classifier import (
     SafetyClassifier,
     validate_model_dir,
 )
-from modelport.policy.safety.default import DefaultClassifier
+from modelport.policy.safety.default import DefaultClassifier, LexiconClassifier
+from modelport.policy.safety.external import ExternalModerationClassifier
+from modelport.policy.safety.guard import GuardModelClassifier
 
 ENTRY_POINT_GROUP = "modelport.safety_classifiers"
 
 ClassifierFactory = Callable[..., SafetyClassifier]
 
-BUILTIN_CLASSIFIERS: Mapping[str, ClassifierFactory] = {"default": DefaultClassifier}
+BUILTIN_CLASSIFIERS: Mapping[str, ClassifierFactory] = {
+    "default": DefaultClassifier,
+    "lexicon": LexiconClassifier,
+    "guard": GuardModelClassifier,
+    "external": ExternalModerationClassifier,
+}
 
 
 def classifier_entry_points() -> dict[str, metadata.EntryPoint]:
@@ -70,20 +78,25 @@ def _factory(name: str) -> ClassifierFactory:
 
 
 def load_classifier(
-    name: str, *, model_dir: str | os.PathLike[str] | None = None
+    name: str,
+    *,
+    model_dir: str | os.PathLike[str] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> SafetyClassifier:
-    """Instantiate the plug-in ``name``, passing ``model_dir`` when one is configured.
+    """Instantiate the plug-in ``name``, passing ``model_dir`` when one is configured and its
+    ``options`` (keyword arguments, e.g. a guard deployment's URL) when given.
 
     A configured directory is validated before the plug-in sees it. Any failure is a
     :class:`~modelport.policy.safety.classifier.ClassifierConfigError`.
     """
     factory = _factory(name)
     try:
+        kwargs = dict(options or {})
         if model_dir is None:
-            classifier = factory()
+            classifier = factory(**kwargs)
         else:
             path = validate_model_dir(model_dir, (), classifier=name)
-            classifier = factory(model_dir=path)
+            classifier = factory(model_dir=path, **kwargs)
     except ClassifierConfigError:
         raise
     except Exception as exc:
@@ -102,9 +115,17 @@ def load_ensemble(
     names: Sequence[str] = ("default",),
     *,
     model_dirs: Mapping[str, str | os.PathLike[str]] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Ensemble:
-    """Load the named plug-ins (``model_dirs`` maps plug-in name → directory) into an ensemble."""
+    """Load the named plug-ins (``model_dirs`` maps plug-in name → directory, ``options``
+    plug-in name → keyword arguments) into an ensemble."""
     dirs = dict(model_dirs or {})
+    opts = dict(options or {})
+    unknown_options = sorted(set(opts) - set(names))
+    if unknown_options:
+        raise ClassifierConfigError(
+            f"options configured for classifiers not in use: {', '.join(unknown_options)}"
+        )
     unknown_dirs = sorted(set(dirs) - set(names))
     if unknown_dirs:
         raise ClassifierConfigError(
@@ -112,4 +133,4 @@ def load_ensemble(
         )
     if len(set(names)) != len(names):
         raise ClassifierConfigError(f"duplicate content safety classifiers in {list(names)}")
-    return Ensemble([load_classifier(n, model_dir=dirs.get(n)) for n in names])
+    return Ensemble([load_classifier(n, model_dir=dirs.get(n), options=opts.get(n)) for n in names])

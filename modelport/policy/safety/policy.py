@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from modelport.errors import ContentFiltered, ContentFilterFailed, InvalidRequest
+from modelport.policy.safety.blocklist import AppliedBlocklists
 from modelport.policy.safety.classifier import SafetyClassifier, inline_chars
 from modelport.policy.safety.types import Annotation, Category, SafetyResult, Severity, Stage
 
@@ -132,8 +133,14 @@ class SafetyPolicy(BaseModel):
             return self.block_jailbreak and stage is Stage.PROMPT
         return self.block_profanity
 
+    def enabled_for_blocklists(self) -> bool:
+        """Blocklist hits are always filtered while filtering is on."""
+        return self.enabled
+
     def blocks(self, result: SafetyResult, stage: Stage = Stage.PROMPT) -> bool:
         """Whether ``result`` is blocked under this policy."""
+        if result.blocklists and self.enabled:
+            return True
         if any(self.filters(c, result.severity(c)) for c in Category):
             return True
         return any(result.detected(a) and self.filters_annotation(a, stage) for a in Annotation)
@@ -275,7 +282,12 @@ class SafetyService:
             )
         return result
 
-    async def check_prompt(self, text: str, policy: SafetyPolicy | None = None) -> SafetyResult:
+    async def check_prompt(
+        self,
+        text: str,
+        policy: SafetyPolicy | None = None,
+        blocklists: AppliedBlocklists | None = None,
+    ) -> SafetyResult:
         """Classify a prompt; raise :class:`~modelport.errors.ContentFiltered` if it is blocked.
 
         The error's ``details["content_filter_result"]`` holds the Azure-style annotation. With a
@@ -285,6 +297,8 @@ class SafetyService:
         if not policy.enabled:
             return SafetyResult()
         result = await self.classify(text)
+        if blocklists:
+            result = result.with_blocklists(blocklists.check(text))
         if policy.blocks(result, Stage.PROMPT):
             raise ContentFiltered(
                 "The prompt was filtered by the content safety policy.",

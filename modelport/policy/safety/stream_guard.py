@@ -44,6 +44,7 @@ from modelport.inference.types import (
     ToolCallDelta,
     Usage,
 )
+from modelport.policy.safety.blocklist import AppliedBlocklists
 from modelport.policy.safety.policy import SafetyPolicy, SafetyService, StreamingMode
 from modelport.policy.safety.segmenter import (
     DEFAULT_CONTEXT_CHARS,
@@ -65,8 +66,10 @@ class _ChoiceGuard:
         policy: SafetyPolicy,
         settings: WindowSettings,
         results: dict[int, SafetyResult] | None,
+        blocklists: AppliedBlocklists | None = None,
     ) -> None:
         self.index = index
+        self._blocklists = blocklists
         self.closed = False
         self._service = service
         self._policy = policy
@@ -94,13 +97,20 @@ class _ChoiceGuard:
         )
         if text.strip():
             try:
-                result = await self._service.classify(text)
+                result = await self._classify(text)
             except ContentFilterFailed:
                 return self._stop(FinishReason.CONTENT_FILTER_ERROR)
             self._record(result)
             if self._policy.blocks(result, Stage.COMPLETION):
                 return self._stop(FinishReason.CONTENT_FILTER)
         return list(calls)
+
+    async def _classify(self, text: str) -> SafetyResult:
+        """The classifier's verdict on ``text``, with the custom blocklists' hits."""
+        result = await self._service.classify(text)
+        if self._blocklists:
+            result = result.with_blocklists(self._blocklists.check(text))
+        return result
 
     def _take_logprobs(self, end: int) -> tuple[TokenLogprob, ...]:
         taken: list[TokenLogprob] = []
@@ -124,7 +134,7 @@ class _ChoiceGuard:
         while (check := self._segmenter.next_check(final)) is not None:
             if check.text.strip():
                 try:
-                    result = await self._service.classify(check.text)
+                    result = await self._classify(check.text)
                 except ContentFilterFailed:
                     return out + self._stop(FinishReason.CONTENT_FILTER_ERROR)
                 self._record(result)
@@ -146,7 +156,7 @@ class _ChoiceGuard:
         while (check := self._segmenter.next_check(final)) is not None:
             if check.text.strip():
                 try:
-                    result = await self._service.classify(check.text)
+                    result = await self._classify(check.text)
                 except ContentFilterFailed:
                     return self._stop(FinishReason.CONTENT_FILTER_ERROR)
                 self._record(result)
@@ -189,12 +199,14 @@ async def guard_stream(
     lookahead_chars: int = DEFAULT_LOOKAHEAD_CHARS,
     context_chars: int = DEFAULT_CONTEXT_CHARS,
     results: dict[int, SafetyResult] | None = None,
+    blocklists: AppliedBlocklists | None = None,
 ) -> AsyncGenerator[Event, None]:
     """Apply completion content safety to ``events`` (see the module docstring).
 
     ``policy`` defaults to the service's. If ``results`` is given, it receives, per choice
     index, the merged :class:`SafetyResult` of everything checked so far (for
-    ``content_filter_results`` annotations). A disabled policy passes the stream through.
+    ``content_filter_results`` annotations). ``blocklists`` are checked on the same windows.
+    A disabled policy passes the stream through.
     """
     policy = policy or service.policy
     if not policy.enabled:
@@ -218,7 +230,7 @@ async def guard_stream(
             guard = guards.get(event.index)
             if guard is None:
                 guard = guards[event.index] = _ChoiceGuard(
-                    event.index, service, policy, settings, results
+                    event.index, service, policy, settings, results, blocklists
                 )
             if guard.closed:
                 continue  # a stopped (or finished) choice: drop, but keep consuming

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Category(StrEnum):
@@ -77,6 +77,10 @@ class FilterRules(Protocol):
         """Whether a *detected* ``annotation`` is filtered at ``stage``."""
         ...
 
+    def enabled_for_blocklists(self) -> bool:
+        """Whether blocklist hits are filtered."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SafetyResult:
@@ -93,6 +97,8 @@ class SafetyResult:
     jailbreak: bool = False
     profanity: bool = False
     evidence: tuple[str, ...] = ()
+    # Names of the custom blocklists the text hit; None when no blocklist applied at all.
+    blocklists: tuple[str, ...] | None = None
 
     @classmethod
     def of(
@@ -141,6 +147,10 @@ class SafetyResult:
     def merge(self, other: SafetyResult) -> SafetyResult:
         """The element-wise maximum of two results (annotations are OR-ed, evidence joined)."""
         evidence = self.evidence + tuple(e for e in other.evidence if e not in self.evidence)
+        blocklists = self.blocklists
+        if other.blocklists is not None:
+            mine = blocklists or ()
+            blocklists = mine + tuple(b for b in other.blocklists if b not in mine)
         return replace(
             self,
             hate=max(self.hate, other.hate),
@@ -150,7 +160,12 @@ class SafetyResult:
             jailbreak=self.jailbreak or other.jailbreak,
             profanity=self.profanity or other.profanity,
             evidence=evidence,
+            blocklists=blocklists,
         )
+
+    def with_blocklists(self, hits: tuple[str, ...]) -> SafetyResult:
+        """This result with blocklist ``hits`` added (blocklists now count as applied)."""
+        return self.merge(SafetyResult(blocklists=hits))
 
     @classmethod
     def combine(cls, results: Iterable[SafetyResult]) -> SafetyResult:
@@ -162,14 +177,14 @@ class SafetyResult:
 
     def content_filter_result(
         self, policy: FilterRules, stage: Stage = Stage.PROMPT
-    ) -> dict[str, dict[str, bool | str]]:
+    ) -> dict[str, Any]:
         """The Azure-style annotation for this result under ``policy``.
 
         ``{"hate": {"filtered": False, "severity": "safe"}, ..., "jailbreak": {"filtered":
         False, "detected": False}, "profanity": {...}}``. Prompt attacks are a prompt-side
         signal, so ``jailbreak`` is reported only for :attr:`Stage.PROMPT`.
         """
-        out: dict[str, dict[str, bool | str]] = {}
+        out: dict[str, Any] = {}
         for category in Category:
             level = self.severity(category)
             out[category.value] = {
@@ -183,5 +198,10 @@ class SafetyResult:
             out[annotation.value] = {
                 "filtered": found and policy.filters_annotation(annotation, stage),
                 "detected": found,
+            }
+        if self.blocklists is not None:  # as the cloud reports them
+            out["custom_blocklists"] = {
+                "filtered": bool(self.blocklists) and policy.enabled_for_blocklists(),
+                "details": [{"id": name, "filtered": True} for name in self.blocklists],
             }
         return out

@@ -18,6 +18,23 @@ const progress = document.getElementById("progress");
 const engineSelect = document.getElementById("engine");
 const engineOptions = document.getElementById("engine-options");
 
+const endpointChoice = document.getElementById("endpoint-choice");
+const managed = () => document.getElementById("kind-managed").checked;
+
+async function loadManaged(offer) {
+  const kinds = (await get("/management/compute/instance-types")).data;
+  const select = document.getElementById("instance-type");
+  for (const t of kinds) select.append(el("option", { value: t.name, text: `${t.name}: ${t.cpus} CPUs, ${t.memory_gb} GB${t.gpus ? `, ${t.gpus} ${t.gpu_type ?? "GPU"}` : ""}, ${t.price_per_hour} ${t.currency}/hour` }));
+  for (const e of (await get("/management/endpoints")).data) endpointChoice.append(el("option", { value: e.name, text: e.name }));
+  const show = () => { document.getElementById("managed-options").hidden = !managed(); };
+  for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener("change", show);
+  if (!offer.pricing) {  // no serverless API: managed compute only
+    document.getElementById("kind-serverless").disabled = true;
+    document.getElementById("kind-managed").checked = true;
+  }
+  show();
+}
+
 let engines = {}; // name -> {label, attaches, options (JSON schema), secret_options}
 
 let projects = [];
@@ -183,6 +200,24 @@ async function deploy(event) {
     if (engineSelect.value) body.engine = engineSelect.value;
     const options = chosenOptions();
     if (Object.keys(options).length) body.engine_options = options;
+    if (managed()) {
+      let endpoint = endpointChoice.value;
+      if (!endpoint) {
+        endpoint = document.getElementById("endpoint-name").value.trim();
+        step(`Creating endpoint ${endpoint}…`);
+        await api("POST", `/management/projects/${encodeURIComponent(p.name)}/endpoints`, { name: endpoint, shared_quota: document.getElementById("shared-quota").checked });
+      }
+      Object.assign(body, {
+        instance_type: document.getElementById("instance-type").value,
+        instances: Number(document.getElementById("instance-count").value),
+        content_safety: document.getElementById("content-safety").checked,
+      });
+      await api("POST", `/management/endpoints/${encodeURIComponent(endpoint)}/deployments`, body);
+      await follow(name, p.region);
+      step("Open the endpoint:");
+      progress.lastChild.append(" ", el("a", { href: `/portal/endpoints/${encodeURIComponent(endpoint)}`, text: endpoint }));
+      return;
+    }
     await api("POST", `/management/projects/${encodeURIComponent(p.name)}/deployments`, body);
     await follow(name, p.region);
   } catch (err) {
@@ -200,6 +235,7 @@ try {
   document.getElementById("offer-name").textContent = offer.display_name;
   terms.replaceChildren(el("p", { text: offer.terms }));
   try { await loadEngines(offer); } catch { document.getElementById("engine-step").hidden = true; }
+  try { await loadManaged(offer); } catch { document.getElementById("kind-step").hidden = true; }
   try {
     for (const r of (await get("/management/regions")).data) regions[r.name] = r;
   } catch { regions = {}; }

@@ -7,7 +7,7 @@ const group = document.getElementById("group");
 const $ = (id) => document.getElementById(id);
 let lastSignature = "";
 
-const COLUMNS = ["requests", "prompt_tokens", "completion_tokens", "training_tokens", "hosting_hours", "cost", "currency"];
+const COLUMNS = ["requests", "prompt_tokens", "completion_tokens", "training_tokens", "hosting_hours", "compute_hours", "cost", "currency"];
 
 function query(by) {
   const params = new URLSearchParams({ by });

@@ -112,6 +112,7 @@ def test_hosted_hours_are_written_once_each(tmp_path: Path, catalog: Catalog) ->
             "total_tokens": 0,
             "training_tokens": 0,
             "hosting_hours": 3,
+            "compute_hours": "0",
             "cost": "0.15",
             "currency": "USD",
         }

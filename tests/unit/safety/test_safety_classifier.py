@@ -17,7 +17,7 @@ from safety_corpus import (
 from safety_corpus_extra import EXTRA_BENIGN, EXTRA_HARMFUL
 from safety_corpus_holdout import HOLDOUT_BENIGN, HOLDOUT_HARMFUL
 
-from modelport.policy.safety import Category, DefaultClassifier, SafetyPolicy, Severity
+from modelport.policy.safety import Category, LexiconClassifier, SafetyPolicy, Severity
 from modelport.policy.safety.normalize import normalize, normalize_variants
 
 RECALL_FLOOR = 0.9
@@ -28,11 +28,11 @@ ALL_CASES: list[Case] = ALL_HARMFUL + ALL_BENIGN
 
 
 @pytest.fixture(scope="module")
-def classifier() -> DefaultClassifier:
-    return DefaultClassifier()
+def classifier() -> LexiconClassifier:
+    return LexiconClassifier()
 
 
-def _flagged(classifier: DefaultClassifier, text: str) -> set[Category]:
+def _flagged(classifier: LexiconClassifier, text: str) -> set[Category]:
     result = classifier.classify(text)
     return {c for c in Category if result.severity(c) >= Severity.MEDIUM}
 
@@ -45,7 +45,7 @@ def test_corpus_sizes() -> None:
 
 
 def test_precision_and_recall_per_category(
-    classifier: DefaultClassifier, capsys: pytest.CaptureFixture[str]
+    classifier: LexiconClassifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stats = {c: Counter[str]() for c in Category}
     misses: list[str] = []
@@ -86,7 +86,7 @@ def test_precision_and_recall_per_category(
 
 
 @pytest.mark.parametrize("case", ALL_BENIGN, ids=lambda c: c.text[:40])
-def test_no_benign_text_is_blocked(classifier: DefaultClassifier, case: Case) -> None:
+def test_no_benign_text_is_blocked(classifier: LexiconClassifier, case: Case) -> None:
     result = classifier.classify(case.text)
     assert not SafetyPolicy().blocks(result), (result, result.evidence)
 
@@ -104,26 +104,26 @@ def test_no_benign_text_is_blocked(classifier: DefaultClassifier, case: Case) ->
         "suicide prevention hotline",
     ],
 )
-def test_look_alikes_are_low_at_most(classifier: DefaultClassifier, text: str) -> None:
+def test_look_alikes_are_low_at_most(classifier: LexiconClassifier, text: str) -> None:
     assert classifier.classify(text).max_severity <= Severity.LOW
 
 
 @pytest.mark.parametrize(("lang", "text"), JAILBREAK)
-def test_jailbreak_detected(classifier: DefaultClassifier, lang: str, text: str) -> None:
+def test_jailbreak_detected(classifier: LexiconClassifier, lang: str, text: str) -> None:
     result = classifier.classify(text)
     assert result.jailbreak, (lang, result.evidence)
     assert SafetyPolicy().blocks(result)
 
 
 @pytest.mark.parametrize(("lang", "text"), NOT_JAILBREAK)
-def test_not_jailbreak(classifier: DefaultClassifier, lang: str, text: str) -> None:
+def test_not_jailbreak(classifier: LexiconClassifier, lang: str, text: str) -> None:
     result = classifier.classify(text)
     assert not result.jailbreak, (lang, result.evidence)
 
 
 @pytest.mark.parametrize(("lang", "text"), PROFANITY)
 def test_profanity_detected_but_not_blocked_by_default(
-    classifier: DefaultClassifier, lang: str, text: str
+    classifier: LexiconClassifier, lang: str, text: str
 ) -> None:
     result = classifier.classify(text)
     assert result.profanity, lang
@@ -132,7 +132,7 @@ def test_profanity_detected_but_not_blocked_by_default(
 
 
 @pytest.mark.parametrize(("lang", "text"), NOT_PROFANITY)
-def test_not_profanity(classifier: DefaultClassifier, lang: str, text: str) -> None:
+def test_not_profanity(classifier: LexiconClassifier, lang: str, text: str) -> None:
     result = classifier.classify(text)
     assert not result.profanity, (lang, result.evidence)
 
@@ -149,7 +149,7 @@ def test_not_profanity(classifier: DefaultClassifier, lang: str, text: str) -> N
         "x x x x I will kill you",  # a spelled-out run next to a real one-letter word
     ],
 )
-def test_evasions_are_normalised(classifier: DefaultClassifier, text: str) -> None:
+def test_evasions_are_normalised(classifier: LexiconClassifier, text: str) -> None:
     assert classifier.classify(text).violence >= Severity.MEDIUM
 
 
@@ -175,15 +175,15 @@ def test_ambiguous_spelling_yields_two_readings() -> None:
     assert normalize_variants("plain text") == ("plain text",)
 
 
-def test_classification_is_deterministic_and_total(classifier: DefaultClassifier) -> None:
+def test_classification_is_deterministic_and_total(classifier: LexiconClassifier) -> None:
     text = "I will kill you " * 50 + "\x00\ud7ff\U0001f600 " * 10
     assert classifier.classify(text) == classifier.classify(text)
     assert classifier.classify("").max_severity is Severity.SAFE
 
 
-def test_language_selection(classifier: DefaultClassifier) -> None:
-    english_only = DefaultClassifier(languages=["en"])
+def test_language_selection(classifier: LexiconClassifier) -> None:
+    english_only = LexiconClassifier(languages=["en"])
     assert english_only.classify("te voy a matar").violence <= Severity.LOW
     assert classifier.classify("te voy a matar").violence >= Severity.MEDIUM
     with pytest.raises(ValueError, match="klingon"):
-        DefaultClassifier(languages=["klingon"])
+        LexiconClassifier(languages=["klingon"])

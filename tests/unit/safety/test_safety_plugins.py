@@ -125,7 +125,15 @@ def test_entry_point_discovery(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
             "broken": "no_such_module_anywhere:Thing",
         },
     )
-    assert available_classifiers() == ["broken", "default", "keywords", "strict"]
+    assert available_classifiers() == [
+        "broken",
+        "default",
+        "external",
+        "guard",
+        "keywords",
+        "lexicon",
+        "strict",
+    ]
     (tmp_path / "words.txt").write_text("detonate\n")
 
     ensemble = load_ensemble(["default", "keywords", "strict"], model_dirs={"keywords": tmp_path})
@@ -147,7 +155,7 @@ def test_entry_point_discovery(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 def test_default_is_available_without_registration(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_entry_points(monkeypatch, {})
-    assert available_classifiers() == ["default"]
+    assert available_classifiers() == ["default", "external", "guard", "lexicon"]
     assert isinstance(load_classifier("default"), DefaultClassifier)
 
 

@@ -56,8 +56,12 @@ def _live_of(services: Services) -> Any:
 
 
 def test_restore_policy_keeps_mandatory_and_falls_back_on_bad_documents() -> None:
+    class Deployment:
+        managed = False
+
     class Live:
         name = "d"
+        deployment = Deployment()
 
     live: Any = Live()
     stricter = restore_policy(live, {"thresholds": {"hate": "low"}, "mandatory": False})
@@ -88,7 +92,12 @@ async def test_a_disabled_policy_lets_everything_through(tmp_path: Path) -> None
     assert response.status_code == 200
     choice = response.json()["choices"][0]
     assert choice["message"]["content"] == HARMFUL and choice["finish_reason"] == "stop"
-    assert "content_filter_results" not in choice
+    # The answer says the filter is off (a managed deployment's opt-out is stated in every one).
+    assert choice["content_filter_results"] == {"enabled": False}
+    assert response.json()["prompt_filter_results"][0]["content_filter_results"] == {
+        "enabled": False
+    }
+    assert response.headers["x-content-filter-mode"] == "off"
     assert blocked_prompt.status_code == 200
 
 

@@ -2,7 +2,7 @@
 replica lifetimes, the controller lease, the change log and the cluster's members.
 
 Revision ID: 0006_replicas
-Revises: 0030_finetune (landed on main first; chained after it)
+Revises: 0020_safety (0030_finetune and 0020_safety landed on main first; chained after them)
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_replicas"
-down_revision = "0030_finetune"
+down_revision = "0020_safety"
 branch_labels = None
 depends_on = None
 

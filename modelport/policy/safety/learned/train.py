@@ -1,0 +1,223 @@
+"""Train the default classifier's linear model on the training corpus (``corpus/safety/train``).
+
+    python -m modelport.policy.safety.learned.train [--validate] [--out DIR]
+
+``--validate`` trains on the fit part (four fifths of the groups, see
+:func:`~modelport.policy.safety.learned.corpus.validation_groups`), prints the validation table
+and the thresholds chosen on it. Without it, the thresholds are chosen the same way, then the
+model is retrained on the whole corpus with the same hyper-parameters and written with those
+thresholds. Deterministic (fixed seeds). No evaluation set is ever read here.
+
+The model: logistic heads over hashed features (:mod:`.features`), one text being a bag of
+chunks whose worst chunk decides; training follows that rule (multiple-instance learning: a
+negative text trains every chunk as negative, a positive one only its highest-scoring chunk).
+Mini-batch Adam with L2 weight decay, positives weighted up to balance each head.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from modelport.policy.safety.learned.augment import augment
+from modelport.policy.safety.learned.corpus import (
+    CATEGORIES,
+    SPLIT_SEED,
+    Sample,
+    corpus_digest,
+    load_corpus,
+    split_validation,
+    validation_groups,
+)
+from modelport.policy.safety.learned.features import (
+    DEFAULT_BITS,
+    chunk_scale,
+    chunks,
+    hash_chunks,
+)
+from modelport.policy.safety.learned.model import (
+    HEADS,
+    LinearSafetyModel,
+    Thresholds,
+    default_model_dir,
+)
+from modelport.policy.safety.learned.thresholds import choose_thresholds
+from modelport.policy.safety.types import Severity
+
+
+@dataclass(frozen=True)
+class Hyper:
+    bits: int = DEFAULT_BITS
+    epochs: int = 16
+    batch: int = 256
+    learning_rate: float = 0.02
+    l2: float = 1e-6
+    positive_weight_cap: float = 4.0
+    seed: int = 7
+
+
+def targets(sample: Sample) -> list[float]:
+    """The 0/1 target of each head for one sample."""
+    labelled = sample.categories
+    out = []
+    for head in HEADS:
+        name, _, level = head.partition(":")
+        if name == "jailbreak":
+            out.append(1.0 if sample.kind == "attack" else 0.0)
+        elif name == "harmful":
+            out.append(1.0 if sample.must_block else 0.0)
+        elif name not in labelled or sample.severity < Severity.MEDIUM:
+            out.append(0.0)
+        elif level == "high":
+            out.append(1.0 if sample.severity >= Severity.HIGH else 0.0)
+        else:
+            out.append(1.0)
+    return out
+
+
+class Dataset:
+    """Samples as chunks of hashed features (CSR over chunks), chunks grouped by sample."""
+
+    def __init__(self, samples: Sequence[Sample], bits: int) -> None:
+        cols: list[npt.NDArray[np.int64]] = []
+        vals: list[npt.NDArray[np.float32]] = []
+        per_chunk: list[int] = []
+        chunk_counts: list[int] = []
+        for sample in samples:
+            parts = chunks(sample.text)
+            if not parts:  # no words: one empty chunk (its logits are the biases)
+                chunk_counts.append(1)
+                per_chunk.append(0)
+                continue
+            hashed = hash_chunks(parts, bits)
+            owner = hashed.chunk
+            if owner is None:
+                owner = np.zeros(len(hashed.buckets), np.int64)
+            order = np.argsort(owner, kind="stable")
+            cols.append(hashed.buckets[order].astype(np.int64))
+            scale = chunk_scale(hashed.sizes)
+            vals.append(scale[owner[order]].astype(np.float32))
+            per_chunk.extend(hashed.sizes.tolist())
+            chunk_counts.append(len(hashed.sizes))
+        self.cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        self.vals = np.concatenate(vals) if vals else np.zeros(0, np.float32)
+        self.indptr = np.concatenate(([0], np.cumsum(per_chunk))).astype(np.int64)
+        self.chunk_ptr = np.concatenate(([0], np.cumsum(chunk_counts))).astype(np.int64)
+        self.y = np.asarray([targets(s) for s in samples], dtype=np.float32)
+        self.bits = bits
+
+    def __len__(self) -> int:
+        return len(self.chunk_ptr) - 1
+
+
+def fit(data: Dataset, hyper: Hyper) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Returns ``(weights, bias)`` (see the module docstring)."""
+    rng = np.random.default_rng(hyper.seed)
+    buckets, heads = 1 << data.bits, len(HEADS)
+    w = np.zeros((buckets, heads), dtype=np.float32)
+    positives = data.y.sum(axis=0)
+    prior = np.clip(positives / max(len(data), 1), 1e-3, 1 - 1e-3)
+    b = np.log(prior / (1 - prior)).astype(np.float32)
+    pos_weight = np.minimum(
+        hyper.positive_weight_cap, (len(data) - positives) / np.maximum(positives, 1.0)
+    ).astype(np.float32)
+    m_w, v_w = np.zeros_like(w), np.zeros_like(w)
+    m_b, v_b = np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps, step = 0.9, 0.999, 1e-8, 0
+    for _ in range(hyper.epochs):
+        order = rng.permutation(len(data))
+        for start in range(0, len(order), hyper.batch):
+            batch = np.sort(order[start : start + hyper.batch])
+            first, last = data.chunk_ptr[batch], data.chunk_ptr[batch + 1]
+            chunk_ids = np.concatenate([np.arange(a, z) for a, z in zip(first, last, strict=True)])
+            owner = np.repeat(np.arange(len(batch)), last - first)
+            lo, hi = data.indptr[chunk_ids], data.indptr[chunk_ids + 1]
+            idx = np.concatenate([np.arange(a, z) for a, z in zip(lo, hi, strict=True)])
+            row = np.repeat(np.arange(len(chunk_ids)), hi - lo)
+            cols, vals = data.cols[idx], data.vals[idx]
+            logits = np.zeros((len(chunk_ids), heads), dtype=np.float32)
+            np.add.at(logits, row, w[cols] * vals[:, None])
+            logits += b
+            y = data.y[batch][owner]
+            # Multiple instances: a positive text learns from its best chunk only.
+            best = np.full((len(batch), heads), -np.inf, dtype=np.float32)
+            np.maximum.at(best, owner, logits)
+            weight = np.where(y > 0, (logits >= best[owner]) * pos_weight, 1.0)
+            p = 1.0 / (1.0 + np.exp(-logits))
+            err = ((p - y) * weight / len(batch)).astype(np.float32)
+            grad = np.empty_like(w)
+            contrib = err[row] * vals[:, None]
+            for h in range(heads):
+                grad[:, h] = np.bincount(cols, weights=contrib[:, h], minlength=buckets)
+            grad += hyper.l2 * w
+            step += 1
+            c1, c2 = 1 - beta1**step, 1 - beta2**step
+            m_w *= beta1
+            m_w += (1 - beta1) * grad
+            v_w *= beta2
+            v_w += (1 - beta2) * grad * grad
+            w -= hyper.learning_rate * (m_w / c1) / (np.sqrt(v_w / c2) + eps)
+            grad_b = err.sum(axis=0)
+            m_b = beta1 * m_b + (1 - beta1) * grad_b
+            v_b = beta2 * v_b + (1 - beta2) * grad_b * grad_b
+            b -= hyper.learning_rate * (m_b / c1) / (np.sqrt(v_b / c2) + eps)
+    return w, b
+
+
+def train(
+    samples: Sequence[Sample], hyper: Hyper, manifest: dict[str, object]
+) -> LinearSafetyModel:
+    """A model fitted on ``samples`` and their augmented variants (default thresholds)."""
+    data = Dataset(augment(samples, hyper.seed), hyper.bits)
+    weights, bias = fit(data, hyper)
+    return LinearSafetyModel(weights, bias, Thresholds(), manifest)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, default=default_model_dir())
+    parser.add_argument("--validate", action="store_true", help="fit on 4/5, report the 1/5")
+    parser.add_argument("--misses", action="store_true", help="list validation errors")
+    args = parser.parse_args(argv)
+    hyper = Hyper()
+    corpus = load_corpus()
+    fitted, validation = split_validation(corpus)
+    start = time.perf_counter()
+    model = train(fitted, hyper, {})
+    thresholds, report = choose_thresholds(model, validation)
+    model = model.with_thresholds(thresholds)
+    print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
+    from modelport.policy.safety.learned.evaluate import evaluate, format_report
+
+    evaluation = evaluate(model.classify, validation)
+    print(report)
+    print(format_report(evaluation, "validation (groups never fitted on)"))
+    if args.misses:
+        print(evaluation.format_errors())
+    if args.validate:
+        return
+    manifest: dict[str, object] = {
+        "description": "Linear heads over hashed character and word n-grams; see "
+        "docs/content-safety.md",
+        "split_seed": SPLIT_SEED,
+        "train_texts": len(corpus),
+        "train_digest": corpus_digest(corpus),
+        "validation_groups": sorted(validation_groups(corpus)),
+        "validation": evaluation.summary(),
+        "hyperparameters": vars(hyper),
+        "categories": list(CATEGORIES),
+    }
+    final = train(corpus, hyper, manifest).with_thresholds(thresholds)
+    final.save(args.out)
+    size = sum(p.stat().st_size for p in args.out.iterdir())
+    print(f"trained on {len(corpus)} texts: {size / 1e6:.2f} MB in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
