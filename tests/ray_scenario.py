@@ -341,6 +341,10 @@ def main(out: Path, workdir: Path) -> int:
                     MODELPORT_REDIS_URL=redis_url,
                     MODELPORT_EMBEDDED_DEFAULT="false",
                     MODELPORT_TOKEN=ADMIN_TOKEN,
+                    # Content safety on, with the word-list classifier: the default model
+                    # blocks some sampled long stories early (docs/content-safety.md), and the
+                    # streams must still run when the engine is killed.
+                    MODELPORT_SAFETY_CLASSIFIERS='["lexicon"]',
                 ) as c,
             ):
                 try:
