@@ -64,8 +64,11 @@ class ChangeFeed:
         if self.latest > cursor:
             return self.latest
         event = self._event
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation that
+        # arrives as the event is set, and a follower cancelled at shutdown would never end.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), within)
+            async with asyncio.timeout(within):
+                await event.wait()
         return self.latest
 
     def kick(self) -> None:

@@ -180,22 +180,26 @@ class RayRuntime:
         self.address = address
         self.namespace = namespace
         self._connected = False
+        self._connecting = asyncio.Lock()
         self._actor_class: Any = None
         self._job_fn: Any = None
 
     async def _connect(self) -> Any:
         ray = _ray()
-        if not self._connected:
-            await asyncio.to_thread(
-                ray.init,
-                address=self.address,
-                namespace=self.namespace,
-                log_to_driver=False,
-                configure_logging=False,
-            )
-            self._connected = True
-            self._actor_class = ray.remote(ReplicaActor)
-            self._job_fn = ray.remote(_run_job)
+        # One connection: a takeover adopts replicas and lists nodes at once, and a second
+        # ray.init while the first one runs fails.
+        async with self._connecting:
+            if not self._connected:
+                await asyncio.to_thread(
+                    ray.init,
+                    address=self.address,
+                    namespace=self.namespace,
+                    log_to_driver=False,
+                    configure_logging=False,
+                )
+                self._connected = True
+                self._actor_class = ray.remote(ReplicaActor)
+                self._job_fn = ray.remote(_run_job)
         return ray
 
     @staticmethod

@@ -196,7 +196,10 @@ class Reconciler:
             for _, generation, task in list(self.pending.values()):
                 if generation != d.generation:
                     task.cancel()
-        await self._adopt(rows)
+        if not await self._adopt(rows):
+            await asyncio.sleep(1.0)
+            self.kick()
+            return False
         for rid, placed in list(self.handles.items()):
             if placed.row.generation != d.generation:
                 await self._stop(rid, "replaced by a restart")
@@ -214,7 +217,12 @@ class Reconciler:
             await self._set_progress("idle: scaled to zero until the next request")
         return False
 
-    async def _adopt(self, rows: list[Replica]) -> None:
+    async def _adopt(self, rows: list[Replica]) -> bool:
+        """Take over the replicas a former controller placed: those its runtime still runs are
+        adopted, those it says are gone are recorded stopped. False when the runtime could not
+        answer for one (unreachable, slow): nothing is replaced on a guess (the replica may
+        still run and serve); the next pass asks again."""
+        settled = True
         for row in rows:
             if row.id in self.handles or row.id in self.pending:
                 continue
@@ -222,13 +230,25 @@ class Reconciler:
             handle = None
             if runtime is not None:
                 key = self.ctx.vault.decrypt(row.key_ciphertext) if row.key_ciphertext else ""
-                with contextlib.suppress(Exception):
+                try:
                     handle = await asyncio.wait_for(runtime.adopt(row, key), 30)
+                except Exception as exc:
+                    log.warning(
+                        "replica %s of %s: the %s runtime did not say whether it runs (%s); "
+                        "asking again",
+                        row.id,
+                        row.deployment_name,
+                        row.runtime,
+                        type(exc).__name__,
+                    )
+                    settled = False
+                    continue
             if handle is None:
                 await self._stopped(row.id, ReplicaState.STOPPED, "gone with a former controller")
                 continue
             log.info("replica %s of %s adopted", row.id, row.deployment_name)
             self.handles[row.id] = Placed(row, handle, runtime)  # type: ignore[arg-type]
+        return settled
 
     def _runtime_named(self, name: str) -> Runtime | None:
         if name == self.ctx.runtime.name:

@@ -176,8 +176,9 @@ class ReplicaRouter:
                 with contextlib.suppress(Exception):
                     await self.wake()
             changed = self._changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), min(1.0, deadline - time.monotonic()))
+            with contextlib.suppress(TimeoutError):  # (not wait_for: see ChangeFeed.wait_beyond)
+                async with asyncio.timeout(min(1.0, deadline - time.monotonic())):
+                    await changed.wait()
 
     def _set_aside(self, member: Member, exc: EngineUnavailable) -> None:
         member.suspect_until = time.monotonic() + self.suspect_for

@@ -119,6 +119,7 @@ class RegistrySync:
         self._assigned: dict[str, Engine] = {}  # deployment id -> the engine this sync set
         self._preparing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self._lock = asyncio.Lock()
 
     # -- running ------------------------------------------------------------------------------
@@ -128,6 +129,7 @@ class RegistrySync:
         self._task = asyncio.create_task(self._follow(), name="registry-sync")
 
     async def close(self) -> None:
+        self._closing = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -145,7 +147,7 @@ class RegistrySync:
         self._attached.clear()
 
     async def _follow(self) -> None:
-        while True:
+        while not self._closing:
             latest = await self.feed.wait_beyond(self.cursor, within=5.0)
             if latest <= self.cursor:
                 continue
