@@ -35,11 +35,14 @@ class BlocklistControl:
         self.store = store
         self.deployments = deployments
         self.live = live
+        self._loading = asyncio.Lock()
 
     async def load(self) -> None:
-        """Compile the stored lists into the live set (start-up, and after every change)."""
-        lists = await asyncio.to_thread(self.store.run, all_blocklists)
-        self.live.replace(lists)
+        """Compile the stored lists into the live set (start-up, and after every change). One
+        load at a time, so an older read never replaces a newer one."""
+        async with self._loading:
+            lists = await asyncio.to_thread(self.store.read, all_blocklists)
+            self.live.replace(lists)
 
     async def list(self) -> list[Blocklist]:
         return await asyncio.to_thread(self.store.run, all_blocklists)

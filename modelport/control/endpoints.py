@@ -68,6 +68,7 @@ class EndpointService:
         self.quota = quota
         self.registry = registry
         self.lifetime = timedelta(seconds=shared_quota_lifetime)
+        self._reloading = asyncio.Lock()
         deployments.scale_check = quota.check_scale
         deployments.delete_check = self._check_delete
 
@@ -78,7 +79,11 @@ class EndpointService:
         return [LiveEndpoint(e, dict(keys.get(e.id, {}))) for e in sql.list_endpoints(conn)]
 
     async def reload(self) -> None:
-        self.registry.replace_all(await asyncio.to_thread(self.store.read, self.load))
+        """Read every endpoint and replace the registry with them. One reload at a time: two
+        overlapping ones (this service after a write, the registry sync on a change) could
+        otherwise finish in the wrong order and leave the older read in place."""
+        async with self._reloading:
+            self.registry.replace_all(await asyncio.to_thread(self.store.read, self.load))
 
     def get_live(self, name: str, region: str | None = None) -> LiveEndpoint:
         where = region or self.deployments.regions.default

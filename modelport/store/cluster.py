@@ -3,6 +3,13 @@
 Functions take a connection (the caller owns the transaction) and return domain objects.
 ``publish`` is called inside the transaction of the change it announces: on PostgreSQL it also
 sends ``NOTIFY modelport_changes, '<revision>'``, which the server delivers only on commit.
+
+Revisions are visible in the order they were given. A PostgreSQL sequence alone does not promise
+that: a transaction that took revision 10 can commit after one that took 11, and a follower that
+read 11 would skip 10 for good. So on PostgreSQL ``publish`` first takes a transaction-level
+advisory lock, held until commit or rollback: the next revision is handed out only after the
+transaction holding the previous one ended. (SQLite has one writer at a time already.) Publish
+last in a transaction: the lock is held from there to the end of it.
 """
 
 from __future__ import annotations
@@ -24,11 +31,15 @@ from modelport.store.cluster_tables import (
 from modelport.store.repositories import _aware, now
 
 CHANNEL = "modelport_changes"
+# The advisory lock that orders the change log (an arbitrary constant: "mp" "ch" in ASCII).
+_CHANGE_LOG_LOCK = 0x6D70_6368
 
 
 # -- the change log -----------------------------------------------------------------------------
 def publish(conn: Connection, kind: str, deployment_id: str | None = None) -> int:
-    """Record a change; its revision. PostgreSQL: NOTIFY on commit."""
+    """Record a change; its revision. PostgreSQL: NOTIFY on commit, revisions in commit order."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
     result = conn.execute(
         insert(cluster_changes)
         .values(kind=kind, deployment_id=deployment_id, at=now())

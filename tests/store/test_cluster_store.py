@@ -176,3 +176,34 @@ def test_the_lock_is_exclusive(database_url: str) -> None:
     finally:
         engine.dispose()
     assert overlaps == []
+
+
+def test_a_revision_is_visible_only_after_every_earlier_one(store: Store) -> None:
+    """A follower that has read revision N never gets an older one later: a transaction that
+    publishes while an earlier publisher is still open waits for it to end."""
+    published = threading.Event()
+    release = threading.Event()
+    revisions: dict[str, int] = {}
+
+    def slow(conn: object) -> None:
+        revisions["slow"] = sql.publish(conn, "keys", "d1")  # type: ignore[arg-type]
+        published.set()
+        assert release.wait(10)
+
+    def fast() -> None:
+        revisions["fast"] = store.run(lambda c: sql.publish(c, "state", "d2"))
+
+    first = threading.Thread(target=lambda: store.run(slow))
+    first.start()
+    assert published.wait(10)
+    second = threading.Thread(target=fast)
+    second.start()
+    time.sleep(0.5)
+    # While the first publisher is open, nothing newer is visible to a follower.
+    assert store.read(lambda c: sql.changes_since(c, 0))[1] == []
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert revisions["fast"] > revisions["slow"]
+    changes = store.read(lambda c: sql.changes_since(c, 0))[1]
+    assert [r for r, _, _ in changes] == [revisions["slow"], revisions["fast"]]
