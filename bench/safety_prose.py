@@ -1,0 +1,141 @@
+"""Model-written prose through the completion guard: how many benign answers get cut.
+
+Run from the repository root::
+
+    python -m bench.safety_prose [--cuts] [--model-dir DIR]   # measure, side by side
+    python -m bench.safety_prose --generate        # regenerate the set (real engine, minutes)
+
+The set (``corpus/safety/generated/prose.jsonl``, provenance in its README) is benign prompts
+(stories with dragons, knights, pirates, battles, detectives, history, recipes, travel, fairy
+tales, sports) answered by the embedded SmolLM2 model on the real llama.cpp engine, sampled
+with fixed seeds. Each answer goes through the real completion guard in its default hold-back
+mode under the serverless default policy (the windows a streamed answer gets); an answer is
+**cut** when the guard stops it with ``content_filter``. The set is evaluation only: nothing
+from it is trained or tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from modelport.policy.safety import DefaultClassifier, LexiconClassifier
+from modelport.policy.safety.classifier import SafetyClassifier
+from modelport.policy.safety.learned.prose import (
+    GENERATED_FILE,
+    evaluate_prose,
+    generated_dir,
+    load_generated,
+)
+
+PROMPTS_FILE = "prompts.jsonl"
+SEEDS = (11, 12)
+MAX_TOKENS = 384
+TEMPERATURE = 0.8
+TOP_P = 0.95
+
+
+async def generate(seeds: Sequence[int], out: Path) -> None:
+    """Answer every prompt of ``prompts.jsonl`` once per seed with the embedded model."""
+    from modelport.domain.catalog import Catalog, builtin_offers_dir
+    from modelport.engines.host import EngineHost
+    from modelport.engines.llamacpp.factory import LlamaCppEngineFactory, LlamaCppOptions
+    from modelport.inference.collect import collect
+    from modelport.inference.types import (
+        InferenceRequest,
+        Message,
+        RequestKind,
+        SamplingParams,
+    )
+
+    offer = Catalog.load(builtin_offers_dir()).embedded()
+    prompts = [
+        json.loads(line)
+        for line in (generated_dir() / PROMPTS_FILE).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    with tempfile.TemporaryDirectory() as store:
+        host = EngineHost(model_store=Path(store), slots=1, threads=2)
+        factory = LlamaCppEngineFactory()
+        engine = await factory.start(
+            factory.spec("prose", offer, LlamaCppOptions(context=2048, slots=1), host)
+        )
+        records = []
+        try:
+            for seed in seeds:
+                for number, p in enumerate(prompts, 1):
+                    start = time.perf_counter()
+                    request = InferenceRequest(
+                        kind=RequestKind.CHAT,
+                        sampling=SamplingParams(
+                            max_tokens=MAX_TOKENS, temperature=TEMPERATURE, top_p=TOP_P, seed=seed
+                        ),
+                        messages=(
+                            Message(role="system", content=offer.default_system_prompt),
+                            Message(role="user", content=p["prompt"]),
+                        ),
+                    )
+                    whole = await collect(engine.generate(request))
+                    choice = whole.choices[0]
+                    records.append(
+                        {
+                            **p,
+                            "seed": seed,
+                            "text": choice.text,
+                            "finish_reason": choice.finish_reason and choice.finish_reason.value,
+                            "completion_tokens": whole.usage.completion_tokens,
+                        }
+                    )
+                    print(
+                        f"seed {seed} {number}/{len(prompts)} {p['id']}: "
+                        f"{len(choice.text)} chars in {time.perf_counter() - start:.1f} s",
+                        flush=True,
+                    )
+        finally:
+            await engine.stop()
+    out.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    print(f"{len(records)} answers written to {out} ({datetime.now(UTC):%Y-%m-%d})")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--generate", action="store_true", help="regenerate the set first")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--cuts", action="store_true", help="list the cut answers and windows")
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        action="append",
+        default=[],
+        help="also measure the default classifier with these weights (e.g. an earlier model)",
+    )
+    args = parser.parse_args(argv)
+    path = generated_dir() / GENERATED_FILE
+    if args.generate:
+        asyncio.run(generate(args.seeds, path))
+    answers = load_generated(path)
+    words = sum(len(a.text.split()) for a in answers)
+    print(f"{len(answers)} generated answers ({words} words) in {path}")
+    print("completion guard: hold-back, serverless default policy (block medium and above)\n")
+    runs: list[tuple[str, SafetyClassifier]] = [
+        ("lexicon", LexiconClassifier()),
+        *((f"default with {d}", DefaultClassifier(model_dir=d)) for d in args.model_dir),
+        ("default", DefaultClassifier()),
+    ]
+    for name, classifier in runs:
+        evaluation = evaluate_prose(classifier, answers)
+        print(evaluation.format(name))
+        if args.cuts and evaluation.cut:
+            print(evaluation.format_cuts() + "\n")
+
+
+if __name__ == "__main__":
+    main()
