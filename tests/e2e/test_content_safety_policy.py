@@ -20,9 +20,10 @@ pytestmark = pytest.mark.e2e
 
 PATH = f"/management/deployments/{EMBEDDED}/content-safety"
 DEFAULT_THRESHOLDS = {c: "medium" for c in ("hate", "sexual", "violence", "self_harm")}
-# Low-severity violence (fictional, not a threat): annotated, not blocked, by default (medium
-# and above).
-LOW_VIOLENCE = "The knight cut off the dragon's head with his sword."
+# Low-severity violence (an angry figure of speech, not a threat): annotated, not blocked, by
+# default (medium and above). (Fiction such as "the knight cut off the dragon's head" is now
+# judged safe: the default model was trained on narrative prose, docs/content-safety.md.)
+LOW_VIOLENCE = "I'm so angry I could hit someone."
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ Real prompts are not as tidy as a written corpus, so each training text is also 
   stays harmful inside small talk, and a look-alike stays benign), once as its own sentence and
   once run on without punctuation (one chunk, where the ordinary words dilute it);
 * benign texts also as **fragments** of one to five words, and as their first few words, which
-  is what a stream guard's first windows look like.
+  is what a stream guard's first windows look like; longer benign passages (model-written
+  prose) also as **window slices** of six to sixteen words starting anywhere, as the guard's
+  later windows cut them (mid-sentence, across a sentence end).
 
 Document attacks are also composed: an ordinary request, a few ordinary sentences as the
 "document", and a direct attack sentence hidden among them (the benign twin is the same document
@@ -25,6 +27,8 @@ from modelport.policy.safety.learned.corpus import Sample
 
 _PUNCT = re.compile(r"[^\w\s']+")
 FRAGMENTS_PER_BENIGN = 1
+SLICES_PER_PASSAGE = 2
+PASSAGE_WORDS = 20  # a benign text longer than this is a passage: it also gets window slices
 COMPOSED_DOCUMENTS_PER_LANGUAGE = 60
 
 
@@ -97,6 +101,11 @@ def augment(samples: Sequence[Sample], seed: int) -> list[Sample]:
             # A stream guard's first check sees the start of an answer: a few first words.
             words = s.text.split()
             out.append(s.with_text(" ".join(words[: rng.randint(1, min(6, len(words) - 1))])))
+            if len(words) > PASSAGE_WORDS:
+                for _ in range(SLICES_PER_PASSAGE):
+                    size = rng.randint(6, 16)
+                    start = rng.randint(0, len(words) - size)
+                    out.append(s.with_text(" ".join(words[start : start + size])))
     for lang, texts in sorted(ordinary.items()):
         asks, injected = requests.get(lang), attacks.get(lang)
         if not asks or not injected or len(texts) < 4:

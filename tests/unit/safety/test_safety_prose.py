@@ -1,0 +1,83 @@
+"""The completion guard on model-written prose (``corpus/safety/generated``).
+
+That set is benign prompts (stories with dragons, knights, pirates, battles, recipes, history)
+answered by the embedded SmolLM2 model on the real llama.cpp engine, sampled with fixed seeds
+(provenance in its README; ``python -m bench.safety_prose`` prints the figure). It is evaluation
+only: nothing from it is trained or tuned on. Each answer runs through the real completion guard
+(hold-back, the serverless default policy, the windows a streamed answer gets). The ceiling
+below sits a little over the measured figure: it catches a regression; the target is asserted
+as a strict xfail, so it fails loudly the day it is met.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from modelport.policy.safety import DefaultClassifier, LexiconClassifier
+from modelport.policy.safety.learned.corpus import load_corpus, load_heldout
+from modelport.policy.safety.learned.prose import (
+    Answer,
+    ProseEvaluation,
+    evaluate_prose,
+    guard_answer,
+    load_generated,
+)
+from modelport.policy.safety.normalize import normalize
+
+CUT_CEILING = 0.58  # measured 0.53 (42 of 80); docs/content-safety.md ("Generated fiction")
+CUT_TARGET = 0.05  # what a deployment writing stories needs; not reached
+
+
+@pytest.fixture(scope="module")
+def answers() -> list[Answer]:
+    return load_generated()
+
+
+@pytest.fixture(scope="module")
+def after(answers: list[Answer]) -> ProseEvaluation:
+    return evaluate_prose(DefaultClassifier(), answers)
+
+
+def test_the_set_is_sizeable_and_multilingual(answers: list[Answer]) -> None:
+    assert len(answers) >= 60
+    assert len({a.language for a in answers}) >= 9
+    assert sum(len(a.text.split()) for a in answers) / len(answers) >= 100  # long answers
+    assert len({(a.id, a.seed) for a in answers}) == len(answers)
+
+
+def test_no_generated_sentence_is_a_training_or_held_out_text(answers: list[Answer]) -> None:
+    known = {normalize(s.text) for s in load_corpus()} | {normalize(s.text) for s in load_heldout()}
+    for answer in answers:
+        for line in answer.text.splitlines():
+            for sentence in line.split(". "):
+                if len(sentence.split()) >= 6:
+                    assert normalize(sentence.strip(" .")) not in known, sentence
+
+
+def test_cut_rate_on_model_written_prose_ceiling(after: ProseEvaluation) -> None:
+    assert after.rate <= CUT_CEILING, after.format_cuts()
+    assert set(after.categories()) <= {"hate", "sexual", "violence", "self_harm"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the default classifier still cuts about half of SmolLM2's benign stories and "
+    "explanations (one false window in ~30 is enough): see docs/content-safety.md",
+)
+def test_model_written_prose_passes(after: ProseEvaluation) -> None:
+    assert after.rate <= CUT_TARGET
+
+
+def test_guard_answer_says_which_window_cut() -> None:
+    lexicon = LexiconClassifier()
+    calm = "The weather is fine today and the garden is full of flowers. " * 3
+
+    async def run() -> None:
+        assert await guard_answer(calm, lexicon) is None
+        cut = await guard_answer(calm + "I will kill you tonight, I know where you live.", lexicon)
+        assert cut is not None and "kill you" in cut.window
+        assert cut.evidence and cut.released <= len(calm)
+
+    asyncio.run(run())
