@@ -11,7 +11,11 @@ machine noise falls on all of them. Printed: the figures, their ratios to direct
 
 - **latency**: p50 of a 1-token chat, requests sent one at a time, paths alternating per request;
 - **req/s at 8**: 1-token chats, 8 in flight;
-- **decode tok/s**: per-stream decode rate of 96-token streams, 1 stream and 8 concurrent;
+- **stream tok/s**: per-stream rate of 96-token streams, 1 stream and 8 concurrent: completion
+  tokens over the whole stream (request sent to last token), what a caller waits for a full
+  answer. The first-to-last-token rate is printed too, for information only: it flatters a path
+  that holds the first tokens back (the hold-back safety window then delivers several at once);
+
 - **TTFT, 4 streams**: first content of 4 concurrent streams; Modelport in its default
   (hold-back) safety mode and in the low-latency (asynchronous) mode;
 - **gateway CPU per streamed token**: the gateway process's CPU time over its stream phases,
@@ -91,7 +95,8 @@ class Path_:
 @dataclass
 class StreamSample:
     ttft: float
-    decode_tps: float
+    stream_tps: float  # tokens / (last token - request sent)
+    decode_tps: float  # (tokens - 1) / (last token - first token)
     tokens: int
 
 
@@ -101,6 +106,8 @@ class Results:
     rps: dict[str, list[float]] = field(default_factory=dict)
     decode1: dict[str, list[float]] = field(default_factory=dict)
     decode8: dict[str, list[float]] = field(default_factory=dict)
+    first_to_last1: dict[str, list[float]] = field(default_factory=dict)
+    first_to_last8: dict[str, list[float]] = field(default_factory=dict)
     ttft4: dict[str, list[float]] = field(default_factory=dict)
     cpu_stream_s: float = 0.0
     stream_tokens: int = 0
@@ -166,7 +173,8 @@ async def one_stream(
                 tokens = chunk["usage"]["completion_tokens"]
     tokens = tokens or pieces
     decode = (tokens - 1) / (last - first) if tokens > 1 and last > first else 0.0
-    return StreamSample(first - start, decode, tokens)
+    whole = tokens / (last - start) if tokens and last > start else 0.0
+    return StreamSample(first - start, whole, decode, tokens)
 
 
 async def concurrently(n: int, total: int, work: Callable[[int], Awaitable[Any]]) -> list[Any]:
@@ -232,7 +240,10 @@ class Bench:
                 if name == "modelport":
                     res.cpu_small_s += cpu_seconds(self.pid) - cpu
                     res.small_requests += a.throughput_requests
-            for streams, table in ((1, res.decode1), (8, res.decode8)):
+            for streams, table, inner in (
+                (1, res.decode1, res.first_to_last1),
+                (8, res.decode8, res.first_to_last8),
+            ):
                 for name in order:
                     path = self.paths[name]
                     cpu = cpu_seconds(self.pid)
@@ -242,7 +253,8 @@ class Bench:
                             for i in range(streams)
                         )
                     )
-                    res.add(table, name, [s.decode_tps for s in samples])
+                    res.add(table, name, [s.stream_tps for s in samples])
+                    res.add(inner, name, [s.decode_tps for s in samples])
                     if name == "modelport":
                         res.cpu_stream_s += cpu_seconds(self.pid) - cpu
                         res.stream_tokens += sum(s.tokens for s in samples)
@@ -310,8 +322,8 @@ def report(res: Results, args: argparse.Namespace, names: list[str]) -> None:
             print(f"  {'met   ' if report_rss(res) else 'MISSED'} gateway RSS flat (<= 5%)")
         return
     header = (
-        f"| {'path':<24} | p50 1-token ms | added ms | req/s @8 | ratio | decode tok/s 1 | ratio"
-        f" | decode tok/s 8 | ratio | TTFT 4 streams ms | ratio |"
+        f"| {'path':<24} | p50 1-token ms | added ms | req/s @8 | ratio | stream tok/s 1 | ratio"
+        f" | stream tok/s 8 | ratio | TTFT 4 streams ms | ratio |"
     )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
@@ -338,6 +350,10 @@ def report(res: Results, args: argparse.Namespace, names: list[str]) -> None:
             f"{rps:>8.1f} | {rps / d_rps:>5.2f} | {d1:>14.1f} | {d1 / d_d1:>5.3f} | "
             f"{d8:>14.1f} | {d8 / d_d8:>5.3f} | {ttft * 1000:>17.0f} | {ttft / d_ttft:>5.2f} |"
         )
+    print("\nfirst-to-last-token tok/s (information; flatters a path that holds tokens back):")
+    for name in names:
+        a1, a8 = med(res.first_to_last1[name]), med(res.first_to_last8[name])
+        print(f"  {label[name]:<24} 1 stream {a1:>6.1f}   8 streams {a8:>6.1f}")
     mp = "modelport"
     per_req = res.cpu_small_s / max(1, res.small_requests)
     per_token_all = res.cpu_stream_s / max(1, res.stream_tokens)
@@ -350,8 +366,8 @@ def report(res: Results, args: argparse.Namespace, names: list[str]) -> None:
     targets = [
         ("added p50 latency, 1-token chat <= 2 ms", (med(res.latency[mp]) - d_lat) * 1000 <= 2),
         ("1-token req/s at 8 >= 0.85 of direct", med(res.rps[mp]) / d_rps >= 0.85),
-        ("decode tok/s, 1 stream >= 0.97 of direct", med(res.decode1[mp]) / d_d1 >= 0.97),
-        ("decode tok/s, 8 streams >= 0.95 of direct", med(res.decode8[mp]) / d_d8 >= 0.95),
+        ("stream tok/s, 1 stream >= 0.97 of direct", med(res.decode1[mp]) / d_d1 >= 0.97),
+        ("stream tok/s, 8 streams >= 0.95 of direct", med(res.decode8[mp]) / d_d8 >= 0.95),
         ("gateway CPU per streamed token <= 0.1 ms", marginal * 1000 <= 0.1),
         ("TTFT (hold-back) <= 1.5 of direct", med(res.ttft4[mp]) / d_ttft <= 1.5),
         ("TTFT (asynchronous) <= 1.1 of direct", med(res.ttft4["modelport-async"]) / d_ttft <= 1.1),

@@ -29,10 +29,10 @@ from modelport.cluster.runtime import Runtime, make_runtime
 from modelport.cluster.status import gateway_status, register_cluster_metrics
 from modelport.cluster.sync import RegistrySync
 from modelport.cluster.view import ClusterReader
-from modelport.control.blocklists import BlocklistControl
+from modelport.control.blocklists import BLOCKLIST_CHANGE, BlocklistControl
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
-from modelport.control.endpoints import EndpointService, sweep_endpoints
+from modelport.control.endpoints import ENDPOINT_CHANGE, EndpointService, sweep_endpoints
 from modelport.control.projects import ProjectService
 from modelport.control.quota import QuotaService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
@@ -302,8 +302,7 @@ class Services:
                 wake=heartbeat.wake,
                 cold_start_wait=settings.cold_start_wait,
                 offer_of=deployments.offer_in,
-                endpoints=endpoints.reload,
-                blocklists=blocklists.load,
+                reloads={ENDPOINT_CHANGE: endpoints.reload, BLOCKLIST_CHANGE: blocklists.load},
             )
         pipeline = Pipeline(accountant, moderation)
         services = cls(

@@ -4,7 +4,8 @@ At start the sync loads every deployment; afterwards it follows the change feed:
 revision it reads the changes after its cursor and reloads the deployments they name (its row,
 keys, content-safety policy and replicas). When the log no longer reaches back to its cursor (it
 was pruned while this gateway was away) it reloads everything. A reloaded deployment is updated
-in place, so requests holding it see the change.
+in place, so requests holding it see the change. What is not a deployment (managed endpoints,
+custom blocklists) is reloaded by the callback given for its change kind (``reloads``).
 
 Each deployment's engine is assembled from its replicas:
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,12 +52,10 @@ from modelport.store.repositories import Store
 
 log = logging.getLogger("modelport.cluster")
 
-ENDPOINT_CHANGE = "endpoint"  # an endpoint's keys, traffic or existence changed
-BLOCKLIST_CHANGE = "blocklists"  # a custom content-safety blocklist was set or deleted
-
 LocalEngines = Callable[[str], Engine | None]
-ReloadEndpoints = Callable[[], Awaitable[None]]
-ReloadBlocklists = Callable[[], Awaitable[None]]
+# Reloads of what is not a deployment, by the change-log kind that announces a change of it
+# (managed endpoints: "endpoint"; custom blocklists: "blocklists"): each reads it all again.
+Reload = Callable[[], Awaitable[None]]
 WakeFor = Callable[[str], Awaitable[None]]
 
 
@@ -95,8 +94,7 @@ class RegistrySync:
         wake: WakeFor | None = None,
         cold_start_wait: float = 120.0,
         offer_of: OfferOf | None = None,
-        endpoints: ReloadEndpoints | None = None,
-        blocklists: ReloadBlocklists | None = None,
+        reloads: Mapping[str, Reload] | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -109,8 +107,7 @@ class RegistrySync:
         self.wake = wake
         self.cold_start_wait = cold_start_wait
         self.offer_of: OfferOf = offer_of or (lambda _, d: (catalog.get(d.offer_id), None))
-        self.reload_endpoints = endpoints  # managed endpoints (change kind "endpoint")
-        self.reload_blocklists = blocklists  # custom blocklists (change kind "blocklists")
+        self.reloads: dict[str, Reload] = dict(reloads or {})
         self.cursor = 0
         self.synced_at = 0  # the revision the registry reflects
         self._managed: dict[str, tuple[str, str]] = {}  # deployment id -> (region, name)
@@ -169,22 +166,14 @@ class RegistrySync:
             if not changes:
                 return
             gap = oldest is not None and oldest > self.cursor + 1 and self.cursor > 0
-            endpoints = [c for c in changes if c[1] == ENDPOINT_CHANGE]
-            blocklists = [c for c in changes if c[1] == BLOCKLIST_CHANGE]
-            changes_of_deployments = [
-                c for c in changes if c[1] not in (ENDPOINT_CHANGE, BLOCKLIST_CHANGE)
-            ]
-            if blocklists and not gap and self.reload_blocklists is not None:
-                await self.reload_blocklists()
-            if gap or any(deployment_id is None for _, _, deployment_id in changes_of_deployments):
+            others = [c for c in changes if c[1] not in self.reloads]
+            if gap or any(deployment_id is None for _, _, deployment_id in others):
                 await self._load_all()
             else:
-                for deployment_id in dict.fromkeys(
-                    d for _, _, d in changes_of_deployments if d is not None
-                ):
+                for kind in dict.fromkeys(k for _, k, _ in changes if k in self.reloads):
+                    await self.reloads[kind]()
+                for deployment_id in dict.fromkeys(d for _, _, d in others if d is not None):
                     await self._reload(deployment_id)
-                if endpoints and self.reload_endpoints is not None:
-                    await self.reload_endpoints()
             self.cursor = changes[-1][0]
             self.synced_at = self.cursor
 
@@ -214,10 +203,8 @@ class RegistrySync:
         return loaded
 
     async def _load_all(self) -> None:
-        if self.reload_endpoints is not None:
-            await self.reload_endpoints()
-        if self.reload_blocklists is not None:
-            await self.reload_blocklists()
+        for reload in self.reloads.values():
+            await reload()
         loaded = await in_thread_read(self.store, lambda c: self._read(c, None))
         seen = set()
         for item in loaded:

@@ -32,9 +32,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from modelport.control.availability import Availability, check_offer
+from modelport.control.bootstrap import create_default
 from modelport.control.engine_choice import choose_engine
 from modelport.control.projects import ProjectService
-from modelport.control.views import EngineView
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import (
     Deployment,
@@ -42,7 +42,6 @@ from modelport.domain.deployments import (
     KeySlot,
     Project,
     RateLimits,
-    subscription_resource_id,
     validate_deployment_name,
 )
 from modelport.domain.fine_tuning import is_fine_tuned
@@ -51,7 +50,6 @@ from modelport.domain.regions import Regions
 from modelport.domain.replicas import Scale
 from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
-from modelport.engines.plugin import secret_fields
 from modelport.engines.registry import EngineFactories
 from modelport.errors import (
     Conflict,
@@ -135,35 +133,15 @@ class DeploymentService:
         """Create the default project and embedded deployment on first start (under the
         store's bootstrap lock: exactly one of several processes starting together does it)."""
         if self.settings.embedded_default:
-            self._ensure_default()
-
-    def _ensure_default(self) -> None:
-        offer = self.catalog.embedded()
-        engine = self.availability(offer).engine or offer.engines[0]
-        with self.store.transaction() as conn:
-            if self.store.project_by_name(conn, self.settings.default_project):
-                return
-            project = self.store.create_project(
-                conn, self.settings.default_project, self.settings.default_region
+            offer = self.catalog.embedded()
+            engine = self.availability(offer).engine or offer.engines[0]
+            created = self.store.run(
+                lambda c: create_default(
+                    c, self.store, self.settings, offer, engine, self._new_keys
+                )
             )
-            sub = self.store.create_subscription(
-                conn, project, offer.id, resource_id=subscription_resource_id(project.id, offer.id)
-            )
-            deployment = Deployment(
-                id=new_id(),
-                name=offer.id,
-                project_id=project.id,
-                region=project.region,
-                offer_id=offer.id,
-                subscription_id=sub.id,
-                state=DeploymentState.CREATING,
-                created_at=now(),
-                engine=engine,
-            )
-            self.store.create_deployment(conn, deployment)
-            self._new_keys(conn, deployment.id)
-            publish(conn, "created", deployment.id)
-        log.info("created the default project and deployment %s", deployment.name)
+            if created is not None:
+                log.info("created the default project and deployment %s", created.name)
 
     async def _commit(self, kind: str, deployment_id: str, fn: Callable[[Connection], Any]) -> Any:
         """Run ``fn`` and record the change in one transaction; wake the followers here."""
@@ -216,23 +194,6 @@ class DeploymentService:
     # -- create -----------------------------------------------------------------------------
     def availability(self, offer: Offer) -> Availability:
         return check_offer(offer, self.engines, self.host)
-
-    def engine_views(self) -> list[EngineView]:
-        views = []
-        for name in self.engines.names():
-            factory = self.engines.get(name)
-            if factory is None:
-                continue
-            views.append(
-                EngineView(
-                    name=name,
-                    label=factory.label,
-                    attaches=factory.attaches,
-                    options=factory.options.model_json_schema(),
-                    secret_options=secret_fields(factory.options),
-                )
-            )
-        return views
 
     async def create(
         self,

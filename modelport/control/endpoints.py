@@ -48,7 +48,7 @@ from modelport.store.repositories import Store, new_id, now
 
 log = logging.getLogger("modelport.endpoints")
 
-CHANGE = "endpoint"
+ENDPOINT_CHANGE = "endpoint"
 
 
 class EndpointService:
@@ -112,7 +112,7 @@ class EndpointService:
         def run(conn: Connection) -> Any:
             result = fn(conn)
             if endpoint_id is not None:
-                publish(conn, CHANGE, endpoint_id)
+                publish(conn, ENDPOINT_CHANGE, endpoint_id)
             return result
 
         result = await asyncio.to_thread(self.store.run, run)
@@ -141,7 +141,7 @@ class EndpointService:
                 key = generate_key()
                 fingerprint = self.vault.fingerprint(key)
                 sql.put_endpoint_key(conn, endpoint.id, slot, fingerprint, self.vault.encrypt(key))
-            publish(conn, CHANGE, endpoint.id)
+            publish(conn, ENDPOINT_CHANGE, endpoint.id)
             return endpoint
 
         endpoint = await self._commit(None, create)
@@ -249,7 +249,7 @@ class EndpointService:
         if endpoint is not None and endpoint.mirror.get(deployment.name):
             mirror = {k: v for k, v in endpoint.mirror.items() if k != deployment.name}
             sql.set_routing(conn, endpoint.id, mirror=mirror)
-            publish(conn, CHANGE, endpoint.id)
+            publish(conn, ENDPOINT_CHANGE, endpoint.id)
 
     # -- keys ---------------------------------------------------------------------------------
     async def keys(self, name: str, region: str | None = None) -> dict[KeySlot, str]:
@@ -305,11 +305,11 @@ def sweep_endpoints(conn: Connection, at: datetime) -> list[str]:
         if not endpoint.deleting:
             log.info("endpoint %s: its shared-quota lifetime ended; deleting it", endpoint.name)
             begin_delete(conn, endpoint)
-            publish(conn, CHANGE, endpoint.id)
+            publish(conn, ENDPOINT_CHANGE, endpoint.id)
     removed = []
     for endpoint in sql.list_endpoints(conn):
         if endpoint.deleting and not sql.endpoint_deployments(conn, endpoint.id):
             sql.delete_endpoint(conn, endpoint.id)
-            publish(conn, CHANGE, endpoint.id)
+            publish(conn, ENDPOINT_CHANGE, endpoint.id)
             removed.append(endpoint.name)
     return removed

@@ -15,6 +15,8 @@ from modelport.control.availability import Availability
 from modelport.domain.catalog import HardwareOption, Offer, WeightSource
 from modelport.domain.deployments import Project, Subscription
 from modelport.domain.regions import Region, Regions
+from modelport.engines.plugin import secret_fields
+from modelport.engines.registry import EngineFactories
 from modelport.inference.live import LiveDeployment, Readiness
 from modelport.policy.safety import SafetyPolicy
 
@@ -70,6 +72,23 @@ class EngineView(BaseModel):
     attaches: bool  # attaches a server someone else runs: operator only, never a default
     options: dict[str, Any]  # JSON schema of its options
     secret_options: list[str]
+
+    @classmethod
+    def all_of(cls, engines: EngineFactories) -> list[EngineView]:
+        views = []
+        for name in engines.names():
+            factory = engines.get(name)
+            if factory is not None:
+                views.append(
+                    cls(
+                        name=name,
+                        label=factory.label,
+                        attaches=factory.attaches,
+                        options=factory.options.model_json_schema(),
+                        secret_options=secret_fields(factory.options),
+                    )
+                )
+        return views
 
 
 class OfferView(BaseModel):

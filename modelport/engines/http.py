@@ -39,6 +39,11 @@ class _Connection:
         with contextlib.suppress(Exception):
             self.writer.close()
 
+    def abort(self) -> None:
+        """Drop the connection now (a read waiting on it ends)."""
+        with contextlib.suppress(Exception):
+            self.writer.transport.abort()
+
 
 class EngineResponse:
     """A response whose status and headers are read; the body is read on demand."""
@@ -62,20 +67,51 @@ class EngineResponse:
         self._done = self._remaining == 0
         self._reusable = headers.get("connection", "").lower() != "close"
         self._buffer = bytearray()  # received, not yet decoded (chunked bodies)
+        # The read deadline: one timer per response, not one per read (a stream reads once per
+        # token). A read in progress for ``read_timeout`` seconds aborts the connection.
+        self._loop = asyncio.get_running_loop()
+        self._read_since: float | None = None  # when the read in progress began
+        self._timed_out = False
+        self._watch: asyncio.TimerHandle | None = (
+            None if self._done else self._loop.call_later(read_timeout, self._check)
+        )
+
+    def _check(self) -> None:
+        started = self._read_since
+        now = self._loop.time()
+        if started is not None and now - started >= self._read_timeout:
+            self._timed_out = True
+            self._watch = None
+            if self._connection is not None:
+                self._connection.abort()  # the pending read ends at once
+            return
+        due = (started if started is not None else now) + self._read_timeout
+        self._watch = self._loop.call_at(due, self._check)
+
+    def _unwatch(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
 
     async def _read(self, call: Awaitable[bytes]) -> bytes:
+        self._read_since = self._loop.time()
         try:
-            async with asyncio.timeout(self._read_timeout):
-                data = await call
-        except TimeoutError as exc:
-            self._discard()
-            raise EngineHTTPError(
-                "the engine stopped answering", answered=True, timeout=True
-            ) from exc
+            data = await call
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             self._discard()
+            if self._timed_out:
+                raise self._timeout() from exc
             raise EngineHTTPError(f"the engine connection broke: {exc!r}", answered=True) from exc
+        finally:
+            self._read_since = None
+        if not data and self._timed_out:
+            self._discard()
+            raise self._timeout()
         return data
+
+    @staticmethod
+    def _timeout() -> EngineHTTPError:
+        return EngineHTTPError("the engine stopped answering", answered=True, timeout=True)
 
     async def iter_raw(self) -> AsyncIterator[bytes]:
         """The body's bytes, as they arrive."""
@@ -104,6 +140,7 @@ class EngineResponse:
                         if buffer.find(b"\r\n", end + 2) < 0:
                             break  # the (empty) trailer has not arrived yet
                         self._done = True
+                        self._unwatch()
                         return
                     if len(buffer) < end + 4 + size:
                         break
@@ -124,12 +161,15 @@ class EngineResponse:
                     raise EngineHTTPError("the engine closed the connection", answered=True)
                 self._remaining -= len(data)
                 self._done = self._remaining == 0
+                if self._done:
+                    self._unwatch()
                 yield data
             else:  # no length: the body ends when the server closes the connection
                 data = await self._read(reader.read(65536))
                 if not data:
                     self._done = True
                     self._reusable = False
+                    self._unwatch()
                     break
                 yield data
 
@@ -137,6 +177,7 @@ class EngineResponse:
         return b"".join([part async for part in self.iter_raw()])
 
     def _discard(self) -> None:
+        self._unwatch()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -144,6 +185,7 @@ class EngineResponse:
     async def aclose(self) -> None:
         """Give the connection back when the body was read to its end; close it otherwise (a
         closed connection is how a streaming engine learns to stop generating)."""
+        self._unwatch()
         if self._pool is None:
             return
         pool, self._pool = self._pool, None

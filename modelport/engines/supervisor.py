@@ -71,6 +71,7 @@ _ALLOWED = frozenset(
         "HF_HUB_OFFLINE",
         "TRANSFORMERS_OFFLINE",
         "OMP_NUM_THREADS",
+        "OMP_WAIT_POLICY",
         "MKL_NUM_THREADS",
     }
 )

@@ -22,21 +22,16 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection
 
 from modelport.billing.ledger import UsageLedger
-from modelport.billing.records import FINE_TUNING, UsageRecord
 from modelport.control.projects import ProjectService
-from modelport.dialects.openai.fine_tuning import HyperparametersIn, JobCreate, LoraIn
+from modelport.dialects.openai.fine_tuning import JobCreate
 from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Project
 from modelport.domain.fine_tuning import (
-    BASE_LEARNING_RATE,
-    DEFAULT_TARGET_MODULES,
     FILE_PURPOSE,
     FineTuningJob,
-    Hyperparameters,
     JobCheckpoint,
     JobError,
     JobEvent,
@@ -54,10 +49,12 @@ from modelport.errors import (
     OfferNotDeployable,
     SubscriptionRequired,
 )
-from modelport.finetune import protocol
-from modelport.finetune.dataset import examples_as_json, parse_training_file
+from modelport.finetune.dataset import parse_training_file
+from modelport.finetune.hyperparameters import resolve_hyperparameters
+from modelport.finetune.metering import training_record
 from modelport.finetune.models import FineTunedModels
 from modelport.finetune.runner import JobRunner
+from modelport.finetune.workdir import BaseWeights, write_job_dir
 from modelport.models.formats import get_format
 from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
@@ -67,58 +64,9 @@ from modelport.store.repositories import Store, now
 
 log = logging.getLogger("modelport.finetune")
 
-DEFAULT_EPOCHS = 3
-# Embedding and output layers: PEFT adapts them differently (lora_embedding_A/B), and their
-# GGUF adapter layout differs; not offered.
-NOT_ADAPTABLE = frozenset({"embed_tokens", "lm_head", "wte", "word_embeddings"})
-
 
 def _short_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(12)}"
-
-
-def resolve_hyperparameters(
-    examples: int,
-    top: HyperparametersIn | None,
-    method_hp: HyperparametersIn | None,
-    lora: LoraIn | None,
-) -> Hyperparameters:
-    hp = method_hp or top or HyperparametersIn()
-    epochs = DEFAULT_EPOCHS if hp.n_epochs == "auto" else hp.n_epochs
-    batch = max(1, min(8, examples // 10)) if hp.batch_size == "auto" else hp.batch_size
-    if not 1 <= epochs <= 50:
-        raise InvalidRequest("n_epochs must be between 1 and 50", param="n_epochs")
-    if not 1 <= batch <= 256:
-        raise InvalidRequest("batch_size must be between 1 and 256", param="batch_size")
-    if hp.learning_rate is not None:
-        rate = hp.learning_rate
-    elif hp.learning_rate_multiplier == "auto":
-        rate = BASE_LEARNING_RATE
-    elif 0 < hp.learning_rate_multiplier <= 100:
-        rate = BASE_LEARNING_RATE * hp.learning_rate_multiplier
-    else:
-        raise InvalidRequest(
-            "learning_rate_multiplier must be above 0 and at most 100",
-            param="learning_rate_multiplier",
-        )
-    lora = lora or LoraIn()
-    unsupported = sorted(set(lora.target_modules or ()) & NOT_ADAPTABLE)
-    if unsupported:
-        raise InvalidRequest(
-            f"LoRA on {', '.join(unsupported)} is not supported (the GGUF adapter llama.cpp "
-            "loads covers linear projections): choose attention, MLP or Mamba projections",
-            param="target_modules",
-        )
-    return Hyperparameters(
-        n_epochs=epochs,
-        batch_size=batch,
-        learning_rate=rate,
-        lora_rank=lora.rank,
-        lora_alpha=lora.alpha if lora.alpha is not None else 2.0 * lora.rank,
-        lora_dropout=lora.dropout,
-        target_modules=tuple(lora.target_modules or DEFAULT_TARGET_MODULES),
-        checkpoint_steps=hp.checkpoint_steps or 0,
-    )
 
 
 class FineTuningService:
@@ -436,28 +384,20 @@ class FineTuningService:
                 valid = ft_store.file_content(conn, job.validation_file)
         if train is None:
             raise NotFound(f"the training file {job.training_file} was deleted")
-        for name, content in ((protocol.TRAIN_DATA, train), (protocol.VALIDATION_DATA, valid)):
-            examples = parse_training_file(content) if content is not None else []
-            lines = b"".join(orjson.dumps(e) + b"\n" for e in examples_as_json(examples))
-            (job_dir / name).write_bytes(lines)
-        config = {
-            "job_id": job.id,
-            "fine_tuned_model": job.fine_tuned_model,
-            "seed": job.seed,
-            "hyperparameters": job.hyperparameters.as_json(),
-            "base": {
-                "gguf": str(gguf) if gguf else None,
-                "cache_dir": str(self.models.base_cache(offer.id, gguf)) if gguf else None,
-                "hf_dir": str(checkpoint) if checkpoint else None,
-                "chat_template": template,
-            },
-            "default_system_prompt": offer.default_system_prompt,
-            "threads": self.settings.finetune_threads,
-            "device": self.settings.finetune_device,
-            "qlora": self.settings.finetune_qlora,
-            "max_tokens": min(self.settings.finetune_max_example_tokens, offer.context_length),
-        }
-        (job_dir / protocol.JOB_CONFIG).write_bytes(orjson.dumps(config))
+        write_job_dir(
+            job_dir,
+            job,
+            offer,
+            train=train,
+            validation=valid,
+            base=BaseWeights(
+                gguf=gguf,
+                cache_dir=self.models.base_cache(offer.id, gguf) if gguf else None,
+                hf_dir=checkpoint,
+                chat_template=template,
+            ),
+            settings=self.settings,
+        )
 
     async def _fail(self, job: FineTuningJob, code: str, message: str) -> None:
         def fail(conn: Connection) -> None:
@@ -480,24 +420,7 @@ class FineTuningService:
         trained = job.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED)
         tokens = job.trained_tokens if trained else 0
         if tokens > 0:
-            started = job.started_at or job.created_at
-            finished = job.finished_at or now()
-            record = UsageRecord(
-                request_id=f"ft-{job.id}",
-                time=finished,
-                project_id=job.project_id,
-                subscription_id=job.subscription_id,
-                offer_id=job.base_offer_id,
-                deployment_id=job.id,
-                deployment=job.id,
-                key_slot="",
-                dialect=FINE_TUNING,
-                prompt_tokens=0,
-                completion_tokens=0,
-                outcome=job.status.value,
-                latency_ms=max(0.0, (finished - started).total_seconds() * 1000),
-                training_tokens=tokens,
-            )
+            record = training_record(job, tokens)
             try:
                 await self.ledger.write(record)
             except ModelportError as exc:  # retried at the next start

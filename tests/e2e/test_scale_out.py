@@ -4,7 +4,8 @@ data dir of its own, the embedded model on the local runtime. On SQLite (revisio
 PostgreSQL (LISTEN/NOTIFY).
 
 - changes made through one gateway reach the other within a second: a regenerated key, a
-  deleted deployment, new limits, a content-safety policy, a custom blocklist;
+  deleted deployment, new limits, a content-safety policy, a custom blocklist, a managed
+  endpoint and its rotated key;
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
   flight and restarts; ``modelport cluster status``;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
@@ -149,6 +150,40 @@ def test_a_blocklist_set_on_one_gateway_blocks_on_the_other_within_a_second(
         finally:
             api.delete(path).raise_for_status()
     until(lambda: chat(b, EMBEDDED, key, f"Say {word}").status_code == 200, 5)
+
+
+def _endpoint_call(base: str, endpoint: str, key: str) -> int:
+    """A chat to a managed endpoint: 401 while the key is refused, 503 (no traffic routed
+    yet: the endpoint has no deployment) once the key opens it."""
+    response = httpx.post(
+        f"{base}/endpoints/{endpoint}/chat/completions",
+        json={"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1},
+        headers={"api-key": key},
+        timeout=10,
+    )
+    return response.status_code
+
+
+def test_a_managed_endpoint_and_its_key_rotation_reach_the_other_gateway_within_a_second(
+    scaled: Cluster,
+) -> None:
+    a, b = _gateways(scaled)
+    with admin(a) as api:
+        created = api.post("/management/projects/default/endpoints", json={"name": "shared-ep"})
+        assert created.status_code == 201, created.text
+        old = api.get("/management/endpoints/shared-ep/keys").json()["primary"]
+    took = until(lambda: _endpoint_call(b, "shared-ep", old) == 503, 5)
+    assert took < 1.0, f"gateway B did not know the new endpoint {took:.2f} s later"
+    with admin(a) as api:
+        api.post(
+            "/management/endpoints/shared-ep/keys/regenerate", json={"key": "primary"}
+        ).raise_for_status()
+    took = until(lambda: _endpoint_call(b, "shared-ep", old) == 401, 5)
+    assert took < 1.0, f"gateway B still accepted the endpoint's old key {took:.2f} s later"
+    with admin(b) as api:
+        new = api.get("/management/endpoints/shared-ep/keys").json()["primary"]
+        assert new != old and _endpoint_call(b, "shared-ep", new) == 503
+        assert api.delete("/management/endpoints/shared-ep").status_code == 204
 
 
 def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(

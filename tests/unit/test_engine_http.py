@@ -206,3 +206,45 @@ def test_a_body_left_mid_way_is_read_to_its_end_by_a_later_read() -> None:
             await asyncio.sleep(0.01)
 
     asyncio.run(main())
+
+
+def test_a_server_silent_mid_body_times_out_but_a_slow_reader_does_not() -> None:
+    """The read deadline counts time spent waiting for the engine, not time the caller spends
+    between reads: a caller that pauses longer than the deadline still reads the rest."""
+
+    async def stalls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        part = b"data: 1\n\n"
+        writer.write(b"%x\r\n%s\r\n" % (len(part), part))
+        await writer.drain()
+        if body == b"stall":
+            await asyncio.sleep(5)
+        writer.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(part), part))
+        await writer.drain()
+
+    async def main() -> None:
+        server, base, _ = await serve(stalls)()
+        pool = EnginePool(base, read_timeout=0.3)
+        try:
+            response = await pool.request("POST", "/x", b"stall", {})
+            parts = response.iter_raw()
+            assert await anext(parts) == b"data: 1\n\n"
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(EngineHTTPError) as failed:
+                await anext(parts)
+            waited = asyncio.get_running_loop().time() - started
+            assert failed.value.timeout and failed.value.answered
+            assert 0.25 <= waited < 2.0, waited
+            await response.aclose()
+
+            response = await pool.request("POST", "/x", b"go", {})
+            await asyncio.sleep(0.6)  # the caller is slow, the engine is not
+            assert await response.read() == b"data: 1\n\ndata: 1\n\n"
+            await response.aclose()
+        finally:
+            pool.close_idle()
+            server.close()
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())

@@ -46,7 +46,7 @@ async def get_offer(offer_id: str, services: ServicesDep) -> OfferDetailView:
     "/engines", response_model=EngineList, summary="List the engine plug-ins and their options"
 )
 async def list_engines(services: ServicesDep) -> EngineList:
-    return EngineList(data=services.deployments.engine_views())
+    return EngineList(data=EngineView.all_of(services.deployments.engines))
 
 
 @router.get("/regions", response_model=RegionList, summary="List the configured regions")

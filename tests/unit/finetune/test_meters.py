@@ -20,7 +20,7 @@ from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.errors import InvalidRequest
 from modelport.finetune.hosting import HostingMeter
-from modelport.finetune.service import resolve_hyperparameters
+from modelport.finetune.hyperparameters import resolve_hyperparameters
 from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.store.usage import rollup_rows
 from tests.billing_support import database, record
