@@ -49,10 +49,12 @@ PROMPT = "Write a long story about a dragon who learns to fly, with many details
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     data_dir: Path = tmp_path_factory.mktemp("stream-failures")
-    # Content safety stays on, with the word-list classifier: the default model blocks some of
-    # SmolLM2's sampled dragon stories in their first windows (known false blocks on generated
-    # fiction, docs/content-safety.md), and this test is about the engine dying mid-stream.
-    settings = settings_for(data_dir, engine_restart_backoff=0.1, safety_classifiers=["lexicon"])
+    # Content safety on with the default classifier, as a serverless deployment has it. The
+    # engine is killed at the first content: the default model still cuts about half of
+    # SmolLM2's long stories somewhere (docs/content-safety.md, "Generated fiction"), but on the
+    # generated-prose set only 2 of 80 answers (a fish recipe, none of the dragon stories) in
+    # their first 100 characters.
+    settings = settings_for(data_dir, engine_restart_backoff=0.1)
     server = ThreadServer(settings).start()
     try:
         wait_ready(server.base_url)
