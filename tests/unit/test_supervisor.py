@@ -71,6 +71,7 @@ def test_engine_env_is_minimal() -> None:
         "HOME": "/root",
         "LC_ALL": "C.UTF-8",
         "CUDA_VISIBLE_DEVICES": "0",
+        "OMP_WAIT_POLICY": "PASSIVE",
         "MODELPORT_ADMIN_TOKEN": "admin-secret",
         "MODELPORT_KEY_ENCRYPTION_KEY": "kek",
         "MODELPORT_DATABASE_URL": "postgresql://u:p@db/x",
@@ -86,6 +87,7 @@ def test_engine_env_is_minimal() -> None:
         "HOME": "/root",
         "LC_ALL": "C.UTF-8",
         "CUDA_VISIBLE_DEVICES": "0",
+        "OMP_WAIT_POLICY": "PASSIVE",
         "VLLM_ATTENTION_BACKEND": "FLASHINFER",
         "OWN_API_KEY": "mine",
     }
