@@ -171,7 +171,11 @@ def test_every_dialect_through_the_attached_server_is_metered(
         )
         assert chat.choices[0].message.content
         count(chat.usage)
-        completion = llama.completions.create(model=OFFER, prompt="Once upon a time", max_tokens=5)
+        # Greedy: this test is about metering; a sampled continuation of a story can be cut by
+        # the default classifier's known false blocks on fiction (docs/content-safety.md).
+        completion = llama.completions.create(
+            model=OFFER, prompt="Once upon a time", max_tokens=5, temperature=0
+        )
         assert completion.choices[0].text and completion.usage is not None
         assert completion.usage.completion_tokens <= 5
         count(completion.usage)
