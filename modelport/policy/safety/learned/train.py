@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -181,14 +182,16 @@ def train(
 
 def parse_hyper(overrides: Sequence[str]) -> Hyper:
     """:class:`Hyper` with ``NAME=VALUE`` overrides (each value of the field's type)."""
-    values: dict[str, object] = {}
-    defaults = vars(Hyper())
+    hyper = Hyper()
+    defaults = vars(hyper)
     for item in overrides:
         name, sep, raw = item.partition("=")
         if not sep or name not in defaults:
-            raise SystemExit(f"--hyper {item!r}: expected NAME=VALUE, NAME one of {sorted(defaults)}")
-        values[name] = type(defaults[name])(float(raw) if isinstance(defaults[name], int) else raw)
-    return replace(Hyper(), **values)
+            known = ", ".join(sorted(defaults))
+            raise SystemExit(f"--hyper {item!r}: expected NAME=VALUE, NAME one of {known}")
+        value: Any = int(float(raw)) if type(defaults[name]) is int else float(raw)
+        hyper = replace(hyper, **{name: value})
+    return hyper
 
 
 def main(argv: Sequence[str] | None = None) -> None:
