@@ -4,6 +4,8 @@ Run from the repository root::
 
     python -m bench.safety_prose [--cuts] [--model-dir DIR]   # measure, side by side
     python -m bench.safety_prose --generate        # regenerate the set (real engine, minutes)
+    python -m bench.safety_prose --generate --set train --seeds 31 32   # the training prose
+
 
 The set (``corpus/safety/generated/prose.jsonl``, provenance in its README) is benign prompts
 (stories with dragons, knights, pirates, battles, detectives, history, recipes, travel, fairy
@@ -32,6 +34,7 @@ from modelport.policy.safety.learned.prose import (
     evaluate_prose,
     generated_dir,
     load_generated,
+    training_prose_dir,
 )
 
 PROMPTS_FILE = "prompts.jsonl"
@@ -41,8 +44,9 @@ TEMPERATURE = 0.8
 TOP_P = 0.95
 
 
-async def generate(seeds: Sequence[int], out: Path) -> None:
-    """Answer every prompt of ``prompts.jsonl`` once per seed with the embedded model."""
+async def generate(seeds: Sequence[int], folder: Path) -> None:
+    """Answer every prompt of ``folder/prompts.jsonl`` once per seed with the embedded model,
+    into ``folder/prose.jsonl``."""
     from modelport.domain.catalog import Catalog, builtin_offers_dir
     from modelport.engines.host import EngineHost
     from modelport.engines.llamacpp.factory import LlamaCppEngineFactory, LlamaCppOptions
@@ -57,7 +61,7 @@ async def generate(seeds: Sequence[int], out: Path) -> None:
     offer = Catalog.load(builtin_offers_dir()).embedded()
     prompts = [
         json.loads(line)
-        for line in (generated_dir() / PROMPTS_FILE).read_text(encoding="utf-8").splitlines()
+        for line in (folder / PROMPTS_FILE).read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
     with tempfile.TemporaryDirectory() as store:
@@ -99,6 +103,7 @@ async def generate(seeds: Sequence[int], out: Path) -> None:
                     )
         finally:
             await engine.stop()
+    out = folder / GENERATED_FILE
     out.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
     )
@@ -109,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--generate", action="store_true", help="regenerate the set first")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument(
+        "--set",
+        choices=("eval", "train"),
+        default="eval",
+        help="eval: corpus/safety/generated (measured here, never trained on); "
+        "train: corpus/safety/train-prose (other prompts and seeds, part of the training corpus)",
+    )
     parser.add_argument("--cuts", action="store_true", help="list the cut answers and windows")
     parser.add_argument(
         "--model-dir",
@@ -118,9 +130,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="also measure the default classifier with these weights (e.g. an earlier model)",
     )
     args = parser.parse_args(argv)
-    path = generated_dir() / GENERATED_FILE
+    folder = generated_dir() if args.set == "eval" else training_prose_dir()
+    path = folder / GENERATED_FILE
     if args.generate:
-        asyncio.run(generate(args.seeds, path))
+        asyncio.run(generate(args.seeds, folder))
     answers = load_generated(path)
     words = sum(len(a.text.split()) for a in answers)
     print(f"{len(answers)} generated answers ({words} words) in {path}")

@@ -26,7 +26,7 @@ from modelport.policy.safety.learned.prose import (
 )
 from modelport.policy.safety.normalize import normalize
 
-CUT_CEILING = 0.58  # measured 0.53 (42 of 80); docs/content-safety.md ("Generated fiction")
+CUT_CEILING = 0.17  # measured 0.12 (10 of 80; model 4: 0.53); docs/content-safety.md
 CUT_TARGET = 0.05  # what a deployment writing stories needs; not reached
 
 
@@ -63,8 +63,8 @@ def test_cut_rate_on_model_written_prose_ceiling(after: ProseEvaluation) -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the default classifier still cuts about half of SmolLM2's benign stories and "
-    "explanations (one false window in ~30 is enough): see docs/content-safety.md",
+    reason="the default classifier still cuts about one in eight of SmolLM2's benign stories "
+    "and explanations (one false window in ~30 is enough): see docs/content-safety.md",
 )
 def test_model_written_prose_passes(after: ProseEvaluation) -> None:
     assert after.rate <= CUT_TARGET

@@ -139,8 +139,11 @@ def parse(text: str, lang: str, section: str, source: str = "<corpus>") -> list[
 
 
 def load_corpus(directory: Path | None = None) -> list[Sample]:
-    """Every sample of the training corpus (``<directory>/train/<lang>/<section>.txt``)."""
-    root = (directory or default_corpus_dir()) / "train"
+    """Every sample of the training corpus: ``<directory>/train/<lang>/<section>.txt`` and the
+    model-written answers of ``<directory>/train-prose/prose.jsonl`` (see
+    :func:`parse_training_prose`)."""
+    base = directory or default_corpus_dir()
+    root = base / "train"
     files = sorted(root.glob("*/*.txt"))
     if not files:
         raise FileNotFoundError(f"no corpus files under {root}")
@@ -148,6 +151,31 @@ def load_corpus(directory: Path | None = None) -> list[Sample]:
     for path in files:
         lang, section = path.parent.name, path.stem
         samples.extend(parse(path.read_text(encoding="utf-8"), lang, section, str(path)))
+    prose = base / TRAINING_PROSE
+    if prose.is_file():
+        samples.extend(parse_training_prose(prose.read_text(encoding="utf-8"), str(prose)))
+    return samples
+
+
+TRAINING_PROSE = "train-prose/prose.jsonl"
+
+
+def parse_training_prose(text: str, source: str = "<prose>") -> list[Sample]:
+    """Benign answers written by a model (JSONL records with ``id``, ``language``, ``text``):
+    each paragraph is an ordinary text of section ``general``, grouped by prompt, so that the
+    answers to one prompt (one per seed) fall on the same side of the validation split."""
+    samples: list[Sample] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        lang = str(record["language"])
+        if lang not in LANGUAGES:
+            raise ValueError(f"{source}:{number}: unknown language {lang!r}")
+        group = f"{lang}/prose/{record['id']}"
+        for paragraph in str(record["text"]).split("\n"):
+            if len(paragraph.split()) >= 3:
+                samples.append(Sample(paragraph.strip(), lang, "general", "benign", group=group))
     return samples
 
 

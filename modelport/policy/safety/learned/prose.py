@@ -59,6 +59,11 @@ def generated_dir() -> Path:
     return default_corpus_dir() / "generated"
 
 
+def training_prose_dir() -> Path:
+    """``corpus/safety/train-prose``: answers to *other* prompts, part of the training corpus."""
+    return default_corpus_dir() / "train-prose"
+
+
 def load_generated(path: Path | None = None) -> list[Answer]:
     """The generated answers (default: ``corpus/safety/generated/prose.jsonl``)."""
     source = path or generated_dir() / GENERATED_FILE

@@ -28,8 +28,12 @@ from modelport.policy.safety.types import Severity
 
 MAX_LOOKALIKE_BLOCKS = 0.05
 """A category's threshold may block at most this share of its own look-alikes on validation..."""
-MAX_BENIGN_BLOCKS = 0.02
-"""... and of all benign texts (four categories and prompt attacks add up)."""
+MAX_BENIGN_BLOCKS = 0.03
+"""... and of all benign texts (four categories and prompt attacks add up). Model 6 was chosen
+with 0.02 at first: that cap, not the look-alike limit, bound violence (threshold 0.73, 2.6% of
+its look-alikes blocked, recall 0.44 on validation) and let "I will kill you" through; at 0.03
+violence blocks 3.5% of its look-alikes and 2.8% of all benign texts for recall 0.52, and the
+other categories stay where the look-alike limit puts them."""
 _CANDIDATES = np.linspace(0.05, 0.95, 91)
 
 

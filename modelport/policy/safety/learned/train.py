@@ -19,8 +19,9 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -179,13 +180,35 @@ def train(
     return LinearSafetyModel(weights, bias, Thresholds(), manifest)
 
 
+def parse_hyper(overrides: Sequence[str]) -> Hyper:
+    """:class:`Hyper` with ``NAME=VALUE`` overrides (each value of the field's type)."""
+    hyper = Hyper()
+    defaults = vars(hyper)
+    for item in overrides:
+        name, sep, raw = item.partition("=")
+        if not sep or name not in defaults:
+            known = ", ".join(sorted(defaults))
+            raise SystemExit(f"--hyper {item!r}: expected NAME=VALUE, NAME one of {known}")
+        value: Any = int(float(raw)) if type(defaults[name]) is int else float(raw)
+        hyper = replace(hyper, **{name: value})
+    return hyper
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_model_dir())
     parser.add_argument("--validate", action="store_true", help="fit on 4/5, report the 1/5")
     parser.add_argument("--misses", action="store_true", help="list validation errors")
+    parser.add_argument(
+        "--hyper",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a hyper-parameter (e.g. l2=1e-5), to compare settings on the validation "
+        "split; the shipped model uses the defaults of Hyper",
+    )
     args = parser.parse_args(argv)
-    hyper = Hyper()
+    hyper = parse_hyper(args.hyper)
     corpus = load_corpus()
     fitted, validation = split_validation(corpus)
     start = time.perf_counter()
