@@ -3,6 +3,7 @@ the corpus format and its validation split, and the trainer on a toy corpus."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from modelport.policy.safety.learned.corpus import (
     from_record,
     load_corpus,
     parse,
+    parse_training_prose,
     split_validation,
     validation_groups,
 )
@@ -144,6 +146,39 @@ def test_training_corpus_and_its_validation_split() -> None:
             assert any(s.group in held for s in mine), (lang, section)
     texts = [s.text for s in corpus]
     assert len(set(texts)) > 0.97 * len(texts)  # natural sentences, not expanded templates
+
+
+def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
+    records = [
+        {
+            "id": "t001",
+            "language": "en",
+            "seed": 31,
+            "text": "The dragon flew.\n\nOk\nIt was a long night.",
+        },
+        {"id": "t001", "language": "en", "seed": 32, "text": "A knight rode out at dawn."},
+        {"id": "t002", "language": "fr", "seed": 31, "text": "Le chevalier partit à l'aube."},
+    ]
+    text = "\n".join(json.dumps(r) for r in records) + "\n"
+    samples = parse_training_prose(text)
+    # Paragraphs of three words or more; both answers to one prompt share its group.
+    assert [s.text for s in samples] == [
+        "The dragon flew.",
+        "It was a long night.",
+        "A knight rode out at dawn.",
+        "Le chevalier partit à l'aube.",
+    ]
+    assert {s.group for s in samples[:3]} == {"en/prose/t001"}
+    assert samples[3].group == "fr/prose/t002" and samples[3].lang == "fr"
+    assert all(s.kind == "benign" and s.section == "general" for s in samples)
+    with pytest.raises(ValueError, match="unknown language"):
+        parse_training_prose(json.dumps({"id": "x", "language": "xx", "text": "a b c"}))
+    # The shipped corpus reads train-prose/ too, and keeps each prompt on one side of the split.
+    corpus = load_corpus()
+    prose = [s for s in corpus if "/prose/" in s.group]
+    assert len({s.group for s in prose}) >= 90
+    held = validation_groups(corpus)
+    assert any(s.group in held for s in prose) and any(s.group not in held for s in prose)
 
 
 def test_evaluation_records() -> None:
