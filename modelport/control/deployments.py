@@ -63,7 +63,7 @@ from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
 from modelport.store.cluster import publish
 from modelport.store.content_filters import set_content_filter
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
 
 Kick = Callable[[], None]
 # Rules of managed deployments the endpoint service adds, checked in the changing transaction.
@@ -254,15 +254,11 @@ class DeploymentService:
                     param="engine_options",
                 ) from exc
             public, secret = choice.stored(self.vault)
-            deployment = Deployment(
-                id=new_id(),
+            deployment = Deployment.new(
                 name=name,
-                project_id=project.id,
-                region=project.region,
+                project=project,
                 offer_id=offer.id,
                 subscription_id=sub.id,
-                state=DeploymentState.CREATING,
-                created_at=now(),
                 engine=choice.name,
                 engine_options=public,
                 engine_secret=secret,
