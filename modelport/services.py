@@ -62,7 +62,8 @@ from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
 from modelport.store.db import make_engine, upgrade
 from modelport.store.locking import exclusive
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 
 def _endpoint_sweeper(store: Store, feed: ChangeFeed) -> Callable[[], Awaitable[None]]:

@@ -30,7 +30,8 @@ from modelport.access.permissions import BUILTIN_ROLES, Role, unknown_permission
 from modelport.access.types import ApiToken, Assignment, Principal, PrincipalKind
 from modelport.errors import Conflict, InvalidRequest, NotFound
 from modelport.store import access as sql
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.access")
 

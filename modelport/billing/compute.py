@@ -26,8 +26,9 @@ from modelport.billing.records import COMPUTE, UsageRecord, metered_record
 from modelport.domain.deployments import Deployment
 from modelport.domain.replicas import Replica
 from modelport.store.cluster import replica_history
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
 from modelport.store.usage import insert_usage
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.billing")
 

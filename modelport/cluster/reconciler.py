@@ -45,7 +45,8 @@ from modelport.engines.plugin import EngineFactory, placeable
 from modelport.engines.registry import EngineFactories
 from modelport.engines.supervisor import Backoff
 from modelport.store import cluster as sql
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 
 log = logging.getLogger("modelport.controller")
 

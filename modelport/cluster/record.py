@@ -13,7 +13,8 @@ from modelport.cluster.threads import in_thread_run
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.replicas import Replica, ReplicaState
 from modelport.store import cluster as sql
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 
 class DeploymentRecord:

@@ -44,7 +44,8 @@ from modelport.inference.endpoints import EndpointRegistry, LiveEndpoint
 from modelport.inference.live import LiveDeployment
 from modelport.store import compute as sql
 from modelport.store.cluster import publish
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 
 log = logging.getLogger("modelport.endpoints")
 

@@ -19,7 +19,7 @@ from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.errors import ModelportError
 from modelport.inference.live import DeploymentRegistry
-from modelport.store.repositories import now
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.finetune")
 

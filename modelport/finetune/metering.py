@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from modelport.billing.records import FINE_TUNING, UsageRecord, metered_record
 from modelport.domain.fine_tuning import FineTuningJob
-from modelport.store.repositories import now
+from modelport.store.values import now
 
 
 def training_record(job: FineTuningJob, tokens: int) -> UsageRecord:

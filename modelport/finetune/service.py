@@ -60,7 +60,8 @@ from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
 from modelport.settings import Settings
 from modelport.store import fine_tuning as ft_store
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.finetune")
 

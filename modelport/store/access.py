@@ -29,7 +29,7 @@ from modelport.store.access_tables import (
     principals,
     role_assignments,
 )
-from modelport.store.repositories import _aware, new_id, now
+from modelport.store.values import aware, new_id, now
 
 
 def _principal(row: Row[Any]) -> Principal:
@@ -37,7 +37,7 @@ def _principal(row: Row[Any]) -> Principal:
         id=row.id,
         kind=PrincipalKind(row.kind),
         name=row.name,
-        created_at=_aware(row.created_at),
+        created_at=aware(row.created_at),
         email=row.email,
         oidc_issuer=row.oidc_issuer,
         oidc_subject=row.oidc_subject,
@@ -53,14 +53,14 @@ def _token(row: Row[Any]) -> ApiToken:
         principal_id=row.principal_id,
         name=row.name,
         hint=row.hint,
-        created_at=_aware(row.created_at),
-        expires_at=_aware(row.expires_at) if row.expires_at else None,
+        created_at=aware(row.created_at),
+        expires_at=aware(row.expires_at) if row.expires_at else None,
         bootstrap=bool(row.bootstrap),
     )
 
 
 def _assignment(row: Row[Any]) -> Assignment:
-    return Assignment(row.id, row.principal_id, row.role, row.project_id, _aware(row.created_at))
+    return Assignment(row.id, row.principal_id, row.role, row.project_id, aware(row.created_at))
 
 
 # -- principals ------------------------------------------------------------------------------
@@ -323,8 +323,8 @@ def session_by_hash(conn: Connection, id_hash: str) -> PortalSession | None:
         row.principal_id,
         row.method,
         row.credential_id,
-        _aware(row.created_at),
-        _aware(row.expires_at),
+        aware(row.created_at),
+        aware(row.expires_at),
     )
 
 
@@ -402,7 +402,7 @@ def query_audit(
         query = query.where(a.at < until)
     return [
         AuditEvent(
-            at=_aware(r.at),
+            at=aware(r.at),
             principal=r.principal,
             action=r.action,
             method=r.method,
