@@ -153,12 +153,12 @@ async def revoke_token(principal: str, token_id: str, services: ServicesDep) -> 
 # -- roles and assignments -------------------------------------------------------------------
 @router.get("/roles", response_model=RoleList, summary="Built-in and custom roles")
 async def list_roles(services: ServicesDep) -> RoleList:
-    return RoleList(data=[RoleView.of(r) for r in await services.access.roles()])
+    return RoleList(data=[RoleView.of(r) for r in await services.access.roles.all()])
 
 
 @router.get("/roles/{role}", response_model=RoleView)
 async def get_role(role: str, services: ServicesDep) -> RoleView:
-    return RoleView.of(await services.access.role(role))
+    return RoleView.of(await services.access.roles.get(role))
 
 
 @router.put(
@@ -168,14 +168,14 @@ async def get_role(role: str, services: ServicesDep) -> RoleView:
     summary="Create or replace a custom role (a set of permissions)",
 )
 async def put_role(role: str, body: RolePut, services: ServicesDep, response: Response) -> RoleView:
-    created = await services.access.put_role(role, body.description, set(body.permissions))
+    created = await services.access.roles.put(role, body.description, set(body.permissions))
     response.status_code = 201 if created else 200
-    return RoleView.of(await services.access.role(role))
+    return RoleView.of(await services.access.roles.get(role))
 
 
 @router.delete("/roles/{role}", status_code=204, response_class=Response)
 async def delete_role(role: str, services: ServicesDep) -> Response:
-    await services.access.delete_role(role)
+    await services.access.roles.delete(role)
     return Response(status_code=204)
 
 
