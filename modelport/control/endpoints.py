@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from modelport.control.content_safety import default_policy, restore_policy
-from modelport.control.deployments import SAFETY_OFF, DeploymentService, Placement
+from modelport.control.deployments import DeploymentService
+from modelport.control.placement import SAFETY_OFF, Placement
 from modelport.control.quota import QuotaService
 from modelport.domain.deployments import (
     Deployment,
