@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelport.inference.types import FinishReason
-from modelport.policy.safety.classifier import SafetyClassifier
+from modelport.policy.safety.classifier import SafetyClassifier, completion_method
 from modelport.policy.safety.learned.corpus import LANGUAGES, default_corpus_dir
 from modelport.policy.safety.policy import SafetyPolicy, SafetyService
 from modelport.policy.safety.stream_guard import filter_completion
@@ -64,6 +64,53 @@ def training_prose_dir() -> Path:
     return default_corpus_dir() / "train-prose"
 
 
+def calibration_dir() -> Path:
+    """``corpus/safety/calibration-prose``: answers to yet other prompts, never trained on; they
+    only choose the completion cut-offs."""
+    return default_corpus_dir() / "calibration-prose"
+
+
+def calibration_answers(held_out_groups: frozenset[str]) -> list[Answer]:
+    """The answers the completion cut-offs are chosen on: every answer of
+    ``calibration-prose`` and the answers of ``train-prose`` in ``held_out_groups`` (the
+    validation groups, which the validation model was not fitted on)."""
+    training = [
+        a
+        for a in load_generated(training_prose_dir() / GENERATED_FILE)
+        if f"{a.language}/prose/{a.id}" in held_out_groups
+    ]
+    return training + load_generated(calibration_dir() / GENERATED_FILE)
+
+
+class _Windows:
+    """Records the windows the guard asks about and lets everything through."""
+
+    name = "windows"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def classify(self, text: str) -> SafetyResult:
+        self.seen.append(text)
+        return SafetyResult()
+
+
+def guard_windows(texts: Sequence[str], policy: SafetyPolicy | None = None) -> list[list[str]]:
+    """For each text, the windows the completion guard judges when it streams it (hold-back,
+    ``policy``'s windows, default the serverless policy)."""
+    policy = policy or SafetyPolicy.serverless()
+
+    async def run() -> list[list[str]]:
+        out = []
+        for text in texts:
+            recorder = _Windows()
+            await filter_completion(text, SafetyService(recorder, policy=policy), policy)
+            out.append(recorder.seen)
+        return out
+
+    return asyncio.run(run())
+
+
 def load_generated(path: Path | None = None) -> list[Answer]:
     """The generated answers (default: ``corpus/safety/generated/prose.jsonl``)."""
     source = path or generated_dir() / GENERATED_FILE
@@ -82,11 +129,17 @@ class _Recording:
 
     def __init__(self, inner: SafetyClassifier) -> None:
         self._inner = inner
+        self._completion = completion_method(inner)
         self.name = inner.name
         self.last: tuple[str, SafetyResult] = ("", SafetyResult())
 
     def classify(self, text: str) -> SafetyResult:
         result = self._inner.classify(text)
+        self.last = (text, result)
+        return result
+
+    def classify_completion(self, text: str) -> SafetyResult:
+        result = self._completion(text)
         self.last = (text, result)
         return result
 
