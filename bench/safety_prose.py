@@ -5,7 +5,7 @@ Run from the repository root::
     python -m bench.safety_prose [--cuts] [--model-dir DIR]   # measure, side by side
     python -m bench.safety_prose --generate        # regenerate the set (real engine, minutes)
     python -m bench.safety_prose --generate --set train --seeds 31 32   # the training prose
-    python -m bench.safety_prose --generate --set calibration --seeds 31 32   # completion cut-offs
+    python -m bench.safety_prose --generate --set calibration --seeds 31 32   # never trained on
 
 
 The set (``corpus/safety/generated/prose.jsonl``, provenance in its README) is benign prompts
@@ -122,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         default="eval",
         help="eval: corpus/safety/generated (measured here, never trained on); "
         "train: corpus/safety/train-prose (other prompts and seeds, part of the training corpus); "
-        "calibration: corpus/safety/calibration-prose (other prompts again, never trained on: "
-        "they choose the completion cut-offs)",
+        "calibration: corpus/safety/calibration-prose (other prompts again, never trained on; "
+        "bench.safety_completion measures on them)",
     )
     parser.add_argument("--cuts", action="store_true", help="list the cut answers and windows")
     parser.add_argument(

@@ -24,13 +24,7 @@ from modelport.policy.safety.lexicon import LANGUAGES, LEXICONS
 from modelport.policy.safety.matcher import CompiledRule, Matcher
 from modelport.policy.safety.normalize import normalize_variants
 from modelport.policy.safety.patterns import Pattern, compile_template
-from modelport.policy.safety.types import (
-    Annotation,
-    Category,
-    SafetyResult,
-    Severity,
-    Stage,
-)
+from modelport.policy.safety.types import Annotation, Category, SafetyResult, Severity
 
 ALL_TARGETS: tuple[Category | Annotation, ...] = (*Category, *Annotation)
 
@@ -139,9 +133,5 @@ class DefaultClassifier:
         return self._model
 
     def classify(self, text: str) -> SafetyResult:
-        """Classify ``text`` (a prompt); never raises for any string input."""
+        """Classify ``text``; never raises for any string input."""
         return self._model.classify(text).merge(self._profanity.classify(text))
-
-    def classify_completion(self, text: str) -> SafetyResult:
-        """Classify ``text``, a window of a completion, with the model's completion cut-offs."""
-        return self._model.classify(text, Stage.COMPLETION).merge(self._profanity.classify(text))

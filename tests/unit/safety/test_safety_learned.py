@@ -29,7 +29,7 @@ from modelport.policy.safety.learned.model import (
     empty_model,
 )
 from modelport.policy.safety.learned.train import Hyper, train
-from modelport.policy.safety.types import Category, Severity, Stage
+from modelport.policy.safety.types import Category, Severity
 
 
 def _expected_count(chunk: str) -> int:
@@ -113,43 +113,6 @@ def test_decision_rule_bands_and_save_load(tmp_path: Path) -> None:
     assert loaded.bits == 10
     assert np.allclose(loaded.logits("bomb kill"), model.logits("bomb kill"), atol=0.1)
     assert loaded.manifest["heads"] == list(HEADS)
-
-
-def test_completions_have_their_own_cut_off_between_which_a_window_is_low(tmp_path: Path) -> None:
-    model = _toy_model()
-    violence = list(Category).index(Category.VIOLENCE)
-    score = float(category_scores(model.logits("kill"))[violence])
-    medium = dict(model.thresholds.medium)
-    lenient = model.with_thresholds(
-        Thresholds(
-            medium=medium,
-            high=model.thresholds.high,
-            low=dict.fromkeys(medium, 0.2),
-            completion={**medium, "violence": min(0.99, score + 0.01)},
-        )
-    )
-    assert lenient.classify("kill").violence is Severity.MEDIUM  # a prompt
-    assert lenient.classify("kill", Stage.COMPLETION).violence is Severity.LOW
-    assert lenient.classify("bomb", Stage.COMPLETION).violence is Severity.HIGH
-    lenient.save(tmp_path)
-    loaded = LinearSafetyModel.load(tmp_path)
-    assert loaded.thresholds.completion == lenient.thresholds.completion
-    assert loaded.classify("kill", Stage.COMPLETION).violence is Severity.LOW
-    # A manifest without completion cut-offs (models up to 6) judges completions like prompts,
-    # and a completion cut-off below the prompt's is raised to it.
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    del manifest["thresholds"]["completion"]
-    assert Thresholds.from_json(manifest["thresholds"]).completion == medium
-    manifest["thresholds"]["completion"] = dict.fromkeys(medium, 0.01)
-    assert Thresholds.from_json(manifest["thresholds"]).completion == medium
-
-
-def test_the_shipped_completion_cut_offs_are_no_lower_than_the_prompt_ones() -> None:
-    shipped = LinearSafetyModel.load()
-    for category in shipped.thresholds.medium:
-        assert shipped.thresholds.completion[category] >= shipped.thresholds.medium[category]
-    calibration = shipped.manifest["completion_calibration"]
-    assert calibration["answers"] >= 100
 
 
 def test_corpus_format_groups_and_errors() -> None:

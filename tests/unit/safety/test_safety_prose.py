@@ -79,7 +79,7 @@ def test_the_calibration_prose_is_neither_trained_on_nor_shared_with_the_evaluat
             for sentence in paragraph.split(". "):
                 if len(sentence.split()) >= 6:
                     assert normalize(sentence.strip(" .")) not in evaluated, sentence
-    # The completion cut-offs are chosen on it and on the training prose of validation groups.
+    # bench.safety_completion measures on it and on the training prose of validation groups.
     corpus = load_corpus()
     held = validation_groups(corpus)
     chosen = calibration_answers(held)

@@ -14,13 +14,6 @@ training corpus):
 * ``LOW`` when ``s(c) ≥ low[c]`` (an uncertain band, never blocked by the default policy);
 * ``SAFE`` otherwise.
 
-A completion (a stream guard's window of model-written text) is judged with its own medium
-cut-off, ``completion[c] ≥ medium[c]``: a long answer is checked window by window, so a
-prompt's cut-off, applied to a dozen windows of benign stories, cut about one answer in eight.
-The completion cut-offs are chosen on model-written answers never trained on (see
-:func:`~modelport.policy.safety.learned.thresholds.choose_completion_thresholds`); between the
-two cut-offs a completion window is ``LOW``.
-
 Files (``model.npz`` and ``manifest.json`` in :func:`default_model_dir`, a package directory):
 ``int8`` weights with one scale per head, the biases, and the manifest (feature bits,
 thresholds, and what the model was trained on: corpus digest, seeds, validation groups).
@@ -44,7 +37,7 @@ from modelport.policy.safety.learned.features import (
     chunks,
     hash_chunks,
 )
-from modelport.policy.safety.types import Category, SafetyResult, Severity, Stage
+from modelport.policy.safety.types import Category, SafetyResult, Severity
 
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
 HEADS: tuple[str, ...] = (
@@ -92,29 +85,18 @@ class Thresholds:
     high: dict[str, float] = field(default_factory=lambda: _per_category(0.5))
     low: dict[str, float] = field(default_factory=lambda: _per_category(0.25))
     jailbreak: float = 0.5
-    completion: dict[str, float] = field(default_factory=lambda: _per_category(0.5))
-    """The medium cut-off for completions (model-written text), at least ``medium``."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Thresholds:
-        """Read a manifest's thresholds; without completion cut-offs (models up to 6),
-        completions are judged like prompts."""
-        medium = {c: float(data["medium"][c]) for c in CATEGORIES}
-        completion = data.get("completion") or medium
         return cls(
-            medium=medium,
+            medium={c: float(data["medium"][c]) for c in CATEGORIES},
             high={c: float(data["high"][c]) for c in CATEGORIES},
             low={c: float(data["low"][c]) for c in CATEGORIES},
             jailbreak=float(data["jailbreak"]),
-            completion={c: max(float(completion[c]), medium[c]) for c in CATEGORIES},
         )
-
-    def cut_off(self, category: str, stage: Stage) -> float:
-        """The medium cut-off of ``category`` for texts of ``stage``."""
-        return (self.completion if stage is Stage.COMPLETION else self.medium)[category]
 
 
 class LinearSafetyModel:
@@ -168,10 +150,6 @@ class LinearSafetyModel:
         """The same weights under other thresholds (for tuning)."""
         return LinearSafetyModel(self._weights, self._bias, thresholds, self.manifest)
 
-    def with_manifest(self, manifest: dict[str, Any]) -> LinearSafetyModel:
-        """The same weights and thresholds with another manifest."""
-        return LinearSafetyModel(self._weights, self._bias, self.thresholds, manifest)
-
     def chunk_logits(self, parts: list[str]) -> npt.NDArray[np.float32]:
         """Raw head scores of normalised chunks, one row per chunk."""
         hashed = hash_chunks(parts, self.bits)
@@ -206,16 +184,15 @@ class LinearSafetyModel:
         probs = 1.0 / (1.0 + np.exp(-self.logits(text).astype(np.float64)))
         return {name: float(probs[i]) for i, name in enumerate(HEADS)}
 
-    def decide(self, logits: npt.NDArray[np.float32], stage: Stage = Stage.PROMPT) -> SafetyResult:
-        """Severities and the prompt-attack flag from raw head scores of a text of ``stage``."""
+    def decide(self, logits: npt.NDArray[np.float32]) -> SafetyResult:
+        """Severities and the prompt-attack flag from raw head scores."""
         raw = logits.tolist()
         t = self.thresholds
-        cut_offs = t.completion if stage is Stage.COMPLETION else t.medium
         levels: dict[Category, Severity] = {}
         evidence: list[str] = []
         for i, category in enumerate(CATEGORIES):
             medium = _sigmoid((raw[i] + raw[_HARMFUL]) / 2)  # category_scores, one at a time
-            if medium >= cut_offs[category]:
+            if medium >= t.medium[category]:
                 high = _sigmoid(raw[_HIGH[category]]) >= t.high[category]
                 level = Severity.HIGH if high else Severity.MEDIUM
             elif medium >= t.low[category]:
@@ -230,9 +207,9 @@ class LinearSafetyModel:
             evidence.append(f"model.jailbreak:{attack:.2f}")
         return SafetyResult.of(levels, jailbreak=jailbreak, evidence=evidence)
 
-    def classify(self, text: str, stage: Stage = Stage.PROMPT) -> SafetyResult:
-        """The severities and the prompt-attack flag for ``text``, a text of ``stage``."""
-        return self.decide(self.logits(text), stage)
+    def classify(self, text: str) -> SafetyResult:
+        """The severities and the prompt-attack flag for ``text``."""
+        return self.decide(self.logits(text))
 
 
 def empty_model(bits: int = DEFAULT_BITS) -> LinearSafetyModel:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelport.inference.types import FinishReason
-from modelport.policy.safety.classifier import SafetyClassifier, completion_method
+from modelport.policy.safety.classifier import SafetyClassifier
 from modelport.policy.safety.learned.corpus import LANGUAGES, default_corpus_dir
 from modelport.policy.safety.policy import SafetyPolicy, SafetyService
 from modelport.policy.safety.stream_guard import filter_completion
@@ -65,15 +65,15 @@ def training_prose_dir() -> Path:
 
 
 def calibration_dir() -> Path:
-    """``corpus/safety/calibration-prose``: answers to yet other prompts, never trained on; they
-    only choose the completion cut-offs."""
+    """``corpus/safety/calibration-prose``: answers to yet other prompts, never trained on, on
+    which ``bench.safety_completion`` measures per-window cut-offs for completions."""
     return default_corpus_dir() / "calibration-prose"
 
 
 def calibration_answers(held_out_groups: frozenset[str]) -> list[Answer]:
-    """The answers the completion cut-offs are chosen on: every answer of
+    """Model-written answers a validation model was not fitted on: every answer of
     ``calibration-prose`` and the answers of ``train-prose`` in ``held_out_groups`` (the
-    validation groups, which the validation model was not fitted on)."""
+    validation groups)."""
     training = [
         a
         for a in load_generated(training_prose_dir() / GENERATED_FILE)
@@ -129,17 +129,11 @@ class _Recording:
 
     def __init__(self, inner: SafetyClassifier) -> None:
         self._inner = inner
-        self._completion = completion_method(inner)
         self.name = inner.name
         self.last: tuple[str, SafetyResult] = ("", SafetyResult())
 
     def classify(self, text: str) -> SafetyResult:
         result = self._inner.classify(text)
-        self.last = (text, result)
-        return result
-
-    def classify_completion(self, text: str) -> SafetyResult:
-        result = self._completion(text)
         self.last = (text, result)
         return result
 

@@ -13,7 +13,6 @@ attacks against benign texts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -36,10 +35,6 @@ its look-alikes blocked, recall 0.44 on validation) and let "I will kill you" th
 violence blocks 3.5% of its look-alikes and 2.8% of all benign texts for recall 0.52, and the
 other categories stay where the look-alike limit puts them."""
 _CANDIDATES = np.linspace(0.05, 0.95, 91)
-MAX_COMPLETION_CUTS = 0.01
-"""A category's completion cut-off may cut at most this share of the calibration answers (benign
-model-written text, never trained on); four categories together stay under the 5% target."""
-_COMPLETION_CANDIDATES = np.linspace(0.05, 0.99, 95)
 
 
 def _best(
@@ -101,52 +96,3 @@ def choose_thresholds(
         f"all benign {fp_all:.3f})"
     )
     return Thresholds(medium=medium, high=high, low=low, jailbreak=t), "\n".join(lines)
-
-
-def choose_completion_thresholds(
-    model: LinearSafetyModel,
-    thresholds: Thresholds,
-    answers: Sequence[Sequence[str]],
-    validation: Sequence[Sample],
-) -> tuple[Thresholds, str]:
-    """``thresholds`` with completion cut-offs chosen on ``answers`` (each the windows the
-    completion guard judges in one benign model-written answer), and a line per category.
-
-    A category's cut-off is the lowest, at or above its prompt cut-off, at which at most
-    :data:`MAX_COMPLETION_CUTS` of the answers have a window scoring at or above it; the lines
-    say what it costs: the recall on ``validation``'s harmful texts at that cut-off against the
-    prompt cut-off's.
-    """
-    worst = np.stack(
-        [
-            category_scores(np.stack([model.logits(w) for w in windows]).astype(np.float64)).max(
-                axis=0
-            )
-            if windows
-            else np.zeros(len(CATEGORIES))
-            for windows in answers
-        ]
-    )
-    scores = category_scores(
-        np.stack([model.logits(s.text) for s in validation]).astype(np.float64)
-    )
-    completion: dict[str, float] = {}
-    lines = [f"completion cut-offs chosen on {len(answers)} model-written answers:"]
-    for i, category in enumerate(CATEGORIES):
-        floor = thresholds.medium[category]
-        chosen = float(_COMPLETION_CANDIDATES[-1])
-        for t in _COMPLETION_CANDIDATES:
-            if t >= floor - 1e-9 and (worst[:, i] >= t).mean() <= MAX_COMPLETION_CUTS:
-                chosen = float(t)
-                break
-        completion[category] = max(chosen, floor)
-        positive = np.array([s.must_block and category in s.categories for s in validation])
-        before = (scores[positive, i] >= floor).mean() if positive.any() else 0.0
-        after = (scores[positive, i] >= completion[category]).mean() if positive.any() else 0.0
-        cut_before = (worst[:, i] >= floor).mean()
-        cut_after = (worst[:, i] >= completion[category]).mean()
-        lines.append(
-            f"  {category:<10} {completion[category]:.2f} (prompt {floor:.2f}): answers cut "
-            f"{cut_before:.3f} -> {cut_after:.3f}; validation recall {before:.2f} -> {after:.2f}"
-        )
-    return replace(thresholds, completion=completion), "\n".join(lines)

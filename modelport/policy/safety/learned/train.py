@@ -4,11 +4,9 @@
 
 ``--validate`` trains on the fit part (four fifths of the groups, see
 :func:`~modelport.policy.safety.learned.corpus.validation_groups`), prints the validation table
-and the thresholds chosen on it: the prompt cut-offs on the validation part, the completion
-cut-offs on model-written answers the fit part does not hold (``corpus/safety/calibration-prose``
-and the validation groups of ``train-prose``). Without it, the thresholds are chosen the same
-way, then the model is retrained on the whole corpus with the same hyper-parameters and written
-with those thresholds. Deterministic (fixed seeds). No evaluation set is ever read here.
+and the thresholds chosen on it. Without it, the thresholds are chosen the same way, then the
+model is retrained on the whole corpus with the same hyper-parameters and written with those
+thresholds. Deterministic (fixed seeds). No evaluation set is ever read here.
 
 The model: logistic heads over hashed features (:mod:`.features`), one text being a bag of
 chunks whose worst chunk decides; training follows that rule (multiple-instance learning: a
@@ -50,12 +48,7 @@ from modelport.policy.safety.learned.model import (
     Thresholds,
     default_model_dir,
 )
-from modelport.policy.safety.learned.prose import calibration_answers, guard_windows
-from modelport.policy.safety.learned.thresholds import (
-    MAX_COMPLETION_CUTS,
-    choose_completion_thresholds,
-    choose_thresholds,
-)
+from modelport.policy.safety.learned.thresholds import choose_thresholds
 from modelport.policy.safety.types import Severity
 
 
@@ -201,27 +194,6 @@ def parse_hyper(overrides: Sequence[str]) -> Hyper:
     return hyper
 
 
-def _rethreshold(
-    model_dir: Path, manifest: dict[str, object], thresholds: Thresholds
-) -> LinearSafetyModel:
-    """The weights in ``model_dir`` with ``thresholds`` and ``manifest``, after checking that
-    they were fitted on the same corpus and hyper-parameters and that the prompt cut-offs the
-    trainer chose then are the ones it chooses now (the fit is deterministic)."""
-    shipped = LinearSafetyModel.load(model_dir)
-    for key in ("train_digest", "hyperparameters"):
-        if shipped.manifest.get(key) != manifest[key]:
-            raise SystemExit(f"--thresholds-only: {key} differs from {model_dir}'s; retrain")
-    old, new = shipped.thresholds, thresholds
-    if (old.medium, old.high, old.low, old.jailbreak) != (
-        new.medium,
-        new.high,
-        new.low,
-        new.jailbreak,
-    ):
-        raise SystemExit("--thresholds-only: the prompt cut-offs came out differently; retrain")
-    return shipped.with_thresholds(thresholds).with_manifest(manifest)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_model_dir())
@@ -235,13 +207,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="override a hyper-parameter (e.g. l2=1e-5), to compare settings on the validation "
         "split; the shipped model uses the defaults of Hyper",
     )
-    parser.add_argument(
-        "--thresholds-only",
-        action="store_true",
-        help="choose the thresholds again for the weights already in --out, without refitting "
-        "them (the corpus and hyper-parameters must be the ones they were fitted on, and the "
-        "prompt cut-offs must come out the same)",
-    )
     args = parser.parse_args(argv)
     hyper = parse_hyper(args.hyper)
     corpus = load_corpus()
@@ -249,13 +214,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     start = time.perf_counter()
     model = train(fitted, hyper, {})
     thresholds, report = choose_thresholds(model, validation)
-    print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
-    answers = calibration_answers(validation_groups(corpus))
-    thresholds, completion_report = choose_completion_thresholds(
-        model, thresholds, guard_windows([a.text for a in answers]), validation
-    )
     model = model.with_thresholds(thresholds)
-    report += "\n" + completion_report
+    print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
     from modelport.policy.safety.learned.evaluate import evaluate, format_report
 
     evaluation = evaluate(model.classify, validation)
@@ -273,17 +233,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "train_digest": corpus_digest(corpus),
         "validation_groups": sorted(validation_groups(corpus)),
         "validation": evaluation.summary(),
-        "completion_calibration": {
-            "answers": len(answers),
-            "max_cut_share_per_category": MAX_COMPLETION_CUTS,
-        },
         "hyperparameters": vars(hyper),
         "categories": list(CATEGORIES),
     }
-    if args.thresholds_only:
-        final = _rethreshold(args.out, manifest, thresholds)
-    else:
-        final = train(corpus, hyper, manifest).with_thresholds(thresholds)
+    final = train(corpus, hyper, manifest).with_thresholds(thresholds)
     final.save(args.out)
     size = sum(p.stat().st_size for p in args.out.iterdir())
     print(f"trained on {len(corpus)} texts: {size / 1e6:.2f} MB in {args.out}")
