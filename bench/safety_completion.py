@@ -67,11 +67,10 @@ def main() -> None:
         positive = np.array([s.must_block and category in s.categories for s in validation])
         prompt = thresholds.medium[category]
         anything |= worst[:, i] >= prompt
-        for step in STEPS:
-            cut_off = min(prompt + step, 0.99)
+        for cut_off in sorted({min(round(prompt + step, 2), 0.99) for step in STEPS}):
             cut = (worst[:, i] >= cut_off).mean()
             recall = (scores[positive, i] >= cut_off).mean()
-            label = "(prompt)" if step == 0 else ""
+            label = "(prompt)" if abs(cut_off - prompt) < 1e-6 else ""
             print(f"{category:<10} {cut_off:7.2f}  {cut:11.3f}  {recall:17.2f}  {label}")
     print(f"\nanswers cut by any category at the prompt cut-offs: {anything.mean():.3f}")
 
