@@ -5,6 +5,7 @@ Run from the repository root::
     python -m bench.safety_prose [--cuts] [--model-dir DIR]   # measure, side by side
     python -m bench.safety_prose --generate        # regenerate the set (real engine, minutes)
     python -m bench.safety_prose --generate --set train --seeds 31 32   # the training prose
+    python -m bench.safety_prose --generate --set calibration --seeds 31 32   # never trained on
 
 
 The set (``corpus/safety/generated/prose.jsonl``, provenance in its README) is benign prompts
@@ -31,6 +32,7 @@ from modelport.policy.safety import DefaultClassifier, LexiconClassifier
 from modelport.policy.safety.classifier import SafetyClassifier
 from modelport.policy.safety.learned.prose import (
     GENERATED_FILE,
+    calibration_dir,
     evaluate_prose,
     generated_dir,
     load_generated,
@@ -116,10 +118,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument(
         "--set",
-        choices=("eval", "train"),
+        choices=("eval", "train", "calibration"),
         default="eval",
         help="eval: corpus/safety/generated (measured here, never trained on); "
-        "train: corpus/safety/train-prose (other prompts and seeds, part of the training corpus)",
+        "train: corpus/safety/train-prose (other prompts and seeds, part of the training corpus); "
+        "calibration: corpus/safety/calibration-prose (other prompts again, never trained on; "
+        "bench.safety_completion measures on them)",
     )
     parser.add_argument("--cuts", action="store_true", help="list the cut answers and windows")
     parser.add_argument(
@@ -130,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="also measure the default classifier with these weights (e.g. an earlier model)",
     )
     args = parser.parse_args(argv)
-    folder = generated_dir() if args.set == "eval" else training_prose_dir()
+    folders = {"eval": generated_dir, "train": training_prose_dir, "calibration": calibration_dir}
+    folder = folders[args.set]()
     path = folder / GENERATED_FILE
     if args.generate:
         asyncio.run(generate(args.seeds, folder))

@@ -115,6 +115,21 @@ def test_decision_rule_bands_and_save_load(tmp_path: Path) -> None:
     assert loaded.manifest["heads"] == list(HEADS)
 
 
+def test_a_chunk_scores_the_same_alone_and_among_others() -> None:
+    model = LinearSafetyModel.load()
+    text = (
+        "Je vais te tuer demain.\nI want to kill the process! a b c\n"
+        + " ".join(["word"] * 60)
+        + "\nאיך הורגים תהליך תקוע בלינוקס?"
+    )
+    parts = chunks(text)
+    assert len(parts) >= 4
+    together = model.chunk_logits(parts)
+    alone = np.concatenate([model.chunk_logits([p]) for p in parts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert np.allclose(model.logits(text), alone.max(axis=0), atol=1e-5)
+
+
 def test_corpus_format_groups_and_errors() -> None:
     text = "# comment\nh: I will kill you.\nb: kill the process\n\nm/hate: a slur\n"
     samples = parse(text, "en", "violence")

@@ -16,12 +16,16 @@ import asyncio
 import pytest
 
 from modelport.policy.safety import DefaultClassifier, LexiconClassifier
-from modelport.policy.safety.learned.corpus import load_corpus, load_heldout
+from modelport.policy.safety.learned.corpus import load_corpus, load_heldout, validation_groups
 from modelport.policy.safety.learned.prose import (
+    GENERATED_FILE,
     Answer,
     ProseEvaluation,
+    calibration_answers,
+    calibration_dir,
     evaluate_prose,
     guard_answer,
+    guard_windows,
     load_generated,
 )
 from modelport.policy.safety.normalize import normalize
@@ -54,6 +58,42 @@ def test_no_generated_sentence_is_a_training_or_held_out_text(answers: list[Answ
             for sentence in line.split(". "):
                 if len(sentence.split()) >= 6:
                     assert normalize(sentence.strip(" .")) not in known, sentence
+
+
+def test_the_calibration_prose_is_neither_trained_on_nor_shared_with_the_evaluation_set(
+    answers: list[Answer],
+) -> None:
+    calibration = load_generated(calibration_dir() / GENERATED_FILE)
+    assert len(calibration) >= 150 and {a.seed for a in calibration} == {31, 32}
+    evaluated = {
+        normalize(sentence.strip(" ."))
+        for a in answers
+        for line in a.text.splitlines()
+        for sentence in line.split(". ")
+        if len(sentence.split()) >= 6
+    }
+    trained = {normalize(s.text) for s in load_corpus()}
+    for answer in calibration:
+        for paragraph in answer.text.splitlines():
+            assert normalize(paragraph.strip()) not in trained
+            for sentence in paragraph.split(". "):
+                if len(sentence.split()) >= 6:
+                    assert normalize(sentence.strip(" .")) not in evaluated, sentence
+    # bench.safety_completion measures on it and on the training prose of validation groups.
+    corpus = load_corpus()
+    held = validation_groups(corpus)
+    chosen = calibration_answers(held)
+    assert len(chosen) > len(calibration)
+    extra = chosen[: len(chosen) - len(calibration)]
+    assert all(f"{a.language}/prose/{a.id}" in held for a in extra)
+
+
+def test_the_guard_windows_cover_an_answer_in_order() -> None:
+    text = "The dragon slept under the mountain while the village celebrated the harvest. " * 6
+    (windows,) = guard_windows([text])
+    assert len(windows) >= 3
+    assert windows[0] in text and all(w.strip() for w in windows)
+    assert text.rstrip().endswith(windows[-1].rstrip()[-20:])
 
 
 def test_cut_rate_on_model_written_prose_ceiling(after: ProseEvaluation) -> None:

@@ -153,16 +153,22 @@ class LinearSafetyModel:
     def chunk_logits(self, parts: list[str]) -> npt.NDArray[np.float32]:
         """Raw head scores of normalised chunks, one row per chunk."""
         hashed = hash_chunks(parts, self.bits)
-        rows = self._weights[hashed.buckets]
+        # ``take`` with native indices is about twice as fast as fancy indexing with uint64.
+        rows = np.take(self._weights, hashed.buckets.astype(np.intp), axis=0)
         if hashed.chunk is None:  # one chunk: the common case, kept cheap
             one: npt.NDArray[np.float32] = rows.sum(axis=0, keepdims=True)
             one *= chunk_scale(hashed.sizes)[0]
             one += self._bias
             return one
-        out = np.zeros((len(parts), len(HEADS)), dtype=np.float32)
-        np.add.at(out, hashed.chunk, rows)
+        # Rows grouped by chunk, then one segmented sum (``np.add.at`` is several times
+        # slower); every chunk has at least one feature (a word), so no segment is empty.
+        order = np.argsort(hashed.chunk, kind="stable")
+        starts = np.zeros(len(parts), dtype=np.intp)
+        np.cumsum(hashed.sizes[:-1], out=starts[1:])
+        out: npt.NDArray[np.float32] = np.add.reduceat(rows[order], starts, axis=0)
         out *= chunk_scale(hashed.sizes)[:, None]
-        return out + self._bias
+        out += self._bias
+        return out
 
     def logits(self, text: str) -> npt.NDArray[np.float32]:
         """Each head's raw score for ``text``: the worst chunk's (the biases if no words)."""

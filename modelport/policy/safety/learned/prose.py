@@ -64,6 +64,53 @@ def training_prose_dir() -> Path:
     return default_corpus_dir() / "train-prose"
 
 
+def calibration_dir() -> Path:
+    """``corpus/safety/calibration-prose``: answers to yet other prompts, never trained on, on
+    which ``bench.safety_completion`` measures per-window cut-offs for completions."""
+    return default_corpus_dir() / "calibration-prose"
+
+
+def calibration_answers(held_out_groups: frozenset[str]) -> list[Answer]:
+    """Model-written answers a validation model was not fitted on: every answer of
+    ``calibration-prose`` and the answers of ``train-prose`` in ``held_out_groups`` (the
+    validation groups)."""
+    training = [
+        a
+        for a in load_generated(training_prose_dir() / GENERATED_FILE)
+        if f"{a.language}/prose/{a.id}" in held_out_groups
+    ]
+    return training + load_generated(calibration_dir() / GENERATED_FILE)
+
+
+class _Windows:
+    """Records the windows the guard asks about and lets everything through."""
+
+    name = "windows"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def classify(self, text: str) -> SafetyResult:
+        self.seen.append(text)
+        return SafetyResult()
+
+
+def guard_windows(texts: Sequence[str], policy: SafetyPolicy | None = None) -> list[list[str]]:
+    """For each text, the windows the completion guard judges when it streams it (hold-back,
+    ``policy``'s windows, default the serverless policy)."""
+    policy = policy or SafetyPolicy.serverless()
+
+    async def run() -> list[list[str]]:
+        out = []
+        for text in texts:
+            recorder = _Windows()
+            await filter_completion(text, SafetyService(recorder, policy=policy), policy)
+            out.append(recorder.seen)
+        return out
+
+    return asyncio.run(run())
+
+
 def load_generated(path: Path | None = None) -> list[Answer]:
     """The generated answers (default: ``corpus/safety/generated/prose.jsonl``)."""
     source = path or generated_dir() / GENERATED_FILE
