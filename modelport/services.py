@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
-
 from modelport.access.audit import AuditLog
 from modelport.access.authn import Authenticator
 from modelport.access.oidc import OidcConfig, OidcProvider
@@ -60,9 +58,10 @@ from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
 from modelport.policy.safety.blocklist import BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
-from modelport.store.db import make_engine, upgrade
+from modelport.store.db import ledger_engine, make_engine, migrate
 from modelport.store.locking import exclusive
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 
 def _endpoint_sweeper(store: Store, feed: ChangeFeed) -> Callable[[], Awaitable[None]]:
@@ -74,13 +73,6 @@ def _endpoint_sweeper(store: Store, feed: ChangeFeed) -> Callable[[], Awaitable[
             feed.kick()
 
     return sweep
-
-
-def check_engine_settings(engines: EngineFactories, host: EngineHost) -> None:
-    """Every engine named in MODELPORT_ENGINE_SETTINGS exists and accepts its settings (raises
-    EnginePluginError or EngineSettingsError, which stop the start with the reason)."""
-    for name in host.engine_settings:
-        host.settings_for(name, engines.load(name).settings)
 
 
 def oidc_provider(settings: Settings) -> OidcProvider | None:
@@ -100,20 +92,6 @@ def oidc_provider(settings: Settings) -> OidcProvider | None:
             display_name=settings.oidc_display_name,
         )
     )
-
-
-def migrate(db: Engine) -> None:
-    """Schema migrations under the store's lock: once, however many processes start."""
-    with exclusive(db, "migrations"):
-        upgrade(db)
-
-
-def ledger_engine(settings: Settings, db: Engine) -> Engine:
-    """The store's engine, or on SQLite with ``ledger_durability=full`` one of its own whose
-    commits are synced (synchronous=FULL) before a usage record is reported durable."""
-    if settings.ledger_durability == "full" and db.dialect.name == "sqlite":
-        return make_engine(settings.resolved_database_url(), synchronous="full")
-    return db
 
 
 @dataclass
@@ -181,7 +159,7 @@ class Services:
         registry = DeploymentRegistry()
         engines = EngineFactories.discover()
         host = EngineHost.from_settings(settings)
-        check_engine_settings(engines, host)
+        engines.check_settings(host)
         fine_tuned = FineTunedModels(catalog, settings.data_dir / "fine_tuning")
         deployments = DeploymentService(
             settings=settings,

@@ -26,7 +26,7 @@ from modelport.inference.types import (
 )
 from modelport.services import Services
 from modelport.settings import Settings
-from modelport.store.repositories import now
+from modelport.store.values import now
 from tests.support import ADMIN_TOKEN
 
 

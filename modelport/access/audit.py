@@ -19,8 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from modelport.access.grants import Access
 from modelport.access.route_table import RouteTable
 from modelport.access.types import AuditEvent, Outcome
-from modelport.store import access as sql
-from modelport.store.repositories import Store, now
+from modelport.store import audit_log as sql
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.audit")
 

@@ -1,4 +1,5 @@
-"""Principals, API tokens, roles and role assignments: the rules, over the store.
+"""Principals, API tokens and role assignments: the rules, over the store (the roles themselves:
+:mod:`modelport.access.roles`).
 
 - The first start creates one owner (``admin``, Owner at platform scope) whose credential is the
   bootstrap admin token; a changed token (rotation) replaces the stored hash and ends that
@@ -26,18 +27,18 @@ from sqlalchemy import Connection
 
 from modelport.access import credentials
 from modelport.access.grants import Access, Grant
-from modelport.access.permissions import BUILTIN_ROLES, Role, unknown_permissions
+from modelport.access.roles import RoleService, role_named
 from modelport.access.types import ApiToken, Assignment, Principal, PrincipalKind
 from modelport.errors import Conflict, InvalidRequest, NotFound
 from modelport.store import access as sql
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.access")
 
 T = TypeVar("T")
 BOOTSTRAP_NAME = "admin"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-_ROLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 
 
 def validate_name(name: str, what: str = "principal") -> str:
@@ -62,6 +63,7 @@ class AccessService:
     def __init__(self, store: Store, hash_secret: bytes) -> None:
         self.store = store
         self._hash_secret = hash_secret
+        self.roles = RoleService(store)
 
     async def _run(self, fn: Callable[[Connection], T]) -> T:
         return await asyncio.to_thread(self.store.run, fn)
@@ -112,7 +114,7 @@ class AccessService:
         custom = sql.custom_roles_all(conn)
         grants = []
         for a in sql.assignments(conn, principal_id=principal_id):
-            role = self._role(a.role, custom)
+            role = role_named(a.role, custom)
             if role is not None:
                 grants.append(Grant(role.name, role.permissions, a.project_id))
         return tuple(grants)
@@ -339,62 +341,6 @@ class AccessService:
 
         await self._run(revoke)
 
-    # -- roles -------------------------------------------------------------------------------
-    @staticmethod
-    def _role(name: str, custom: dict[str, sql.StoredRole]) -> Role | None:
-        if name in BUILTIN_ROLES:
-            return BUILTIN_ROLES[name]
-        stored = custom.get(name)
-        return Role(stored.name, stored.description, stored.permissions) if stored else None
-
-    async def roles(self) -> list[Role]:
-        custom = await self._run(sql.custom_roles_all)
-        return [*BUILTIN_ROLES.values(), *(self._role(n, custom) for n in custom)]  # type: ignore[list-item]
-
-    async def role(self, name: str) -> Role:
-        found = self._role(name, await self._run(sql.custom_roles_all))
-        if found is None:
-            raise NotFound(f"role {name!r} does not exist", param="role")
-        return found
-
-    async def put_role(self, name: str, description: str, permissions: set[str]) -> bool:
-        if not _ROLE_NAME.match(name):
-            raise InvalidRequest("role name must be 1-64 letters, digits, ' ', '.', '_' or '-'")
-        if name in BUILTIN_ROLES:
-            raise Conflict(f"{name!r} is a built-in role and cannot be changed", param="role")
-        unknown = unknown_permissions(permissions)
-        if unknown:
-            raise InvalidRequest(
-                f"unknown permission(s): {', '.join(unknown)}", param="permissions"
-            )
-
-        def put(conn: Connection) -> bool:
-            created = sql.put_custom_role(conn, name, description, frozenset(permissions))
-            self._end_sessions_of_role(conn, name)
-            return created
-
-        return await self._run(put)
-
-    async def delete_role(self, name: str) -> None:
-        if name in BUILTIN_ROLES:
-            raise Conflict(f"{name!r} is a built-in role and cannot be deleted", param="role")
-
-        def delete(conn: Connection) -> None:
-            if sql.assignments(conn, role=name):
-                raise Conflict(
-                    f"role {name!r} is still assigned; remove its assignments first",
-                    param="role",
-                )
-            if not sql.delete_custom_role(conn, name):
-                raise NotFound(f"role {name!r} does not exist", param="role")
-
-        await self._run(delete)
-
-    @staticmethod
-    def _end_sessions_of_role(conn: Connection, role: str) -> None:
-        for principal_id in {a.principal_id for a in sql.assignments(conn, role=role)}:
-            sql.delete_sessions(conn, principal_id=principal_id)
-
     # -- assignments -------------------------------------------------------------------------
     async def assignments(self) -> list[Assignment]:
         return await self._run(lambda c: sql.assignments(c))
@@ -410,7 +356,7 @@ class AccessService:
     ) -> tuple[Assignment, bool]:
         def assign(conn: Connection) -> tuple[Assignment, bool]:
             principal = self._principal(conn, principal_name)
-            if self._role(role, sql.custom_roles_all(conn)) is None:
+            if role_named(role, sql.custom_roles_all(conn)) is None:
                 raise NotFound(f"role {role!r} does not exist", param="role")
             found = sql.create_assignment(conn, principal.id, role, project_id)
             if found[1]:

@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from modelport.access.types import PortalSession
 from modelport.store import access as sql
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 COOKIE_NAME = "modelport_session"
 CSRF_HEADER = "x-csrf-token"

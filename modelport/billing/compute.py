@@ -22,12 +22,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from modelport.billing.records import COMPUTE, UsageRecord
+from modelport.billing.records import COMPUTE, UsageRecord, metered_record
 from modelport.domain.deployments import Deployment
 from modelport.domain.replicas import Replica
 from modelport.store.cluster import replica_history
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
 from modelport.store.usage import insert_usage
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.billing")
 
@@ -54,20 +55,15 @@ def compute_records(
             break  # the current slice of a running replica: billed once it is over
         ms = round((min(hi, end) - lo) / timedelta(milliseconds=1))
         records.append(
-            UsageRecord(
+            metered_record(
                 request_id=f"compute-{replica.id}-{k}",
                 time=lo,
+                dialect=COMPUTE,
                 project_id=deployment.project_id,
                 subscription_id=deployment.subscription_id,
                 offer_id=deployment.offer_id,
                 deployment_id=deployment.id,
                 deployment=deployment.name,
-                key_slot="",
-                dialect=COMPUTE,
-                prompt_tokens=0,
-                completion_tokens=0,
-                outcome="ok",
-                latency_ms=0.0,
                 instance_type=deployment.instance_type,
                 compute_ms=ms,
             )

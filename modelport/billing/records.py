@@ -99,3 +99,43 @@ class UsageRecord:
             Meter.OUTPUT_TOKENS: self.completion_tokens,
             Meter.REQUESTS: 1,
         }
+
+
+def metered_record(
+    *,
+    request_id: str,
+    time: datetime,
+    dialect: str,
+    project_id: str,
+    subscription_id: str | None,
+    offer_id: str,
+    deployment_id: str,
+    deployment: str,
+    outcome: str = "ok",
+    latency_ms: float = 0.0,
+    training_tokens: int = 0,
+    hosting_hours: int = 0,
+    instance_type: str = "",
+    compute_ms: int = 0,
+) -> UsageRecord:
+    """The record of what is not an inference request (a fine-tuning job, a hosted hour, a
+    compute slice): no key and no prompt or completion tokens, its quantity on its own meter."""
+    return UsageRecord(
+        request_id=request_id,
+        time=time,
+        project_id=project_id,
+        subscription_id=subscription_id,
+        offer_id=offer_id,
+        deployment_id=deployment_id,
+        deployment=deployment,
+        key_slot="",
+        dialect=dialect,
+        prompt_tokens=0,
+        completion_tokens=0,
+        outcome=outcome,
+        latency_ms=latency_ms,
+        training_tokens=training_tokens,
+        hosting_hours=hosting_hours,
+        instance_type=instance_type,
+        compute_ms=compute_ms,
+    )

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_field, print_listing
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -45,7 +46,7 @@ def principals() -> None:
 def _print_principal(p: dict[str, Any]) -> None:
     click.secho(f"{p['name']} ({p['kind']})", bold=True)
     for label in ("id", "email", "oidc_subject", "has_password", "disabled", "created_at"):
-        click.echo(f"  {label + ':':<14} {p[label]}")
+        print_field(label, p[label], 14)
 
 
 @principals.command("list")
@@ -54,14 +55,16 @@ def _print_principal(p: dict[str, Any]) -> None:
 def list_principals(ctx: CliContext, as_json: bool) -> None:
     """List users and service principals."""
     items = ctx.call("GET", "/management/principals")["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["name", "kind", "email", "sso", "disabled"],
-        [
-            [p["name"], p["kind"], p["email"] or "", p["oidc_subject"] or "", str(p["disabled"])]
-            for p in items
+        lambda p: [
+            p["name"],
+            p["kind"],
+            p["email"] or "",
+            p["oidc_subject"] or "",
+            str(p["disabled"]),
         ],
     )
 
@@ -192,15 +195,11 @@ def create_token(
 def list_tokens(ctx: CliContext, principal: str, as_json: bool) -> None:
     """List PRINCIPAL's API tokens (never the tokens themselves)."""
     items = ctx.call("GET", f"/management/principals/{principal}/tokens")["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["id", "name", "ends with", "created", "expires"],
-        [
-            [t["id"], t["name"], t["hint"], t["created_at"], t["expires_at"] or "never"]
-            for t in items
-        ],
+        lambda t: [t["id"], t["name"], t["hint"], t["created_at"], t["expires_at"] or "never"],
     )
 
 
@@ -226,12 +225,11 @@ def roles() -> None:
 def list_roles(ctx: CliContext, as_json: bool) -> None:
     """List built-in and custom roles."""
     items = ctx.call("GET", "/management/roles")["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["role", "built-in", "permissions"],
-        [[r["name"], str(r["builtin"]), " ".join(r["permissions"])] for r in items],
+        lambda r: [r["name"], str(r["builtin"]), " ".join(r["permissions"])],
     )
 
 
@@ -314,12 +312,11 @@ def list_assignments(ctx: CliContext, principal: str | None, as_json: bool) -> N
     items = ctx.call("GET", "/management/role-assignments")["data"]
     if principal:
         items = [a for a in items if a["principal"] == principal]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["id", "principal", "role", "scope"],
-        [[a["id"], a["principal"], a["role"], a["project"] or "platform"] for a in items],
+        lambda a: [a["id"], a["principal"], a["role"], a["project"] or "platform"],
     )
 
 
@@ -360,23 +357,19 @@ def audit(
         if value:
             params[key] = value
     items = ctx.call("GET", "/management/audit", params=params)["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["time", "principal", "action", "method", "path", "status", "outcome", "from"],
-        [
-            [
-                e["at"],
-                e["principal"],
-                e["action"],
-                e["method"],
-                e["path"],
-                str(e["status"]),
-                e["outcome"],
-                e["client"] or "",
-            ]
-            for e in items
+        lambda e: [
+            e["at"],
+            e["principal"],
+            e["action"],
+            e["method"],
+            e["path"],
+            str(e["status"]),
+            e["outcome"],
+            e["client"] or "",
         ],
     )
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json
 
 PATH = "/management/content-safety/blocklists"
 

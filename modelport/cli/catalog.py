@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_field, print_listing
 
 
 def _price(offer: dict[str, Any]) -> str:
@@ -27,22 +28,18 @@ def catalog() -> None:
 def list_offers(ctx: CliContext, as_json: bool) -> None:
     """List offers: publisher, context, price per 1K input/output tokens, regions here."""
     items = ctx.call("GET", "/management/catalog")["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["offer", "publisher", "task", "context", "price/1K in/out", "regions here", "deployable"],
-        [
-            [
-                o["id"],
-                o["publisher"],
-                o["task"],
-                str(o["context_length"]),
-                _price(o),
-                ", ".join(o["regions_here"]) or "-",
-                "yes" if o["availability"]["deployable"] else "no",
-            ]
-            for o in items
+        lambda o: [
+            o["id"],
+            o["publisher"],
+            o["task"],
+            str(o["context_length"]),
+            _price(o),
+            ", ".join(o["regions_here"]) or "-",
+            "yes" if o["availability"]["deployable"] else "no",
         ],
     )
 
@@ -74,7 +71,7 @@ def show_offer(ctx: CliContext, offer: str, as_json: bool) -> None:
         ("hardware", o["hardware"]),
     ]
     for label, value in rows:
-        click.echo(f"  {label + ':':<14} {value}")
+        print_field(label, value, 14)
     click.echo("")
     click.echo(o["terms"])
     click.echo("")

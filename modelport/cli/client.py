@@ -6,8 +6,6 @@ bootstrap admin token from the data directory (on the server's own machine).
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,20 +56,3 @@ class CliContext:
 
 def cli_context() -> CliContext:
     return CliContext(Settings())
-
-
-def emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
-def print_table(columns: list[str], rows: list[list[str]]) -> None:
-    """A table that never truncates values (URLs and keys are meant to be copied)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*row)
-    console = Console(width=None if sys.stdout.isatty() else 4096)
-    console.print(table)

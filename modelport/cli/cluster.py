@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_table
 
 
 def _gib(value: float) -> str:

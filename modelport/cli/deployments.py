@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_field, print_listing, print_table
 
 REGION = click.option(
     "--region", default=None, help="The deployment's region (when the name is in several)."
@@ -26,10 +27,8 @@ def _scale(instances: int | None, min_instances: int | None, idle: int | None) -
 
 def _print_replicas(d: dict[str, Any]) -> None:
     floor = d["min_instances"]
-    click.echo(
-        f"  {'replicas:':<12} {len(d['replicas'])} of {d['instances']}"
-        + (f" (down to {floor} after {d['idle_timeout']} s idle)" if floor < d["instances"] else "")
-    )
+    idle = f" (down to {floor} after {d['idle_timeout']} s idle)" if floor < d["instances"] else ""
+    print_field("replicas", f"{len(d['replicas'])} of {d['instances']}{idle}", 12)
     if d["replicas"]:
         print_table(
             ["#", "node", "runtime", "state", "in flight", "restarts", "url"],
@@ -218,12 +217,11 @@ def list_deployments(ctx: CliContext, project: str | None, as_json: bool) -> Non
     """List deployments: name, target URL, state and model."""
     path = f"/management/projects/{project}/deployments" if project else "/management/deployments"
     items = ctx.call("GET", path)["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["name", "target_url", "state", "model"],
-        [[d["name"], d["target_url"], d["state"], d["model"]] for d in items],
+        lambda d: [d["name"], d["target_url"], d["state"], d["model"]],
     )
 
 
@@ -240,18 +238,18 @@ def show_deployment(ctx: CliContext, name: str, region: str | None, as_json: boo
         return
     click.secho(f"Deployment {d['name']} ({d['model']})", bold=True)
     for label in ("project", "region", "state", "progress", "target_url", "engine"):
-        click.echo(f"  {label + ':':<12} {d[label]}")
+        print_field(label, d[label], 12)
     readiness = d["readiness"]
     if d["readiness_reason"]:
         readiness += f": {d['readiness_reason']}"
-    click.echo(f"  {'readiness:':<12} {readiness}")
+    print_field("readiness", readiness, 12)
     for option, value in sorted(d["engine_options"].items()):
-        click.echo(f"  {'  ' + option + ':':<12} {value}")
+        print_field("  " + option, value, 12)
     status = d["engine_status"] or {}
     if status.get("context"):
-        click.echo(f"  {'context:':<12} {status['context']} tokens per request")
+        print_field("context", f"{status['context']} tokens per request", 12)
     if d["host_url"]:
-        click.echo(f"  {'host_url:':<12} {d['host_url']}")
+        print_field("host_url", d["host_url"], 12)
     if d["failure_reason"]:
         click.secho(f"  reason:      {d['failure_reason']}", fg="red")
     _print_replicas(d)

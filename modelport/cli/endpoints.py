@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
 from modelport.cli.deployments import wait_for
+from modelport.cli.output import emit_json, print_field, print_listing, print_table
 
 REGION = click.option("--region", default=None, help="The endpoint's region (default: default).")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -40,21 +41,17 @@ def compute() -> None:
 def compute_types(ctx: CliContext, region: str | None, as_json: bool) -> None:
     """List instance types: CPUs, memory, GPUs, price per instance-hour, regions."""
     items = ctx.call("GET", "/management/compute/instance-types", params=_params(region))["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["type", "cpus", "memory GB", "gpus", "price/hour", "regions"],
-        [
-            [
-                t["name"],
-                str(t["cpus"]),
-                f"{t['memory_gb']:g}",
-                f"{t['gpus']} {t['gpu_type'] or ''}".strip(),
-                f"{t['price_per_hour']} {t['currency']}",
-                ", ".join(t["regions"]),
-            ]
-            for t in items
+        lambda t: [
+            t["name"],
+            str(t["cpus"]),
+            f"{t['memory_gb']:g}",
+            f"{t['gpus']} {t['gpu_type'] or ''}".strip(),
+            f"{t['price_per_hour']} {t['currency']}",
+            ", ".join(t["regions"]),
         ],
     )
 
@@ -120,11 +117,9 @@ def endpoints() -> None:
 
 def _print_endpoint(e: dict[str, Any]) -> None:
     click.echo(f"Endpoint {e['name']} ({e['state']}) in project {e['project']}, {e['region']}")
-    click.echo(f"  {'Target URL:':<12} {e['target_url']}")
-    click.echo(
-        f"  {'quota:':<12} {e['cores']} cores, {e['gpus']} GPUs"
-        + (f" (shared quota: deleted at {e['expires_at']})" if e["shared_quota"] else "")
-    )
+    print_field("Target URL", e["target_url"], 12)
+    shared = f" (shared quota: deleted at {e['expires_at']})" if e["shared_quota"] else ""
+    print_field("quota", f"{e['cores']} cores, {e['gpus']} GPUs{shared}", 12)
     if e["deployments"]:
         print_table(
             [
@@ -187,21 +182,17 @@ def list_endpoints(ctx: CliContext, project: str | None, as_json: bool) -> None:
     """List endpoints with their deployments and traffic."""
     path = f"/management/projects/{project}/endpoints" if project else "/management/endpoints"
     items = ctx.call("GET", path)["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["endpoint", "project", "region", "traffic", "cores", "deleted at"],
-        [
-            [
-                e["name"],
-                e["project"] or "",
-                e["region"],
-                " ".join(f"{k}={v}" for k, v in e["traffic"].items()) or "-",
-                str(e["cores"]),
-                e["expires_at"] or "-",
-            ]
-            for e in items
+        lambda e: [
+            e["name"],
+            e["project"] or "",
+            e["region"],
+            " ".join(f"{k}={v}" for k, v in e["traffic"].items()) or "-",
+            str(e["cores"]),
+            e["expires_at"] or "-",
         ],
     )
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_listing
 
 PROJECT = click.option(
     "--project", "-p", default=None, help="The project (default: the server's default project)."
@@ -133,21 +134,19 @@ def _file_id(ctx: CliContext, base: str, given: str) -> str:
 def list_jobs(ctx: CliContext, project: str | None, as_json: bool) -> None:
     """The project's fine-tuning jobs, newest first."""
     jobs = ctx.call("GET", f"{_base(project)}/fine_tuning/jobs", params={"limit": 100})["data"]
-    if as_json:
-        emit_json(jobs)
-        return
-    rows = [
-        [
+    print_listing(
+        jobs,
+        as_json,
+        ["job", "base", "status", "steps", "trained tokens", "fine-tuned model"],
+        lambda j: [
             j["id"],
             j["model"],
             j["status"],
             f"{j['progress']['step']}/{j['progress']['total_steps'] or '?'}",
             str(j["progress"]["trained_tokens"]),
             j["fine_tuned_model"] or "",
-        ]
-        for j in jobs
-    ]
-    print_table(["job", "base", "status", "steps", "trained tokens", "fine-tuned model"], rows)
+        ],
+    )
 
 
 @fine_tune.command("show")

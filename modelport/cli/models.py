@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_table
 from modelport.domain.catalog import Catalog, CatalogError, Offer, builtin_offers_dir
 from modelport.engines.plugin import HubWeights
 from modelport.settings import Settings

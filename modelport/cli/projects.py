@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_listing
 
 
 @click.group()
@@ -35,11 +36,11 @@ def create_project(ctx: CliContext, name: str, region: str | None, as_json: bool
 def list_projects(ctx: CliContext, as_json: bool) -> None:
     """List projects."""
     items = ctx.call("GET", "/management/projects")["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
-        ["name", "region", "created"], [[p["name"], p["region"], p["created_at"]] for p in items]
+    print_listing(
+        items,
+        as_json,
+        ["name", "region", "created"],
+        lambda p: [p["name"], p["region"], p["created_at"]],
     )
 
 
@@ -101,12 +102,11 @@ def create_subscription(ctx: CliContext, offer: str, project: str, as_json: bool
 def list_subscriptions(ctx: CliContext, project: str, as_json: bool) -> None:
     """List the subscriptions of PROJECT."""
     items = ctx.call("GET", f"/management/projects/{project}/subscriptions")["data"]
-    if as_json:
-        emit_json(items)
-        return
-    print_table(
+    print_listing(
+        items,
+        as_json,
         ["offer", "resource id", "licence", "created"],
-        [[s["offer"], s["resource_id"], s["license"] or "-", s["created_at"]] for s in items],
+        lambda s: [s["offer"], s["resource_id"], s["license"] or "-", s["created_at"]],
     )
 
 

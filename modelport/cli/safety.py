@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_field
 
 CATEGORIES = ("hate", "sexual", "violence", "self_harm")
 LEVELS = ("low", "medium", "high", "off")
@@ -102,15 +103,14 @@ def safety(
     mandatory = " (mandatory)" if data["mandatory"] else ""
     click.secho(f"Content safety of {data['deployment']}: {state}{mandatory}", bold=True)
     for category in CATEGORIES:
-        click.echo(
-            f"  {category + ':':<16} block {data['thresholds'][category]} and above"
-            if data["thresholds"][category] != "off"
-            else f"  {category + ':':<16} off"
-        )
-    click.echo(f"  {'jailbreak:':<16} {'blocked' if data['block_jailbreak'] else 'annotated'}")
-    click.echo(f"  {'profanity:':<16} {'blocked' if data['block_profanity'] else 'annotated'}")
-    click.echo(
-        f"  {'streaming:':<16} {data['streaming_mode']}, windows of {data['window_chars']} "
-        f"characters (first {data['first_window_chars']})"
+        threshold = data["thresholds"][category]
+        print_field(category, "off" if threshold == "off" else f"block {threshold} and above", 16)
+    print_field("jailbreak", "blocked" if data["block_jailbreak"] else "annotated", 16)
+    print_field("profanity", "blocked" if data["block_profanity"] else "annotated", 16)
+    print_field(
+        "streaming",
+        f"{data['streaming_mode']}, windows of {data['window_chars']} "
+        f"characters (first {data['first_window_chars']})",
+        16,
     )
-    click.echo(f"  {'classifiers:':<16} {', '.join(data['classifiers'])}")
+    print_field("classifiers", ", ".join(data["classifiers"]), 16)

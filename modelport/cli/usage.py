@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from modelport.cli.client import CliContext, emit_json, print_table
+from modelport.cli.client import CliContext
+from modelport.cli.output import emit_json, print_table
 
 COLUMNS = [
     "requests",

@@ -27,7 +27,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.threads import in_thread, in_thread_run
 from modelport.store import cluster as sql
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.cluster")
 

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.local_runtime import LocalRuntime
+from modelport.cluster.record import DeploymentRecord, updated
 from modelport.cluster.runtime import ReplicaHandle, ReplicaOrder, Runtime
 from modelport.cluster.specs import resolve, spec_to_json
 from modelport.cluster.threads import in_thread, in_thread_read, in_thread_run
@@ -44,7 +45,8 @@ from modelport.engines.plugin import EngineFactory, placeable
 from modelport.engines.registry import EngineFactories
 from modelport.engines.supervisor import Backoff
 from modelport.store import cluster as sql
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 
 log = logging.getLogger("modelport.controller")
 
@@ -81,6 +83,7 @@ class Reconciler:
     def __init__(self, deployment_id: str, ctx: ReconcilerContext) -> None:
         self.deployment_id = deployment_id
         self.ctx = ctx
+        self.record = DeploymentRecord(deployment_id, ctx.store, ctx.feed)
         self.handles: dict[str, Placed] = {}
         self.pending: dict[str, tuple[int, int, asyncio.Task[None]]] = {}  # id -> ordinal, gen
         self.done = False
@@ -91,7 +94,6 @@ class Reconciler:
         self._next_attempt = 0.0
         self._generation: int | None = None
         self._scaled_up_at = time.time()
-        self._progress: str | None = None
         self._closing = False
 
     def kick(self) -> None:
@@ -117,75 +119,11 @@ class Reconciler:
                 log.exception("reconciling %s failed; trying again", self.deployment_id)
                 await asyncio.sleep(1.0)
 
-    # -- store helpers ------------------------------------------------------------------------
-    async def _write(self, kind: str, fn: Any) -> None:
-        def run(conn: Any) -> None:
-            fn(conn)
-            sql.publish(conn, kind, self.deployment_id)
-
-        await in_thread_run(self.ctx.store, run)
-        self.ctx.feed.kick()
-
-    async def _set_progress(self, text: str) -> None:
-        if text == self._progress:
-            return
-        self._progress = text
-        await self._write(
-            "progress",
-            lambda c: self.ctx.store.set_deployment_runtime(c, self.deployment_id, progress=text),
-        )
-
-    async def _succeeded(self, d: Deployment) -> None:
-        """Succeeded and ready, in one transaction (readers never see one without the other)."""
-        if d.state is DeploymentState.SUCCEEDED and self._progress == "ready":
-            return
-        self._progress = "ready"
-
-        def record(conn: Any) -> None:
-            self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
-            self.ctx.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
-
-        await self._write("state", record)
-
-    async def _update_row(self, replica_id: str, **values: Any) -> None:
-        if values.get("state") is not ReplicaState.READY:
-            await self._write("replicas", lambda c: sql.update_replica(c, replica_id, **values))
-            return
-        # A replica ready and its deployment succeeded (a former failure cleared) in one
-        # transaction: no reader sees a routable replica beside the previous failure.
-        self._progress = "ready"
-
-        def ready(conn: Any) -> None:
-            sql.update_replica(conn, replica_id, **values)
-            d = self.ctx.store.deployment_by_id(conn, self.deployment_id)
-            if d is not None and d.state is not DeploymentState.DELETING:
-                self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
-                self.ctx.store.set_deployment_state(
-                    conn, self.deployment_id, DeploymentState.SUCCEEDED
-                )
-                sql.publish(conn, "state", self.deployment_id)
-
-        await self._write("replicas", ready)
-
-    async def _stopped(self, replica_id: str, state: ReplicaState, error: str | None) -> None:
-        await self._update_row(replica_id, state=state, stopped_at=now(), last_error=error)
-
     # -- a pass -------------------------------------------------------------------------------
-    def _read(self, conn: Any) -> tuple[Deployment | None, list[Replica], float | None]:
-        d = self.ctx.store.deployment_by_id(conn, self.deployment_id)
-        rows = sql.active_replicas(conn, self.deployment_id)
-        last = None
-        if (d is not None and d.scale.scales_to_zero) or (
-            d is not None and d.scale.floor < d.scale.instances
-        ):
-            for member in sql.members(conn, seen_within=self.ctx.members_within):
-                seen = member["status"].get("activity", {}).get(self.deployment_id)
-                if isinstance(seen, int | float):
-                    last = max(last or 0.0, float(seen))
-        return d, rows, last
-
     async def _pass(self) -> bool:
-        d, rows, last_request = await in_thread_read(self.ctx.store, self._read)
+        d, rows, last_request = await in_thread_read(
+            self.ctx.store, lambda c: self.record.read(c, self.ctx.members_within)
+        )
         if d is None or d.state is DeploymentState.DELETING:
             await self._delete(d, rows)
             return True
@@ -207,14 +145,14 @@ class Reconciler:
         await self._scale(d, last_request)
         if any(p.handle.state is ReplicaState.READY for p in self.handles.values()):
             self._delays = self.ctx.retry.delays()
-            await self._succeeded(d)
+            await self.record.succeeded(d)
         elif (
             not self.handles
             and not self.pending
             and d.scale.scales_to_zero
             and d.state is not DeploymentState.FAILED
         ):
-            await self._set_progress("idle: scaled to zero until the next request")
+            await self.record.set_progress("idle: scaled to zero until the next request")
         return False
 
     async def _adopt(self, rows: list[Replica]) -> bool:
@@ -244,7 +182,9 @@ class Reconciler:
                     settled = False
                     continue
             if handle is None:
-                await self._stopped(row.id, ReplicaState.STOPPED, "gone with a former controller")
+                await self.record.stopped(
+                    row.id, ReplicaState.STOPPED, "gone with a former controller"
+                )
                 continue
             log.info("replica %s of %s adopted", row.id, row.deployment_name)
             self.handles[row.id] = Placed(row, handle, runtime)  # type: ignore[arg-type]
@@ -278,8 +218,8 @@ class Reconciler:
             if handle.last_error != row.last_error:
                 changes["last_error"] = handle.last_error
             if changes:
-                await self._update_row(rid, **changes)
-                placed.row = _updated(row, changes)
+                await self.record.update_replica(rid, **changes)
+                placed.row = updated(row, changes)
 
     async def _scale(self, d: Deployment, last_request: float | None) -> None:
         active_since = max(self._scaled_up_at, last_request or 0.0)
@@ -329,7 +269,7 @@ class Reconciler:
 
     async def _start(self, d: Deployment, ordinal: int, replica_id: str) -> None:
         try:
-            await self._set_progress("resolving weights")
+            await self.record.set_progress("resolving weights")
             factory, spec = await in_thread(lambda: self._resolve(d))
         except EngineStartError as exc:
             await self._failed(d, str(exc))
@@ -350,26 +290,26 @@ class Reconciler:
             updated_at=now(),
             resources=resources,
         )
-        await self._write("replicas", lambda c: sql.insert_replica(c, row))
-        await self._set_progress(f"starting the {factory.label} engine and loading the model")
+        await self.record.write("replicas", lambda c: sql.insert_replica(c, row))
+        await self.record.set_progress(f"starting the {factory.label} engine and loading the model")
         order = ReplicaOrder(
             replica_id, d.id, d.name, ordinal, d.generation, factory, spec, resources
         )
         try:
             handle = await runtime.start(order)
         except EngineStopped:
-            await asyncio.shield(self._stopped(replica_id, ReplicaState.STOPPED, None))
+            await asyncio.shield(self.record.stopped(replica_id, ReplicaState.STOPPED, None))
             return
         except EngineStartError as exc:
-            await self._stopped(replica_id, ReplicaState.FAILED, str(exc))
+            await self.record.stopped(replica_id, ReplicaState.FAILED, str(exc))
             await self._failed(d, str(exc))
             return
         except asyncio.CancelledError:
-            await asyncio.shield(self._stopped(replica_id, ReplicaState.STOPPED, None))
+            await asyncio.shield(self.record.stopped(replica_id, ReplicaState.STOPPED, None))
             raise
         if self._closing:
             await handle.stop()
-            await asyncio.shield(self._stopped(replica_id, ReplicaState.STOPPED, None))
+            await asyncio.shield(self.record.stopped(replica_id, ReplicaState.STOPPED, None))
             return
         endpoint = handle.endpoint
         values: dict[str, Any] = {
@@ -381,8 +321,8 @@ class Reconciler:
         if endpoint is not None:
             values["url"] = endpoint.url
             values["key_ciphertext"] = self.ctx.vault.encrypt(endpoint.api_key)
-        await self._update_row(replica_id, **values)
-        self.handles[replica_id] = Placed(_updated(row, values), handle, runtime)
+        await self.record.update_replica(replica_id, **values)
+        self.handles[replica_id] = Placed(updated(row, values), handle, runtime)
         log.info("replica %d of %s ready on %s (%s)", ordinal, d.name, handle.node, runtime.name)
         self.kick()
 
@@ -392,18 +332,10 @@ class Reconciler:
         delay = next(self._delays)
         self._next_attempt = time.monotonic() + delay
         log.error("deployment %s failed (next attempt in %.0f s): %s", d.name, delay, reason)
-        progress = f"failed; next attempt in {delay:.0f} s"
-        failed = not any(p.handle.state is ReplicaState.READY for p in self.handles.values())
-
-        def record(conn: Any) -> None:  # state and progress seen together
-            self.ctx.store.set_deployment_runtime(conn, self.deployment_id, progress=progress)
-            if failed:
-                self.ctx.store.set_deployment_state(
-                    conn, self.deployment_id, DeploymentState.FAILED, reason
-                )
-
-        await self._write("state", record)
-        self._progress = progress
+        serving = any(p.handle.state is ReplicaState.READY for p in self.handles.values())
+        await self.record.failed(
+            f"failed; next attempt in {delay:.0f} s", None if serving else reason
+        )
 
         async def again() -> None:
             await asyncio.sleep(delay)
@@ -415,10 +347,10 @@ class Reconciler:
         placed = self.handles.pop(replica_id, None)
         if placed is None:
             return
-        await self._update_row(replica_id, state=ReplicaState.STOPPING)
+        await self.record.update_replica(replica_id, state=ReplicaState.STOPPING)
         with contextlib.suppress(Exception):
             await placed.handle.stop()
-        await self._stopped(replica_id, ReplicaState.STOPPED, reason)
+        await self.record.stopped(replica_id, ReplicaState.STOPPED, reason)
         log.info(
             "replica %d of %s stopped (%s)", placed.row.ordinal, placed.row.deployment_name, reason
         )
@@ -431,7 +363,7 @@ class Reconciler:
 
     async def _delete(self, d: Deployment | None, rows: list[Replica]) -> None:
         if d is not None:
-            await self._set_progress("deleting: stopping its replicas")
+            await self.record.set_progress("deleting: stopping its replicas")
         await self._cancel_pending()
         await self._adopt(rows)
         await asyncio.gather(*(self._stop(rid, "deleted") for rid in list(self.handles)))
@@ -465,13 +397,4 @@ class Reconciler:
             with contextlib.suppress(Exception):
                 await placed.handle.stop()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._stopped(rid, ReplicaState.STOPPED, "stopped"), 5)
-
-
-def _updated(row: Replica, changes: dict[str, Any]) -> Replica:
-    from dataclasses import replace
-
-    known = {k: v for k, v in changes.items() if k != "key_ciphertext"}
-    if "key_ciphertext" in changes:
-        known["key_ciphertext"] = changes["key_ciphertext"]
-    return replace(row, **known)
+                await asyncio.wait_for(self.record.stopped(rid, ReplicaState.STOPPED, "stopped"), 5)

@@ -10,15 +10,10 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from modelport.domain.catalog import Offer
-from modelport.domain.deployments import (
-    Deployment,
-    DeploymentState,
-    KeySlot,
-    subscription_resource_id,
-)
+from modelport.domain.deployments import Deployment, KeySlot, subscription_resource_id
 from modelport.settings import Settings
 from modelport.store.cluster import publish
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
 
 NewKeys = Callable[[Connection, str], dict[KeySlot, str]]
 
@@ -38,16 +33,8 @@ def create_default(
     sub = store.create_subscription(
         conn, project, offer.id, resource_id=subscription_resource_id(project.id, offer.id)
     )
-    deployment = Deployment(
-        id=new_id(),
-        name=offer.id,
-        project_id=project.id,
-        region=project.region,
-        offer_id=offer.id,
-        subscription_id=sub.id,
-        state=DeploymentState.CREATING,
-        created_at=now(),
-        engine=engine,
+    deployment = Deployment.new(
+        name=offer.id, project=project, offer_id=offer.id, subscription_id=sub.id, engine=engine
     )
     store.create_deployment(conn, deployment)
     new_keys(conn, deployment.id)

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,9 @@ from sqlalchemy import Connection
 
 from modelport.control.availability import Availability, check_offer
 from modelport.control.bootstrap import create_default
+from modelport.control.controller_waits import until_gone, until_replaced
 from modelport.control.engine_choice import choose_engine
+from modelport.control.placement import SAFETY_OFF, DeleteCheck, Placement, ScaleCheck
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import (
@@ -63,28 +64,9 @@ from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
 from modelport.store.cluster import publish
 from modelport.store.content_filters import set_content_filter
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
 
 Kick = Callable[[], None]
-# Rules of managed deployments the endpoint service adds, checked in the changing transaction.
-ScaleCheck = Callable[[Connection, Deployment, Scale], None]
-DeleteCheck = Callable[[Connection, Deployment], None]
-# The safety policy of a managed deployment created with content safety off.
-SAFETY_OFF = {"enabled": False}
-
-
-@dataclass(frozen=True)
-class Placement:
-    """A managed deployment: under an endpoint, on an instance type. ``check`` runs in the
-    creating transaction (the quota, counted there, so two deploys cannot both take the last
-    cores); ``content_safety`` False opts out of content safety (managed compute only)."""
-
-    endpoint_id: str
-    instance_type: str
-    check: Callable[[Connection, Project], None]
-    content_safety: bool = True
-
-
 Refresh = Callable[[str], Awaitable[None]]
 
 log = logging.getLogger("modelport.deployments")
@@ -254,15 +236,11 @@ class DeploymentService:
                     param="engine_options",
                 ) from exc
             public, secret = choice.stored(self.vault)
-            deployment = Deployment(
-                id=new_id(),
+            deployment = Deployment.new(
                 name=name,
-                project_id=project.id,
-                region=project.region,
+                project=project,
                 offer_id=offer.id,
                 subscription_id=sub.id,
-                state=DeploymentState.CREATING,
-                created_at=now(),
                 engine=choice.name,
                 engine_options=public,
                 engine_secret=secret,
@@ -310,23 +288,10 @@ class DeploymentService:
         live.progress = "restarting"
         log.info("deployment %s restarting on demand", name)
         # The former generation's replicas go first (the controller's doing; bounded wait).
-        deadline = time.monotonic() + self.settings.delete_wait
-        while time.monotonic() < deadline:
-            older = await asyncio.to_thread(
-                self.store.run, lambda c: self._older_replicas(c, deployment_id, generation)
-            )
-            if not older:
-                break
-            await asyncio.sleep(0.1)
+        await until_replaced(self.store, deployment_id, generation, self.settings.delete_wait)
         if self.refresh is not None:
             await self.refresh(deployment_id)
         return live
-
-    @staticmethod
-    def _older_replicas(conn: Connection, deployment_id: str, generation: int) -> int:
-        from modelport.store.cluster import active_replicas
-
-        return sum(1 for r in active_replicas(conn, deployment_id) if r.generation < generation)
 
     # -- scale ------------------------------------------------------------------------------
     async def scale(self, name: str, scale: Scale, region: str | None = None) -> LiveDeployment:
@@ -366,25 +331,13 @@ class DeploymentService:
         await self._commit("deleting", deployment_id, write)
         live.deployment = replace(live.deployment, state=DeploymentState.DELETING)
         live.progress = "deleting"
-        gone = await self._until_gone(deployment_id, self.settings.delete_wait)
+        gone = await until_gone(self.store, deployment_id, self.settings.delete_wait)
         if gone:
             found = self.registry.get(live.deployment.region, live.deployment.name)
             if found is live:
                 self.registry.remove(live.deployment.region, live.deployment.name)
             log.info("deployment %s deleted", name)
         return gone
-
-    async def _until_gone(self, deployment_id: str, within: float) -> bool:
-        deadline = time.monotonic() + within
-        while True:
-            found = await asyncio.to_thread(
-                self.store.run, lambda c: self.store.deployment_by_id(c, deployment_id)
-            )
-            if found is None:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(0.1)
 
     # -- keys -------------------------------------------------------------------------------
     async def regenerate_key(

@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from modelport.control.content_safety import default_policy, restore_policy
-from modelport.control.deployments import SAFETY_OFF, DeploymentService, Placement
+from modelport.control.deployments import DeploymentService
+from modelport.control.placement import SAFETY_OFF, Placement
 from modelport.control.quota import QuotaService
 from modelport.domain.deployments import (
     Deployment,
@@ -44,7 +45,8 @@ from modelport.inference.endpoints import EndpointRegistry, LiveEndpoint
 from modelport.inference.live import LiveDeployment
 from modelport.store import compute as sql
 from modelport.store.cluster import publish
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 
 log = logging.getLogger("modelport.endpoints")
 

@@ -4,9 +4,10 @@ the pure types and naming rules."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -104,6 +105,39 @@ class Deployment:
     # each of its replicas; both None for a serverless deployment.
     endpoint_id: str | None = None
     instance_type: str | None = None
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        name: str,
+        project: Project,
+        offer_id: str,
+        subscription_id: str,
+        engine: str,
+        engine_options: Mapping[str, Any] | None = None,
+        engine_secret: bytes | None = None,
+        scale: Scale | None = None,
+        endpoint_id: str | None = None,
+        instance_type: str | None = None,
+    ) -> Deployment:
+        """A deployment about to be created: a fresh id, in the project's region, CREATING."""
+        return cls(
+            id=str(uuid.uuid4()),
+            name=name,
+            project_id=project.id,
+            region=project.region,
+            offer_id=offer_id,
+            subscription_id=subscription_id,
+            state=DeploymentState.CREATING,
+            created_at=datetime.now(UTC),
+            engine=engine,
+            engine_options=engine_options if engine_options is not None else {},
+            engine_secret=engine_secret,
+            scale=scale if scale is not None else Scale(),
+            endpoint_id=endpoint_id,
+            instance_type=instance_type,
+        )
 
     @property
     def managed(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
+from modelport.engines.host import EngineHost
 from modelport.engines.plugin import EngineFactory
 from modelport.errors import OperatorError
 
@@ -70,6 +71,13 @@ class EngineFactories:
         found: EngineFactory = factory
         self._loaded[name] = found
         return found
+
+    def check_settings(self, host: EngineHost) -> None:
+        """Every engine named in MODELPORT_ENGINE_SETTINGS exists and accepts its settings
+        (raises EnginePluginError or EngineSettingsError, which stop the start with the
+        reason)."""
+        for name in host.engine_settings:
+            host.settings_for(name, self.load(name).settings)
 
     def get(self, name: str) -> EngineFactory | None:
         try:

@@ -14,12 +14,12 @@ import logging
 from datetime import datetime, timedelta
 
 from modelport.billing.ledger import UsageLedger
-from modelport.billing.records import HOSTING, UsageRecord
+from modelport.billing.records import HOSTING, UsageRecord, metered_record
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.errors import ModelportError
 from modelport.inference.live import DeploymentRegistry
-from modelport.store.repositories import now
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.finetune")
 
@@ -31,20 +31,15 @@ def hours_started(deployment: Deployment, at: datetime) -> int:
 
 
 def hosting_record(deployment: Deployment, hour: int) -> UsageRecord:
-    return UsageRecord(
+    return metered_record(
         request_id=f"host-{deployment.id}-{hour}",
         time=deployment.created_at + hour * HOUR,
+        dialect=HOSTING,
         project_id=deployment.project_id,
         subscription_id=deployment.subscription_id,
         offer_id=deployment.offer_id,
         deployment_id=deployment.id,
         deployment=deployment.name,
-        key_slot="",
-        dialect=HOSTING,
-        prompt_tokens=0,
-        completion_tokens=0,
-        outcome="ok",
-        latency_ms=0.0,
         hosting_hours=1,
     )
 

@@ -26,7 +26,8 @@ from sqlalchemy import Connection
 from modelport.domain.fine_tuning import FineTuningJob, JobError, JobStatus
 from modelport.finetune import protocol
 from modelport.store import fine_tuning as ft_store
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.finetune")
 

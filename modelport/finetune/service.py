@@ -1,4 +1,5 @@
-"""The fine-tuning service: training files, jobs and their lifecycle, metering.
+"""The fine-tuning service: jobs and their lifecycle, metering (training files:
+:mod:`modelport.finetune.files`).
 
 Rules, in one place:
 
@@ -30,13 +31,11 @@ from modelport.dialects.openai.fine_tuning import JobCreate
 from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Project
 from modelport.domain.fine_tuning import (
-    FILE_PURPOSE,
     FineTuningJob,
     JobCheckpoint,
     JobError,
     JobEvent,
     JobStatus,
-    TrainingFile,
     fine_tuned_model_name,
     is_fine_tuned,
     validate_suffix,
@@ -49,7 +48,7 @@ from modelport.errors import (
     OfferNotDeployable,
     SubscriptionRequired,
 )
-from modelport.finetune.dataset import parse_training_file
+from modelport.finetune.files import TrainingFiles, file_in, short_id
 from modelport.finetune.hyperparameters import resolve_hyperparameters
 from modelport.finetune.metering import training_record
 from modelport.finetune.models import FineTunedModels
@@ -60,13 +59,10 @@ from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
 from modelport.settings import Settings
 from modelport.store import fine_tuning as ft_store
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 log = logging.getLogger("modelport.finetune")
-
-
-def _short_id(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(12)}"
 
 
 class FineTuningService:
@@ -85,6 +81,7 @@ class FineTuningService:
         self.catalog = projects.catalog
         self.models = models
         self.ledger = ledger
+        self.training_files = TrainingFiles(settings=settings, store=store, projects=projects)
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._runners: dict[str, JobRunner] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -113,79 +110,6 @@ class FineTuningService:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    # -- files --------------------------------------------------------------------------------
-    async def upload(
-        self, project_name: str, filename: str, purpose: str, content: bytes
-    ) -> TrainingFile:
-        if purpose != FILE_PURPOSE:
-            raise InvalidRequest(
-                f"purpose must be {FILE_PURPOSE!r}: this server stores fine-tuning files only",
-                param="purpose",
-            )
-        limit = self.settings.finetune_max_file_bytes
-        if len(content) > limit:
-            raise InvalidRequest(
-                f"the file is {len(content)} bytes; the limit is {limit}", param="file"
-            )
-        examples = await asyncio.to_thread(parse_training_file, content, filename=filename)
-
-        def insert(conn: Connection) -> TrainingFile:
-            project = self.projects.project(conn, project_name)
-            file = TrainingFile(
-                _short_id("file"),
-                project.id,
-                filename[:255],
-                purpose,
-                len(content),
-                len(examples),
-                now(),
-            )
-            ft_store.insert_file(conn, file, content)
-            return file
-
-        file: TrainingFile = await self._db(insert)
-        log.info("training file %s uploaded (%d examples)", file.id, file.examples)
-        return file
-
-    async def files(self, project_name: str) -> list[TrainingFile]:
-        def load(conn: Connection) -> list[TrainingFile]:
-            return ft_store.list_files(conn, self.projects.project(conn, project_name).id)
-
-        found: list[TrainingFile] = await self._db(load)
-        return found
-
-    def _file(self, conn: Connection, project: Project, file_id: str, param: str) -> TrainingFile:
-        file = ft_store.get_file(conn, project.id, file_id)
-        if file is None:
-            raise NotFound(f"no file {file_id!r} in project {project.name!r}", param=param)
-        return file
-
-    async def file(self, project_name: str, file_id: str) -> TrainingFile:
-        def load(conn: Connection) -> TrainingFile:
-            return self._file(conn, self.projects.project(conn, project_name), file_id, "file_id")
-
-        found: TrainingFile = await self._db(load)
-        return found
-
-    async def file_content(self, project_name: str, file_id: str) -> tuple[TrainingFile, bytes]:
-        def load(conn: Connection) -> tuple[TrainingFile, bytes]:
-            project = self.projects.project(conn, project_name)
-            file = self._file(conn, project, file_id, "file_id")
-            return file, ft_store.file_content(conn, file.id) or b""
-
-        found: tuple[TrainingFile, bytes] = await self._db(load)
-        return found
-
-    async def delete_file(self, project_name: str, file_id: str) -> None:
-        def delete(conn: Connection) -> None:
-            project = self.projects.project(conn, project_name)
-            file = self._file(conn, project, file_id, "file_id")
-            if ft_store.file_in_use(conn, file.id):
-                raise Conflict(f"file {file_id!r} is used by an unfinished fine-tuning job")
-            ft_store.delete_file(conn, file.id)
-
-        await self._db(delete)
 
     # -- jobs ---------------------------------------------------------------------------------
     def _base_offer(self, conn: Connection, project: Project, model: str) -> tuple[Offer, str]:
@@ -232,16 +156,16 @@ class FineTuningService:
         def create(conn: Connection) -> FineTuningJob:
             project = self.projects.project(conn, project_name)
             offer, subscription_id = self._base_offer(conn, project, body.model)
-            training = self._file(conn, project, body.training_file, "training_file")
+            training = file_in(conn, project, body.training_file, "training_file")
             if body.validation_file:
-                self._file(conn, project, body.validation_file, "validation_file")
+                file_in(conn, project, body.validation_file, "validation_file")
             hp = resolve_hyperparameters(
                 training.examples,
                 body.hyperparameters,
                 method.hyperparameters if method else None,
                 method.lora if method else None,
             )
-            job_id = _short_id("ftjob")
+            job_id = short_id("ftjob")
             suffix = validate_suffix(body.suffix) if body.suffix else job_id[-8:]
             job = FineTuningJob(
                 id=job_id,

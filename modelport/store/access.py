@@ -1,5 +1,6 @@
-"""SQL of access control: principals, API tokens, custom roles, assignments, portal sessions
-and the audit log. Functions take the caller's connection and return domain objects."""
+"""SQL of access control: principals, API tokens, custom roles, assignments and portal sessions
+(the audit log: :mod:`modelport.store.audit_log`). Functions take the caller's connection and
+return domain objects."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from modelport.access.types import (
     ApiToken,
     Assignment,
-    AuditEvent,
-    Outcome,
     PortalSession,
     Principal,
     PrincipalKind,
@@ -23,13 +22,12 @@ from modelport.access.types import (
 from modelport.errors import Conflict
 from modelport.store.access_tables import (
     api_tokens,
-    audit_events,
     custom_roles,
     portal_sessions,
     principals,
     role_assignments,
 )
-from modelport.store.repositories import _aware, new_id, now
+from modelport.store.values import aware, new_id, now
 
 
 def _principal(row: Row[Any]) -> Principal:
@@ -37,7 +35,7 @@ def _principal(row: Row[Any]) -> Principal:
         id=row.id,
         kind=PrincipalKind(row.kind),
         name=row.name,
-        created_at=_aware(row.created_at),
+        created_at=aware(row.created_at),
         email=row.email,
         oidc_issuer=row.oidc_issuer,
         oidc_subject=row.oidc_subject,
@@ -53,14 +51,14 @@ def _token(row: Row[Any]) -> ApiToken:
         principal_id=row.principal_id,
         name=row.name,
         hint=row.hint,
-        created_at=_aware(row.created_at),
-        expires_at=_aware(row.expires_at) if row.expires_at else None,
+        created_at=aware(row.created_at),
+        expires_at=aware(row.expires_at) if row.expires_at else None,
         bootstrap=bool(row.bootstrap),
     )
 
 
 def _assignment(row: Row[Any]) -> Assignment:
-    return Assignment(row.id, row.principal_id, row.role, row.project_id, _aware(row.created_at))
+    return Assignment(row.id, row.principal_id, row.role, row.project_id, aware(row.created_at))
 
 
 # -- principals ------------------------------------------------------------------------------
@@ -323,8 +321,8 @@ def session_by_hash(conn: Connection, id_hash: str) -> PortalSession | None:
         row.principal_id,
         row.method,
         row.credential_id,
-        _aware(row.created_at),
-        _aware(row.expires_at),
+        aware(row.created_at),
+        aware(row.expires_at),
     )
 
 
@@ -348,73 +346,3 @@ def delete_sessions(
     else:
         raise ValueError("say which sessions to delete")
     return int(conn.execute(query).rowcount)
-
-
-# -- audit log -------------------------------------------------------------------------------
-def _text(value: str | None, size: int) -> str | None:
-    """What a caller sent, storable anywhere: NUL made visible, cut to the column."""
-    return value.replace("\x00", "\\x00")[:size] if value is not None else None
-
-
-def append_audit(conn: Connection, event: AuditEvent) -> None:
-    conn.execute(
-        insert(audit_events).values(
-            at=event.at,
-            principal_id=event.principal_id,
-            principal=_text(event.principal, 64),
-            auth_method=event.auth_method,
-            action=_text(event.action, 64),
-            method=_text(event.method, 8),
-            path=_text(event.path, 512),
-            project=_text(event.project, 64),
-            status=event.status,
-            outcome=event.outcome.value,
-            client=_text(event.client, 64),
-            request_id=event.request_id,
-        )
-    )
-
-
-def query_audit(
-    conn: Connection,
-    *,
-    principal: str | None = None,
-    action: str | None = None,
-    project: str | None = None,
-    outcome: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 100,
-) -> list[AuditEvent]:
-    a = audit_events.c
-    query = select(audit_events).order_by(a.id.desc()).limit(limit)
-    if principal:
-        query = query.where(a.principal == principal)
-    if action:
-        query = query.where(a.action == action)
-    if project:
-        query = query.where(a.project == project)
-    if outcome:
-        query = query.where(a.outcome == outcome)
-    if since:
-        query = query.where(a.at >= since)
-    if until:
-        query = query.where(a.at < until)
-    return [
-        AuditEvent(
-            at=_aware(r.at),
-            principal=r.principal,
-            action=r.action,
-            method=r.method,
-            path=r.path,
-            status=r.status,
-            outcome=Outcome(r.outcome),
-            principal_id=r.principal_id,
-            auth_method=r.auth_method,
-            project=r.project,
-            client=r.client,
-            request_id=r.request_id,
-            id=r.id,
-        )
-        for r in conn.execute(query)
-    ]

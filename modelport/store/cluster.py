@@ -28,7 +28,7 @@ from modelport.store.cluster_tables import (
     cluster_members,
     replicas,
 )
-from modelport.store.repositories import _aware, now
+from modelport.store.values import aware, now
 
 CHANNEL = "modelport_changes"
 # The advisory lock that orders the change log (an arbitrary constant: "mp" "ch" in ASCII).
@@ -119,7 +119,7 @@ def acquire_lease(conn: Connection, name: str, holder: str, ttl: float) -> int |
             .values(expires_at=expires)
         )
         return int(row.epoch) if result.rowcount == 1 else None
-    if _aware(row.expires_at) > at:
+    if aware(row.expires_at) > at:
         return None
     result = conn.execute(
         update(cluster_leases)
@@ -145,8 +145,8 @@ def lease(conn: Connection, name: str) -> dict[str, Any] | None:
     return {
         "holder": row.holder,
         "epoch": int(row.epoch),
-        "acquired_at": _aware(row.acquired_at),
-        "expires_at": _aware(row.expires_at),
+        "acquired_at": aware(row.acquired_at),
+        "expires_at": aware(row.expires_at),
     }
 
 
@@ -161,8 +161,8 @@ def _replica(row: Any) -> Replica:
         runtime=row.runtime,
         owner=row.owner,
         state=ReplicaState(row.state),
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
         handle=row.handle,
         node=row.node,
         url=row.url,
@@ -170,8 +170,8 @@ def _replica(row: Any) -> Replica:
         restarts=int(row.restarts),
         last_error=row.last_error,
         resources=Resources(float(row.cpus), float(row.gpus), int(row.memory_bytes)),
-        ready_at=_aware(row.ready_at) if row.ready_at else None,
-        stopped_at=_aware(row.stopped_at) if row.stopped_at else None,
+        ready_at=aware(row.ready_at) if row.ready_at else None,
+        stopped_at=aware(row.stopped_at) if row.stopped_at else None,
     )
 
 
@@ -276,8 +276,8 @@ def members(conn: Connection, seen_within: float | None = None) -> list[dict[str
             "id": r.id,
             "role": r.role,
             "address": r.address,
-            "started_at": _aware(r.started_at),
-            "seen_at": _aware(r.seen_at),
+            "started_at": aware(r.started_at),
+            "seen_at": aware(r.seen_at),
             "status": json.loads(r.status) if r.status else {},
         }
         for r in conn.execute(query).all()

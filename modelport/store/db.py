@@ -9,6 +9,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
+from modelport.settings import Settings
+from modelport.store.locking import exclusive
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -68,3 +71,17 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+
+
+def migrate(db: Engine) -> None:
+    """Schema migrations under the store's lock: once, however many processes start."""
+    with exclusive(db, "migrations"):
+        upgrade(db)
+
+
+def ledger_engine(settings: Settings, db: Engine) -> Engine:
+    """The store's engine, or on SQLite with ``ledger_durability=full`` one of its own whose
+    commits are synced (synchronous=FULL) before a usage record is reported durable."""
+    if settings.ledger_durability == "full" and db.dialect.name == "sqlite":
+        return make_engine(settings.resolved_database_url(), synchronous="full")
+    return db

@@ -20,7 +20,7 @@ from modelport.domain.fine_tuning import (
 )
 from modelport.errors import Conflict
 from modelport.store.finetune_tables import ft_checkpoints, ft_events, ft_files, ft_jobs
-from modelport.store.repositories import _aware, new_id, now
+from modelport.store.values import aware, new_id, now
 
 ACTIVE = (JobStatus.VALIDATING_FILES, JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -34,7 +34,7 @@ def _load(text: str | None) -> Any:
 
 
 def _when(value: datetime | None) -> datetime | None:
-    return _aware(value) if value is not None else None
+    return aware(value) if value is not None else None
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ def _file(row: Row[Any]) -> TrainingFile:
         row.purpose,
         int(row.bytes),
         int(row.examples),
-        _aware(row.created_at),
+        aware(row.created_at),
     )
 
 
@@ -116,7 +116,7 @@ def _job(row: Row[Any]) -> FineTuningJob:
         suffix=row.suffix,
         fine_tuned_model=row.fine_tuned_model,
         status=JobStatus(row.status),
-        created_at=_aware(row.created_at),
+        created_at=aware(row.created_at),
         started_at=_when(row.started_at),
         finished_at=_when(row.finished_at),
         trained_tokens=int(row.trained_tokens),
@@ -260,7 +260,7 @@ def _event(row: Row[Any]) -> JobEvent:
     return JobEvent(
         row.id,
         row.job_id,
-        _aware(row.created_at),
+        aware(row.created_at),
         row.level,
         row.message,
         row.type,
@@ -313,6 +313,6 @@ def list_checkpoints(conn: Connection, job_id: str) -> list[JobCheckpoint]:
         .order_by(ft_checkpoints.c.step.desc())
     )
     return [
-        JobCheckpoint(r.id, r.job_id, _aware(r.created_at), int(r.step), _load(r.metrics) or {})
+        JobCheckpoint(r.id, r.job_id, aware(r.created_at), int(r.step), _load(r.metrics) or {})
         for r in rows
     ]

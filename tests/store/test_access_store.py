@@ -18,7 +18,8 @@ from modelport.access.types import AuditEvent, Outcome, PrincipalKind
 from modelport.errors import Conflict
 from modelport.store import access as sql
 from modelport.store.db import make_engine, upgrade
-from modelport.store.repositories import Store, now
+from modelport.store.repositories import Store
+from modelport.store.values import now
 
 SECRET = b"s" * 32
 ADMIN = credentials.generate_admin_token()

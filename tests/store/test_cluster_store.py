@@ -19,7 +19,8 @@ from modelport.store import cluster as sql
 from modelport.store.access_tables import principals
 from modelport.store.db import make_engine, upgrade
 from modelport.store.locking import exclusive
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from modelport.domain.fine_tuning import (
 from modelport.errors import Conflict
 from modelport.store import fine_tuning as ft
 from modelport.store.db import make_engine, upgrade
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from modelport.domain.deployments import (
 )
 from modelport.errors import Conflict
 from modelport.store.db import make_engine, upgrade
-from modelport.store.repositories import Store, new_id, now
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 
 HEAD = "0040_managed_compute"
 

@@ -30,7 +30,7 @@ from modelport.errors import Forbidden, InvalidRequest, OfferNotDeployable
 from modelport.models.gguf_meta import read_gguf_info
 from modelport.models.tiny_jamba import ensure_tiny_jamba
 from modelport.models.weights import resolve_weights
-from modelport.store.repositories import new_id, now
+from modelport.store.values import new_id, now
 
 ROOT = Path(__file__).resolve().parents[2] / "modelport"
 CATALOG = Catalog.load(builtin_offers_dir())

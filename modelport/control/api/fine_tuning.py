@@ -117,28 +117,28 @@ def fine_tuning_router(prefix: str) -> APIRouter:
         while size <= limit and (chunk := await file.read(UPLOAD_CHUNK)):
             chunks.append(chunk)
             size += len(chunk)
-        uploaded = await services.fine_tuning.upload(
+        uploaded = await services.fine_tuning.training_files.upload(
             project, file.filename or "upload.jsonl", purpose, b"".join(chunks)
         )
         return file_object(uploaded)
 
     @router.get("/files", name="list_files")
     async def list_files(services: ServicesDep, project: Project) -> dict[str, Any]:
-        files = await services.fine_tuning.files(project)
+        files = await services.fine_tuning.training_files.files(project)
         return page([file_object(f) for f in files], False)
 
     @router.get("/files/{file_id}", name="get_file")
     async def get_file(services: ServicesDep, project: Project, file_id: str) -> dict[str, Any]:
-        return file_object(await services.fine_tuning.file(project, file_id))
+        return file_object(await services.fine_tuning.training_files.file(project, file_id))
 
     @router.get("/files/{file_id}/content", name="get_file_content")
     async def get_file_content(services: ServicesDep, project: Project, file_id: str) -> Response:
-        _, content = await services.fine_tuning.file_content(project, file_id)
+        _, content = await services.fine_tuning.training_files.file_content(project, file_id)
         return Response(content, media_type="application/jsonl")
 
     @router.delete("/files/{file_id}", name="delete_file")
     async def delete_file(services: ServicesDep, project: Project, file_id: str) -> dict[str, Any]:
-        await services.fine_tuning.delete_file(project, file_id)
+        await services.fine_tuning.training_files.delete_file(project, file_id)
         return {"id": file_id, "object": "file", "deleted": True}
 
     @router.post("/fine_tuning/jobs", name="create_job", summary="Create a fine-tuning job")

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, text
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metrics import UsageMetrics
 from modelport.errors import LedgerUnavailable
-from modelport.services import ledger_engine
 from modelport.settings import Settings
+from modelport.store.db import ledger_engine
 from modelport.store.usage import insert_usage, ledger_rows, rollup_rows
 from tests.billing_support import database, record
 

@@ -1,0 +1,114 @@
+"""What a reconciler writes about its deployment: its progress and state, and its replicas'
+rows. Every write is published on the change log in its transaction (gateways and other
+controllers follow it) and wakes this process's change feed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from modelport.cluster.changes import ChangeFeed
+from modelport.cluster.threads import in_thread_run
+from modelport.domain.deployments import Deployment, DeploymentState
+from modelport.domain.replicas import Replica, ReplicaState
+from modelport.store import cluster as sql
+from modelport.store.repositories import Store
+from modelport.store.values import now
+
+
+class DeploymentRecord:
+    def __init__(self, deployment_id: str, store: Store, feed: ChangeFeed) -> None:
+        self.deployment_id = deployment_id
+        self.store = store
+        self.feed = feed
+        self.progress: str | None = None  # the last progress written
+
+    async def write(self, kind: str, fn: Callable[[Any], None]) -> None:
+        def run(conn: Any) -> None:
+            fn(conn)
+            sql.publish(conn, kind, self.deployment_id)
+
+        await in_thread_run(self.store, run)
+        self.feed.kick()
+
+    def read(
+        self, conn: Any, members_within: float
+    ) -> tuple[Deployment | None, list[Replica], float | None]:
+        """The deployment, its active replicas, and when a gateway last saw a request for it
+        (asked only when it scales down when idle)."""
+        d = self.store.deployment_by_id(conn, self.deployment_id)
+        rows = sql.active_replicas(conn, self.deployment_id)
+        last = None
+        if (d is not None and d.scale.scales_to_zero) or (
+            d is not None and d.scale.floor < d.scale.instances
+        ):
+            for member in sql.members(conn, seen_within=members_within):
+                seen = member["status"].get("activity", {}).get(self.deployment_id)
+                if isinstance(seen, int | float):
+                    last = max(last or 0.0, float(seen))
+        return d, rows, last
+
+    async def set_progress(self, text: str) -> None:
+        if text == self.progress:
+            return
+        self.progress = text
+        await self.write(
+            "progress",
+            lambda c: self.store.set_deployment_runtime(c, self.deployment_id, progress=text),
+        )
+
+    async def succeeded(self, d: Deployment) -> None:
+        """Succeeded and ready, in one transaction (readers never see one without the other)."""
+        if d.state is DeploymentState.SUCCEEDED and self.progress == "ready":
+            return
+        self.progress = "ready"
+
+        def record(conn: Any) -> None:
+            self.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
+            self.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
+
+        await self.write("state", record)
+
+    async def failed(self, progress: str, reason: str | None) -> None:
+        """The progress of a failed attempt, and the deployment ``failed`` with ``reason``
+        unless None (a replica still serves); state and progress seen together."""
+
+        def record(conn: Any) -> None:
+            self.store.set_deployment_runtime(conn, self.deployment_id, progress=progress)
+            if reason is not None:
+                self.store.set_deployment_state(
+                    conn, self.deployment_id, DeploymentState.FAILED, reason
+                )
+
+        await self.write("state", record)
+        self.progress = progress
+
+    async def update_replica(self, replica_id: str, **values: Any) -> None:
+        if values.get("state") is not ReplicaState.READY:
+            await self.write("replicas", lambda c: sql.update_replica(c, replica_id, **values))
+            return
+        # A replica ready and its deployment succeeded (a former failure cleared) in one
+        # transaction: no reader sees a routable replica beside the previous failure.
+        self.progress = "ready"
+
+        def ready(conn: Any) -> None:
+            sql.update_replica(conn, replica_id, **values)
+            d = self.store.deployment_by_id(conn, self.deployment_id)
+            if d is not None and d.state is not DeploymentState.DELETING:
+                self.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
+                self.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
+                sql.publish(conn, "state", self.deployment_id)
+
+        await self.write("replicas", ready)
+
+    async def stopped(self, replica_id: str, state: ReplicaState, error: str | None) -> None:
+        await self.update_replica(replica_id, state=state, stopped_at=now(), last_error=error)
+
+
+def updated(row: Replica, changes: dict[str, Any]) -> Replica:
+    """``row`` with the ``changes`` just written to it."""
+    known = {k: v for k, v in changes.items() if k != "key_ciphertext"}
+    if "key_ciphertext" in changes:
+        known["key_ciphertext"] = changes["key_ciphertext"]
+    return replace(row, **known)
