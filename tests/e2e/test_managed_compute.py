@@ -210,6 +210,8 @@ def _portal_shows_the_endpoint(base: str, profile: Path) -> None:
         page.goto(f"/portal/catalog/{EMBEDDED}/deploy")
         page.get_by_role("radio", name="Managed compute").check()
         page.wait_for_function("document.querySelectorAll('#instance-type option').length >= 2")
+        # The options appear after the radio's change handler runs: wait for it, bounded.
+        page.locator("#managed-options").wait_for(state="visible", timeout=10_000)
         assert page.locator("#managed-options").is_visible()
         screenshot(page, "managed-compute-deploy-wizard")
 
