@@ -13,6 +13,7 @@ from modelport.access.authn import Authenticator
 from modelport.access.oidc import OidcConfig, OidcProvider
 from modelport.access.service import AccessService
 from modelport.access.sessions import SessionStore
+from modelport.access.throttle import SignInThrottle
 from modelport.billing.compute import ComputeMeter
 from modelport.billing.ledger import UsageLedger
 from modelport.billing.metering import Metering
@@ -117,6 +118,7 @@ class Services:
     hosting: HostingMeter
     access: AccessService
     sessions: SessionStore
+    signin_throttle: SignInThrottle
     authenticator: Authenticator
     audit: AuditLog
     feed: ChangeFeed
@@ -311,6 +313,9 @@ class Services:
             hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
             access=access,
             sessions=sessions,
+            signin_throttle=SignInThrottle(
+                limiter, settings.signin_attempts_per_minute, settings.signin_attempts_per_address
+            ),
             authenticator=Authenticator(access, sessions, oidc),
             audit=AuditLog(store),
             feed=feed,

@@ -232,6 +232,16 @@ class Settings(BaseSettings):
     )
     # Access control (see docs/access-control.md).
     session_ttl: int = Field(8 * 3600, ge=60, description="Seconds a portal session lasts.")
+    signin_attempts_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Portal sign-in attempts one account name may make per minute (any gateway, "
+        "on the rate limiter's backend); more are refused with 429 until the oldest is a minute "
+        "old.",
+    )
+    signin_attempts_per_address: int = Field(
+        30, ge=1, description="Portal sign-in attempts one client address may make per minute."
+    )
     oidc_issuer: str | None = Field(
         None, description="OpenID Connect issuer URL for single sign-on (unset: no SSO)."
     )

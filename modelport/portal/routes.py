@@ -4,6 +4,7 @@ Pages carry no data: each one's JavaScript module reads and changes everything t
 management API (``/management/...``, authorised by the session cookie + CSRF header in
 ``access.authn``) and calls deployments through their public endpoint, like any other client.
 
+Sign-in attempts are throttled per account name and per client address (``access.throttle``).
 Signing in opens a server-side session (``access.sessions``) for a local account (user name and
 password), an API token or the bootstrap admin token, or a single sign-on user (authorization
 code + PKCE, ``access.oidc``). Signing out deletes the session, so a replayed cookie is refused.
@@ -17,6 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import secrets
 import time
 from pathlib import Path
@@ -189,6 +191,18 @@ class Portal:
         if not expected or not secrets.compare_digest(presented, expected):
             return self._sign_in_form(request, "The form expired; please try again.", 403)
         services = _services(request)
+        account = None if form.get("token") else form.get("username")
+        address = request.client.host if request.client else None
+        verdict = await services.signin_throttle.attempt(account, address)
+        if not verdict.allowed:
+            request.state.audit_action = "portal/sign-in"
+            wait = max(1, math.ceil(verdict.retry_after))
+            log.warning("portal sign-in throttled (too many attempts)")
+            response = self._sign_in_form(
+                request, f"Too many sign-in attempts; try again in {wait} seconds.", 429
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
         access: Access | None = None
         if form.get("token"):
             try:
