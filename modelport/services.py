@@ -32,6 +32,7 @@ from modelport.control.blocklists import BLOCKLIST_CHANGE, BlocklistControl
 from modelport.control.content_safety import ContentSafetyControl
 from modelport.control.deployments import DeploymentService
 from modelport.control.endpoints import ENDPOINT_CHANGE, EndpointService, sweep_endpoints
+from modelport.control.placement import sized_hosts
 from modelport.control.projects import ProjectService
 from modelport.control.quota import QuotaService
 from modelport.domain.catalog import Catalog, builtin_offers_dir
@@ -267,6 +268,7 @@ class Services:
                 ttl=settings.controller_lease_ttl,
                 duties=[compute_meter.duty, _endpoint_sweeper(store, feed)],
                 on_forget=compute_meter.final_bill,
+                host_of=sized_hosts(host, instance_types),
             )
         sync = None
         if gateway:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from modelport.cli.client import CliContext
-from modelport.cli.deployments import wait_for
+from modelport.cli.deployments import engine_options, wait_for
 from modelport.cli.output import emit_json, print_field, print_listing, print_table
 
 REGION = click.option("--region", default=None, help="The endpoint's region (default: default).")
@@ -225,6 +225,14 @@ def show_endpoint(ctx: CliContext, name: str, region: str | None, as_json: bool)
     show_default=True,
     help="Content safety (managed compute may opt out).",
 )
+@click.option("--context", type=int, default=None, help="Tokens per request (prompt + answer).")
+@click.option("--slots", type=int, default=None, help="Requests served in parallel (llama.cpp).")
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="CPU threads (llama.cpp; default and at most: the instance type's CPUs).",
+)
 @click.option("--no-wait", is_flag=True, help="Return once the deployment is created.")
 @click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait.")
 @REGION
@@ -239,6 +247,9 @@ def deploy_to_endpoint(
     instances: int,
     subscribe: bool,
     content_safety: str,
+    context: int | None,
+    slots: int | None,
+    threads: int | None,
     no_wait: bool,
     timeout: float,
     region: str | None,
@@ -253,6 +264,9 @@ def deploy_to_endpoint(
         "subscribe": subscribe,
         "content_safety": content_safety == "on",
     }
+    options = engine_options(context, slots, threads, None, None, None)
+    if options:
+        body["engine_options"] = options
     d = ctx.call(
         "POST", f"/management/endpoints/{endpoint}/deployments", json=body, params=_params(region)
     )

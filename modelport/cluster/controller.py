@@ -66,6 +66,7 @@ class Controller:
     # itself): the compute meter, the endpoints' shared-quota deadlines.
     duties: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_forget: Callable[[Connection, Deployment], None] | None = None
+    host_of: Callable[[Deployment], EngineHost] | None = None  # see ReconcilerContext
     ttl: float = 5.0
     health_interval: float = 1.0
     active: bool = False
@@ -97,6 +98,7 @@ class Controller:
             members_within=self.heartbeat.live_within,
             offer_of=self.offer_of,
             on_forget=self.on_forget,
+            host_of=self.host_of,
         )
 
     # -- lease ------------------------------------------------------------------------------

@@ -70,6 +70,8 @@ class ReconcilerContext:
     offer_of: OfferOf
     # Runs in the transaction that forgets a deleted deployment (the compute meter's last bill).
     on_forget: Callable[[Connection, Deployment], None] | None = None
+    # What a deployment's engine is sized for (managed: its instance type's CPUs); default host.
+    host_of: Callable[[Deployment], EngineHost] | None = None
 
 
 @dataclass
@@ -255,7 +257,8 @@ class Reconciler:
         offer, adapter = self.ctx.store.read(lambda c: self.ctx.offer_of(c, d))
         if offer is None:
             raise EngineStartError(f"the offer {d.offer_id!r} is not in the catalog")
-        factory, spec = resolve(d, offer, self.ctx.engines, self.ctx.vault, self.ctx.host, adapter)
+        host = self.ctx.host_of(d) if self.ctx.host_of is not None else self.ctx.host
+        factory, spec = resolve(d, offer, self.ctx.engines, self.ctx.vault, host, adapter)
         stored = spec_to_json(spec)
         if d.engine_spec != stored:
 

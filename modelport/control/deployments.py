@@ -228,13 +228,17 @@ class DeploymentService:
                 options=engine_options or {},
                 operator=operator,
             )
+            size = placement.size if placement is not None else None
+            host = self.host.sized(size.cpus) if size is not None else self.host
             try:
-                choice.factory.spec(name, offer, choice.options, self.host)
+                spec = choice.factory.spec(name, offer, choice.options, host)
             except EngineStartError as exc:
                 raise OfferNotDeployable(
                     f"{offer.id!r} cannot be deployed with the {choice.name} engine: {exc}",
                     param="engine_options",
                 ) from exc
+            if placement is not None:
+                placement.require_fit(choice.factory, spec)
             public, secret = choice.stored(self.vault)
             deployment = Deployment.new(
                 name=name,

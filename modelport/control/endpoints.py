@@ -188,7 +188,13 @@ class EndpointService:
             engine_options=engine_options,
             operator=operator,
             scale=scale,
-            placement=Placement(endpoint.id, instance_type, check, content_safety),
+            placement=Placement(
+                endpoint.id,
+                instance_type,
+                check,
+                content_safety,
+                size=self.quota.types.get(instance_type),
+            ),
         )
         # What it was stored with, live at once (the sync would apply it within a second).
         policy = default_policy(live)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,6 +105,10 @@ class EngineHost:
             request_timeout=settings.engine_request_timeout,
             engine_settings=settings.engine_settings,
         )
+
+    def sized(self, cpus: int) -> EngineHost:
+        """This host with ``cpus`` engine threads (a managed deployment's instance type)."""
+        return replace(self, threads=cpus)
 
     def settings_for(self, engine: str, model: type[M]) -> M:
         """The operator's settings of ``engine``, validated by the engine's own model."""

@@ -137,7 +137,9 @@ def test_two_deployments_split_traffic_by_weight_a_header_pins_one_and_keys_are_
     assert by_name["blue"]["target_url"] == f"{base}/endpoints/chat-ep"
     with admin(base) as api:
         _ready(api, "blue")
-        _ready(api, "green")
+        # Each engine is sized to its instance type: llama.cpp threads = the type's CPUs.
+        assert [r["cpus"] for r in _ready(api, "blue")["replicas"]] == [2.0]
+        assert [r["cpus"] for r in _ready(api, "green")["replicas"]] == [4.0]
     keys = cli_json(server, "endpoints", "keys", "chat-ep")
     _portal_shows_the_endpoint(server.base_url, tmp_path)
 
@@ -220,6 +222,46 @@ def _requests_of(server: ThreadServer, deployment: str) -> int:
     with admin(server.base_url) as api:
         report = api.get("/management/usage", params={"by": "deployment"}).json()
     return sum(r["requests"] for r in report["data"] if r["deployment"] == deployment)
+
+
+def test_an_engine_bigger_than_its_instance_type_is_refused_before_anything_is_stored(
+    server: ThreadServer, project: str
+) -> None:
+    with admin(server.base_url) as api:
+        api.post(f"/management/projects/{project}/endpoints", json={"name": "fit-ep"})
+        refused = api.post(
+            "/management/endpoints/fit-ep/deployments",
+            json={
+                "name": "greedy",
+                "offer": EMBEDDED,
+                "instance_type": "cpu-2",
+                "engine_options": {"threads": 8},
+                "subscribe": True,
+            },
+        )
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["param"] == "engine_options"
+        assert "8 CPUs (threads) where it has 2" in error["message"]
+        assert api.get("/management/deployments/greedy").status_code == 404
+    result = cli(
+        server,
+        "endpoints",
+        "deploy",
+        "fit-ep",
+        "--offer",
+        EMBEDDED,
+        "--name",
+        "greedy",
+        "--instance-type",
+        "cpu-2",
+        "--threads",
+        "3",
+        "--subscribe",
+    )
+    assert result.returncode != 0
+    assert "3 CPUs (threads) where it has 2" in result.stderr
+    cli(server, "endpoints", "delete", "fit-ep")
 
 
 def test_quota_refuses_with_the_numbers_and_the_shared_quota_endpoint_expires(
