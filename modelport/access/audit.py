@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelport.access.grants import Access
 from modelport.access.route_table import RouteTable
-from modelport.access.types import AuditEvent, Outcome
+from modelport.access.types import AuditEvent, AuditFilter, Outcome
 from modelport.store import audit_log as sql
 from modelport.store.repositories import Store
 from modelport.store.values import now
@@ -39,30 +38,9 @@ class AuditLog:
         except Exception:  # the call has been answered; say so loudly rather than fail it
             log.exception("could not write the audit record of %s %s", event.method, event.path)
 
-    async def query(
-        self,
-        *,
-        principal: str | None = None,
-        action: str | None = None,
-        project: str | None = None,
-        outcome: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 100,
-    ) -> list[AuditEvent]:
-        return await asyncio.to_thread(
-            self.store.run,
-            lambda c: sql.query_audit(
-                c,
-                principal=principal,
-                action=action,
-                project=project,
-                outcome=outcome,
-                since=since,
-                until=until,
-                limit=limit,
-            ),
-        )
+    async def query(self, wanted: AuditFilter) -> list[AuditEvent]:
+        """The events ``wanted`` selects, newest first."""
+        return await asyncio.to_thread(self.store.run, lambda c: sql.query_audit(c, wanted))
 
 
 def _audited(scope: Scope, table: RouteTable) -> bool:

@@ -77,6 +77,19 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which audit events to list, newest first; a field left unset matches every event."""
+
+    principal: str | None = None
+    action: str | None = None
+    project: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEvent:
     """One state-changing call: who, what, which resource, when, from where, outcome."""
 

@@ -3,11 +3,9 @@ connection and return domain objects."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Connection, insert, select
 
-from modelport.access.types import AuditEvent, Outcome
+from modelport.access.types import AuditEvent, AuditFilter, Outcome
 from modelport.store.access_tables import audit_events
 from modelport.store.values import aware
 
@@ -36,31 +34,21 @@ def append_audit(conn: Connection, event: AuditEvent) -> None:
     )
 
 
-def query_audit(
-    conn: Connection,
-    *,
-    principal: str | None = None,
-    action: str | None = None,
-    project: str | None = None,
-    outcome: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 100,
-) -> list[AuditEvent]:
+def query_audit(conn: Connection, wanted: AuditFilter) -> list[AuditEvent]:
     a = audit_events.c
-    query = select(audit_events).order_by(a.id.desc()).limit(limit)
-    if principal:
-        query = query.where(a.principal == principal)
-    if action:
-        query = query.where(a.action == action)
-    if project:
-        query = query.where(a.project == project)
-    if outcome:
-        query = query.where(a.outcome == outcome)
-    if since:
-        query = query.where(a.at >= since)
-    if until:
-        query = query.where(a.at < until)
+    query = select(audit_events).order_by(a.id.desc()).limit(wanted.limit)
+    if wanted.principal:
+        query = query.where(a.principal == wanted.principal)
+    if wanted.action:
+        query = query.where(a.action == wanted.action)
+    if wanted.project:
+        query = query.where(a.project == wanted.project)
+    if wanted.outcome:
+        query = query.where(a.outcome == wanted.outcome)
+    if wanted.since:
+        query = query.where(a.at >= wanted.since)
+    if wanted.until:
+        query = query.where(a.at < wanted.until)
     return [
         AuditEvent(
             at=aware(r.at),

@@ -14,7 +14,7 @@ from modelport.access import credentials
 from modelport.access.audit import AuditLog
 from modelport.access.service import AccessService
 from modelport.access.sessions import SessionStore
-from modelport.access.types import AuditEvent, Outcome, PrincipalKind
+from modelport.access.types import AuditEvent, AuditFilter, Outcome, PrincipalKind
 from modelport.errors import Conflict
 from modelport.store import access as sql
 from modelport.store.db import make_engine, upgrade
@@ -100,7 +100,7 @@ async def test_audit_log_round_trip(store: Store) -> None:
                 client="127.0.0.1",
             )
         )
-    found = await log.query(principal="bot")
+    found = await log.query(AuditFilter(principal="bot"))
     assert [e.status for e in found] == [409, 403, 201]  # newest first
     assert [e.outcome for e in found] == [Outcome.FAILED, Outcome.REFUSED, Outcome.SUCCEEDED]
-    assert [e.status for e in await log.query(outcome="refused")] == [403]
+    assert [e.status for e in await log.query(AuditFilter(outcome="refused"))] == [403]

@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 
 from modelport.access.grants import authorize
-from modelport.access.types import Assignment
+from modelport.access.types import Assignment, AuditFilter
 from modelport.control.access_views import (
     AdminTokenView,
     AssignmentCreate,
@@ -254,7 +254,7 @@ async def audit_log(
     until: datetime | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> AuditList:
-    events = await services.audit.query(
+    wanted = AuditFilter(
         principal=principal,
         action=action,
         project=project,
@@ -263,6 +263,7 @@ async def audit_log(
         until=until,
         limit=limit,
     )
+    events = await services.audit.query(wanted)
     return AuditList(data=[AuditEventView.of(e) for e in events])
 
 
