@@ -26,7 +26,6 @@ from modelport.policy.safety.learned.encoder import (
     E5Encoder,
     EncoderHeads,
     EncoderModel,
-    EncoderUnavailable,
     default_encoder_dir,
 )
 from modelport.policy.safety.learned.model import Thresholds
@@ -49,11 +48,8 @@ def shipped_encoder_model(model_dir: Path | None = None) -> EncoderModel:
             "the encoder heads were fitted with another n-gram model than the shipped one; "
             "refit them (python -m modelport.policy.safety.learned.encoder_train)"
         )
-    try:
-        encoder = shared_encoder()
-    except EncoderUnavailable as exc:
-        raise ClassifierConfigError(str(exc)) from exc
-    return EncoderModel(ngram, heads, encoder, Thresholds.from_json(manifest["thresholds"]))
+    thresholds = Thresholds.from_json(manifest["thresholds"])
+    return EncoderModel(ngram, heads, shared_encoder(), thresholds)
 
 
 class EncoderClassifier:

