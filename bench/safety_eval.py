@@ -8,7 +8,9 @@ Run from the repository root::
    category and per language, under the serverless default policy, for the lexicon classifier
    alone (before: plug-in ``lexicon``) and the default classifier (after), on the held-out set
    in ``corpus/safety/heldout`` (written independently of the training corpus and never used
-   to train or tune anything; provenance in its README).
+   to train or tune anything; provenance in its README); and the opt-in ``encoder`` classifier
+   (the default's n-gram model plus multilingual-e5-small, see
+   :mod:`modelport.policy.safety.learned.encoder`), which costs far more than the budget.
 2. Prompt attacks: recall on direct and document-embedded attacks; false blocks on their
    look-alikes are in the ``attack`` row of the table.
 3. Time per 100 words of each classifier (and of the learned model alone) on the same texts,
@@ -28,6 +30,7 @@ from modelport.policy.safety import (
     Severity,
     Stage,
 )
+from modelport.policy.safety.encoder import EncoderClassifier
 from modelport.policy.safety.learned.corpus import heldout_dir, load_corpus, load_heldout, unseen
 from modelport.policy.safety.learned.evaluate import Classify, Evaluation, evaluate, format_report
 from modelport.policy.safety.learned.model import MODEL_FILE, default_model_dir
@@ -68,14 +71,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     everything = load_heldout()
     samples = unseen(everything, load_corpus())
-    before, after = LexiconClassifier(), DefaultClassifier()
+    before, after, encoder = LexiconClassifier(), DefaultClassifier(), EncoderClassifier()
     left_out = len(everything) - len(samples)
     print(
         f"{len(samples)} texts in the held-out set ({heldout_dir()}); {left_out} more left out"
         " because the training corpus happens to hold the same sentence\n"
     )
     results = {}
-    for name, classifier in (("before", before), ("after", after)):
+    for name, classifier in (("before", before), ("after", after), ("encoder", encoder)):
         evaluation = evaluate(classifier.classify, samples)
         results[name] = evaluation
         print(format_report(evaluation, f"{name}: {classifier.name} classifier") + "\n")
@@ -83,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(attack_line(name, evaluation))
     policy = SafetyPolicy.serverless()
     low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
-    for name, classifier in (("before", before), ("after", after)):
+    for name, classifier in (("before", before), ("after", after), ("encoder", encoder)):
         blocked = sum(policy.blocks(classifier.classify(s.text), Stage.PROMPT) for s in low)
         print(f"{name:<7} low-severity harmful texts (meant to pass) blocked: {blocked}/{len(low)}")
     texts = [s.text for s in samples]
@@ -91,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("before (lexicon)", before.classify),
         ("after (default)", after.classify),
         ("  learned model alone", after.model.classify),
+        ("encoder (opt-in)", encoder.classify),
     ]
     words = sum(len(t.split()) for t in texts)
     print(f"\ntime per 100 words (best of {args.repeats}, {len(texts)} texts, {words} words)")

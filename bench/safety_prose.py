@@ -133,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=[],
         help="also measure the default classifier with these weights (e.g. an earlier model)",
     )
+    parser.add_argument(
+        "--encoder", action="store_true", help="also measure the opt-in encoder classifier"
+    )
     args = parser.parse_args(argv)
     folders = {"eval": generated_dir, "train": training_prose_dir, "calibration": calibration_dir}
     folder = folders[args.set]()
@@ -148,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         *((f"default with {d}", DefaultClassifier(model_dir=d)) for d in args.model_dir),
         ("default", DefaultClassifier()),
     ]
+    if args.encoder:
+        from modelport.policy.safety.encoder import EncoderClassifier  # the `encoder` extra
+
+        runs.append(("encoder", EncoderClassifier()))
     for name, classifier in runs:
         evaluation = evaluate_prose(classifier, answers)
         print(evaluation.format(name))

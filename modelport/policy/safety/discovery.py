@@ -25,6 +25,7 @@ from modelport.policy.safety.classifier import (
     validate_model_dir,
 )
 from modelport.policy.safety.default import DefaultClassifier, LexiconClassifier
+from modelport.policy.safety.encoder import EncoderClassifier
 from modelport.policy.safety.external import ExternalModerationClassifier
 from modelport.policy.safety.guard import GuardModelClassifier
 
@@ -35,6 +36,7 @@ ClassifierFactory = Callable[..., SafetyClassifier]
 BUILTIN_CLASSIFIERS: Mapping[str, ClassifierFactory] = {
     "default": DefaultClassifier,
     "lexicon": LexiconClassifier,
+    "encoder": EncoderClassifier,
     "guard": GuardModelClassifier,
     "external": ExternalModerationClassifier,
 }

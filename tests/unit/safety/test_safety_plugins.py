@@ -128,6 +128,7 @@ def test_entry_point_discovery(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert available_classifiers() == [
         "broken",
         "default",
+        "encoder",
         "external",
         "guard",
         "keywords",
@@ -155,7 +156,7 @@ def test_entry_point_discovery(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 def test_default_is_available_without_registration(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_entry_points(monkeypatch, {})
-    assert available_classifiers() == ["default", "external", "guard", "lexicon"]
+    assert available_classifiers() == ["default", "encoder", "external", "guard", "lexicon"]
     assert isinstance(load_classifier("default"), DefaultClassifier)
 
 

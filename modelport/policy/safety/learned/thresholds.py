@@ -13,6 +13,7 @@ attacks against benign texts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,6 @@ import numpy.typing as npt
 from modelport.policy.safety.learned.corpus import CATEGORIES, Sample
 from modelport.policy.safety.learned.model import (
     HEADS,
-    LinearSafetyModel,
     Thresholds,
     category_scores,
 )
@@ -57,9 +57,13 @@ def _best(
     return t, float(hit[positive].mean()), float(hit[lookalike].mean()), float(hit[benign].mean())
 
 
-def choose_thresholds(
-    model: LinearSafetyModel, validation: Sequence[Sample]
-) -> tuple[Thresholds, str]:
+class Scored(Protocol):
+    """A model with raw head scores per text (the n-gram model, or it plus the encoder)."""
+
+    def logits(self, text: str) -> npt.NDArray[np.float32]: ...
+
+
+def choose_thresholds(model: Scored, validation: Sequence[Sample]) -> tuple[Thresholds, str]:
     """Thresholds for ``model`` chosen on ``validation``, and a line per decision."""
     logits = np.stack([model.logits(s.text) for s in validation]).astype(np.float64)
     probs = 1.0 / (1.0 + np.exp(-logits))

