@@ -24,7 +24,8 @@ from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.controller import Controller
 from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.members import Heartbeat
-from modelport.cluster.runtime import Runtime, make_runtime
+from modelport.cluster.runtime import Runtime
+from modelport.cluster.runtimes import make_runtime
 from modelport.cluster.status import gateway_status, register_cluster_metrics
 from modelport.cluster.sync import RegistrySync
 from modelport.cluster.view import ClusterReader

@@ -12,6 +12,8 @@ what it sees, which is how every gateway learns about it.
 - ``ray`` (:mod:`.ray_runtime`): one Ray actor per replica with the engine's CPUs, GPUs and
   memory, started on the node Ray picks and restarted by Ray when it dies.
 
+:func:`~modelport.cluster.runtimes.make_runtime` picks one by its setting.
+
 A Kubernetes runtime maps onto the same interface (docs/scale-out.md): a replica is a pod (or a
 StatefulSet ordinal) with the plan's command and resource requests, its endpoint the pod's IP
 and port, ``adopt`` a lookup by label, ``run_job`` a Job.
@@ -120,16 +122,3 @@ class Runtime(Protocol):
     async def close(self) -> None:
         """Let go of the runtime (replicas are stopped by the controller, not here)."""
         ...
-
-
-def make_runtime(name: str, *, ray_address: str | None, ray_namespace: str) -> Runtime:
-    """The runtime a controller places replicas on (``ray`` imports Ray lazily)."""
-    if name == "local":
-        from modelport.cluster.local_runtime import LocalRuntime
-
-        return LocalRuntime()
-    if name == "ray":
-        from modelport.cluster.ray_runtime import RayRuntime
-
-        return RayRuntime(ray_address or "auto", namespace=ray_namespace)
-    raise ValueError(f"unknown runtime {name!r} (local | ray)")
