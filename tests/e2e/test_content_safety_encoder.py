@@ -68,3 +68,28 @@ def test_a_benign_prompt_is_answered_and_its_completion_judged(encoded: ThreadSe
     assert choice["message"]["content"]
     # The completion went through the same classifier, window by window: annotated, not cut.
     assert set(choice["content_filter_results"]) >= {"hate", "sexual", "violence", "self_harm"}
+
+
+def test_with_completions_default_the_encoder_judges_prompts_only(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    settings = settings_for(
+        tmp_path_factory.mktemp("prompts-only"),
+        safety_classifiers=["encoder"],
+        safety_plugin_options={"encoder": {"completions": "default"}},
+    )
+    server = ThreadServer(settings).start()
+    try:
+        wait_ready(server.base_url)
+        moderation = server.services.pipeline.moderation
+        assert moderation is not None
+        ensemble = moderation.service.classifier
+        assert isinstance(ensemble, Ensemble)
+        (member,) = ensemble.members
+        assert isinstance(member, EncoderClassifier) and member.completions == "default"
+        assert _chat(server, HARMFUL).status_code == 400
+        answered = _chat(server, BENIGN)
+        assert answered.status_code == 200, answered.text
+        assert "violence" in answered.json()["choices"][0]["content_filter_results"]
+    finally:
+        server.stop()
