@@ -23,7 +23,9 @@ BENIGN = "Name three fruits that are red."
 @pytest.fixture(scope="module")
 def encoded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     data_dir: Path = tmp_path_factory.mktemp("encoded")
-    server = ThreadServer(settings_for(data_dir, safety_classifiers=["encoder"])).start()
+    # A generous check budget: this tests the wiring, on a machine that also runs other suites.
+    settings = settings_for(data_dir, safety_classifiers=["encoder"], safety_timeout=30)
+    server = ThreadServer(settings).start()
     try:
         wait_ready(server.base_url)
         yield server
@@ -77,6 +79,7 @@ def test_with_completions_default_the_encoder_judges_prompts_only(
         tmp_path_factory.mktemp("prompts-only"),
         safety_classifiers=["encoder"],
         safety_plugin_options={"encoder": {"completions": "default"}},
+        safety_timeout=30,
     )
     server = ThreadServer(settings).start()
     try:
