@@ -23,7 +23,9 @@ BENIGN = "Name three fruits that are red."
 @pytest.fixture(scope="module")
 def encoded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     data_dir: Path = tmp_path_factory.mktemp("encoded")
-    server = ThreadServer(settings_for(data_dir, safety_classifiers=["encoder"])).start()
+    # A generous check budget: this tests the wiring, on a machine that also runs other suites.
+    settings = settings_for(data_dir, safety_classifiers=["encoder"], safety_timeout=30)
+    server = ThreadServer(settings).start()
     try:
         wait_ready(server.base_url)
         yield server
@@ -68,3 +70,29 @@ def test_a_benign_prompt_is_answered_and_its_completion_judged(encoded: ThreadSe
     assert choice["message"]["content"]
     # The completion went through the same classifier, window by window: annotated, not cut.
     assert set(choice["content_filter_results"]) >= {"hate", "sexual", "violence", "self_harm"}
+
+
+def test_with_completions_default_the_encoder_judges_prompts_only(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    settings = settings_for(
+        tmp_path_factory.mktemp("prompts-only"),
+        safety_classifiers=["encoder"],
+        safety_plugin_options={"encoder": {"completions": "default"}},
+        safety_timeout=30,
+    )
+    server = ThreadServer(settings).start()
+    try:
+        wait_ready(server.base_url)
+        moderation = server.services.pipeline.moderation
+        assert moderation is not None
+        ensemble = moderation.service.classifier
+        assert isinstance(ensemble, Ensemble)
+        (member,) = ensemble.members
+        assert isinstance(member, EncoderClassifier) and member.completions == "default"
+        assert _chat(server, HARMFUL).status_code == 400
+        answered = _chat(server, BENIGN)
+        assert answered.status_code == 200, answered.text
+        assert "violence" in answered.json()["choices"][0]["content_filter_results"]
+    finally:
+        server.stop()

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from modelport.errors import ClassifierError, OperatorError
-from modelport.policy.safety.types import SafetyResult
+from modelport.policy.safety.types import SafetyResult, Stage
 
 
 @runtime_checkable
@@ -37,6 +37,10 @@ class SafetyClassifier(Protocol):
     classified on the event loop, without a worker-thread hop (which costs more than a short
     check), because its cost is pure CPU, bounded by the text's length and well under a
     millisecond there. Without it, every text goes to a worker thread under the time budget.
+
+    A classifier may also define ``classify_completion(text)``, with the same contract, for the
+    windows of a completion (model-written text); the stream guard calls it where it exists
+    (see :func:`completion_method`), and ``classify`` otherwise.
     """
 
     @property
@@ -80,6 +84,13 @@ class ModelClassifierFactory(Protocol):
     def __call__(self, *, model_dir: Path) -> SafetyClassifier:
         """Load the plug-in's files from ``model_dir``."""
         ...
+
+
+def completion_method(classifier: SafetyClassifier) -> Callable[[str], SafetyResult]:
+    """How ``classifier`` judges a completion window: its ``classify_completion`` if it has
+    one, else its ``classify``."""
+    method = getattr(classifier, "classify_completion", None)
+    return method if callable(method) else classifier.classify
 
 
 def inline_chars(classifier: object) -> int:
@@ -126,10 +137,19 @@ class Ensemble:
 
     def classify(self, text: str) -> SafetyResult:
         """Classify with every member; raise :class:`ClassifierError` if any fails."""
+        return self._combine(text, Stage.PROMPT)
+
+    def classify_completion(self, text: str) -> SafetyResult:
+        """Classify a completion window with every member (each member's
+        :func:`completion_method`); raise :class:`ClassifierError` if any fails."""
+        return self._combine(text, Stage.COMPLETION)
+
+    def _combine(self, text: str, stage: Stage) -> SafetyResult:
         combined = SafetyResult()
         for member in self._members:
+            judge = completion_method(member) if stage is Stage.COMPLETION else member.classify
             try:
-                result = member.classify(text)
+                result = judge(text)
             except Exception as exc:
                 raise ClassifierError(member.name) from exc
             if not isinstance(result, SafetyResult):

