@@ -27,9 +27,13 @@ from modelport.policy.safety.learned.corpus import (
 )
 from modelport.policy.safety.learned.evaluate import Evaluation, evaluate
 from modelport.policy.safety.normalize import normalize
+from tests.unit.safety.heldout_floors import (
+    check_attack_floors,
+    check_category_floors,
+    check_issue_targets,
+    check_language_floors,
+)
 
-RECALL_TARGET = 0.90
-FALSE_BLOCK_TARGET = 0.05
 # (recall floor on harmful texts at medium+, false-block ceiling on benign look-alikes): the
 # measured figure minus 0.05 and plus 0.03 (measured values in the comments).
 CATEGORY_FLOORS = {
@@ -95,25 +99,15 @@ def test_held_out_set_covers_every_category_and_language(heldout: list[Sample]) 
 
 
 def test_floors_per_category(after: Evaluation) -> None:
-    for category, (recall, ceiling) in CATEGORY_FLOORS.items():
-        cell = after.total(category)
-        assert (cell.recall or 0) >= recall, (category, cell.recall)
-        assert (cell.false_block_rate or 0) <= ceiling, (category, cell.false_block_rate)
+    check_category_floors(after, CATEGORY_FLOORS)
 
 
 def test_floors_per_language(after: Evaluation) -> None:
-    for lang, (recall, ceiling) in LANGUAGE_FLOORS.items():
-        cell = after.harm_total(lang)
-        assert (cell.recall or 0) >= recall, (lang, cell.recall)
-        assert (cell.false_block_rate or 0) <= ceiling, (lang, cell.false_block_rate)
-    total = after.harm_total()
-    assert (total.recall or 0) >= ALL_FLOOR[0] and (total.false_block_rate or 1) <= ALL_FLOOR[1]
+    check_language_floors(after, LANGUAGE_FLOORS, ALL_FLOOR)
 
 
 def test_prompt_attack_floors(after: Evaluation) -> None:
-    for form, floor in ATTACK_FLOORS.items():
-        assert (after.forms[form].recall or 0) >= floor, (form, after.forms[form].recall)
-    assert (after.total("attack").false_block_rate or 0) <= ATTACK_LOOKALIKES_CEILING
+    check_attack_floors(after, ATTACK_FLOORS, ATTACK_LOOKALIKES_CEILING)
 
 
 def test_far_better_than_the_lexicon_it_replaces(heldout: list[Sample], after: Evaluation) -> None:
@@ -128,10 +122,4 @@ def test_far_better_than_the_lexicon_it_replaces(heldout: list[Sample], after: E
     "per language) is not reached: see docs/content-safety.md",
 )
 def test_issue_targets_per_category_and_language(after: Evaluation) -> None:
-    for category in CATEGORIES:
-        cell = after.total(category)
-        assert (cell.recall or 0) >= RECALL_TARGET and (cell.false_block_rate or 0) <= 0.05
-    for lang in LANGUAGES:
-        cell = after.harm_total(lang)
-        assert (cell.recall or 0) >= RECALL_TARGET
-        assert (cell.false_block_rate or 0) <= FALSE_BLOCK_TARGET
+    check_issue_targets(after)

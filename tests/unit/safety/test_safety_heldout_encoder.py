@@ -12,16 +12,14 @@ from __future__ import annotations
 import pytest
 
 from modelport.policy.safety.encoder import EncoderClassifier
-from modelport.policy.safety.learned.corpus import (
-    CATEGORIES,
-    LANGUAGES,
-    Sample,
-    load_corpus,
-    load_heldout,
-    unseen,
-)
+from modelport.policy.safety.learned.corpus import Sample, load_corpus, load_heldout, unseen
 from modelport.policy.safety.learned.evaluate import Evaluation, evaluate
-from tests.unit.safety.test_safety_heldout import FALSE_BLOCK_TARGET, RECALL_TARGET
+from tests.unit.safety.heldout_floors import (
+    check_attack_floors,
+    check_category_floors,
+    check_issue_targets,
+    check_language_floors,
+)
 
 # (recall floor, false-block ceiling): the measured figure minus 0.05 and plus 0.03.
 CATEGORY_FLOORS = {
@@ -54,27 +52,17 @@ def encoded() -> Evaluation:
 
 
 def test_floors_per_category(encoded: Evaluation) -> None:
-    for category, (recall, ceiling) in CATEGORY_FLOORS.items():
-        cell = encoded.total(category)
-        assert (cell.recall or 0) >= recall, (category, cell.recall)
-        assert (cell.false_block_rate or 0) <= ceiling, (category, cell.false_block_rate)
+    check_category_floors(encoded, CATEGORY_FLOORS)
 
 
 def test_floors_per_language(encoded: Evaluation) -> None:
-    for lang, (recall, ceiling) in LANGUAGE_FLOORS.items():
-        cell = encoded.harm_total(lang)
-        assert (cell.recall or 0) >= recall, (lang, cell.recall)
-        assert (cell.false_block_rate or 0) <= ceiling, (lang, cell.false_block_rate)
-    total = encoded.harm_total()
-    assert (total.recall or 0) >= ALL_FLOOR[0] and (total.false_block_rate or 1) <= ALL_FLOOR[1]
+    check_language_floors(encoded, LANGUAGE_FLOORS, ALL_FLOOR)
     # what the opt-in buys over the default, on text neither saw
-    assert (total.recall or 0) > DEFAULT_ALL
+    assert (encoded.harm_total().recall or 0) > DEFAULT_ALL
 
 
 def test_prompt_attack_floors(encoded: Evaluation) -> None:
-    for form, floor in ATTACK_FLOORS.items():
-        assert (encoded.forms[form].recall or 0) >= floor, (form, encoded.forms[form].recall)
-    assert (encoded.total("attack").false_block_rate or 0) <= ATTACK_LOOKALIKES_CEILING
+    check_attack_floors(encoded, ATTACK_FLOORS, ATTACK_LOOKALIKES_CEILING)
 
 
 @pytest.mark.xfail(
@@ -83,11 +71,4 @@ def test_prompt_attack_floors(encoded: Evaluation) -> None:
     "per language) is not reached by the encoder classifier either: see docs/content-safety.md",
 )
 def test_issue_targets_per_category_and_language(encoded: Evaluation) -> None:
-    for category in CATEGORIES:
-        cell = encoded.total(category)
-        assert (cell.recall or 0) >= RECALL_TARGET
-        assert (cell.false_block_rate or 0) <= FALSE_BLOCK_TARGET
-    for lang in LANGUAGES:
-        cell = encoded.harm_total(lang)
-        assert (cell.recall or 0) >= RECALL_TARGET
-        assert (cell.false_block_rate or 0) <= FALSE_BLOCK_TARGET
+    check_issue_targets(encoded)
