@@ -6,6 +6,7 @@ Run from the repository root::
     python -m bench.safety_prose --generate        # regenerate the set (real engine, minutes)
     python -m bench.safety_prose --generate --set train --seeds 31 32   # the training prose
     python -m bench.safety_prose --generate --set calibration --seeds 31 32   # never trained on
+    python -m bench.safety_prose --set short [--generate]   # short replies (greetings, thanks)
 
 
 The set (``corpus/safety/generated/prose.jsonl``, provenance in its README) is benign prompts
@@ -36,6 +37,7 @@ from modelport.policy.safety.learned.prose import (
     evaluate_prose,
     generated_dir,
     load_generated,
+    short_dir,
     training_prose_dir,
 )
 
@@ -44,11 +46,21 @@ SEEDS = (11, 12)
 MAX_TOKENS = 384
 TEMPERATURE = 0.8
 TOP_P = 0.95
+SHORT_SEEDS = tuple(range(1, 9))
+SHORT_MAX_TOKENS = 24
 
 
-async def generate(seeds: Sequence[int], folder: Path) -> None:
+async def generate(
+    seeds: Sequence[int],
+    folder: Path,
+    *,
+    max_tokens: int = MAX_TOKENS,
+    temperature: float | None = TEMPERATURE,
+    top_p: float | None = TOP_P,
+) -> None:
     """Answer every prompt of ``folder/prompts.jsonl`` once per seed with the embedded model,
-    into ``folder/prose.jsonl``."""
+    into ``folder/prose.jsonl`` (``temperature``/``top_p`` ``None``: the engine's defaults, what
+    a deployment uses when the caller sets nothing)."""
     from modelport.domain.catalog import Catalog, builtin_offers_dir
     from modelport.engines.host import EngineHost
     from modelport.engines.llamacpp.factory import LlamaCppEngineFactory, LlamaCppOptions
@@ -80,7 +92,7 @@ async def generate(seeds: Sequence[int], folder: Path) -> None:
                     request = InferenceRequest(
                         kind=RequestKind.CHAT,
                         sampling=SamplingParams(
-                            max_tokens=MAX_TOKENS, temperature=TEMPERATURE, top_p=TOP_P, seed=seed
+                            max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed
                         ),
                         messages=(
                             Message(role="system", content=offer.default_system_prompt),
@@ -118,12 +130,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument(
         "--set",
-        choices=("eval", "train", "calibration"),
+        choices=("eval", "train", "calibration", "short"),
         default="eval",
         help="eval: corpus/safety/generated (measured here, never trained on); "
         "train: corpus/safety/train-prose (other prompts and seeds, part of the training corpus); "
         "calibration: corpus/safety/calibration-prose (other prompts again, never trained on; "
-        "bench.safety_completion measures on them)",
+        "bench.safety_completion measures on them); "
+        "short: corpus/safety/generated-short (short replies to greetings and thanks in the nine "
+        "languages, the engine's default sampling; evaluation only)",
     )
     parser.add_argument("--cuts", action="store_true", help="list the cut answers and windows")
     parser.add_argument(
@@ -137,10 +151,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--encoder", action="store_true", help="also measure the opt-in encoder classifier"
     )
     args = parser.parse_args(argv)
-    folders = {"eval": generated_dir, "train": training_prose_dir, "calibration": calibration_dir}
+    folders = {
+        "eval": generated_dir,
+        "train": training_prose_dir,
+        "calibration": calibration_dir,
+        "short": short_dir,
+    }
     folder = folders[args.set]()
     path = folder / GENERATED_FILE
-    if args.generate:
+    if args.generate and args.set == "short":
+        seeds = args.seeds if args.seeds != list(SEEDS) else list(SHORT_SEEDS)
+        asyncio.run(
+            generate(seeds, folder, max_tokens=SHORT_MAX_TOKENS, temperature=None, top_p=None)
+        )
+    elif args.generate:
         asyncio.run(generate(args.seeds, folder))
     answers = load_generated(path)
     words = sum(len(a.text.split()) for a in answers)

@@ -162,12 +162,17 @@ def test_every_dialect_through_the_attached_server_is_metered(
         used[1] += usage.completion_tokens  # type: ignore[attr-defined]
 
     with ChatCompletionsClient(endpoint=url, credential=AzureKeyCredential(key)) as azure:
-        reply = azure.complete(messages=[UserMessage("What is 2+2?")], max_tokens=6)
+        # Greedy throughout: this test is about metering; a sampled short reply is cut now and
+        # then by the default classifier's known false blocks (docs/content-safety.md).
+        reply = azure.complete(messages=[UserMessage("What is 2+2?")], max_tokens=6, temperature=0)
         assert reply.choices[0].message.content and reply.model == OFFER
         count(reply.usage)
     with openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0) as llama:
         chat = llama.chat.completions.create(
-            model=OFFER, messages=[{"role": "user", "content": "Hello"}], max_tokens=6
+            model=OFFER,
+            messages=[{"role": "user", "content": "Hello"}],
+            max_tokens=6,
+            temperature=0,
         )
         assert chat.choices[0].message.content
         count(chat.usage)

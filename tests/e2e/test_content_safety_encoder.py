@@ -37,7 +37,7 @@ def _chat(server: ThreadServer, text: str) -> httpx.Response:
     return httpx.post(
         f"{server.base_url}/deployments/{EMBEDDED}/v1/chat/completions",
         headers={"api-key": keys_of(server.base_url)["primary"]},
-        json={"messages": [{"role": "user", "content": text}], "max_tokens": 24},
+        json={"messages": [{"role": "user", "content": text}], "max_tokens": 24, "temperature": 0},
         timeout=120,
     )
 

@@ -162,8 +162,10 @@ def test_deploy_in_a_region_then_rules_keys_and_delete(
     keys = _keys(api, "research-chat", "eastus2")
 
     # the Target URL works with the OpenAI SDK, and so does the host-routed name
+    # Greedy: a sampled short reply is cut now and then by the default classifier's known false
+    # blocks (docs/content-safety.md, short replies); this test is about the Target URL.
     reply = openai.OpenAI(base_url=target, api_key=keys["primary"]).chat.completions.create(
-        model="smollm2-test-a", messages=HELLO, max_tokens=4
+        model="smollm2-test-a", messages=HELLO, max_tokens=4, temperature=0
     )
     assert reply.choices[0].message.content and reply.model == "smollm2-test-a"
     routed = _chat(server.base_url, keys["secondary"], host="research-chat.eastus2.models.test")

@@ -130,7 +130,14 @@ class JwtCredential:
 def test_sdks_call_a_deployment_with_a_jwt(sso: ThreadServer, provider: Provider) -> None:
     jwt = provider.id_token("alice@example.com")
     client = openai.OpenAI(base_url=target(sso), api_key=jwt, max_retries=0)
-    reply = client.chat.completions.create(model=EMBEDDED, messages=HELLO, max_tokens=8)  # type: ignore[arg-type]
+    # Greedy: this test is about signing in, not sampling; a sampled short reply is cut now and
+    # then by the default classifier's known false blocks (docs/content-safety.md, short replies).
+    reply = client.chat.completions.create(
+        model=EMBEDDED,
+        messages=HELLO,  # type: ignore[arg-type]
+        max_tokens=8,
+        temperature=0,
+    )
     assert reply.choices[0].message.content and reply.usage and reply.usage.total_tokens > 0
 
     azure = ChatCompletionsClient(
@@ -138,7 +145,10 @@ def test_sdks_call_a_deployment_with_a_jwt(sso: ThreadServer, provider: Provider
     )
     # azure-core sends bearer tokens over https only unless told otherwise (this is loopback).
     answer = azure.complete(
-        messages=[UserMessage(content="Say hello.")], max_tokens=8, enforce_https=False
+        messages=[UserMessage(content="Say hello.")],
+        max_tokens=8,
+        temperature=0,
+        enforce_https=False,
     )
     assert answer.choices[0].message.content
 

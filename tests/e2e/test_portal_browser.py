@@ -267,7 +267,10 @@ def usage_page(page: Any, base_url: str, copied: dict[str, str], tmp_path: Path)
     assert "completion_tokens" in out and out.strip().splitlines()[0].strip()
     assert shutil.which("curl"), "curl is needed to run the curl snippet"
     body = json.loads(run_snippet(["bash", "-c", copied["curl"]]))
-    assert body["choices"][0]["message"]["content"]
+    (choice,) = body["choices"]
+    # The snippet samples (as a user's would): a false cut by the default classifier is possible
+    # now and then (docs/content-safety.md, short replies); the snippet worked either way.
+    assert choice["message"]["content"] or choice["finish_reason"] == "content_filter"
 
     if before is None:
         assert "No usage data yet" in status.inner_text()

@@ -27,11 +27,13 @@ from modelport.policy.safety.learned.prose import (
     guard_answer,
     guard_windows,
     load_generated,
+    short_dir,
 )
 from modelport.policy.safety.normalize import normalize
 
 CUT_CEILING = 0.17  # measured 0.12 (10 of 80; model 4: 0.53); docs/content-safety.md
 CUT_TARGET = 0.05  # what a deployment writing stories needs; not reached
+SHORT_CUT_CEILING = 0.02  # short replies: measured 0.010 (4 of 384); docs/content-safety.md
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +123,15 @@ def test_guard_answer_says_which_window_cut() -> None:
         assert cut.evidence and cut.released <= len(calm)
 
     asyncio.run(run())
+
+
+def test_short_replies_are_rarely_cut() -> None:
+    """Greetings, thanks and introductions answered by the embedded model with the engine's
+    default sampling (``corpus/safety/generated-short``, evaluation only): a reply of a few
+    words is judged in one or two small windows, where one word weighs most."""
+    replies = load_generated(short_dir() / GENERATED_FILE)
+    assert len(replies) >= 300 and len({r.language for r in replies}) == 9
+    assert max(len(r.text.split()) for r in replies) <= 40  # short: at most 24 tokens each
+    evaluation = evaluate_prose(DefaultClassifier(), replies)
+    assert evaluation.rate <= SHORT_CUT_CEILING, evaluation.format_cuts()
+    assert evaluate_prose(LexiconClassifier(), replies).cut == 0

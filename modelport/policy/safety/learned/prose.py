@@ -59,6 +59,12 @@ def generated_dir() -> Path:
     return default_corpus_dir() / "generated"
 
 
+def short_dir() -> Path:
+    """``corpus/safety/generated-short``: short replies (greetings, thanks, introductions) in
+    the nine languages, evaluation only."""
+    return default_corpus_dir() / "generated-short"
+
+
 def training_prose_dir() -> Path:
     """``corpus/safety/train-prose``: answers to *other* prompts, part of the training corpus."""
     return default_corpus_dir() / "train-prose"
