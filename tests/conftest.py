@@ -8,7 +8,7 @@ import pytest
 
 from tests.postgres import PostgresServer
 from tests.postgres import start as start_postgres
-from tests.support import ThreadServer, settings_for, wait_ready
+from tests.support import ThreadServer, serving, settings_for
 
 
 @pytest.fixture
@@ -20,12 +20,8 @@ def anyio_backend() -> str:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     """One Modelport with the embedded deployment, shared by the end-to-end tests."""
     data_dir: Path = tmp_path_factory.mktemp("modelport-data")
-    server = ThreadServer(settings_for(data_dir)).start()
-    try:
-        wait_ready(server.base_url)
+    with serving(settings_for(data_dir)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -35,13 +31,11 @@ def pg_live_server(
     """The same Modelport on PostgreSQL (a fresh database), as an operator runs it for more
     than one machine."""
     data_dir: Path = tmp_path_factory.mktemp("modelport-data-pg")
-    with postgres_server.database() as url:
-        server = ThreadServer(settings_for(data_dir, database_url=url)).start()
-        try:
-            wait_ready(server.base_url)
-            yield server
-        finally:
-            server.stop()
+    with (
+        postgres_server.database() as url,
+        serving(settings_for(data_dir, database_url=url)) as server,
+    ):
+        yield server
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

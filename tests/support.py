@@ -142,6 +142,17 @@ def wait_ready(base_url: str, name: str = EMBEDDED, timeout: float = 120) -> dic
     raise TimeoutError(f"deployment {name} did not become ready")
 
 
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[ThreadServer]:
+    """A live Modelport with ``settings`` whose embedded deployment is ready; stopped on exit."""
+    server = ThreadServer(settings).start()
+    try:
+        wait_ready(server.base_url)
+        yield server
+    finally:
+        server.stop()
+
+
 def keys_of(base_url: str, name: str = EMBEDDED) -> dict[str, str]:
     with admin(base_url) as client:
         response = client.get(f"/management/deployments/{name}/keys")

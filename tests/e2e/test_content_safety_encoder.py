@@ -12,7 +12,7 @@ import pytest
 
 from modelport.policy.safety import Ensemble
 from modelport.policy.safety.encoder import EncoderClassifier
-from tests.support import EMBEDDED, ThreadServer, keys_of, settings_for, wait_ready
+from tests.support import EMBEDDED, ThreadServer, keys_of, serving, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +25,8 @@ def encoded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     data_dir: Path = tmp_path_factory.mktemp("encoded")
     # A generous check budget: this tests the wiring, on a machine that also runs other suites.
     settings = settings_for(data_dir, safety_classifiers=["encoder"], safety_timeout=30)
-    server = ThreadServer(settings).start()
-    try:
-        wait_ready(server.base_url)
+    with serving(settings) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _chat(server: ThreadServer, text: str) -> httpx.Response:
@@ -81,9 +77,7 @@ def test_with_completions_default_the_encoder_judges_prompts_only(
         safety_plugin_options={"encoder": {"completions": "default"}},
         safety_timeout=30,
     )
-    server = ThreadServer(settings).start()
-    try:
-        wait_ready(server.base_url)
+    with serving(settings) as server:
         moderation = server.services.pipeline.moderation
         assert moderation is not None
         ensemble = moderation.service.classifier
@@ -94,5 +88,3 @@ def test_with_completions_default_the_encoder_judges_prompts_only(
         answered = _chat(server, BENIGN)
         assert answered.status_code == 200, answered.text
         assert "violence" in answered.json()["choices"][0]["content_filter_results"]
-    finally:
-        server.stop()

@@ -28,7 +28,7 @@ from modelport.policy.safety.guard import (
 )
 from modelport.policy.safety.types import Category, Severity
 from modelport.store.usage_tables import usage_records
-from tests.support import EMBEDDED, ThreadServer, keys_of, settings_for, wait_ready
+from tests.support import EMBEDDED, ThreadServer, keys_of, serving, settings_for, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -57,12 +57,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
         safety_plugin_options={"guard": {"deployment": EMBEDDED, "timeout": 60, "grammar": True}},
         safety_timeout=90,
     )
-    server = ThreadServer(settings).start()
-    try:
-        wait_ready(server.base_url)
+    with serving(settings) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _guard(server: ThreadServer) -> GuardModelClassifier:

@@ -17,7 +17,7 @@ import pytest
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.models.weights import package_file
 from tests.postgres import PostgresServer
-from tests.support import EMBEDDED, ThreadServer, admin, settings_for, wait_ready
+from tests.support import EMBEDDED, ThreadServer, admin, serving, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -81,12 +81,8 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, store_url: str | None
 ) -> Iterator[ThreadServer]:
     settings = _settings(tmp_path_factory.mktemp("lifecycle"), database_url=store_url)
-    live = ThreadServer(settings).start()
-    try:
-        wait_ready(live.base_url)  # the embedded default deployment, in project "default"
+    with serving(settings) as live:  # the embedded deployment ready, in project "default"
         yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture

@@ -41,8 +41,8 @@ from tests.support import (
     ThreadServer,
     admin,
     keys_of,
+    serving,
     settings_for,
-    wait_ready,
 )
 
 # Training on a shared 2-core CPU: each test gets a generous, bounded time.
@@ -55,12 +55,8 @@ PROJECT = "ft-lab"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     data_dir: Path = tmp_path_factory.mktemp("modelport-ft")
     # Hosting hours are written by the tests (tick), not by the clock.
-    live = ThreadServer(settings_for(data_dir, hosting_meter_interval=3600)).start()
-    try:
-        wait_ready(live.base_url)
+    with serving(settings_for(data_dir, hosting_meter_interval=3600)) as live:
         yield live
-    finally:
-        live.stop()
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from tests.support import (
     ThreadServer,
     attach_offer,
     keys_of,
+    serving,
     settings_for,
-    wait_ready,
 )
 
 pytestmark = [
@@ -55,14 +55,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     # generated-prose set only 2 of 80 answers (a fish recipe, none of the dragon stories) in
     # their first 100 characters.
     settings = settings_for(data_dir, engine_restart_backoff=0.1)
-    server = ThreadServer(settings).start()
-    try:
-        wait_ready(server.base_url)
+    with serving(settings) as server:
         attach_offer(server, JAMBA_TEST, "jamba-kill")
         attach_offer(server, LLAMA_TEST, "llama-kill")
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

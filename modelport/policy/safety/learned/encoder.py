@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from modelport.policy.safety.classifier import ClassifierConfigError
+from modelport.policy.safety.learned.adam import Adam
 from modelport.policy.safety.learned.model import HEADS, LinearSafetyModel, Thresholds
 from modelport.policy.safety.types import SafetyResult
 
@@ -173,18 +174,11 @@ def fit_heads(
     positives = targets.sum(axis=0)
     pos_weight = np.minimum(4.0, (n - positives) / np.maximum(positives, 1.0))
     weight = np.where(targets > 0, pos_weight, 1.0).astype(np.float32)
-    moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
-    for step in range(1, steps + 1):
+    optimiser = Adam((w, b), learning_rate)
+    for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         err = ((p - targets) * weight / n).astype(np.float32)
-        grads = (x.T @ err + l2 * w, err.sum(axis=0))
-        for k, (param, grad) in enumerate(zip((w, b), grads, strict=True)):
-            m, v = moments[2 * k], moments[2 * k + 1]
-            m *= 0.9
-            m += 0.1 * grad
-            v *= 0.999
-            v += 0.001 * grad * grad
-            param -= learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+        optimiser.step((x.T @ err + l2 * w, err.sum(axis=0)))
     return EncoderHeads(mean, scale, w, b, alpha)
 
 

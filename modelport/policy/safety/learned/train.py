@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from modelport.policy.safety.learned.adam import Adam
 from modelport.policy.safety.learned.augment import augment
 from modelport.policy.safety.learned.corpus import (
     CATEGORIES,
@@ -128,9 +129,7 @@ def fit(data: Dataset, hyper: Hyper) -> tuple[npt.NDArray[np.float32], npt.NDArr
     pos_weight = np.minimum(
         hyper.positive_weight_cap, (len(data) - positives) / np.maximum(positives, 1.0)
     ).astype(np.float32)
-    m_w, v_w = np.zeros_like(w), np.zeros_like(w)
-    m_b, v_b = np.zeros_like(b), np.zeros_like(b)
-    beta1, beta2, eps, step = 0.9, 0.999, 1e-8, 0
+    optimiser = Adam((w, b), hyper.learning_rate)
     for _ in range(hyper.epochs):
         order = rng.permutation(len(data))
         for start in range(0, len(order), hyper.batch):
@@ -157,17 +156,7 @@ def fit(data: Dataset, hyper: Hyper) -> tuple[npt.NDArray[np.float32], npt.NDArr
             for h in range(heads):
                 grad[:, h] = np.bincount(cols, weights=contrib[:, h], minlength=buckets)
             grad += hyper.l2 * w
-            step += 1
-            c1, c2 = 1 - beta1**step, 1 - beta2**step
-            m_w *= beta1
-            m_w += (1 - beta1) * grad
-            v_w *= beta2
-            v_w += (1 - beta2) * grad * grad
-            w -= hyper.learning_rate * (m_w / c1) / (np.sqrt(v_w / c2) + eps)
-            grad_b = err.sum(axis=0)
-            m_b = beta1 * m_b + (1 - beta1) * grad_b
-            v_b = beta2 * v_b + (1 - beta2) * grad_b * grad_b
-            b -= hyper.learning_rate * (m_b / c1) / (np.sqrt(v_b / c2) + eps)
+            optimiser.step((grad, err.sum(axis=0)))
     return w, b
 
 
