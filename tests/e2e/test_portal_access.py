@@ -210,5 +210,10 @@ def test_a_principal_without_the_permission_is_told_what_it_needs(
         page.wait_for_url("**/portal/access")
         page.get_by_text("You need the principals/read permission to see the principals").wait_for()
         assert page.locator("#principals").is_hidden()
+        assert page.get_by_role("heading", name="Add a user").is_hidden()
+        # The role form offers only the principals its own assignments name.
+        assert page.get_by_label("Principal", exact=True).locator("option").all_inner_texts() == [
+            LIMITED
+        ]
         assert page.locator('tr[data-principal="admin"]').count() == 0
         check_accessible(page)

@@ -108,11 +108,21 @@ function fillPrincipals(principals) {
 }
 
 async function render() {
-  const [principals, assignments] = await Promise.all([
-    get("/management/principals").then((r) => r.data),
-    get("/management/role-assignments").then((r) => r.data),
-  ]);
+  const assignments = (await get("/management/role-assignments")).data;
   known = new Set(assignments.map((a) => a.id));
+  let principals;
+  try {
+    principals = (await get("/management/principals")).data;
+  } catch (err) {
+    if (err.status !== 403) throw err;
+    // A project's owner may assign roles there without seeing every principal: offer the
+    // principals its visible assignments name.
+    table.hidden = true;
+    field("add-user-section").hidden = true;
+    fillPrincipals([...new Set(assignments.map((a) => a.principal))].map((name) => ({ name })));
+    setStatus(status, explain(err, NEEDS.list, "Cannot load the principals"), "error");
+    return;
+  }
   const held = (name) => assignments.filter((a) => a.principal === name);
   table.tBodies[0].replaceChildren(...principals.map((p) => row(p, held(p.name))));
   table.hidden = principals.length === 0;
