@@ -353,6 +353,8 @@ def portal_routes() -> list[BaseRoute]:
         ("/endpoints/{name}", "endpoint.html", "Endpoint", "endpoints"),
         ("/usage", "usage.html", "Usage and cost", "usage"),
         ("/content-safety/blocklists", "blocklists.html", "Blocklists", "safety"),
+        ("/access", "access.html", "People and roles", "access"),
+        ("/access/audit", "audit.html", "Audit log", "access"),
         ("/fine-tuning", "fine_tuning.html", "Fine-tuning", "fine-tuning"),
         ("/fine-tuning/{project}/{job}", "fine_tuning_job.html", "Fine-tuning job", "fine-tuning"),
     ]

@@ -4,6 +4,7 @@ secret, security headers."""
 from __future__ import annotations
 
 import logging
+import re
 
 import httpx
 import pytest
@@ -23,6 +24,8 @@ PAGES = [
     f"/portal/deployments/{EMBEDDED}/consume",
     "/portal/usage",
     "/portal/content-safety/blocklists",
+    "/portal/access",
+    "/portal/access/audit",
     "/portal/fine-tuning",
     "/portal/fine-tuning/default/ftjob-none",
 ]
@@ -113,7 +116,8 @@ def test_pages_carry_no_key_and_strict_security_headers(live_server: ThreadServe
             assert response.headers["x-content-type-options"] == "nosniff"
         # Keys are only ever read through the management API, with the session.
         assert client.get(f"/management/deployments/{EMBEDDED}/keys").json() == keys
-        for asset in ("api.js", "playground.js", "portal.css", "charts.js"):
+        assets = ("api.js", "playground.js", "portal.css", "charts.js", "access.js", "audit.js")
+        for asset in assets:
             assert client.get(f"/portal/static/{asset}").status_code == 200
 
 
@@ -128,3 +132,20 @@ def test_sign_out_needs_the_csrf_token_and_ends_the_session(live_server: ThreadS
         assert done.headers["location"] == "/portal/sign-in"
         assert client.get("/management/deployments").status_code == 401
         assert client.get("/portal/catalog").status_code == 303
+
+
+def test_one_access_link_in_the_nav_and_the_access_pages_link_each_other(
+    live_server: ThreadServer,
+) -> None:
+    nav = re.compile(r'<li><a href="/portal/access"\s*(aria-current="page")?>Access</a></li>')
+    with sign_in(live_server.base_url) as client:
+        links = nav.findall(client.get("/portal/catalog").text)
+        assert links == [""]  # one link, not the current section
+        for path, tab in (
+            ("/portal/access", "People and roles"),
+            ("/portal/access/audit", "Audit log"),
+        ):
+            page = client.get(path).text
+            assert nav.findall(page) == ['aria-current="page"'], path
+            assert 'href="/portal/access/audit"' in page and 'href="/portal/access" ' in page
+            assert f'aria-current="page">{tab}</a>' in page, path
