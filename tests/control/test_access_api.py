@@ -310,6 +310,37 @@ def test_sessions_tokens_and_audit_through_the_api_on_both_databases(
         assert ("portal/sign-in", "bot", 303) in mine
 
 
+def test_role_assignments_are_audited_under_their_project_on_both_databases(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The project of a role assignment is in the request body, not the path: the audit event
+    still names it, so a project's owner filtering the log by project sees who got access."""
+    settings = settings_for(tmp_path / "data", embedded_default=False, database_url=database_url)
+    with TestClient(create_app(settings), headers=bearer(ADMIN_TOKEN)) as api:
+        ok(api.post("/management/projects", json={"name": "team"}), 201)
+        ok(api.post("/management/principals", json={"name": "erin"}), 201)
+        made = ok(
+            api.post(
+                "/management/role-assignments",
+                json={"principal": "erin", "role": "Reader", "project": "team"},
+            ),
+            201,
+        )
+        platform = ok(
+            api.post("/management/role-assignments", json={"principal": "erin", "role": "Reader"}),
+            201,
+        )
+        assert api.delete(f"/management/role-assignments/{made['id']}").status_code == 204
+        assert api.delete(f"/management/role-assignments/{platform['id']}").status_code == 204
+        in_team = ok(api.get("/management/audit", params={"project": "team"}))["data"]
+        assert [(e["method"], e["status"]) for e in in_team if e["action"] == "roles/assign"] == [
+            ("DELETE", 204),
+            ("POST", 201),
+        ]
+        everything = ok(api.get("/management/audit", params={"action": "roles/assign"}))["data"]
+        assert [e["project"] for e in everything] == [None, "team", None, "team"]
+
+
 def test_the_app_refuses_to_start_with_an_empty_admin_token(tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path / "data", embedded_default=False, admin_token=""))
     with pytest.raises(ConfigurationError, match="admin token is empty"), TestClient(app):

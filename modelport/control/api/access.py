@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from modelport.access.grants import authorize
 from modelport.access.types import Assignment, AuditFilter
@@ -210,12 +210,19 @@ async def _project_id(name: str, services: Services) -> str | None:
     summary="Assign a role at platform or project scope (ends the principal's sessions)",
 )
 async def assign_role(
-    body: AssignmentCreate, services: ServicesDep, access: AccessDep, response: Response
+    body: AssignmentCreate,
+    services: ServicesDep,
+    access: AccessDep,
+    request: Request,
+    response: Response,
 ) -> AssignmentView:
     # roles/assign on the assignment's project (or the platform); a project the caller has no
     # rights on is refused alike whether or not it exists.
     project_id = await _project_id(body.project, services) if body.project else None
     authorize(access, "roles/assign", project_id)
+    # The project is in the body, not the path: name it in the audit event (once authorized,
+    # so a refused caller learns nothing from it).
+    request.state.project = body.project
     if body.project and project_id is None:
         raise NotFound(f"project {body.project!r} does not exist", param="project")
     assignment, created = await services.access.assign(body.principal, body.role, project_id)
@@ -230,7 +237,9 @@ async def assign_role(
     response_class=Response,
     summary="Remove a role assignment (ends the principal's sessions)",
 )
-async def unassign_role(assignment_id: str, services: ServicesDep, access: AccessDep) -> Response:
+async def unassign_role(
+    assignment_id: str, services: ServicesDep, access: AccessDep, request: Request
+) -> Response:
     try:
         found: Assignment | None = await services.access.assignment(assignment_id)
     except NotFound:
@@ -238,6 +247,8 @@ async def unassign_role(assignment_id: str, services: ServicesDep, access: Acces
     authorize(access, "roles/assign", found.project_id if found else None)
     if found is None:
         raise NotFound(f"role assignment {assignment_id!r} does not exist")
+    if found.project_id is not None:  # the audit event names the assignment's project
+        request.state.project = (await _project_names(services)).get(found.project_id)
     await services.access.unassign(assignment_id)
     return Response(status_code=204)
 
