@@ -349,6 +349,12 @@ def portal_routes() -> list[BaseRoute]:
         ("/deployments/{name}", "deployment.html", "Deployment", "deployments"),
         ("/deployments/{name}/test", "playground.html", "Test", "deployments"),
         ("/deployments/{name}/consume", "consume.html", "Consume", "deployments"),
+        (
+            "/deployments/{name}/content-safety",
+            "content_safety.html",
+            "Content safety",
+            "deployments",
+        ),
         ("/endpoints", "endpoints.html", "Endpoints", "endpoints"),
         ("/endpoints/{name}", "endpoint.html", "Endpoint", "endpoints"),
         ("/usage", "usage.html", "Usage and cost", "usage"),

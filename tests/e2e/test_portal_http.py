@@ -22,6 +22,7 @@ PAGES = [
     f"/portal/deployments/{EMBEDDED}",
     f"/portal/deployments/{EMBEDDED}/test",
     f"/portal/deployments/{EMBEDDED}/consume",
+    f"/portal/deployments/{EMBEDDED}/content-safety",
     "/portal/usage",
     "/portal/content-safety/blocklists",
     "/portal/access",
@@ -116,7 +117,15 @@ def test_pages_carry_no_key_and_strict_security_headers(live_server: ThreadServe
             assert response.headers["x-content-type-options"] == "nosniff"
         # Keys are only ever read through the management API, with the session.
         assert client.get(f"/management/deployments/{EMBEDDED}/keys").json() == keys
-        assets = ("api.js", "playground.js", "portal.css", "charts.js", "access.js", "audit.js")
+        assets = (
+            "api.js",
+            "playground.js",
+            "portal.css",
+            "charts.js",
+            "access.js",
+            "audit.js",
+            "content_safety.js",
+        )
         for asset in assets:
             assert client.get(f"/portal/static/{asset}").status_code == 200
 

@@ -101,3 +101,20 @@ export const capabilityLabels = {
   chat: "Chat", completions: "Completions", tools: "Tools", json_mode: "JSON mode",
   documents: "Documents", logprobs: "Logprobs", streaming: "Streaming",
 };
+
+// Content safety: the categories in display order, and a one-line summary of a policy.
+export const safetyCategories = [
+  ["hate", "Hate"], ["sexual", "Sexual"], ["violence", "Violence"], ["self_harm", "Self-harm"],
+];
+
+export function safetySummary(policy) {
+  if (!policy.enabled) return "off";
+  const state = policy.mandatory ? "on (mandatory)" : "on";
+  const levels = safetyCategories.map(([key]) => policy.thresholds[key] ?? "medium");
+  if (levels.every((level) => level === levels[0])) {
+    return levels[0] === "off" ? `${state}, annotates only` : `${state}, blocks ${levels[0]} severity and above`;
+  }
+  const parts = safetyCategories.map(([key, label], i) =>
+    (levels[i] === "off" ? `${label.toLowerCase()} annotated only` : `${label.toLowerCase()} ${levels[i]} and above`));
+  return `${state}, blocks ${parts.join(", ")}`;
+}

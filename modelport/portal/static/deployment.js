@@ -1,4 +1,4 @@
-import { api, copyText, el, get, setStatus } from "./api.js";
+import { api, copyText, el, get, safetySummary, setStatus } from "./api.js";
 
 const root = document.getElementById("deployment");
 const name = root.dataset.name;
@@ -73,10 +73,9 @@ async function render() {
   limits.replaceChildren();
   fact(limits, "Requests per minute", d.limits.requests_per_minute.toLocaleString("en-US"));
   fact(limits, "Tokens per minute", d.limits.tokens_per_minute.toLocaleString("en-US"));
-  const safety = d.content_safety;
-  fact(limits, "Content safety", safety
-    ? `${safety.enabled === false ? "off" : "on"}${safety.severity_threshold ? `, blocks ${safety.severity_threshold} severity and above` : ""}`
-    : "default policy of this server");
+  fact(limits, "Content safety", el("a", {
+    id: "content-safety-link", href: `/portal/deployments/${encodeURIComponent(name)}/content-safety`,
+    text: safetySummary(d.content_safety) }));
   const engineFacts = document.getElementById("engine-facts");
   engineFacts.replaceChildren();
   fact(engineFacts, "Engine", d.engine);
