@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import ADMIN_TOKEN
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -77,3 +79,12 @@ UNLABELLED_CONTROLS_JS = """() => [...document.querySelectorAll('input, select, 
                  && !e.getAttribute('aria-labelledby')
                  && !(e.tagName === 'BUTTON' && e.textContent.trim()))
   .map((e) => e.outerHTML.slice(0, 80))"""
+
+
+def sign_in_with_token(page: object, path: str, token: str = ADMIN_TOKEN) -> None:
+    """Open the portal at ``path``, sign in on the sign-in page it leads to with ``token``, and
+    wait until ``path`` is shown."""
+    page.goto(path)  # type: ignore[attr-defined]
+    page.get_by_label("Token", exact=True).fill(token)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in with the token").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"**{path}")  # type: ignore[attr-defined]

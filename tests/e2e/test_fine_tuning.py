@@ -24,7 +24,7 @@ import httpx
 import openai
 import pytest
 
-from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot
+from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot, sign_in_with_token
 from tests.finetune_support import (
     HYPERPARAMETERS,
     QUESTION,
@@ -350,10 +350,7 @@ def test_the_portal_shows_the_job_and_its_loss_chart(
     with browser_context(tmp_path / "profile", server.base_url) as context:
         page = context.new_page()  # type: ignore[attr-defined]
         page.set_default_timeout(30_000)
-        page.goto("/portal/fine-tuning")
-        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
-        page.get_by_role("button", name="Sign in with the token").click()
-        page.wait_for_url("**/portal/fine-tuning")
+        sign_in_with_token(page, "/portal/fine-tuning")
         page.get_by_label("Project", exact=True).select_option(PROJECT)
         row = page.locator(f'tr[data-job="{job.id}"]')
         row.wait_for()

@@ -22,10 +22,10 @@ import pytest
 from modelport.models.weights import package_file
 from modelport.store.cluster import replica_history
 from modelport.store.usage import rollup_rows
-from tests.browser import browser_context, screenshot
+from tests.browser import browser_context, screenshot, sign_in_with_token
 from tests.cli_support import cli, cli_json
 from tests.postgres import PostgresServer
-from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, admin, settings_for
+from tests.support import EMBEDDED, ThreadServer, admin, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -194,10 +194,7 @@ def _portal_shows_the_endpoint(base: str, profile: Path) -> None:
     drawn; the deploy wizard offers serverless API or managed compute."""
     with browser_context(profile / "chromium", base) as context:
         page: Any = context.new_page()  # type: ignore[attr-defined]
-        page.goto("/portal/catalog")
-        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
-        page.get_by_role("button", name="Sign in with the token").click()
-        page.wait_for_url("**/portal/catalog")
+        sign_in_with_token(page, "/portal/catalog")
         page.goto("/portal/endpoints/chat-ep")
         page.wait_for_function("document.querySelectorAll('#deployments tbody tr').length === 2")
         rows = page.locator("#deployments tbody tr")

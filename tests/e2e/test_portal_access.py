@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot
-from tests.support import ADMIN_TOKEN, ThreadServer, admin
+from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot, sign_in_with_token
+from tests.support import ThreadServer, admin
 
 pytestmark = pytest.mark.e2e
 
@@ -51,10 +51,7 @@ def test_people_roles_and_audit_pages(live_server: ThreadServer, tmp_path: Path)
     _project(base_url)
     with browser_context(tmp_path / "profile", base_url) as context:
         page: Any = context.new_page()  # type: ignore[attr-defined]
-        page.goto("/portal/access")
-        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
-        page.get_by_role("button", name="Sign in with the token").click()
-        page.wait_for_url("**/portal/access")
+        sign_in_with_token(page, "/portal/access")
         page.locator('tr[data-principal="admin"]').wait_for()
         owner = page.locator('tr[data-principal="admin"]')
         assert "Owner @ platform" in owner.inner_text() and "Admin token" in owner.inner_text()

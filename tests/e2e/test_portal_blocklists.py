@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot
-from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, admin, keys_of
+from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot, sign_in_with_token
+from tests.support import EMBEDDED, ThreadServer, admin, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -39,10 +39,7 @@ def test_blocklists_page(live_server: ThreadServer, tmp_path: Path) -> None:
     base_url = live_server.base_url
     with browser_context(tmp_path / "profile", base_url) as context:
         page: Any = context.new_page()  # type: ignore[attr-defined]
-        page.goto("/portal/content-safety/blocklists")
-        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
-        page.get_by_role("button", name="Sign in with the token").click()
-        page.wait_for_url("**/portal/content-safety/blocklists")
+        sign_in_with_token(page, "/portal/content-safety/blocklists")
         page.get_by_text("No custom blocklists yet.").wait_for()
         assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
         assert page.get_by_role("link", name="Blocklists").get_attribute("aria-current") == "page"

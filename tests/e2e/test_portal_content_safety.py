@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot
-from tests.support import ADMIN_TOKEN, EMBEDDED, ThreadServer, admin, keys_of
+from tests.browser import UNLABELLED_CONTROLS_JS, browser_context, screenshot, sign_in_with_token
+from tests.support import EMBEDDED, ThreadServer, admin, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -91,10 +91,7 @@ def test_content_safety_tab(base_url: str, tmp_path: Path) -> None:
 
     with browser_context(tmp_path / "profile", base_url) as context:
         page: Any = context.new_page()  # type: ignore[attr-defined]
-        page.goto(TAB)
-        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
-        page.get_by_role("button", name="Sign in with the token").click()
-        page.wait_for_url(f"**{TAB}")
+        sign_in_with_token(page, TAB)
 
         # Everything the API returns is shown.
         classifiers = page.locator("#cs-classifiers")

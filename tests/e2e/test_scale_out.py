@@ -31,7 +31,7 @@ import httpx
 import openai
 import pytest
 
-from tests.browser import browser_context, screenshot
+from tests.browser import browser_context, screenshot, sign_in_with_token
 from tests.cluster_support import Cluster, chat, cluster, deployment, until, wait_replicas
 from tests.postgres import PostgresServer
 from tests.support import ADMIN_TOKEN, EMBEDDED, TEST_OFFERS, admin, keys_of, wait_ready
@@ -219,10 +219,7 @@ def _portal_lists_replicas(base: str, profile: Path, count: int) -> None:
     """The deployment's portal page lists each replica (node, state, in flight, restarts)."""
     with browser_context(profile / "chromium", base) as context:
         page: Any = context.new_page()  # type: ignore[attr-defined]
-        page.goto("/portal/catalog")
-        page.get_by_label("Token", exact=True).fill(ADMIN_TOKEN)
-        page.get_by_role("button", name="Sign in with the token").click()
-        page.wait_for_url("**/portal/catalog")
+        sign_in_with_token(page, "/portal/catalog")
         page.goto(f"/portal/deployments/{EMBEDDED}")
         rows = page.locator("#replicas tbody tr.replica")
         page.wait_for_function(
