@@ -207,7 +207,7 @@ def playground(page: Any, name: str) -> None:
     page.get_by_label("Temperature").fill("0")
     # Content safety releases text window by window: enough tokens for several windows.
     page.get_by_label("Max tokens").fill("96")
-    assert page.locator("#json-row").is_visible()  # the embedded offer supports JSON mode
+    page.locator("#json-row").wait_for()  # shown once the offer is read: it supports JSON mode
     assert not page.locator("#documents-row").is_visible()  # ...and not documents
     page.evaluate(GROWTH_OBSERVER_JS)
     page.get_by_label("Message", exact=True).fill("Write three sentences about the sea.")

@@ -142,7 +142,9 @@ def test_a_name_in_two_regions_shows_and_acts_on_each_region_s_deployment(
             assert f"Region\n{region}" in page.locator("#policy-facts").inner_text()
 
             # Test: a chat goes to this region's Target URL with its key.
-            _tab(page, "Test", region, "/test")
+            # (the offer is read once the deployment is: then the page can send)
+            with page.expect_response(lambda r: "/management/catalog/" in r.url):
+                _tab(page, "Test", region, "/test")
             page.get_by_label("Max tokens").fill("4")
             page.get_by_label("Message", exact=True).fill("Say hello.")
             with page.expect_request(lambda r: r.url.endswith("/v1/chat/completions")) as sent:
