@@ -133,7 +133,8 @@ class Portal:
         async def endpoint(request: Request) -> Response:
             found = await self._session(request)
             if found is None:
-                target = quote(request.url.path, safe="/")
+                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                target = quote(here, safe="/")  # the query too: e.g. a deployment's ?region=
                 return RedirectResponse(f"/portal/sign-in?next={target}", status_code=303)
             access, session = found
             context = {
@@ -142,6 +143,7 @@ class Portal:
                 "csrf_token": _services(request).sessions.csrf_token(session),
                 "principal": access.principal.name,
                 "params": dict(request.path_params),
+                "query": dict(request.query_params),
                 "name_pattern": DEPLOYMENT_NAME_PATTERN,
             }
             return self._render(request, template, context)

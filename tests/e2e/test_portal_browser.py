@@ -154,7 +154,7 @@ def deployment_page(page: Any, base_url: str, name: str, created: bool) -> None:
     page.locator(f'tr[data-name="{name}"]').wait_for()
     screenshot(page, "06-deployments")
     page.get_by_role("link", name=name, exact=True).click()
-    page.wait_for_url(f"**/portal/deployments/{name}")
+    page.wait_for_url(f"**/portal/deployments/{name}?region=local")
     page.locator("#target-url").wait_for()
     assert page.locator("#target-url").inner_text() == f"{base_url}/deployments/{name}"
     assert "1,000" in page.locator("#limits").inner_text()
@@ -203,11 +203,11 @@ def deployment_page(page: Any, base_url: str, name: str, created: bool) -> None:
 
 def playground(page: Any, name: str) -> None:
     page.get_by_role("link", name="Test", exact=True).click()
-    page.wait_for_url(f"**/portal/deployments/{name}/test")
+    page.wait_for_url(f"**/portal/deployments/{name}/test?region=local")
     page.get_by_label("Temperature").fill("0")
     # Content safety releases text window by window: enough tokens for several windows.
     page.get_by_label("Max tokens").fill("96")
-    assert page.locator("#json-row").is_visible()  # the embedded offer supports JSON mode
+    page.locator("#json-row").wait_for()  # shown once the offer is read: it supports JSON mode
     assert not page.locator("#documents-row").is_visible()  # ...and not documents
     page.evaluate(GROWTH_OBSERVER_JS)
     page.get_by_label("Message", exact=True).fill("Write three sentences about the sea.")
@@ -238,7 +238,7 @@ def playground(page: Any, name: str) -> None:
 
 def copy_snippets(page: Any, base_url: str, name: str) -> dict[str, str]:
     page.get_by_role("link", name="Consume", exact=True).click()
-    page.wait_for_url(f"**/portal/deployments/{name}/consume")
+    page.wait_for_url(f"**/portal/deployments/{name}/consume?region=local")
     page.locator('pre[data-snippet="openai"]').wait_for()
     key = keys_of(base_url, name)["primary"]
     assert key not in page.content()

@@ -181,7 +181,7 @@ def test_content_safety_tab(base_url: str, tmp_path: Path) -> None:
         summary.wait_for()
         assert "violence high and above" in summary.inner_text()
         summary.click()
-        page.wait_for_url(f"**{TAB}")
+        page.wait_for_url(f"**{TAB}?region=local")
         page.locator("#cs-classifiers").wait_for()
 
     # The saved change took effect on the data plane: the same prompt is now answered.

@@ -158,3 +158,37 @@ def test_one_access_link_in_the_nav_and_the_access_pages_link_each_other(
             assert nav.findall(page) == ['aria-current="page"'], path
             assert 'href="/portal/access/audit"' in page and 'href="/portal/access" ' in page
             assert f'aria-current="page">{tab}</a>' in page, path
+
+
+def test_deployment_tabs_keep_the_region_escaped_and_sign_in_keeps_it(
+    live_server: ThreadServer,
+) -> None:
+    """Names are unique per region only: a deployment page's tab links carry its ``?region=``
+    (URL-encoded, never raw HTML), and a signed-out visit comes back to it after sign-in."""
+    tabs = ("", "/test", "/consume", "/content-safety")
+    base = f"/portal/deployments/{EMBEDDED}"
+    hostile = 'east"><b>x&y'
+    with sign_in(live_server.base_url) as client:
+        for tab in tabs:
+            page = client.get(f"{base}{tab}", params={"region": hostile}).text
+            links = re.findall(r'href="(/portal/deployments/[^"]*)"', page)
+            assert links == [f"{base}{t}?region=east%22%3E%3Cb%3Ex%26y" for t in tabs], tab
+            assert "<b>x" not in page
+            plain = client.get(f"{base}{tab}").text
+            assert re.findall(r'href="(/portal/deployments/[^"]*)"', plain) == [
+                f"{base}{t}" for t in tabs
+            ]
+    with httpx.Client(base_url=live_server.base_url, follow_redirects=False) as client:
+        wanted = f"{base}/consume?region=local"
+        response = client.get(wanted)
+        assert response.status_code == 303
+        location = response.headers["location"]
+        assert location == f"/portal/sign-in?next={base}/consume%3Fregion%3Dlocal"
+        form = client.get(location).text
+        assert f'name="next" value="{wanted}"' in form
+        token = form.split('name="form_token" value="')[1].split('"')[0]
+        signed_in = client.post(
+            "/portal/sign-in", data={"token": ADMIN_TOKEN, "form_token": token, "next": wanted}
+        )
+        assert signed_in.status_code == 303
+        assert signed_in.headers["location"] == wanted

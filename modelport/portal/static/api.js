@@ -28,7 +28,8 @@ export async function api(method, path, body) {
     throw new ApiError(0, "network", `cannot reach the server (${err.message})`);
   }
   if (response.status === 401) {
-    window.location.assign(`/portal/sign-in?next=${encodeURIComponent(window.location.pathname)}`);
+    const here = window.location.pathname + window.location.search; // keeps e.g. ?region=
+    window.location.assign(`/portal/sign-in?next=${encodeURIComponent(here)}`);
     throw new ApiError(401, "unauthorized", "your session ended; please sign in again");
   }
   if (!response.ok) {
@@ -46,6 +47,20 @@ export async function api(method, path, body) {
 }
 
 export const get = (path) => api("GET", path);
+
+// Deployment names are unique per region only, so a deployment page names its region in its own
+// address (`?region=`): every management call and link of the page carries it on.
+const inRegion = (region) => (region ? `?region=${encodeURIComponent(region)}` : "");
+
+// The page's `?region=…` query (read from its address), or "" when the address names none.
+export function regionQuery() {
+  return inRegion(new URLSearchParams(window.location.search).get("region"));
+}
+
+// A portal link to the deployment `name` in `region`: its details page, or `tab` ("/consume").
+export function deploymentHref(name, region, tab = "") {
+  return `/portal/deployments/${encodeURIComponent(name)}${tab}${inRegion(region)}`;
+}
 
 // Build elements without ever parsing HTML: text is always text.
 export function el(tag, attrs = {}, ...children) {

@@ -1,8 +1,10 @@
-import { copyText, el, get, setStatus } from "./api.js";
+import { copyText, el, get, regionQuery, setStatus } from "./api.js";
 import { snippets } from "./snippets.js";
 
 const root = document.getElementById("consume");
 const name = root.dataset.name;
+const path = `/management/deployments/${encodeURIComponent(name)}`;
+const query = regionQuery(); // this deployment among those of its name
 const container = document.getElementById("snippets");
 const status = document.getElementById("consume-status");
 const showKey = document.getElementById("show-key");
@@ -11,7 +13,7 @@ let deployment = null;
 let key = null; // fetched on demand from the keys endpoint
 
 async function realKey() {
-  if (!key) key = (await get(`/management/deployments/${encodeURIComponent(name)}/keys`)).primary;
+  if (!key) key = (await get(`${path}/keys${query}`)).primary;
   return key;
 }
 
@@ -45,7 +47,7 @@ showKey.addEventListener("click", async () => {
 });
 
 try {
-  deployment = await get(`/management/deployments/${encodeURIComponent(name)}`);
+  deployment = await get(`${path}${query}`);
   render(null);
   setStatus(status, `Target URL ${deployment.target_url} · model ${deployment.model}`);
 } catch (err) {

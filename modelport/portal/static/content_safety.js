@@ -1,9 +1,8 @@
-import { api, el, get, safetyCategories, safetySummary, setStatus } from "./api.js";
+import { api, el, get, regionQuery, safetyCategories, safetySummary, setStatus } from "./api.js";
 
 const root = document.getElementById("safety");
 const name = root.dataset.name;
-const region = new URLSearchParams(window.location.search).get("region");
-const query = region ? `?region=${encodeURIComponent(region)}` : "";
+const query = regionQuery(); // this deployment among those of its name
 const path = `/management/deployments/${encodeURIComponent(name)}/content-safety`;
 const status = document.getElementById("safety-status");
 const out = document.getElementById("policy-status");

@@ -1,4 +1,4 @@
-import { ApiError, api, el, get, setStatus } from "./api.js";
+import { ApiError, api, deploymentHref, el, get, setStatus } from "./api.js";
 
 const form = document.getElementById("deploy");
 const offerId = form.dataset.offer;
@@ -176,7 +176,7 @@ async function follow(name, region) {
       return;
     }
     if (d.state === "succeeded" && d.readiness === "ready") {
-      const link = el("a", { href: `/portal/deployments/${encodeURIComponent(name)}`, text: `Open ${name}` });
+      const link = el("a", { href: deploymentHref(name, region), text: `Open ${name}` });
       progress.append(el("li", { class: "ok" }, "Ready. ", link));
       link.focus();
       return;

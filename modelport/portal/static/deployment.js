@@ -1,7 +1,8 @@
-import { api, copyText, el, get, safetySummary, setStatus } from "./api.js";
+import { api, copyText, deploymentHref, el, get, regionQuery, safetySummary, setStatus } from "./api.js";
 
 const root = document.getElementById("deployment");
 const name = root.dataset.name;
+const query = regionQuery(); // this deployment among those of its name: every call names it
 const path = `/management/deployments/${encodeURIComponent(name)}`;
 const status = document.getElementById("detail-status");
 const keysStatus = document.getElementById("keys-status");
@@ -18,7 +19,7 @@ function confirmAction(text, okLabel) {
 }
 
 async function loadKeys() {
-  if (!keys) keys = await get(`${path}/keys`);
+  if (!keys) keys = await get(`${path}/keys${query}`);
   return keys;
 }
 
@@ -52,7 +53,7 @@ function renderReplicas(d) {
 }
 
 async function render() {
-  const d = await get(path);
+  const d = await get(`${path}${query}`);
   const facts = document.getElementById("facts");
   facts.replaceChildren();
   const url = el("code", { id: "target-url", text: d.target_url });
@@ -74,7 +75,7 @@ async function render() {
   fact(limits, "Requests per minute", d.limits.requests_per_minute.toLocaleString("en-US"));
   fact(limits, "Tokens per minute", d.limits.tokens_per_minute.toLocaleString("en-US"));
   fact(limits, "Content safety", el("a", {
-    id: "content-safety-link", href: `/portal/deployments/${encodeURIComponent(name)}/content-safety`,
+    id: "content-safety-link", href: deploymentHref(name, d.region, "/content-safety"),
     text: safetySummary(d.content_safety) }));
   const engineFacts = document.getElementById("engine-facts");
   engineFacts.replaceChildren();
@@ -127,7 +128,7 @@ for (const row of document.querySelectorAll(".key-row")) {
     const other = slot === "primary" ? "secondary" : "primary";
     if (!(await confirmAction(`Regenerate the ${slot} key of ${name}? Clients using it stop working at once; the ${other} key keeps working.`, `Regenerate ${slot} key`))) return;
     try {
-      keys = await api("POST", `${path}/keys/regenerate`, { key: slot });
+      keys = await api("POST", `${path}/keys/regenerate${query}`, { key: slot });
       hideAll();
       setStatus(keysStatus, `The ${slot} key was regenerated. Reveal it to see the new value.`, "ok");
     } catch (err) { setStatus(keysStatus, `Regenerate failed: ${err.message}`, "error"); }
@@ -138,7 +139,7 @@ document.getElementById("restart").addEventListener("click", async () => {
   const out = document.getElementById("restart-status");
   if (!(await confirmAction(`Restart the engine of ${name}? Requests get "retry later" answers until it is ready again.`, "Restart engine"))) return;
   try {
-    await api("POST", `${path}/restart`);
+    await api("POST", `${path}/restart${query}`);
     await followRestart(out);
   } catch (err) { setStatus(out, `Restart failed: ${err.message}`, "error"); }
 });
@@ -147,7 +148,7 @@ document.getElementById("delete").addEventListener("click", async () => {
   const out = document.getElementById("delete-status");
   if (!(await confirmAction(`Delete ${name}? Its Target URL stops answering and both keys stop working.`, "Delete"))) return;
   try {
-    await api("DELETE", path);
+    await api("DELETE", `${path}${query}`);
     setStatus(out, `${name} is being deleted.`, "ok");
     setTimeout(() => window.location.assign("/portal/deployments"), 800);
   } catch (err) { setStatus(out, `Delete failed: ${err.message}`, "error"); }

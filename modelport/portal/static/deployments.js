@@ -1,12 +1,12 @@
-import { el, get, setStatus } from "./api.js";
+import { deploymentHref, el, get, setStatus } from "./api.js";
 
 const table = document.getElementById("deployments");
 const status = document.getElementById("list-status");
 
 try {
   const items = (await get("/management/deployments")).data;
-  table.tBodies[0].replaceChildren(...items.map((d) => el("tr", { "data-name": d.name },
-    el("th", { scope: "row" }, el("a", { href: `/portal/deployments/${encodeURIComponent(d.name)}`, text: d.name })),
+  table.tBodies[0].replaceChildren(...items.map((d) => el("tr", { "data-name": d.name, "data-region": d.region },
+    el("th", { scope: "row" }, el("a", { href: deploymentHref(d.name, d.region), text: d.name })),
     el("td", { text: d.model }),
     el("td", { text: d.project ?? d.project_id }),
     el("td", { text: d.region }),

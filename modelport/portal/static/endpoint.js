@@ -1,6 +1,6 @@
 // The endpoint page: Target URL, deployments with instance types and counts, the traffic split
 // (chart and editable weights), the quota drawn, and the shared keys.
-import { api, el, get, setStatus } from "./api.js";
+import { api, deploymentHref, el, get, setStatus } from "./api.js";
 import { barChart } from "./charts.js";
 
 const root = document.getElementById("endpoint");
@@ -23,7 +23,7 @@ function render(e) {
     ...fact("Deleted at", e.expires_at ? new Date(e.expires_at).toLocaleString() : "never (not on the shared quota)"),
   );
   const rows = e.deployments.map((d) => el("tr", { "data-name": d.name },
-    el("th", { scope: "row" }, el("a", { href: `/portal/deployments/${encodeURIComponent(d.name)}`, text: d.name })),
+    el("th", { scope: "row" }, el("a", { href: deploymentHref(d.name, d.region), text: d.name })),
     el("td", { text: d.offer }),
     el("td", { text: d.instance_type ?? "" }),
     el("td", { text: `${d.replicas.length} / ${d.instances}` }),

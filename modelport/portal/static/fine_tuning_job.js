@@ -1,4 +1,4 @@
-import { api, el, get, setStatus } from "./api.js";
+import { api, deploymentHref, el, get, setStatus } from "./api.js";
 import { lineChart } from "./charts.js";
 
 const root = document.getElementById("job");
@@ -94,8 +94,8 @@ $("deploy-form").addEventListener("submit", async (event) => {
   const job = await get(base);
   const name = $("deploy-name").value.trim();
   try {
-    await api("POST", `/management/projects/${encodeURIComponent(project)}/deployments`, { name, offer: job.fine_tuned_model });
-    window.location.assign(`/portal/deployments/${encodeURIComponent(name)}`);
+    const d = await api("POST", `/management/projects/${encodeURIComponent(project)}/deployments`, { name, offer: job.fine_tuned_model });
+    window.location.assign(deploymentHref(name, d.region));
   } catch (err) {
     setStatus($("actions-status"), `Cannot deploy: ${err.message}`, "error");
   }

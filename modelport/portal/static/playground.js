@@ -1,8 +1,10 @@
-import { el, get, localPath, setStatus } from "./api.js";
+import { el, get, localPath, regionQuery, setStatus } from "./api.js";
 import { sseEvents } from "./sse.js";
 
 const root = document.getElementById("playground");
 const name = root.dataset.name;
+const path = `/management/deployments/${encodeURIComponent(name)}`;
+const query = regionQuery(); // this deployment among those of its name
 const history = document.getElementById("history");
 const composer = document.getElementById("composer");
 const message = document.getElementById("message");
@@ -73,7 +75,7 @@ async function chat(event) {
   let finish = null;
   let usage = null;
   try {
-    if (!key) key = (await get(`/management/deployments/${encodeURIComponent(name)}/keys`)).primary;
+    if (!key) key = (await get(`${path}/keys${query}`)).primary;
     const response = await fetch(`${localPath(deployment.target_url)}/v1/chat/completions`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "api-key": key },
@@ -128,7 +130,7 @@ stopButton.addEventListener("click", () => controller?.abort());
 $("clear").addEventListener("click", () => { turns = []; history.replaceChildren(); setStatus(status, "Chat cleared."); });
 
 try {
-  deployment = await get(`/management/deployments/${encodeURIComponent(name)}`);
+  deployment = await get(`${path}${query}`);
   offer = await get(`/management/catalog/${encodeURIComponent(deployment.offer)}`).catch(() => null);
   const caps = offer?.capabilities ?? [];
   $("json-row").hidden = !caps.includes("json_mode");
