@@ -5,8 +5,11 @@ it back. The secret never goes into it."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from modelport.control.engine_choice import stored_options
 from modelport.domain.catalog import Offer
@@ -17,6 +20,9 @@ from modelport.engines.host import EngineHost, EngineSettingsError
 from modelport.engines.plugin import EngineFactory
 from modelport.engines.registry import EngineFactories, EnginePluginError
 from modelport.errors import ModelportError
+
+# A stored deployment's offer and LoRA adapter (fine-tuned models resolve through the store).
+OfferOf = Callable[[Connection, Deployment], tuple[Offer | None, Path | None]]
 
 
 def spec_to_json(spec: EngineSpec) -> dict[str, Any]:

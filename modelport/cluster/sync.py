@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.assembly import EngineAssembler, LocalEngines, WakeFor
 from modelport.cluster.changes import ChangeFeed
-from modelport.cluster.reconciler import OfferOf
+from modelport.cluster.specs import OfferOf
 from modelport.cluster.threads import in_thread_read
 from modelport.control.content_safety import default_policy, restore_policy
 from modelport.domain.catalog import Catalog, Offer
