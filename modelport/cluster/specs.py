@@ -1,6 +1,7 @@
 """An :class:`~modelport.engines.base.EngineSpec` as stored JSON: the controller resolves a
 deployment's spec once (where the weights are) and stores it; gateways and runtimes elsewhere read
-it back. The secret never goes into it."""
+it back. The secret never goes into it. :data:`OfferOf` finds the offer (and a fine-tuned
+model's adapter) that a stored deployment's spec is resolved from."""
 
 from __future__ import annotations
 
