@@ -28,8 +28,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.members import Heartbeat
-from modelport.cluster.reconciler import OfferOf, Reconciler, ReconcilerContext
+from modelport.cluster.reconciler import Reconciler, ReconcilerContext
 from modelport.cluster.runtime import Runtime
+from modelport.cluster.specs import OfferOf
 from modelport.cluster.threads import in_thread_read, in_thread_run
 from modelport.domain.catalog import Catalog
 from modelport.domain.deployments import Deployment

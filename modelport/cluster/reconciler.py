@@ -23,7 +23,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,11 +30,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.local_runtime import LocalRuntime
-from modelport.cluster.record import DeploymentRecord, updated
+from modelport.cluster.record import DeploymentRecord
+from modelport.cluster.replica_rows import observed, started, starting_row, updated
 from modelport.cluster.runtime import ReplicaHandle, ReplicaOrder, Runtime
-from modelport.cluster.specs import resolve, spec_to_json
+from modelport.cluster.specs import OfferOf, resolve, spec_to_json
 from modelport.cluster.threads import in_thread, in_thread_read, in_thread_run
-from modelport.domain.catalog import Catalog, Offer
+from modelport.domain.catalog import Catalog
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.keys import KeyVault
 from modelport.domain.replicas import Replica, ReplicaState, Resources
@@ -46,12 +46,9 @@ from modelport.engines.registry import EngineFactories
 from modelport.engines.supervisor import Backoff
 from modelport.store import cluster as sql
 from modelport.store.repositories import Store
-from modelport.store.values import new_id, now
+from modelport.store.values import new_id
 
 log = logging.getLogger("modelport.controller")
-
-# A deployment's offer and LoRA adapter (fine-tuned models resolve through the store).
-OfferOf = Callable[[Connection, Deployment], tuple[Offer | None, Path | None]]
 
 
 @dataclass(frozen=True)
@@ -204,21 +201,7 @@ class Reconciler:
             handle, row = placed.handle, placed.row
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(handle.refresh(), 10)
-            endpoint = handle.endpoint
-            changes: dict[str, Any] = {}
-            if handle.state is not row.state:
-                changes["state"] = handle.state
-                if handle.state is ReplicaState.READY and row.ready_at is None:
-                    changes["ready_at"] = now()
-            if handle.restarts != row.restarts:
-                changes["restarts"] = handle.restarts
-            if endpoint is not None and endpoint.url != row.url:
-                changes["url"] = endpoint.url
-                changes["key_ciphertext"] = self.ctx.vault.encrypt(endpoint.api_key)
-            if handle.node != row.node:
-                changes["node"] = handle.node
-            if handle.last_error != row.last_error:
-                changes["last_error"] = handle.last_error
+            changes = observed(row, handle, self.ctx.vault)
             if changes:
                 await self.record.update_replica(rid, **changes)
                 placed.row = updated(row, changes)
@@ -280,18 +263,8 @@ class Reconciler:
         placed = placeable(factory)
         runtime: Runtime = self.ctx.runtime if placed is not None else self.ctx.local
         resources = placed.process(spec).resources if placed is not None else Resources(0.0)
-        row = Replica(
-            id=replica_id,
-            deployment_id=d.id,
-            deployment_name=d.name,
-            ordinal=ordinal,
-            generation=d.generation,
-            runtime=runtime.name,
-            owner=self.ctx.owner,
-            state=ReplicaState.STARTING,
-            created_at=now(),
-            updated_at=now(),
-            resources=resources,
+        row = starting_row(
+            d, replica_id, ordinal, runtime=runtime.name, owner=self.ctx.owner, resources=resources
         )
         await self.record.write("replicas", lambda c: sql.insert_replica(c, row))
         await self.record.set_progress(f"starting the {factory.label} engine and loading the model")
@@ -314,16 +287,7 @@ class Reconciler:
             await handle.stop()
             await asyncio.shield(self.record.stopped(replica_id, ReplicaState.STOPPED, None))
             return
-        endpoint = handle.endpoint
-        values: dict[str, Any] = {
-            "state": handle.state,
-            "node": handle.node,
-            "handle": handle.handle,
-            "ready_at": now(),
-        }
-        if endpoint is not None:
-            values["url"] = endpoint.url
-            values["key_ciphertext"] = self.ctx.vault.encrypt(endpoint.api_key)
+        values = started(handle, self.ctx.vault)
         await self.record.update_replica(replica_id, **values)
         self.handles[replica_id] = Placed(updated(row, values), handle, runtime)
         log.info("replica %d of %s ready on %s (%s)", ordinal, d.name, handle.node, runtime.name)

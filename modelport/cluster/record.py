@@ -5,7 +5,6 @@ controllers follow it) and wakes this process's change feed."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from modelport.cluster.changes import ChangeFeed
@@ -104,11 +103,3 @@ class DeploymentRecord:
 
     async def stopped(self, replica_id: str, state: ReplicaState, error: str | None) -> None:
         await self.update_replica(replica_id, state=state, stopped_at=now(), last_error=error)
-
-
-def updated(row: Replica, changes: dict[str, Any]) -> Replica:
-    """``row`` with the ``changes`` just written to it."""
-    known = {k: v for k, v in changes.items() if k != "key_ciphertext"}
-    if "key_ciphertext" in changes:
-        known["key_ciphertext"] = changes["key_ciphertext"]
-    return replace(row, **known)

@@ -1,12 +1,16 @@
 """An :class:`~modelport.engines.base.EngineSpec` as stored JSON: the controller resolves a
 deployment's spec once (where the weights are) and stores it; gateways and runtimes elsewhere read
-it back. The secret never goes into it."""
+it back. The secret never goes into it. :data:`OfferOf` finds the offer (and a fine-tuned
+model's adapter) that a stored deployment's spec is resolved from."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from modelport.control.engine_choice import stored_options
 from modelport.domain.catalog import Offer
@@ -17,6 +21,9 @@ from modelport.engines.host import EngineHost, EngineSettingsError
 from modelport.engines.plugin import EngineFactory
 from modelport.engines.registry import EngineFactories, EnginePluginError
 from modelport.errors import ModelportError
+
+# A stored deployment's offer and LoRA adapter (fine-tuned models resolve through the store).
+OfferOf = Callable[[Connection, Deployment], tuple[Offer | None, Path | None]]
 
 
 def spec_to_json(spec: EngineSpec) -> dict[str, Any]:

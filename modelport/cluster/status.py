@@ -4,17 +4,42 @@ controller's idle detection) and in ``/healthz`` (for load balancers and operato
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from modelport.billing.ledger import UsageLedger
+from modelport.cluster.changes import ChangeFeed
+from modelport.cluster.controller import Controller
+from modelport.cluster.members import Heartbeat
 from modelport.cluster.routing import ReplicaRouter
+from modelport.cluster.sync import RegistrySync
+from modelport.inference.live import DeploymentRegistry
+from modelport.settings import Settings
 
-if TYPE_CHECKING:
-    from modelport.services import Services
+
+class ServicesView(Protocol):
+    """What these reports read of the running services: the start-up's ``Services`` has
+    these (and more), and is passed in; this module depends on no more than this."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def registry(self) -> DeploymentRegistry: ...
+    @property
+    def feed(self) -> ChangeFeed: ...
+    @property
+    def heartbeat(self) -> Heartbeat: ...
+    @property
+    def ledger(self) -> UsageLedger: ...
+    @property
+    def sync(self) -> RegistrySync | None: ...
+    @property
+    def controller(self) -> Controller | None: ...
+    def limiter_status(self) -> dict[str, Any]: ...
 
 
-def in_flight(services: Services) -> dict[str, int]:
+def in_flight(services: ServicesView) -> dict[str, int]:
     """Requests of this gateway in flight per replica id."""
     found: dict[str, int] = {}
     for live in services.registry.all():
@@ -27,7 +52,7 @@ def in_flight(services: Services) -> dict[str, int]:
     return found
 
 
-def activity(services: Services) -> dict[str, float]:
+def activity(services: ServicesView) -> dict[str, float]:
     """When each deployment last had a request here (now, while one is in flight)."""
     now = time.time()
     found: dict[str, float] = {}
@@ -38,7 +63,7 @@ def activity(services: Services) -> dict[str, float]:
     return found
 
 
-def store_status(services: Services) -> dict[str, Any]:
+def store_status(services: ServicesView) -> dict[str, Any]:
     feed = services.feed
     lost = feed.store_lost_since
     status: dict[str, Any] = {"reachable": feed.store_ok, "revision": feed.latest}
@@ -54,7 +79,7 @@ def store_status(services: Services) -> dict[str, Any]:
     return status
 
 
-def gateway_status(services: Services) -> dict[str, Any]:
+def gateway_status(services: ServicesView) -> dict[str, Any]:
     status: dict[str, Any] = {
         "in_flight": in_flight(services),
         "activity": activity(services),
@@ -73,7 +98,7 @@ def gateway_status(services: Services) -> dict[str, Any]:
     return status
 
 
-def register_cluster_metrics(registry: CollectorRegistry, services: Services) -> None:
+def register_cluster_metrics(registry: CollectorRegistry, services: ServicesView) -> None:
     """Gauges read at scrape time: the limiter's mode, the store's reachability, the spool."""
     degraded = Gauge(
         "modelport_rate_limiter_degraded",

@@ -3,10 +3,10 @@
 Routes and the CLI call this service; it is the one place the deployment lifecycle rules live:
 
 - the deployment name is DNS-safe and unique per region; one deployment per model per project;
-- the offer must be deployable in the project's region (403) and subscribed (412), unless the
-  call subscribes and deploys at once; its engine (the one asked for, or the first of the offer's
-  that can run it here) and weights must be on this machine (412, with what is missing), and the
-  engine's options valid (422); attaching a server someone else runs is the operator's (403);
+- a new deployment is admitted (:mod:`modelport.control.admission`) before anything is written:
+  the offer deployable in the project's region (403) and subscribed (412), unless the call
+  subscribes and deploys at once; its engine and weights on this machine (412), the engine's
+  options valid (422); attaching a server someone else runs is the operator's (403);
 - creation returns at once in state ``creating``; the controller (:mod:`modelport.cluster`)
   places its replicas, ending ``succeeded`` or ``failed`` with the reason (and retried); delete
   goes through ``deleting``, the controller stops the replicas and frees the name; ``restart``
@@ -30,10 +30,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from modelport.control.admission import Admission
 from modelport.control.availability import Availability, check_offer
 from modelport.control.bootstrap import create_default
 from modelport.control.controller_waits import until_gone, until_replaced
-from modelport.control.engine_choice import choose_engine
 from modelport.control.placement import SAFETY_OFF, DeleteCheck, Placement, ScaleCheck
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, Offer
@@ -41,7 +41,6 @@ from modelport.domain.deployments import (
     Deployment,
     DeploymentState,
     KeySlot,
-    Project,
     RateLimits,
     validate_deployment_name,
 )
@@ -49,16 +48,9 @@ from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
 from modelport.domain.replicas import Scale
-from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
-from modelport.errors import (
-    Conflict,
-    NotFound,
-    OfferNotDeployable,
-    ServerlessNotOffered,
-    SubscriptionRequired,
-)
+from modelport.errors import Conflict, NotFound
 from modelport.finetune.models import FineTunedModels
 from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
@@ -101,6 +93,14 @@ class DeploymentService:
             store=store, catalog=catalog, regions=self.regions
         )
         self.host = host or EngineHost.from_settings(settings)
+        self.admission = Admission(
+            store=store,
+            vault=vault,
+            engines=engines,
+            projects=self.projects,
+            host=self.host,
+            fine_tuned=fine_tuned,
+        )
         self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
         self.refresh: Refresh | None = None  # reloads one deployment into the registry now
         self.scale_check: ScaleCheck | None = None  # managed: the quota
@@ -158,18 +158,6 @@ class DeploymentService:
         found = self.fine_tuned.lookup(conn, deployment.offer_id)
         return (found.offer, found.gguf_adapter) if found is not None else (None, None)
 
-    def _model(
-        self, conn: Connection, model: str, project: Project
-    ) -> tuple[Offer, Offer, Path | None]:
-        """The offer to deploy, the offer whose subscription bills it, and the adapter: the same
-        offer and none, except for a fine-tuned model of the project (its base offer renamed,
-        billed on the base's subscription, with the job's adapter)."""
-        if self.fine_tuned is not None and is_fine_tuned(model):
-            found = self.fine_tuned.require(conn, model, project.id)
-            return found.offer, self.projects.offer(found.base_offer_id), found.gguf_adapter
-        offer = self.projects.offer(model)
-        return offer, offer, None
-
     def _forget(self, deployment: Deployment) -> None:
         self.store.run(lambda c: self.store.delete_deployment(c, deployment.id))
 
@@ -191,74 +179,36 @@ class DeploymentService:
         placement: Placement | None = None,
     ) -> LiveDeployment:
         """Create a deployment in state ``creating`` and start provisioning it in the
-        background. Every check happens before anything is written, in one transaction:
-        the engine (``engine``, or the first of the offer's that can run it here) and its
-        options are checked by the engine plug-in, down to the spec it would start."""
+        background. Every check (:mod:`modelport.control.admission`) happens before anything
+        is written, in one transaction: the engine (``engine``, or the first of the offer's
+        that can run it here) and its options are checked by the engine plug-in, down to the
+        spec it would start."""
         validate_deployment_name(name)
         wanted = (scale or Scale()).validated()
 
         def create(
             conn: Connection,
         ) -> tuple[Deployment, dict[KeySlot, str], Offer, Path | None]:
-            project = self.projects.project(conn, project_name)
-            offer, billed_offer, adapter = self._model(conn, offer_id, project)
-            self.projects.require_offered(offer, project)
-            if placement is None and offer.pricing is None:
-                raise ServerlessNotOffered(
-                    f"{offer.id!r} has no serverless API (no pay-as-you-go pricing): deploy it "
-                    "on managed compute (`modelport endpoints deploy`)",
-                    param="offer",
-                )
-            if placement is not None:
-                placement.check(conn, project)
-            sub = self.store.subscription_for(conn, project.id, billed_offer.id)
-            if sub is None:
-                if not subscribe:
-                    raise SubscriptionRequired(
-                        f"project {project.name!r} has not subscribed to {offer.id!r}: accept "
-                        "its terms by subscribing first (or subscribe and deploy in one call)",
-                        param="offer",
-                    )
-                sub = self.projects.subscribe_in(conn, project, billed_offer).subscription
-            choice = choose_engine(
-                offer,
-                self.engines,
-                self.host,
-                requested=engine,
-                options=engine_options or {},
+            admitted = self.admission.admit(
+                conn,
+                project_name,
+                name,
+                offer_id,
+                subscribe=subscribe,
+                engine=engine,
+                engine_options=engine_options,
                 operator=operator,
-            )
-            size = placement.size if placement is not None else None
-            host = self.host.sized(size.cpus) if size is not None else self.host
-            try:
-                spec = choice.factory.spec(name, offer, choice.options, host)
-            except EngineStartError as exc:
-                raise OfferNotDeployable(
-                    f"{offer.id!r} cannot be deployed with the {choice.name} engine: {exc}",
-                    param="engine_options",
-                ) from exc
-            if placement is not None:
-                placement.require_fit(choice.factory, spec)
-            public, secret = choice.stored(self.vault)
-            deployment = Deployment.new(
-                name=name,
-                project=project,
-                offer_id=offer.id,
-                subscription_id=sub.id,
-                engine=choice.name,
-                engine_options=public,
-                engine_secret=secret,
                 scale=wanted,
-                endpoint_id=placement.endpoint_id if placement else None,
-                instance_type=placement.instance_type if placement else None,
+                placement=placement,
             )
+            deployment = admitted.deployment
             self.store.create_deployment(conn, deployment)
             # A managed deployment answers with its endpoint's keys, never its own.
             fingerprints = self._new_keys(conn, deployment.id) if placement is None else {}
             if placement is not None and not placement.content_safety:
                 set_content_filter(conn, deployment.id, SAFETY_OFF)
             publish(conn, "created", deployment.id)
-            return deployment, fingerprints, offer, adapter
+            return deployment, fingerprints, admitted.offer, admitted.adapter
 
         deployment, fingerprints, offer, adapter = await asyncio.to_thread(self.store.run, create)
         live = LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
