@@ -164,7 +164,8 @@ def test_deployment_tabs_keep_the_region_escaped_and_sign_in_keeps_it(
     live_server: ThreadServer,
 ) -> None:
     """Names are unique per region only: a deployment page's tab links carry its ``?region=``
-    (URL-encoded, never raw HTML), and a signed-out visit comes back to it after sign-in."""
+    (URL-encoded, never raw HTML) and its heading names it (escaped), and a signed-out visit comes
+    back to it after sign-in."""
     tabs = ("", "/test", "/consume", "/content-safety")
     base = f"/portal/deployments/{EMBEDDED}"
     hostile = 'east"><b>x&y'
@@ -174,7 +175,13 @@ def test_deployment_tabs_keep_the_region_escaped_and_sign_in_keeps_it(
             links = re.findall(r'href="(/portal/deployments/[^"]*)"', page)
             assert links == [f"{base}{t}?region=east%22%3E%3Cb%3Ex%26y" for t in tabs], tab
             assert "<b>x" not in page
+            # The heading names the region of the address (escaped), with no lookup to do.
+            assert "region <strong>east&#34;&gt;&lt;b&gt;x&amp;y</strong></span></h1>" in page
+            assert "deployment_region.js" not in page
             plain = client.get(f"{base}{tab}").text
+            # No region in the address: the page's module learns it (and the name's others).
+            assert 'id="deployment-region" hidden>' in plain
+            assert '<script type="module" src="/portal/static/deployment_region.js">' in plain
             assert re.findall(r'href="(/portal/deployments/[^"]*)"', plain) == [
                 f"{base}{t}" for t in tabs
             ]

@@ -3,7 +3,10 @@ regions and two real llama.cpp deployments of that name (one per region; names a
 region only): the deployments list links each row to its own region's deployment, and its
 details, Test, Consume and Content safety pages show that one (its region, Target URL and keys),
 keep the region in every tab link, and act on that one only (a key regenerated in one region
-leaves the other's keys as they were; a chat goes to that region's Target URL)."""
+leaves the other's keys as they were; a chat goes to that region's Target URL), and name the
+region in their heading. An address without ``?region=`` shows the default region's deployment,
+as the management API resolves the bare name, and says that the name exists in the other region
+too, with a link to each region's page."""
 
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ pytestmark = pytest.mark.e2e
 
 NAME = "twin-chat"
 PROJECTS = {"local": "twin-near", "eastus2": "twin-far"}  # region -> project
+PAIR = "pair-chat"  # in two regions, neither the default one: the bare name is ambiguous
+PAIR_PROJECTS = {"eastus2": "pair-east", "westus": "pair-west"}
 API = f"/management/deployments/{NAME}"
 TABS = (
     ("Details", ""),
@@ -36,23 +41,24 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-def _wait_ready(api: httpx.Client, region: str, timeout: float = 180) -> None:
+def _wait_ready(api: httpx.Client, region: str, name: str = NAME, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        d = _ok(api.get(API, params={"region": region}))
+        d = _ok(api.get(f"/management/deployments/{name}", params={"region": region}))
         assert d["state"] != "failed", d["failure_reason"]
         if (d["state"], d["engine_state"]) == ("succeeded", "ready"):
             return
         time.sleep(0.2)
-    raise TimeoutError(f"{NAME} in {region} did not become ready")
+    raise TimeoutError(f"{name} in {region} did not become ready")
 
 
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    """A live server with a second region and ``NAME`` deployed in both (no embedded one)."""
+    """A live server with two more regions, ``NAME`` deployed in the default one and eastus2, and
+    ``PAIR`` in eastus2 and westus (no embedded one)."""
     settings = settings_for(
         tmp_path_factory.mktemp("portal-regions"),
-        regions={"eastus2": ""},
+        regions={"eastus2": "", "westus": ""},
         embedded_default=False,
         engine_slots=1,
         engine_threads=1,
@@ -60,15 +66,22 @@ def twins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
     server = ThreadServer(settings).start()
     try:
         with admin(server.base_url) as api:
-            for region, project in PROJECTS.items():
-                _ok(api.post("/management/projects", json={"name": project, "region": region}), 201)
-                created = api.post(
-                    f"/management/projects/{project}/deployments",
-                    json={"name": NAME, "offer": "smollm2-test-a", "subscribe": True},
-                )
-                assert _ok(created, 202)["region"] == region
-            for region in PROJECTS:
-                _wait_ready(api, region)
+            # (smollm2-test-a may be deployed only in local and eastus2; test-b anywhere)
+            for name, offer, projects in (
+                (NAME, "smollm2-test-a", PROJECTS),
+                (PAIR, "smollm2-test-b", PAIR_PROJECTS),
+            ):
+                for region, project in projects.items():
+                    body = {"name": project, "region": region}
+                    _ok(api.post("/management/projects", json=body), 201)
+                    created = api.post(
+                        f"/management/projects/{project}/deployments",
+                        json={"name": name, "offer": offer, "subscribe": True},
+                    )
+                    assert _ok(created, 202)["region"] == region
+            for name, projects in ((NAME, PROJECTS), (PAIR, PAIR_PROJECTS)):
+                for region in projects:
+                    _wait_ready(api, region, name)
         yield server
     finally:
         server.stop()
@@ -86,6 +99,15 @@ def _tab(page: Any, label: str, region: str, tab: str) -> None:
     nav = page.get_by_role("navigation", name="Deployment")
     nav.get_by_role("link", name=label, exact=True).click()
     page.wait_for_url(f"**/portal/deployments/{NAME}{tab}?region={region}")
+    _heading_names(page, region)
+
+
+def _heading_names(page: Any, region: str) -> None:
+    """The page's heading names the deployment and its region (a badge next to the name)."""
+    heading = page.get_by_role("heading", level=1, name=f"{NAME} in region {region}", exact=True)
+    heading.wait_for()
+    badge = page.locator("#deployment-region")
+    assert badge.is_visible() and badge.locator("strong").inner_text() == region
 
 
 def test_a_name_in_two_regions_shows_and_acts_on_each_region_s_deployment(
@@ -113,6 +135,8 @@ def test_a_name_in_two_regions_shows_and_acts_on_each_region_s_deployment(
 
             # Details: this region's deployment, its key; every link keeps the region.
             page.locator("#target-url").wait_for()
+            _heading_names(page, region)
+            assert page.locator("#region-notice").is_hidden()  # the address names the region
             assert page.locator("#target-url").inner_text() == view["target_url"]
             facts = page.locator("#facts").inner_text()
             assert f"Region\n{region}" in facts and f"Project\n{PROJECTS[region]}" in facts
@@ -169,3 +193,77 @@ def test_a_name_in_two_regions_shows_and_acts_on_each_region_s_deployment(
         page.locator('.key-row[data-slot="secondary"] .reveal').click()
         page.wait_for_function("document.getElementById('key-secondary').value.length > 0")
         assert page.get_by_label("Secondary key").input_value() == after["eastus2"]["secondary"]
+
+
+def test_an_address_without_a_region_shows_the_default_one_and_links_each_region(
+    twins: ThreadServer, tmp_path: Path
+) -> None:
+    """An old bookmark (no ``?region=``) shows the deployment the API resolves the bare name to,
+    the default region's, names that region in the heading, and says plainly that the name also
+    exists in the other region, with a link to each region's page on the same tab."""
+    views, _ = _state(twins.base_url)
+    with admin(twins.base_url) as api:
+        assert _ok(api.get(API))["region"] == "local"  # the API's answer for the bare name
+    with browser_context(tmp_path / "profile", twins.base_url) as context:
+        page: Any = context.new_page()  # type: ignore[attr-defined]
+        sign_in_with_token(page, f"/portal/deployments/{NAME}")
+        for label, tab in TABS:
+            page.goto(f"/portal/deployments/{NAME}{tab}")
+            notice = page.locator("#region-notice")
+            notice.get_by_role("link").first.wait_for()
+            _heading_names(page, "local")
+            text = " ".join(notice.inner_text().split())
+            assert f"{NAME} also exists in region eastus2." in text, label
+            assert "names no region, so the page shows the one in region local." in text, label
+            links = notice.get_by_role("link")
+            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+            assert hrefs == [
+                f"/portal/deployments/{NAME}{tab}?region={r}" for r in sorted(PROJECTS)
+            ]
+            nav = page.get_by_role("navigation", name="Deployment")  # tabs keep the bare address
+            href = nav.get_by_role("link", name=label, exact=True).get_attribute("href")
+            assert href == f"/portal/deployments/{NAME}{tab}", label
+            if label == "Details":
+                page.locator("#target-url").wait_for()
+                assert page.locator("#target-url").inner_text() == views["local"]["target_url"]
+                screenshot(page, "regions-02-no-region-notice-details")
+            if label == "Consume":
+                screenshot(page, "regions-03-no-region-notice-consume")
+            assert page.evaluate(UNLABELLED_CONTROLS_JS) == [], page.url
+
+        # Each link opens that region's page (same tab), which names its region and no notice.
+        for region in ("eastus2", "local"):
+            page.goto(f"/portal/deployments/{NAME}")
+            notice = page.locator("#region-notice")
+            notice.get_by_role("link", name=f"{NAME} in region {region}", exact=True).click()
+            page.wait_for_url(f"**/portal/deployments/{NAME}?region={region}")
+            _heading_names(page, region)
+            page.locator("#target-url").wait_for()
+            assert page.locator("#target-url").inner_text() == views[region]["target_url"]
+            assert notice.is_hidden()
+        screenshot(page, "regions-04-followed-notice-link")
+
+
+def test_an_ambiguous_address_asks_which_region(twins: ThreadServer, tmp_path: Path) -> None:
+    """A bare name in two regions, neither the default one: the API resolves nothing (409), so
+    the heading names no region and the notice links each region's page."""
+    with admin(twins.base_url) as api:
+        assert api.get(f"/management/deployments/{PAIR}").status_code == 409
+        west = _ok(api.get(f"/management/deployments/{PAIR}", params={"region": "westus"}))
+    with browser_context(tmp_path / "profile", twins.base_url) as context:
+        page: Any = context.new_page()  # type: ignore[attr-defined]
+        sign_in_with_token(page, f"/portal/deployments/{PAIR}/consume")
+        notice = page.locator("#region-notice")
+        notice.get_by_role("link").first.wait_for()
+        text = " ".join(notice.inner_text().split())
+        assert f"{PAIR} exists in several regions and this address names none" in text
+        links = notice.get_by_role("link")
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        assert hrefs == [f"/portal/deployments/{PAIR}/consume?region={r}" for r in PAIR_PROJECTS]
+        assert page.locator("#deployment-region").is_hidden()
+        screenshot(page, "regions-05-ambiguous-notice")
+        notice.get_by_role("link", name=f"{PAIR} in region westus", exact=True).click()
+        page.wait_for_url(f"**/portal/deployments/{PAIR}/consume?region=westus")
+        heading = page.get_by_role("heading", level=1, name=f"{PAIR} in region westus")
+        heading.wait_for()
+        assert west["target_url"] in page.locator("#consume-status").inner_text()
