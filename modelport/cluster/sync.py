@@ -94,6 +94,7 @@ class RegistrySync:
         wake: WakeFor | None = None,
         cold_start_wait: float = 120.0,
         offer_of: OfferOf | None = None,
+        offer_here: OfferOf | None = None,
         reloads: Mapping[str, Reload] | None = None,
     ) -> None:
         self.store = store
@@ -107,6 +108,9 @@ class RegistrySync:
         self.wake = wake
         self.cold_start_wait = cold_start_wait
         self.offer_of: OfferOf = offer_of or (lambda _, d: (catalog.get(d.offer_id), None))
+        # The same, with a fine-tuned model's adapter written here from the database when this
+        # machine lacks it: asked only before this gateway starts an engine itself.
+        self.offer_here: OfferOf = offer_here or self.offer_of
         self.reloads: dict[str, Reload] = dict(reloads or {})
         self.cursor = 0
         self.synced_at = 0  # the revision the registry reflects
@@ -388,10 +392,12 @@ class RegistrySync:
         if known is not None and known[0] == d.generation:
             live.engine = self._assigned[d.id] = known[1]
             return
-        offer = live.offer
+        offer, adapter = live.offer, live.adapter
         try:
+            if adapter is not None:
+                adapter = (await in_thread_read(self.store, lambda c: self.offer_here(c, d)))[1]
             factory, spec = await asyncio.to_thread(
-                resolve, replace(d), offer, self.engines, self.vault, self.host, live.adapter
+                resolve, replace(d), offer, self.engines, self.vault, self.host, adapter
             )
             engine = await factory.start(spec)
         except EngineStartError as exc:
