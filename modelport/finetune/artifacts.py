@@ -10,6 +10,7 @@ it, checked against its sha256, then renamed into place. A file already there is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from modelport.store import finetune_artifacts as sql
+from modelport.store.repositories import Store
 
 log = logging.getLogger("modelport.finetune")
 
@@ -72,3 +74,28 @@ def materialize(conn: Connection, job_id: str, model_dir: Path) -> list[str]:
     if written:
         log.info("fine-tuning job %s: %s written from the database", job_id, ", ".join(written))
     return written
+
+
+def _put(conn: Connection, *, job_id: str, files: dict[str, tuple[str, bytes]]) -> None:
+    sql.put_model_files(conn, job_id, files)
+
+
+def store_earlier_models(store: Store, job_dirs: Path, model_dir: str) -> list[str]:
+    """Store the files of jobs that succeeded before they were stored in the database, for
+    those whose model directory is on this machine (``job_dirs/<job>/<model_dir>``); the jobs
+    stored. Run at start, so the gateway that trained them shares them."""
+    done = []
+    for job_id in store.read(sql.succeeded_without_files):
+        local = job_dirs / job_id / model_dir
+        if not local.is_dir():
+            continue
+        try:
+            files = read_model_dir(local)
+        except ArtifactError as exc:
+            log.warning("fine-tuning job %s: model files not stored: %s", job_id, exc)
+            continue
+        store.run(functools.partial(_put, job_id=job_id, files=files))
+        done.append(job_id)
+    if done:
+        log.info("model files of %d earlier fine-tuning jobs stored in the database", len(done))
+    return done

@@ -52,6 +52,8 @@ from modelport.errors import (
     OfferNotDeployable,
     SubscriptionRequired,
 )
+from modelport.finetune import protocol
+from modelport.finetune.artifacts import store_earlier_models
 from modelport.finetune.files import TrainingFiles, file_in, short_id
 from modelport.finetune.hyperparameters import resolve_hyperparameters
 from modelport.finetune.metering import training_record
@@ -105,9 +107,13 @@ class FineTuningService:
 
     # -- start-up and shutdown ---------------------------------------------------------------
     async def start(self) -> None:
-        """Bill what a previous run ended but did not bill; queue unfinished jobs again."""
+        """Bill what a previous run ended but did not bill; store the model files of earlier
+        jobs trained here; queue unfinished jobs again."""
         for job in await self._db(ft_store.unbilled_jobs):
             await self._bill(job)
+        await asyncio.to_thread(
+            store_earlier_models, self.store, self.models.root, protocol.MODEL_DIR
+        )
         active = await self._db(
             lambda c: ft_store.jobs_with_status(c, JobStatus.RUNNING, JobStatus.QUEUED)
         )

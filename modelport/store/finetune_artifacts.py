@@ -45,6 +45,16 @@ def put_model_files(conn: Connection, job_id: str, files: dict[str, tuple[str, b
         )
 
 
+def succeeded_without_files(conn: Connection) -> list[str]:
+    """Succeeded jobs whose model files are not in the database (they succeeded before
+    migration 0050 stored them)."""
+    stored = exists().where(ft_model_files.c.job_id == ft_jobs.c.id)
+    rows = conn.execute(
+        select(ft_jobs.c.id).where(ft_jobs.c.status == "succeeded", ~stored).order_by(ft_jobs.c.id)
+    )
+    return [r.id for r in rows]
+
+
 def model_files(conn: Connection, job_id: str) -> list[StoredFile]:
     rows = conn.execute(
         select(ft_model_files.c.name, ft_model_files.c.sha256, ft_model_files.c.bytes)

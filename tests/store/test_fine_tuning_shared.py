@@ -16,7 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from modelport.domain.fine_tuning import FineTuningJob, Hyperparameters, JobStatus, TrainingFile
-from modelport.finetune.artifacts import ArtifactError, materialize, read_model_dir
+from modelport.finetune.artifacts import (
+    ArtifactError,
+    materialize,
+    read_model_dir,
+    store_earlier_models,
+)
 from modelport.finetune.ownership import JobOwnership
 from modelport.store import cluster as cluster_sql
 from modelport.store import fine_tuning as ft
@@ -146,6 +151,30 @@ def test_a_data_dir_without_the_files_gets_them_from_the_database(
     with store.transaction() as conn:
         assert materialize(conn, job.id, elsewhere) == ["adapter.gguf"]
     assert (elsewhere / "adapter.gguf").read_bytes() == BINARY
+
+
+def test_models_of_jobs_that_succeeded_earlier_are_stored_by_the_gateway_that_has_them(
+    engine: Engine, tmp_path: Path
+) -> None:
+    upgrade(engine, "0040_managed_compute")
+    store = Store(engine)
+    here, elsewhere, failed = _jobs(store, 3)
+    with store.transaction() as conn:
+        for job in (here, elsewhere):
+            ft.update_job(conn, job.id, status=JobStatus.SUCCEEDED)
+        ft.update_job(conn, failed.id, status=JobStatus.FAILED)
+    _model_dir(tmp_path / here.id / "model")
+    _model_dir(tmp_path / failed.id / "model")
+    upgrade(engine)
+    assert store_earlier_models(store, tmp_path, "model") == [here.id]
+    assert store_earlier_models(store, tmp_path, "model") == []  # once
+    with store.transaction() as conn:
+        assert [f.name for f in artifacts.model_files(conn, here.id)] == [
+            "adapter.gguf",
+            "adapter_config.json",
+        ]
+        assert artifacts.model_files(conn, elsewhere.id) == []  # its files are on another disk
+        assert artifacts.model_files(conn, failed.id) == []
 
 
 def test_stored_content_that_does_not_match_its_digest_is_refused(
