@@ -283,6 +283,8 @@ class FineTuningService:
     async def _work(self) -> None:
         while True:
             job_id = await self._queue.get()
+            if job_id in self._runners:  # queued again while it runs here
+                continue
             job = await self.ownership.claim(job_id)
             if job is None:  # another gateway runs it, or it ended
                 continue

@@ -223,11 +223,9 @@ def update_job(conn: Connection, job_id: str, **values: Any) -> None:
 
 def claim_job(conn: Connection, job_id: str, owner: str, live: list[str]) -> bool:
     """Make ``owner`` the gateway running the job: a queued job, or a running one whose gateway
-    is this one or gone (not among the ``live`` members). False when another has it or it
-    ended."""
-    gone = ft_jobs.c.owner.is_(None) | (ft_jobs.c.owner == owner)
-    if live:
-        gone = gone | ft_jobs.c.owner.not_in(live)
+    is gone (not among the ``live`` members, ``owner`` being one). False when a live gateway
+    (this one included) runs it, or it ended."""
+    gone = ft_jobs.c.owner.is_(None) | ft_jobs.c.owner.not_in([owner, *live])
     claimable = (ft_jobs.c.status == JobStatus.QUEUED.value) | (
         (ft_jobs.c.status == JobStatus.RUNNING.value) & gone
     )

@@ -138,3 +138,28 @@ def test_a_job_running_on_one_gateway_is_cancelled_through_the_other(
     assert not _model_dir(a, job_id).exists()
     with job_api(a.base_url, PROJECT) as api:
         assert api.get(f"/fine_tuning/jobs/{job_id}").json()["status"] == "cancelled"
+
+
+def test_a_job_whose_gateway_is_gone_is_cancelled_through_the_other_at_once(
+    gateways: tuple[Member, Member],
+) -> None:
+    """Last in this module: gateway A is killed (as a lost machine) while its job trains."""
+    a, b = gateways
+    job_id = _create(a, mascot_dataset(repeat=2), "orphan", {"n_epochs": 5, "batch_size": 2})
+    with job_api(b.base_url, PROJECT) as api:
+        running = wait_for(api, job_id, lambda j: j["progress"]["step"] >= 1, what="step 1")
+        a.kill()
+        started = time.monotonic()
+        response = api.post(f"/fine_tuning/jobs/{job_id}/cancel")
+        took = time.monotonic() - started
+        assert response.status_code == 200, response.text
+        cancelled = response.json()
+        assert cancelled["status"] == "cancelled", cancelled
+        # The tokens of the last step A reported, billed.
+        assert cancelled["trained_tokens"] >= running["progress"]["trained_tokens"] > 0
+        assert cancelled["trained_tokens"] == cancelled["progress"]["trained_tokens"]
+        assert cancelled["billed_tokens"] == cancelled["trained_tokens"]
+        events = api.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
+        assert events["data"][0]["message"].endswith("the gateway that ran it is gone")
+    print(f"\ncancel of a job whose gateway is gone answered in {took:.1f} s")
+    assert took < 20
