@@ -264,7 +264,7 @@ class Services:
                 feed=feed,
                 heartbeat=heartbeat,
                 local=local_runtime,
-                offer_of=deployments.offer_in,
+                offer_of=deployments.offer_here,
                 retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
                 ttl=settings.controller_lease_ttl,
                 duties=[compute_meter.duty, _endpoint_sweeper(store, feed)],
@@ -285,6 +285,7 @@ class Services:
                 wake=heartbeat.wake,
                 cold_start_wait=settings.cold_start_wait,
                 offer_of=deployments.offer_in,
+                offer_here=deployments.offer_here,
                 reloads={ENDPOINT_CHANGE: endpoints.reload, BLOCKLIST_CHANGE: blocklists.load},
             )
         pipeline = Pipeline(accountant, moderation)
@@ -312,6 +313,8 @@ class Services:
                 projects=projects,
                 models=fine_tuned,
                 ledger=ledger,
+                owner=heartbeat.id,
+                live_within=heartbeat.live_within,
             ),
             hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
             access=access,

@@ -18,10 +18,11 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from modelport.cluster.routing import Member, ReplicaRouter
 from modelport.cluster.specs import resolve, spec_from_json
-from modelport.domain.deployments import DeploymentState
+from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.keys import KeyVault
 from modelport.domain.replicas import Endpoint, Replica, ReplicaState
 from modelport.engines.base import Engine, EngineSpec, EngineStartError, EngineState
@@ -34,6 +35,8 @@ log = logging.getLogger("modelport.cluster")
 
 LocalEngines = Callable[[str], Engine | None]
 WakeFor = Callable[[str], Awaitable[None]]
+AdapterHere = Callable[[Deployment], Awaitable[Path | None]]
+"""A fine-tuned deployment's adapter on this machine (written from the database if missing)."""
 
 
 class EngineAssembler:
@@ -46,8 +49,10 @@ class EngineAssembler:
         local: LocalEngines | None = None,
         wake: WakeFor | None = None,
         cold_start_wait: float = 120.0,
+        adapter_here: AdapterHere | None = None,
     ) -> None:
         self.vault = vault
+        self.adapter_here = adapter_here
         self.engines = engines
         self.host = host
         self.local = local or (lambda _: None)
@@ -205,10 +210,12 @@ class EngineAssembler:
         if known is not None and known[0] == d.generation:
             live.engine = self._assigned[d.id] = known[1]
             return
-        offer = live.offer
+        offer, adapter = live.offer, live.adapter
         try:
+            if adapter is not None and self.adapter_here is not None:
+                adapter = await self.adapter_here(d)
             factory, spec = await asyncio.to_thread(
-                resolve, replace(d), offer, self.engines, self.vault, self.host, live.adapter
+                resolve, replace(d), offer, self.engines, self.vault, self.host, adapter
             )
             engine = await factory.start(spec)
         except EngineStartError as exc:

@@ -82,6 +82,7 @@ class RegistrySync:
         wake: WakeFor | None = None,
         cold_start_wait: float = 120.0,
         offer_of: OfferOf | None = None,
+        offer_here: OfferOf | None = None,
         reloads: Mapping[str, Reload] | None = None,
     ) -> None:
         self.store = store
@@ -95,8 +96,12 @@ class RegistrySync:
             local=local,
             wake=wake,
             cold_start_wait=cold_start_wait,
+            adapter_here=self._adapter_here,
         )
         self.offer_of: OfferOf = offer_of or (lambda _, d: (catalog.get(d.offer_id), None))
+        # The same, with a fine-tuned model's adapter written here from the database when this
+        # machine lacks it: asked only before this gateway starts an engine itself.
+        self.offer_here: OfferOf = offer_here or self.offer_of
         self.reloads: dict[str, Reload] = dict(reloads or {})
         self.cursor = 0
         self.synced_at = 0  # the revision the registry reflects
@@ -106,6 +111,12 @@ class RegistrySync:
         self._lock = asyncio.Lock()
 
     # -- running ------------------------------------------------------------------------------
+
+    async def _adapter_here(self, deployment: Deployment) -> Path | None:
+        """A fine-tuned model's adapter on this machine (written from the database if missing)."""
+        offer_here = self.offer_here
+        return (await in_thread_read(self.store, lambda c: offer_here(c, deployment)))[1]
+
     async def start(self) -> None:
         self.cursor = self.feed.latest
         await self.load_all()

@@ -48,9 +48,11 @@ from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
 from modelport.domain.replicas import Scale
+from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
 from modelport.errors import Conflict, NotFound
+from modelport.finetune.artifacts import ArtifactError
 from modelport.finetune.models import FineTunedModels
 from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
@@ -157,6 +159,20 @@ class DeploymentService:
             return self.catalog.get(deployment.offer_id), None
         found = self.fine_tuned.lookup(conn, deployment.offer_id)
         return (found.offer, found.gguf_adapter) if found is not None else (None, None)
+
+    def offer_here(
+        self, conn: Connection, deployment: Deployment
+    ) -> tuple[Offer | None, Path | None]:
+        """:meth:`offer_in`, with the adapter's files written into this machine's data directory
+        from the database when they are not there (another gateway trained the model): asked
+        right before an engine starts here."""
+        offer, adapter = self.offer_in(conn, deployment)
+        if adapter is not None and self.fine_tuned is not None:
+            try:
+                self.fine_tuned.materialize(conn, deployment.offer_id)
+            except ArtifactError as exc:
+                raise EngineStartError(str(exc)) from exc
+        return offer, adapter
 
     def _forget(self, deployment: Deployment) -> None:
         self.store.run(lambda c: self.store.delete_deployment(c, deployment.id))

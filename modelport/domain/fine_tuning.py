@@ -117,6 +117,8 @@ class FineTuningJob:
     billed_tokens: int | None = None  # what the ledger holds for this job (None: not yet)
     error: JobError | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    owner: str | None = None  # the gateway (cluster member) running it, once one took it
+    cancel_requested_at: datetime | None = None  # a cancel recorded for its gateway to act on
 
     @property
     def succeeded(self) -> bool:

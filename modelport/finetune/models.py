@@ -17,6 +17,7 @@ from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.fine_tuning import parse_fine_tuned_model
 from modelport.errors import NotFound
 from modelport.finetune import protocol
+from modelport.finetune.artifacts import materialize
 from modelport.store import fine_tuning as ft_store
 
 
@@ -77,6 +78,14 @@ class FineTunedModels:
             offer=derived_offer(base, name, parsed.suffix),
             adapter_dir=self.job_dir(job.id) / protocol.MODEL_DIR,
         )
+
+    def materialize(self, conn: Connection, name: str) -> list[str]:
+        """Write the model's stored files missing from this data directory (see
+        :mod:`modelport.finetune.artifacts`); the names written."""
+        found = self.lookup(conn, name)
+        if found is None:
+            return []
+        return materialize(conn, found.job_id, found.adapter_dir)
 
     def require(self, conn: Connection, name: str, project_id: str) -> FineTunedModel:
         """The fine-tuned model ``name`` of the project (404 for another project's)."""

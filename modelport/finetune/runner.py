@@ -5,7 +5,10 @@ its protocol lines (:mod:`modelport.finetune.protocol`) and stores what they say
 points, checkpoints, progress, and the final state. A worker that dies without a final word is
 started again (up to ``max_restarts`` times) and resumes from its last checkpoint; a cancelled
 job's worker gets SIGTERM, stops at a step boundary and reports the tokens trained so far, or is
-killed after a grace period, when the last step it reported counts.
+killed after a grace period, when the last step it reported counts. A cancel recorded in the
+database (by another gateway) is noticed within ``cancel_poll`` seconds and acted on the same way.
+A succeeded job's model files go into the database in the transaction that marks it succeeded
+(:mod:`modelport.finetune.artifacts`), so every gateway can serve it.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.domain.fine_tuning import FineTuningJob, JobError, JobStatus
 from modelport.finetune import protocol
+from modelport.finetune.artifacts import ArtifactError, read_model_dir
 from modelport.store import fine_tuning as ft_store
+from modelport.store.finetune_artifacts import put_model_files
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
@@ -62,6 +68,7 @@ class JobRunner:
         max_restarts: int = 3,
         restart_backoff: float = 1.0,
         cancel_grace: float = 30.0,
+        cancel_poll: float = 1.0,
     ) -> None:
         self.job = job
         self.job_dir = job_dir
@@ -70,6 +77,7 @@ class JobRunner:
         self.max_restarts = max_restarts
         self.restart_backoff = restart_backoff
         self.cancel_grace = cancel_grace
+        self.cancel_poll = cancel_poll
         self.restarts = 0
         self.cancel_requested = False
         self._abandoned = False
@@ -109,11 +117,14 @@ class JobRunner:
     # -- the run ----------------------------------------------------------------------------
     async def run(self) -> None:
         """Run the job to its end (succeeded, failed or cancelled) and finalize it."""
+        watch = asyncio.create_task(self._watch_cancel(), name=f"cancel-{self.job.id}")
         try:
             if self.job.started_at is None:
                 await self._update(status=JobStatus.RUNNING, started_at=now())
             else:
                 await self._update(status=JobStatus.RUNNING)
+            if self.job.cancel_requested_at is not None:  # recorded while no gateway ran it
+                self.cancel_requested = True
             while not self._abandoned and not self.cancel_requested:
                 code = await self._attempt()
                 if self._abandoned:
@@ -140,6 +151,22 @@ class JobRunner:
                 await self._conclude()
         finally:
             self.done.set()
+            watch.cancel()
+
+    async def _watch_cancel(self) -> None:
+        """Act on a cancel another gateway recorded in the database."""
+        job_id = self.job.id
+        while not self.done.is_set() and not self.cancel_requested:
+            await asyncio.sleep(self.cancel_poll)
+            try:
+                requested = await self._db(lambda c: ft_store.cancel_requested(c, job_id))
+            except SQLAlchemyError as exc:  # the database is away: ask again at the next poll
+                log.warning("fine-tuning job %s: cannot check for a cancel: %s", job_id, exc)
+                continue
+            if requested:
+                log.info("fine-tuning job %s: cancel requested through another gateway", job_id)
+                await self.cancel()
+                return
 
     async def _attempt(self) -> int:
         self._stderr.clear()
@@ -258,13 +285,30 @@ class JobRunner:
             tokens = int(final["trained_tokens"])
             step = int(final.get("step") or job.step)
             metrics = {**self._last_metrics, "step": step, "trained_tokens": tokens}
-            await self._db(
-                lambda c: ft_store.add_checkpoint(
-                    c, job.id, step, metrics.get("train_loss"), metrics
+            try:
+                files = await asyncio.to_thread(read_model_dir, self.job_dir / protocol.MODEL_DIR)
+            except ArtifactError as exc:
+                await self._fail("export_error", str(exc))
+                await self.finalize(await self._reload())
+                return
+
+            def succeed(conn: Connection) -> None:
+                ft_store.add_checkpoint(conn, job.id, step, metrics.get("train_loss"), metrics)
+                put_model_files(conn, job.id, files)
+                ft_store.update_job(
+                    conn,
+                    job.id,
+                    status=JobStatus.SUCCEEDED,
+                    finished_at=now(),
+                    trained_tokens=tokens,
+                    step=step,
                 )
-            )
-            await self._update(
-                status=JobStatus.SUCCEEDED, finished_at=now(), trained_tokens=tokens, step=step
+
+            await self._db(succeed)
+            size = sum(len(content) for _, content in files.values())
+            await self._event(
+                f"Model files stored for every gateway ({size} bytes)",
+                data={"files": {name: digest for name, (digest, _) in files.items()}},
             )
             await self._event(f"New fine-tuned model created: {job.fine_tuned_model}")
             await self._event("The job has successfully completed")

@@ -10,6 +10,10 @@ Rules, in one place:
 - jobs run one at a time by default (``finetune_concurrency``), each in its own worker process;
   ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``cancelled``; a running job survives a
   restart of Modelport (it resumes from its last checkpoint);
+- with several gateways, a job runs in the gateway that took it (its ``owner``); a cancel through
+  another gateway is recorded in the database and acted on by the owner
+  (:mod:`modelport.finetune.ownership`); a succeeded job's model files are in the database, so
+  every gateway can serve the model (:mod:`modelport.finetune.artifacts`);
 - a job that ends trained (succeeded, or cancelled part way) writes its trained tokens to the
   ledger once, on the fine-tuning meter of its subscription (idempotent by the job's id); a
   failed job is not billed.
@@ -48,10 +52,13 @@ from modelport.errors import (
     OfferNotDeployable,
     SubscriptionRequired,
 )
+from modelport.finetune import protocol
+from modelport.finetune.artifacts import store_earlier_models
 from modelport.finetune.files import TrainingFiles, file_in, short_id
 from modelport.finetune.hyperparameters import resolve_hyperparameters
 from modelport.finetune.metering import training_record
 from modelport.finetune.models import FineTunedModels
+from modelport.finetune.ownership import JobOwnership
 from modelport.finetune.runner import JobRunner
 from modelport.finetune.workdir import BaseWeights, write_job_dir
 from modelport.models.formats import get_format
@@ -74,6 +81,8 @@ class FineTuningService:
         projects: ProjectService,
         models: FineTunedModels,
         ledger: UsageLedger,
+        owner: str = "gateway",
+        live_within: float = 6.0,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -85,15 +94,26 @@ class FineTuningService:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._runners: dict[str, JobRunner] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # This gateway's cluster member id (the heartbeat's) marks the jobs it runs.
+        self.ownership = JobOwnership(
+            store,
+            owner,
+            live_within=live_within,
+            cancel_wait=settings.finetune_cancel_grace + live_within + 5.0,
+        )
 
     async def _db(self, fn: Any) -> Any:
         return await asyncio.to_thread(self.store.run, fn)
 
     # -- start-up and shutdown ---------------------------------------------------------------
     async def start(self) -> None:
-        """Bill what a previous run ended but did not bill; queue unfinished jobs again."""
+        """Bill what a previous run ended but did not bill; store the model files of earlier
+        jobs trained here; queue unfinished jobs again."""
         for job in await self._db(ft_store.unbilled_jobs):
             await self._bill(job)
+        await asyncio.to_thread(
+            store_earlier_models, self.store, self.models.root, protocol.MODEL_DIR
+        )
         active = await self._db(
             lambda c: ft_store.jobs_with_status(c, JobStatus.RUNNING, JobStatus.QUEUED)
         )
@@ -103,6 +123,15 @@ class FineTuningService:
             asyncio.create_task(self._work(), name=f"fine-tuning-{i}")
             for i in range(self.settings.finetune_concurrency)
         ]
+        # A job whose gateway stopped just now still looks owned; asked again once it is not.
+        running = [j.id for j in active if j.status is JobStatus.RUNNING]
+        if running:
+            self._tasks.append(asyncio.create_task(self._requeue_later(running)))
+
+    async def _requeue_later(self, job_ids: list[str]) -> None:
+        await asyncio.sleep(self.ownership.live_within)
+        for job_id in job_ids:
+            self._queue.put_nowait(job_id)
 
     async def close(self) -> None:
         runners = list(self._runners.values())
@@ -244,22 +273,20 @@ class FineTuningService:
         runner = self._runners.get(job.id)
         if runner is not None:
             await runner.cancel()
-        else:
-
-            def cancel_queued(conn: Connection) -> None:
-                ft_store.update_job(conn, job.id, status=JobStatus.CANCELLED, finished_at=now())
-                ft_store.add_event(conn, job.id, "The job was cancelled before it started")
-
-            await self._db(cancel_queued)
-            await self._bill(await self.job(project_name, job_id))
+        elif await self.ownership.cancel_elsewhere(job):
+            ended = await self.job(project_name, job_id)
+            if ended.status is JobStatus.CANCELLED:
+                await self._bill(ended)  # once: the owner may have billed it already
         return await self.job(project_name, job_id)
 
     # -- running ------------------------------------------------------------------------------
     async def _work(self) -> None:
         while True:
             job_id = await self._queue.get()
-            job = await self._db(lambda c, j=job_id: ft_store.get_job(c, j))
-            if job is None or job.status.terminal:
+            if job_id in self._runners:  # queued again while it runs here
+                continue
+            job = await self.ownership.claim(job_id)
+            if job is None:  # another gateway runs it, or it ended
                 continue
             try:
                 await self._run(job)

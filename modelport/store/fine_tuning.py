@@ -19,6 +19,7 @@ from modelport.domain.fine_tuning import (
     TrainingFile,
 )
 from modelport.errors import Conflict
+from modelport.store.finetune_artifacts import delete_project_files
 from modelport.store.finetune_tables import ft_checkpoints, ft_events, ft_files, ft_jobs
 from modelport.store.values import aware, new_id, now
 
@@ -126,6 +127,8 @@ def _job(row: Row[Any]) -> FineTuningJob:
         billed_tokens=None if row.billed_tokens is None else int(row.billed_tokens),
         error=JobError(**error) if error else None,
         metadata=_load(row.metadata) or {},
+        owner=row.owner,
+        cancel_requested_at=_when(row.cancel_requested_at),
     )
 
 
@@ -218,9 +221,61 @@ def update_job(conn: Connection, job_id: str, **values: Any) -> None:
     conn.execute(update(ft_jobs).where(ft_jobs.c.id == job_id).values(**values))
 
 
+def claim_job(conn: Connection, job_id: str, owner: str, live: list[str]) -> bool:
+    """Make ``owner`` the gateway running the job: a queued job, or a running one whose gateway
+    is gone (not among the ``live`` members, ``owner`` being one). False when a live gateway
+    (this one included) runs it, or it ended."""
+    gone = ft_jobs.c.owner.is_(None) | ft_jobs.c.owner.not_in([owner, *live])
+    claimable = (ft_jobs.c.status == JobStatus.QUEUED.value) | (
+        (ft_jobs.c.status == JobStatus.RUNNING.value) & gone
+    )
+    result = conn.execute(
+        update(ft_jobs)
+        .where(ft_jobs.c.id == job_id, claimable)
+        .values(owner=owner, status=JobStatus.RUNNING.value)
+    )
+    return bool(result.rowcount)
+
+
+def cancel_queued(conn: Connection, job_id: str) -> bool:
+    """Cancel the job if it is still queued (no gateway took it); False otherwise."""
+    result = conn.execute(
+        update(ft_jobs)
+        .where(ft_jobs.c.id == job_id, ft_jobs.c.status == JobStatus.QUEUED.value)
+        .values(status=JobStatus.CANCELLED.value, finished_at=now())
+    )
+    return bool(result.rowcount)
+
+
+def cancel_orphaned(conn: Connection, job_id: str, owner: str | None) -> bool:
+    """Cancel a running job whose gateway (``owner``) is gone; False if it changed meanwhile."""
+    where = ft_jobs.c.owner.is_(None) if owner is None else ft_jobs.c.owner == owner
+    result = conn.execute(
+        update(ft_jobs)
+        .where(ft_jobs.c.id == job_id, ft_jobs.c.status == JobStatus.RUNNING.value, where)
+        .values(status=JobStatus.CANCELLED.value, finished_at=now())
+    )
+    return bool(result.rowcount)
+
+
+def request_cancel(conn: Connection, job_id: str) -> None:
+    """Record that the job is to be cancelled: the gateway running it acts on it."""
+    conn.execute(
+        update(ft_jobs)
+        .where(ft_jobs.c.id == job_id, ft_jobs.c.cancel_requested_at.is_(None))
+        .values(cancel_requested_at=now())
+    )
+
+
+def cancel_requested(conn: Connection, job_id: str) -> bool:
+    row = conn.execute(select(ft_jobs.c.cancel_requested_at).where(ft_jobs.c.id == job_id)).first()
+    return row is not None and row.cancel_requested_at is not None
+
+
 def delete_project_data(conn: Connection, project_id: str) -> None:
     """Everything fine-tuning holds for a project (its jobs have all ended)."""
     job_ids = select(ft_jobs.c.id).where(ft_jobs.c.project_id == project_id)
+    delete_project_files(conn, project_id)
     conn.execute(delete(ft_events).where(ft_events.c.job_id.in_(job_ids)))
     conn.execute(delete(ft_checkpoints).where(ft_checkpoints.c.job_id.in_(job_ids)))
     conn.execute(delete(ft_jobs).where(ft_jobs.c.project_id == project_id))

@@ -1,4 +1,5 @@
-"""Tables of fine-tuning: uploaded files, jobs, their events and checkpoints (migration 0030)."""
+"""Tables of fine-tuning: uploaded files, jobs, their events and checkpoints (migration 0030);
+the trained models' files and cross-gateway cancel requests (migration 0050)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ ft_jobs = Table(
     Column("billed_tokens", BigInteger, nullable=True),
     Column("error", Text, nullable=True),  # JSON {code, message, param}
     Column("metadata", Text, nullable=True),  # JSON
+    Column("owner", String(64), nullable=True),  # the cluster member (gateway) running it
+    Column("cancel_requested_at", DateTime(timezone=True), nullable=True),
 )
 
 Index("ix_ft_jobs_project_id", ft_jobs.c.project_id)
@@ -87,4 +90,24 @@ ft_checkpoints = Table(
     Column("metrics", Text, nullable=True),  # JSON
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("job_id", "step", name="uq_ft_checkpoints_job_step"),
+)
+
+# A succeeded job's model files (the GGUF adapter, the PEFT adapter), content-addressed, so that
+# every gateway can start an engine with them whichever one trained the job.
+ft_artifacts = Table(
+    "ft_artifacts",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("bytes", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ft_model_files = Table(
+    "ft_model_files",
+    metadata,
+    Column("job_id", String(64), ForeignKey("ft_jobs.id"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("sha256", String(64), ForeignKey("ft_artifacts.sha256"), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
 )

@@ -21,7 +21,7 @@ from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
 
-HEAD = "0040_managed_compute"
+HEAD = "0050_finetune_shared"
 
 
 @pytest.fixture
