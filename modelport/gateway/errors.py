@@ -93,6 +93,12 @@ def validation_error(exc: RequestValidationError) -> InvalidRequest:
     problems = []
     param = None
     for error in exc.errors():
+        if error.get("type") == "json_invalid":  # located at ("body", <character offset>)
+            reason = (error.get("ctx") or {}).get("error")
+            where = f" at character {error['loc'][-1]}" if len(error.get("loc", ())) > 1 else ""
+            return InvalidRequest(
+                "the request body is not valid JSON" + (f": {reason}{where}" if reason else "")
+            )
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
         where = ".".join(loc) or "body"
         param = param or (loc[-1] if loc else None)

@@ -52,6 +52,18 @@ def test_bad_input_is_422_in_the_management_error_shape(api: TestClient) -> None
     _error(api.post("/management/projects", json={"name": "has space"}), 422, "invalid_request")
 
 
+def test_a_body_that_is_not_json_is_named_so(api: TestClient) -> None:
+    # FastAPI reports it at location ("body", <character offset>): not a parameter named "12".
+    for path in ("/management/projects", "/management/deployments/x/content-safety"):
+        method = "POST" if path.endswith("projects") else "PATCH"
+        response = api.request(
+            method, path, content=b'{"name": ', headers={"Content-Type": "application/json"}
+        )
+        error = _error(response, 422, "invalid_request")
+        assert error["message"].startswith("the request body is not valid JSON"), error
+        assert "param" not in error or error["param"] is None, error
+
+
 def test_openapi_document_describes_the_management_api(api: TestClient) -> None:
     doc = api.get("/management/openapi.json").json()
     paths = doc["paths"]
