@@ -92,14 +92,22 @@ BAD: list[tuple[str, str, Any, dict[str, str], int, str]] = [
     ("rec-ai21", "/v1/chat/completions", _ai21(n=17), {}, 422, "n"),
     ("rec-ai21", "/v1/chat/completions", _ai21(n=2, temperature=0), {}, 422, "duplicate"),
     ("rec-ai21", "/v1/chat/completions", _ai21(stop=5), {}, 422, "stop"),
-    ("rec-ai21", "/v1/chat/completions", _ai21(messages=[*USER, *USER]), {}, 422, "alternate"),
+    (
+        "rec-ai21",
+        "/v1/chat/completions",
+        _ai21(messages=[*USER, *USER]),
+        {},
+        422,
+        "expected an assistant message, got 'user'; after an optional system message, messages "
+        "must alternate",
+    ),
     (
         "rec-ai21",
         "/v1/chat/completions",
         _ai21(messages=[{"role": "assistant", "content": "x"}]),
         {},
         422,
-        "alternate",
+        "expected a user message, got 'assistant'",
     ),
     (
         "rec-ai21",
