@@ -188,6 +188,8 @@ def test_subscribe_creates_a_resource_with_meters_and_is_idempotent(api: TestCli
         ("fine-tuned-hosting-hours", False),
         ("managed-compute-hours", False),
     ]
+    rules = (Path(__file__).resolve().parents[2] / "docs" / "control-plane.md").read_text()
+    assert [m["name"] for m in sub["meters"] if f"`{m['name']}`" not in rules] == []
     again = api.post("/management/projects/p/subscriptions", json={"offer": "jamba-1.5-mini"})
     assert again.status_code == 200 and again.json() == sub
     listed = api.get("/management/projects/p/subscriptions").json()["data"]
