@@ -276,6 +276,8 @@ def test_deploy_without_subscription_is_412(api: TestClient) -> None:
         _deploy(api, "p", name="chat", offer="smollm2-135m-instruct"), 412, "subscription_required"
     )
     assert "subscrib" in error["message"]
+    # How to do it, for an API caller and for a CLI user alike.
+    assert '"subscribe": true' in error["message"] and "--subscribe" in error["message"]
     _nothing_deployed(api)
 
 
