@@ -13,10 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from modelport.dialects.registry import dialect as find_dialect
-from modelport.errors import InvalidRequest, ModelportError, NotFound, StoreUnavailable
+from modelport.errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    ModelportError,
+    NotFound,
+    StoreUnavailable,
+)
 from modelport.inference.context import RequestContext
 
 log = logging.getLogger("modelport.gateway")
+
+DATA_PLANE = ("/deployments/", "/regions/", "/endpoints/")
 
 
 def management_error_body(error: ModelportError) -> dict[str, Any]:
@@ -86,6 +94,24 @@ async def handle_not_found(request: Request, exc: Exception) -> Response:
     if path.startswith(("/deployments/", "/regions/")) and not hasattr(request.state, "dialect"):
         request.state.dialect = "azure"
     return render_error(request, NotFound(f"no route for {path}"))
+
+
+async def handle_method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A data-plane route called with another method (the management API's are answered by the
+    access layer): in the route's shape, OpenAI's for the ``/v1`` and completions routes (as
+    before the credential is checked), Azure's for the Target URL's own."""
+    allowed = (getattr(exc, "headers", None) or {}).get("Allow", "")
+    path = request.url.path
+    if path.startswith(DATA_PLANE) and not hasattr(request.state, "dialect"):
+        openai = "/v1/" in path or (
+            path.endswith("/completions") and not path.endswith("/chat/completions")
+        )
+        request.state.dialect = "openai" if openai else "azure"
+    error = MethodNotAllowed(
+        f"{request.method} is not allowed here (allowed: {allowed or 'none'})",
+        headers={"Allow": allowed} if allowed else None,
+    )
+    return render_error(request, error)
 
 
 def validation_error(exc: RequestValidationError) -> InvalidRequest:
