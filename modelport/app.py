@@ -24,6 +24,7 @@ from modelport.errors import ModelportError
 from modelport.gateway.body_limit import BodyLimit
 from modelport.gateway.endpoints import endpoint_routes
 from modelport.gateway.errors import (
+    handle_method_not_allowed,
     handle_modelport_error,
     handle_not_found,
     handle_unexpected,
@@ -109,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
             RequestValidationError: handle_validation_error,
             ModelportError: handle_modelport_error,
             404: handle_not_found,
+            405: handle_method_not_allowed,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,

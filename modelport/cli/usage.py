@@ -50,6 +50,8 @@ def usage(
 ) -> None:
     """Requests, tokens (inference and fine-tuning training), fine-tuned hosting hours and cost,
     grouped by day, deployment, project, subscription or meter."""
+    if as_json and as_csv:
+        raise click.UsageError("print --json or --csv, not both")
     params = {"by": by, "deployment": deployment, "project": project}
     params.update({"since": since, "until": until})
     report: dict[str, Any] = ctx.call(

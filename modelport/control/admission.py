@@ -107,7 +107,9 @@ class Admission:
             if not subscribe:
                 raise SubscriptionRequired(
                     f"project {project.name!r} has not subscribed to {offer.id!r}: accept "
-                    "its terms by subscribing first (or subscribe and deploy in one call)",
+                    "its terms by subscribing first (`modelport subscriptions create`), or "
+                    'subscribe and deploy in one call (`"subscribe": true`, `modelport deploy '
+                    "--subscribe`)",
                     param="offer",
                 )
             sub = self.projects.subscribe_in(conn, project, billed_offer).subscription

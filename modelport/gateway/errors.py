@@ -13,10 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from modelport.dialects.registry import dialect as find_dialect
-from modelport.errors import InvalidRequest, ModelportError, NotFound, StoreUnavailable
+from modelport.errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    ModelportError,
+    NotFound,
+    StoreUnavailable,
+)
 from modelport.inference.context import RequestContext
 
 log = logging.getLogger("modelport.gateway")
+
+DATA_PLANE = ("/deployments/", "/regions/", "/endpoints/")
 
 
 def management_error_body(error: ModelportError) -> dict[str, Any]:
@@ -88,11 +96,35 @@ async def handle_not_found(request: Request, exc: Exception) -> Response:
     return render_error(request, NotFound(f"no route for {path}"))
 
 
+async def handle_method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A data-plane route called with another method (the management API's are answered by the
+    access layer): in the route's shape, OpenAI's for the ``/v1`` and completions routes (as
+    before the credential is checked), Azure's for the Target URL's own."""
+    allowed = (getattr(exc, "headers", None) or {}).get("Allow", "")
+    path = request.url.path
+    if path.startswith(DATA_PLANE) and not hasattr(request.state, "dialect"):
+        openai = "/v1/" in path or (
+            path.endswith("/completions") and not path.endswith("/chat/completions")
+        )
+        request.state.dialect = "openai" if openai else "azure"
+    error = MethodNotAllowed(
+        f"{request.method} is not allowed here (allowed: {allowed or 'none'})",
+        headers={"Allow": allowed} if allowed else None,
+    )
+    return render_error(request, error)
+
+
 def validation_error(exc: RequestValidationError) -> InvalidRequest:
     """FastAPI's request validation (management API bodies and parameters) as our 422."""
     problems = []
     param = None
     for error in exc.errors():
+        if error.get("type") == "json_invalid":  # located at ("body", <character offset>)
+            reason = (error.get("ctx") or {}).get("error")
+            where = f" at character {error['loc'][-1]}" if len(error.get("loc", ())) > 1 else ""
+            return InvalidRequest(
+                "the request body is not valid JSON" + (f": {reason}{where}" if reason else "")
+            )
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
         where = ".".join(loc) or "body"
         param = param or (loc[-1] if loc else None)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 
 from modelport.settings import Settings
 from modelport.store.locking import exclusive
@@ -27,6 +29,7 @@ def make_engine(url: str, *, synchronous: SqliteSynchronous = "normal") -> Engin
         raise ValueError(f"synchronous must be 'normal' or 'full', not {synchronous!r}")
     pragma = f"PRAGMA synchronous={synchronous.upper()}"
     if url.startswith("sqlite"):
+        _create_private(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -60,6 +63,17 @@ def make_engine(url: str, *, synchronous: SqliteSynchronous = "normal") -> Engin
         max_overflow=20,
         connect_args={"connect_timeout": 10},
     )
+
+
+def _create_private(database: str | None) -> None:
+    """Create a new SQLite database file readable by its owner only (mode 0600; SQLite gives its
+    -wal and -shm files the database's mode): it holds the audit log, usage, password hashes and
+    fine-tuning files. An existing file keeps the mode its operator gave it."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    # Already there, or not creatable here: SQLite opens it, or says why it cannot.
+    with contextlib.suppress(OSError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -52,6 +52,18 @@ def test_bad_input_is_422_in_the_management_error_shape(api: TestClient) -> None
     _error(api.post("/management/projects", json={"name": "has space"}), 422, "invalid_request")
 
 
+def test_a_body_that_is_not_json_is_named_so(api: TestClient) -> None:
+    # FastAPI reports it at location ("body", <character offset>): not a parameter named "12".
+    for path in ("/management/projects", "/management/deployments/x/content-safety"):
+        method = "POST" if path.endswith("projects") else "PATCH"
+        response = api.request(
+            method, path, content=b'{"name": ', headers={"Content-Type": "application/json"}
+        )
+        error = _error(response, 422, "invalid_request")
+        assert error["message"].startswith("the request body is not valid JSON"), error
+        assert "param" not in error or error["param"] is None, error
+
+
 def test_openapi_document_describes_the_management_api(api: TestClient) -> None:
     doc = api.get("/management/openapi.json").json()
     paths = doc["paths"]
@@ -176,6 +188,8 @@ def test_subscribe_creates_a_resource_with_meters_and_is_idempotent(api: TestCli
         ("fine-tuned-hosting-hours", False),
         ("managed-compute-hours", False),
     ]
+    rules = (Path(__file__).resolve().parents[2] / "docs" / "control-plane.md").read_text()
+    assert [m["name"] for m in sub["meters"] if f"`{m['name']}`" not in rules] == []
     again = api.post("/management/projects/p/subscriptions", json={"offer": "jamba-1.5-mini"})
     assert again.status_code == 200 and again.json() == sub
     listed = api.get("/management/projects/p/subscriptions").json()["data"]
@@ -262,6 +276,8 @@ def test_deploy_without_subscription_is_412(api: TestClient) -> None:
         _deploy(api, "p", name="chat", offer="smollm2-135m-instruct"), 412, "subscription_required"
     )
     assert "subscrib" in error["message"]
+    # How to do it, for an API caller and for a CLI user alike.
+    assert '"subscribe": true' in error["message"] and "--subscribe" in error["message"]
     _nothing_deployed(api)
 
 

@@ -73,3 +73,13 @@ def test_cli_without_server_says_so(live_server: ThreadServer, tmp_path: object)
     )
     assert result.returncode != 0
     assert "is `modelport up` running?" in result.stderr
+
+
+def test_usage_takes_one_output_format(live_server: ThreadServer) -> None:
+    # Both flags used to print JSON and ignore --csv without a word.
+    result = _cli(live_server, "usage", "--json", "--csv")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "--json or --csv, not both" in result.stderr
+    csv_only = _cli(live_server, "usage", "--by", "day", "--csv")
+    assert csv_only.returncode == 0, csv_only.stderr
+    assert csv_only.stdout.splitlines()[0].startswith("day,requests,")

@@ -83,6 +83,21 @@ def test_refused_changes_are_422_and_change_nothing(
     assert client.get(PATH).json() == before
 
 
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"thresholds": {"hate": "extreme"}}, "unknown threshold 'extreme' for hate; use low,"),
+        ({"thresholds": {"hate": "safe"}}, "'safe' would block everything; use low, medium,"),
+    ],
+)
+def test_a_refused_threshold_says_which_ones_exist(
+    client: httpx.Client, change: dict[str, Any], words: str
+) -> None:
+    # Not "expected one of safe, low, ..." (safe is refused too), nor pydantic's "Value error, ".
+    error = client.patch(PATH, json=change).json()["error"]
+    assert words in error["message"] and "Value error" not in error["message"], error
+
+
 def test_unknown_field_is_422(client: httpx.Client) -> None:
     assert client.patch(PATH, json={"blocklist": ["x"]}).status_code == 422
 

@@ -92,14 +92,22 @@ BAD: list[tuple[str, str, Any, dict[str, str], int, str]] = [
     ("rec-ai21", "/v1/chat/completions", _ai21(n=17), {}, 422, "n"),
     ("rec-ai21", "/v1/chat/completions", _ai21(n=2, temperature=0), {}, 422, "duplicate"),
     ("rec-ai21", "/v1/chat/completions", _ai21(stop=5), {}, 422, "stop"),
-    ("rec-ai21", "/v1/chat/completions", _ai21(messages=[*USER, *USER]), {}, 422, "alternate"),
+    (
+        "rec-ai21",
+        "/v1/chat/completions",
+        _ai21(messages=[*USER, *USER]),
+        {},
+        422,
+        "expected an assistant message, got 'user'; after an optional system message, messages "
+        "must alternate",
+    ),
     (
         "rec-ai21",
         "/v1/chat/completions",
         _ai21(messages=[{"role": "assistant", "content": "x"}]),
         {},
         422,
-        "alternate",
+        "expected a user message, got 'assistant'",
     ),
     (
         "rec-ai21",
@@ -228,3 +236,20 @@ def test_auth_errors_use_the_dialect_shape(live_server: ThreadServer) -> None:
     assert azure.status_code == 401 and azure.headers["x-ms-error-code"] == "unauthorized"
     info = httpx.get(f"{base}/{EMBEDDED}/info")
     assert info.status_code == 401 and info.json()["error"]["code"] == "unauthorized"
+
+
+def test_a_wrong_method_answers_in_the_routes_shape(live_server: ThreadServer) -> None:
+    # Was Starlette's own {"detail": "Method Not Allowed"}, in no dialect's shape.
+    base = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    azure = httpx.get(f"{base}/chat/completions")
+    assert azure.status_code == 405 and azure.headers["allow"] == "POST"
+    assert azure.headers["x-ms-error-code"] == "method_not_allowed"
+    assert set(azure.json()["error"]) >= {"code", "message", "details"}
+    assert "GET is not allowed here (allowed: POST)" in azure.json()["error"]["message"]
+    for path in ("/v1/chat/completions", "/completions"):
+        openai = httpx.get(f"{base}{path}")
+        assert openai.status_code == 405 and openai.headers["allow"] == "POST"
+        assert set(openai.json()["error"]) == {"message", "type", "param", "code"}, openai.text
+        assert openai.json()["error"]["code"] == "method_not_allowed"
+    info = httpx.post(f"{base}/info")
+    assert info.status_code == 405 and info.headers["x-ms-error-code"] == "method_not_allowed"

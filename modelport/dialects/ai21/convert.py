@@ -31,8 +31,9 @@ def check_roles(messages: Sequence[AI21Message]) -> None:
         ok = role == expected or (expected == "tool-or-assistant" and role in ("tool", "assistant"))
         if not ok:
             wanted = expected.replace("-or-", " or ")
+            wanted = ("an " if wanted.startswith("assistant") else "a ") + wanted
             raise InvalidRequest(
-                f"messages[{position}]: expected a {wanted} message, got {role!r}; after an "
+                f"messages[{position}]: expected {wanted} message, got {role!r}; after an "
                 "optional system message, messages must alternate between user and assistant",
                 param="messages",
             )

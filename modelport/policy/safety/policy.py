@@ -99,7 +99,13 @@ class SafetyPolicy(BaseModel):
             if level is None or (isinstance(level, str) and level.strip().lower() == "off"):
                 parsed[category] = None
                 continue
-            severity = Severity.parse(level)
+            try:
+                severity = Severity.parse(level)
+            except ValueError:
+                raise ValueError(
+                    f"unknown threshold {level!r} for {category.value}; "
+                    "use low, medium, high or off"
+                ) from None
             if severity is Severity.SAFE:
                 raise ValueError(
                     "a threshold of 'safe' would block everything; use low, medium, high or off"
@@ -197,8 +203,10 @@ class SafetyPolicy(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
+            # A validator's own words, without pydantic's "Value error, " in front of them.
+            reason = first["ctx"]["error"] if first["type"] == "value_error" else first["msg"]
             raise InvalidRequest(
-                f"invalid content filter setting {where}: {first['msg']}",
+                f"invalid content filter setting {where}: {reason}",
                 param=f"content_filter.{where}" if where else "content_filter",
             ) from None
         self.validate_change(policy)
