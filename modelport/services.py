@@ -28,6 +28,7 @@ from modelport.cluster.runtime import Runtime
 from modelport.cluster.runtimes import make_runtime
 from modelport.cluster.status import gateway_status, register_cluster_metrics
 from modelport.cluster.sync import RegistrySync
+from modelport.cluster.threads import in_thread_run
 from modelport.cluster.view import ClusterReader
 from modelport.control.blocklists import BLOCKLIST_CHANGE, BlocklistControl
 from modelport.control.content_safety import ContentSafetyControl
@@ -61,7 +62,7 @@ from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
 from modelport.policy.safety.blocklist import BlocklistSet
 from modelport.policy.safety.metrics import SafetyMetrics
 from modelport.settings import Settings
-from modelport.store.db import ledger_engine, make_engine, migrate
+from modelport.store.db import close_engine, ledger_engine, make_engine, migrate
 from modelport.store.locking import exclusive
 from modelport.store.repositories import Store
 from modelport.store.values import now
@@ -71,7 +72,7 @@ def _endpoint_sweeper(store: Store, feed: ChangeFeed) -> Callable[[], Awaitable[
     """The controller's duty for endpoints: shared-quota deadlines, finished deletions."""
 
     async def sweep() -> None:
-        removed = await asyncio.to_thread(store.run, lambda c: sweep_endpoints(c, now()))
+        removed = await in_thread_run(store, lambda c: sweep_endpoints(c, now()))
         if removed:
             feed.kick()
 
@@ -385,18 +386,21 @@ class Services:
         self.hosting.start()
 
     async def close(self) -> None:
-        await self.hosting.close()
-        await self.fine_tuning.close()
-        if self.controller is not None:
-            await self.controller.close()
-        if self.sync is not None:
-            await self.sync.close()
-        await self.heartbeat.close()
-        await self.feed.close()
-        await self.mirror.close()
-        await self.pipeline.drain()
-        await asyncio.to_thread(self.ledger.close)
-        await self.limiter.close()
-        if self.ledger.engine is not self.store.engine:
-            self.ledger.engine.dispose()
-        self.store.engine.dispose()
+        try:
+            await self.hosting.close()
+            await self.fine_tuning.close()
+            if self.controller is not None:
+                await self.controller.close()
+            if self.sync is not None:
+                await self.sync.close()
+            await self.heartbeat.close()
+            await self.feed.close()
+            await self.mirror.close()
+            await self.pipeline.drain()
+            await asyncio.to_thread(self.ledger.close)
+            await self.limiter.close()
+        finally:
+            # Last, and whatever failed before: no connection is left open (see close_engine).
+            if self.ledger.engine is not self.store.engine:
+                await asyncio.to_thread(close_engine, self.ledger.engine)
+            await asyncio.to_thread(close_engine, self.store.engine)

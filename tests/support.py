@@ -97,9 +97,14 @@ class ThreadServer:
             time.sleep(0.05)
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 60) -> None:
+        """Stop serving and wait for the app's shutdown (its services closed, its database
+        connections with them): a server still running is an error, not something to leave
+        behind while the test drops its database."""
         self.server.should_exit = True
-        self.thread.join(timeout=30)
+        self.thread.join(timeout=timeout)
+        if self.thread.is_alive():
+            raise RuntimeError(f"the test server did not stop within {timeout:.0f} s")
 
 
 def attach_offer(

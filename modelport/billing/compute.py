@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.billing.records import COMPUTE, UsageRecord, metered_record
+from modelport.cluster.threads import in_thread
 from modelport.domain.deployments import Deployment
 from modelport.domain.replicas import Replica
 from modelport.store.cluster import replica_history
@@ -122,6 +123,6 @@ class ComputeMeter:
             return
         self._at = loop.time()
         try:
-            await asyncio.to_thread(self.tick)
+            await in_thread(self.tick)  # cancelled at shutdown: waits for the thread
         except SQLAlchemyError as exc:  # the next tick writes them
             log.warning("instance time not billed yet: %s", type(exc).__name__)

@@ -47,6 +47,8 @@ class ChangeFeed:
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._kicks: set[asyncio.Task[None]] = set()  # reads a kick started, awaited by close
+        self._closed = False
 
     @property
     def postgres(self) -> bool:
@@ -72,11 +74,19 @@ class ChangeFeed:
         return self.latest
 
     def kick(self) -> None:
-        """A change was committed by this process: read the revision now (thread-safe)."""
+        """A change was committed by this process: read the revision now (thread-safe). Once
+        the feed is closed, nothing: the store is about to close."""
         loop = self._loop
-        if loop is None or loop.is_closed():
+        if loop is None or loop.is_closed() or self._closed:
             return
-        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._poll_once()))
+        loop.call_soon_threadsafe(self._poll_soon)
+
+    def _poll_soon(self) -> None:
+        if self._closed:
+            return
+        task = asyncio.ensure_future(self._poll_once())
+        self._kicks.add(task)
+        task.add_done_callback(self._kicks.discard)
 
     # -- reading ----------------------------------------------------------------------------
     def _mark(self, ok: bool) -> None:
@@ -104,11 +114,14 @@ class ChangeFeed:
         self._task = asyncio.create_task(self._run(), name="change-feed")
 
     async def close(self) -> None:
+        """Stop following; a read a kick started finishes first (it holds a connection)."""
+        self._closed = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await asyncio.gather(*self._kicks, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:

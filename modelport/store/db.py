@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, QueuePool, create_engine, event, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from modelport.settings import Settings
 from modelport.store.locking import exclusive
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+log = logging.getLogger("modelport.store")
 
 
 SqliteSynchronous = Literal["normal", "full"]
@@ -99,3 +104,29 @@ def ledger_engine(settings: Settings, db: Engine) -> Engine:
     if settings.ledger_durability == "full" and db.dialect.name == "sqlite":
         return make_engine(settings.resolved_database_url(), synchronous="full")
     return db
+
+
+def close_engine(engine: Engine, wait: float = 5.0) -> None:
+    """Close every connection of ``engine`` (at shutdown), including those still in use
+    (blocks up to ``wait`` seconds: call it from a worker thread).
+
+    ``Engine.dispose`` closes the connections resting in the pool and starts a new pool. A
+    connection a worker thread still holds (a request, or a background loop cancelled while its
+    call ran) would go back to the discarded pool when the thread ends and stay open until the
+    garbage collector finds it (psycopg: "connection ... was deleted while still open"); one
+    taken after the dispose would rest in the new pool, never closed. So: wait ``wait`` seconds
+    at most for the connections in use to come back, then dispose, and from then on close every
+    connection as it comes back (the pools ``dispose`` creates share their event listeners)."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        deadline = time.monotonic() + wait
+        while pool.checkedout() > 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if pool.checkedout() > 0:
+            log.info("%d database connections still in use at shutdown", pool.checkedout())
+
+    def close_on_return(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.close()
+
+    event.listen(engine, "checkin", close_on_return)
+    engine.dispose()
