@@ -10,7 +10,7 @@ from typing import Any
 
 from modelport.access.audit import AuditLog
 from modelport.access.authn import Authenticator
-from modelport.access.oidc import OidcConfig, OidcProvider
+from modelport.access.oidc import OidcProvider, provider_from_settings
 from modelport.access.service import AccessService
 from modelport.access.sessions import SessionStore
 from modelport.access.throttle import SignInThrottle
@@ -55,7 +55,7 @@ from modelport.inference.endpoints import EndpointRegistry
 from modelport.inference.live import DeploymentRegistry
 from modelport.inference.moderation import Moderation
 from modelport.inference.pipeline import Pipeline
-from modelport.local_secrets import ConfigurationError, LocalSecrets
+from modelport.local_secrets import LocalSecrets
 from modelport.policy.limits.base import RateLimiter
 from modelport.policy.limits.factory import make_rate_limiter
 from modelport.policy.safety import SafetyPolicy, SafetyService, load_ensemble
@@ -77,25 +77,6 @@ def _endpoint_sweeper(store: Store, feed: ChangeFeed) -> Callable[[], Awaitable[
             feed.kick()
 
     return sweep
-
-
-def oidc_provider(settings: Settings) -> OidcProvider | None:
-    """The single sign-on provider, when one is configured."""
-    if not settings.oidc_issuer:
-        return None
-    if not settings.oidc_client_id:
-        raise ConfigurationError("MODELPORT_OIDC_ISSUER needs MODELPORT_OIDC_CLIENT_ID too")
-    secret = settings.oidc_client_secret
-    return OidcProvider(
-        OidcConfig(
-            issuer=settings.oidc_issuer,
-            client_id=settings.oidc_client_id,
-            client_secret=secret.get_secret_value() if secret else None,
-            audience=settings.oidc_audience,
-            scopes=settings.oidc_scopes,
-            display_name=settings.oidc_display_name,
-        )
-    )
 
 
 @dataclass
@@ -233,7 +214,7 @@ class Services:
         moderation = Moderation(safety, SafetyMetrics(metrics.registry), live_blocklists)
         access = AccessService(store, local.key_hash_secret)
         sessions = SessionStore(store, local.key_hash_secret, settings.session_ttl)
-        oidc = oidc_provider(settings)
+        oidc = provider_from_settings(settings)
         feed = ChangeFeed(store, poll_interval=settings.change_poll_interval)
         deployments.kick = feed.kick
         gateway = settings.role != "controller"

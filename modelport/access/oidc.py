@@ -27,6 +27,8 @@ import httpx
 import jwt
 
 from modelport.errors import ServiceUnavailable, Unauthorized
+from modelport.local_secrets import ConfigurationError
+from modelport.settings import Settings
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 LEEWAY_S = 30
@@ -195,3 +197,22 @@ class OidcProvider:
         except (ValueError, KeyError, TypeError) as exc:
             raise Unauthorized("the single sign-on provider returned no ID token") from exc
         return await self.validate(str(id_token), audience=self.config.client_id, nonce=nonce)
+
+
+def provider_from_settings(settings: Settings) -> OidcProvider | None:
+    """The single sign-on provider, when one is configured."""
+    if not settings.oidc_issuer:
+        return None
+    if not settings.oidc_client_id:
+        raise ConfigurationError("MODELPORT_OIDC_ISSUER needs MODELPORT_OIDC_CLIENT_ID too")
+    secret = settings.oidc_client_secret
+    return OidcProvider(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=secret.get_secret_value() if secret else None,
+            audience=settings.oidc_audience,
+            scopes=settings.oidc_scopes,
+            display_name=settings.oidc_display_name,
+        )
+    )
