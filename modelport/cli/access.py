@@ -1,4 +1,4 @@
-"""``modelport whoami``, ``principals``, ``tokens``, ``roles``, ``audit`` and ``admin-token``."""
+"""``modelport whoami``, ``principals``, ``tokens``, ``roles`` and ``audit``."""
 
 from __future__ import annotations
 
@@ -372,19 +372,3 @@ def audit(
             e["client"] or "",
         ],
     )
-
-
-@click.group("admin-token")
-def admin_token() -> None:
-    """The bootstrap admin token."""
-
-
-@admin_token.command("rotate")
-@click.option("--show", is_flag=True, help="Print the new token (it is written to the data dir).")
-@click.pass_obj
-def rotate_admin_token(ctx: CliContext, show: bool) -> None:
-    """Replace the bootstrap admin token; the old one stops working and its sessions end."""
-    data = ctx.call("POST", "/management/admin-token/rotate")
-    click.echo(f"The admin token was rotated; the new one is in {data['written_to']}.")
-    if show:
-        click.echo(data["token"])
