@@ -11,6 +11,8 @@ from modelport.cli.client import CliContext
 from modelport.cli.output import emit_json, print_field, print_listing
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+# A role's permission list (Owner's is ~500 characters) wraps at this width, on a terminal or not.
+PERMISSIONS_WIDTH = 72
 
 
 def _password(stdin: bool, prompt: bool) -> str | None:
@@ -230,6 +232,7 @@ def list_roles(ctx: CliContext, as_json: bool) -> None:
         as_json,
         ["role", "built-in", "permissions"],
         lambda r: [r["name"], str(r["builtin"]), " ".join(r["permissions"])],
+        wrap={"permissions": PERMISSIONS_WIDTH},
     )
 
 

@@ -107,3 +107,16 @@ def test_quota_set_prints_the_resulting_quota_as_json(own_server: ThreadServer) 
     shown = _cli(own_server, "quota", "show", "-p", "quota-json", "--json")
     (regional,) = [q for q in json.loads(shown.stdout) if q["scope"] == "region"]
     assert regional["limit"] == {"cores": 64, "gpus": 0}
+
+
+def test_roles_list_off_a_terminal_is_readable(own_server: ThreadServer) -> None:
+    # Off a terminal the table is as wide as its content (never truncated), and each role's
+    # permissions were one cell: Owner's made a ~520-character line. They wrap between words now.
+    result = _cli(own_server, "roles", "list")
+    assert result.returncode == 0, result.stderr
+    width = max(len(line) for line in result.stdout.splitlines())
+    assert width <= 110, result.stdout
+    roles = json.loads(_cli(own_server, "roles", "list", "--json").stdout)
+    (owner,) = [r for r in roles if r["name"] == "Owner"]
+    words = set(result.stdout.replace("│", " ").split())
+    assert set(owner["permissions"]) <= words, "a permission was cut or folded"
