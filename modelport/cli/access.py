@@ -1,4 +1,4 @@
-"""``modelport whoami``, ``principals``, ``tokens``, ``roles``, ``audit`` and ``admin-token``."""
+"""``modelport whoami``, ``principals``, ``tokens``, ``roles`` and ``audit``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from modelport.cli.client import CliContext
 from modelport.cli.output import emit_json, print_field, print_listing
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+# A role's permission list (Owner's is ~500 characters) wraps at this width, on a terminal or not.
+PERMISSIONS_WIDTH = 72
 
 
 def _password(stdin: bool, prompt: bool) -> str | None:
@@ -230,6 +232,7 @@ def list_roles(ctx: CliContext, as_json: bool) -> None:
         as_json,
         ["role", "built-in", "permissions"],
         lambda r: [r["name"], str(r["builtin"]), " ".join(r["permissions"])],
+        wrap={"permissions": PERMISSIONS_WIDTH},
     )
 
 
@@ -372,19 +375,3 @@ def audit(
             e["client"] or "",
         ],
     )
-
-
-@click.group("admin-token")
-def admin_token() -> None:
-    """The bootstrap admin token."""
-
-
-@admin_token.command("rotate")
-@click.option("--show", is_flag=True, help="Print the new token (it is written to the data dir).")
-@click.pass_obj
-def rotate_admin_token(ctx: CliContext, show: bool) -> None:
-    """Replace the bootstrap admin token; the old one stops working and its sessions end."""
-    data = ctx.call("POST", "/management/admin-token/rotate")
-    click.echo(f"The admin token was rotated; the new one is in {data['written_to']}.")
-    if show:
-        click.echo(data["token"])

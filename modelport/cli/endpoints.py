@@ -95,18 +95,26 @@ def quota_show(ctx: CliContext, project: str, as_json: bool) -> None:
 @click.option("--region", default=None, help="Set this region's quota (all projects together).")
 @click.option("--cores", type=int, required=True, help="Cores allowed.")
 @click.option("--gpus", type=int, default=0, show_default=True, help="GPUs allowed.")
+@JSON
 @click.pass_obj
 def quota_set(
-    ctx: CliContext, project: str | None, region: str | None, cores: int, gpus: int
+    ctx: CliContext, project: str | None, region: str | None, cores: int, gpus: int, as_json: bool
 ) -> None:
-    """Raise or lower a quota (an operator's: quota/write at platform scope)."""
+    """Raise or lower a quota (an operator's: quota/write at platform scope); print the result."""
     if (project is None) == (region is None):
         raise click.UsageError("give --project or --region")
     body = {"cores": cores, "gpus": gpus}
     if project is not None:
-        _print_quota(ctx.call("PUT", f"/management/projects/{project}/quota", json=body)["data"])
+        items = ctx.call("PUT", f"/management/projects/{project}/quota", json=body)["data"]
+        if as_json:
+            emit_json(items)
+        else:
+            _print_quota(items)
+        return
+    ctx.call("PUT", f"/management/regions/{region}/quota", json=body)
+    if as_json:  # the API answers 204: the quota as set
+        emit_json({"scope": "region", "subject": region, "region": region, "limit": body})
     else:
-        ctx.call("PUT", f"/management/regions/{region}/quota", json=body)
         click.echo(f"region {region}: {cores} cores, {gpus} GPUs")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from modelport.cli.access import admin_token, audit, principals, roles, tokens, whoami
+from modelport.cli.access import audit, principals, roles, tokens, whoami
+from modelport.cli.admin_token import admin_token
 from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context

@@ -99,8 +99,11 @@ def pull_weights(offer: Offer, requested: str | None, settings: Settings) -> tup
     "the first of the offer's engines that can run it here.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (what was fetched, and where).")
 @click.pass_obj
-def pull_command(ctx: ModelsContext, offer_id: str, engine: str | None, quiet: bool) -> None:
+def pull_command(
+    ctx: ModelsContext, offer_id: str, engine: str | None, quiet: bool, as_json: bool
+) -> None:
     """Fetch the weights of OFFER that its engine loads into the model store.
 
     Interrupted downloads resume where they stopped; every file is checked against the
@@ -128,6 +131,20 @@ def pull_command(ctx: ModelsContext, offer_id: str, engine: str | None, quiet: b
         )
     except PullError as exc:
         raise click.ClickException(str(exc)) from exc
+    if as_json:
+        emit_json(
+            {
+                "offer": offer.id,
+                "engine": chosen,
+                "repo": weights.repo,
+                "commit": result.commit,
+                "path": str(result.path),
+                "downloaded": result.downloaded,
+                "present": result.present,
+                "bytes_fetched": result.bytes_fetched,
+            }
+        )
+        return
     click.echo(
         f"{offer.id}: {len(result.downloaded)} file(s) downloaded "
         f"({human_size(result.bytes_fetched)}), {len(result.present)} already present; "

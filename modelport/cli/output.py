@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import click
@@ -16,12 +16,19 @@ def emit_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def print_table(columns: list[str], rows: list[list[str]]) -> None:
-    """A table that never truncates values (URLs and keys are meant to be copied)."""
+def print_table(
+    columns: list[str], rows: list[list[str]], wrap: Mapping[str, int] | None = None
+) -> None:
+    """A table that never truncates values (URLs and keys are meant to be copied). Off a
+    terminal it is as wide as its content, so a column of word lists (permissions) names its
+    width in ``wrap``: its cells wrap between words there, never inside one."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table(*columns)
+    wrap = wrap or {}
+    table = Table(
+        *(Column(name, max_width=wrap[name]) if name in wrap else name for name in columns)
+    )
     for row in rows:
         table.add_row(*row)
     console = Console(width=None if sys.stdout.isatty() else 4096)
@@ -33,12 +40,13 @@ def print_listing(
     as_json: bool,
     columns: list[str],
     row: Callable[[dict[str, Any]], list[str]],
+    wrap: Mapping[str, int] | None = None,
 ) -> None:
     """``items`` as JSON, or as a table of ``columns`` with one ``row`` per item."""
     if as_json:
         emit_json(items)
         return
-    print_table(columns, [row(item) for item in items])
+    print_table(columns, [row(item) for item in items], wrap)
 
 
 def print_field(label: str, value: object, width: int) -> None:

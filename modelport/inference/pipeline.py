@@ -13,6 +13,10 @@ The stages, in order (:meth:`Pipeline.open` reads as this list):
    sends), **guard** (completion safety), **settle** (outcome, metering; the end is released
    once the usage record is durable).
 
+A request that may generate nothing (``max_tokens`` 0, where its dialect allows it) is answered
+without the engine: each choice ends with ``length`` and the usage is the counted prompt and 0
+completion tokens, admitted, checked and metered like any other request.
+
 Everything that can fail before the first byte (validation, auth, limits, prompt safety, engine
 availability) fails inside :meth:`Pipeline.open`, which also fetches the first event, so the
 gateway answers with a proper error status instead of a broken 200 stream.
@@ -29,7 +33,7 @@ from modelport.inference.context import RequestContext
 from modelport.inference.lengths import fit_to_context
 from modelport.inference.live import LiveDeployment
 from modelport.inference.moderation import Moderation, Screening
-from modelport.inference.types import Event, InferenceRequest, Usage
+from modelport.inference.types import ChoiceEnd, Event, FinishReason, InferenceRequest, Usage
 from modelport.models.adapter import ModelAdapter
 from modelport.policy.safety.report import SafetyReport
 
@@ -80,6 +84,15 @@ class PrimedStream:
         await self._rest.aclose()
 
 
+async def nothing_generated(
+    request: InferenceRequest, prompt_tokens: int
+) -> AsyncGenerator[Event, None]:
+    """The events of a request with ``max_tokens`` 0: every choice ends at its length at once."""
+    for index in range(max(1, request.sampling.n)):
+        yield ChoiceEnd(index, FinishReason.LENGTH)
+    yield Usage(prompt_tokens, 0)
+
+
 class Pipeline:
     def __init__(
         self, accountant: Accountant | None = None, moderation: Moderation | None = None
@@ -118,7 +131,12 @@ class Pipeline:
                 error.headers.update(account.limit_headers)
                 await account.refused(error)  # a refused prompt is metered, its tokens freed
                 raise
-        events: AsyncGenerator[Event, None] = account.tally(adapter.generate(engine, request))
+        generated = (
+            nothing_generated(request, prompt_tokens)
+            if request.sampling.max_tokens == 0
+            else adapter.generate(engine, request)
+        )
+        events: AsyncGenerator[Event, None] = account.tally(generated)
         if screening is not None:
             events = screening.guard(events, request.sampling.n)
         events = account.settle(events)

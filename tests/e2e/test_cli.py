@@ -83,3 +83,40 @@ def test_usage_takes_one_output_format(live_server: ThreadServer) -> None:
     csv_only = _cli(live_server, "usage", "--by", "day", "--csv")
     assert csv_only.returncode == 0, csv_only.stderr
     assert csv_only.stdout.splitlines()[0].startswith("day,requests,")
+
+
+def test_quota_set_prints_the_resulting_quota_as_json(own_server: ThreadServer) -> None:
+    # `quota set` had no --json (the docs said every command took it).
+    assert _cli(own_server, "projects", "create", "quota-json", "--json").returncode == 0
+    result = _cli(own_server, "quota", "set", "-p", "quota-json", "--cores", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    quotas = {q["scope"]: q for q in json.loads(result.stdout)}
+    assert quotas["project"]["subject"] == "quota-json"
+    assert quotas["project"]["limit"] == {"cores": 5, "gpus": 0}
+    shown = _cli(own_server, "quota", "show", "-p", "quota-json", "--json")
+    assert json.loads(shown.stdout) == json.loads(result.stdout)
+    region = own_server.settings.default_region
+    result = _cli(own_server, "quota", "set", "--region", region, "--cores", "64", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "scope": "region",
+        "subject": region,
+        "region": region,
+        "limit": {"cores": 64, "gpus": 0},
+    }
+    shown = _cli(own_server, "quota", "show", "-p", "quota-json", "--json")
+    (regional,) = [q for q in json.loads(shown.stdout) if q["scope"] == "region"]
+    assert regional["limit"] == {"cores": 64, "gpus": 0}
+
+
+def test_roles_list_off_a_terminal_is_readable(own_server: ThreadServer) -> None:
+    # Off a terminal the table is as wide as its content (never truncated), and each role's
+    # permissions were one cell: Owner's made a ~520-character line. They wrap between words now.
+    result = _cli(own_server, "roles", "list")
+    assert result.returncode == 0, result.stderr
+    width = max(len(line) for line in result.stdout.splitlines())
+    assert width <= 110, result.stdout
+    roles = json.loads(_cli(own_server, "roles", "list", "--json").stdout)
+    (owner,) = [r for r in roles if r["name"] == "Owner"]
+    words = set(result.stdout.replace("│", " ").split())
+    assert set(owner["permissions"]) <= words, "a permission was cut or folded"

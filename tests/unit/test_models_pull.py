@@ -117,6 +117,18 @@ def test_pull_one_gguf_file_then_list(hub: FakeHubServer, offers: Path, tmp_path
     assert again.exit_code == 0, again.output
     assert "0 file(s) downloaded" in again.output and "1 already present" in again.output
     assert len([s for s in hub.hub.seen if "/resolve/" in s.path]) == before
+    as_json = _run(hub, offers, data, "pull", "tiny-gguf", "--quiet", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == {
+        "offer": "tiny-gguf",
+        "engine": "llamacpp",
+        "repo": REPO,
+        "commit": COMMIT,
+        "path": str(stored),
+        "downloaded": [],
+        "present": ["tiny.Q8_0.gguf"],
+        "bytes_fetched": 0,
+    }
 
     table = _run(hub, offers, data, "list")
     assert "tiny-gguf" in table.output and "25.2 MB" in table.output

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelport.dialects.azure_inference.schemas import ChatCompletionsOptions
 from modelport.dialects.openai.convert import chat_request
-from modelport.dialects.openai.schemas import ChatCompletionRequest
 from modelport.dialects.parsing import validate
 from modelport.errors import InvalidRequest, UnknownParameter
 from modelport.inference.types import InferenceRequest
@@ -37,7 +37,7 @@ def check_api_version(value: str | None) -> str | None:
 
 
 def _known_keys() -> frozenset[str]:
-    fields = ChatCompletionRequest.model_fields
+    fields = ChatCompletionsOptions.model_fields
     return frozenset(f.alias or name for name, f in fields.items())
 
 
@@ -72,7 +72,7 @@ def azure_chat_request(
     data: dict[str, Any], *, api_version: str | None, extra_parameters: str | None
 ) -> InferenceRequest:
     body, extra = split_extra(data, extra_parameters)
-    wire = validate(ChatCompletionRequest, body)
+    wire = validate(ChatCompletionsOptions, body)
     if api_version is not None and wire.temperature is not None and wire.temperature > 1:
         raise InvalidRequest(
             "temperature: must be between 0 and 1 in the Azure AI Model Inference API",

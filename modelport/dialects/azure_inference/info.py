@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelport.dialects.azure_inference.convert import API_VERSIONS
-from modelport.dialects.openai.schemas import ChatCompletionRequest
+from modelport.dialects.azure_inference.schemas import ChatCompletionsOptions
 from modelport.domain.catalog import Offer, Task
 from modelport.errors import InvalidRequest
 
@@ -36,7 +36,7 @@ def _error_response() -> dict[str, Any]:
 def openapi_document(offer: Offer, server_url: str) -> dict[str, Any]:
     """An OpenAPI 3.1 description of this endpoint's Azure AI Model Inference operations."""
     schemas: dict[str, Any] = {}
-    request_schema = ChatCompletionRequest.model_json_schema(
+    request_schema = ChatCompletionsOptions.model_json_schema(
         ref_template="#/components/schemas/{model}"
     )
     schemas.update(request_schema.pop("$defs", {}))

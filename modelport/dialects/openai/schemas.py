@@ -74,7 +74,7 @@ class StreamOptions(_Wire):
 
 class _Sampling(_Wire):
     model: str | None = None
-    max_tokens: int | None = Field(None, ge=0)
+    max_tokens: int | None = Field(None, ge=0)  # completions: OpenAI's `minimum: 0`
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, ge=0, le=1)
     n: int = Field(1, ge=1, le=16)
@@ -90,7 +90,9 @@ class _Sampling(_Wire):
 
 class ChatCompletionRequest(_Sampling):
     messages: list[ChatMessage] = Field(min_length=1)
-    max_completion_tokens: int | None = Field(None, ge=0)
+    # OpenAI's chat API refuses 0 ("expected a value >= 1"); its completions allow 0.
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
     tools: list[Tool] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
