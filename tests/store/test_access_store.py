@@ -4,7 +4,6 @@ role change and on deleting the project they were scoped to), the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -17,22 +16,11 @@ from modelport.access.sessions import SessionStore
 from modelport.access.types import AuditEvent, AuditFilter, Outcome, PrincipalKind
 from modelport.errors import Conflict
 from modelport.store import access as sql
-from modelport.store.db import make_engine, upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
 SECRET = b"s" * 32
 ADMIN = credentials.generate_admin_token()
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    try:
-        yield Store(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from modelport.access.service import AccessService
@@ -21,16 +19,6 @@ from modelport.store.db import make_engine, upgrade
 from modelport.store.locking import exclusive
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    try:
-        yield Store(engine)
-    finally:
-        engine.dispose()
 
 
 def test_one_holder_of_the_lease_until_it_expires(store: Store) -> None:

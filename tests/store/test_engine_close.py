@@ -7,27 +7,16 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 
 from modelport.cluster.changes import ChangeFeed
-from modelport.store.db import close_engine, make_engine, upgrade
+from modelport.store.db import close_engine
 from modelport.store.repositories import Store
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    try:
-        yield Store(engine)
-    finally:
-        engine.dispose()
 
 
 def is_open(dbapi_connection: Any) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,27 +25,12 @@ from modelport.finetune.ownership import JobOwnership
 from modelport.store import cluster as cluster_sql
 from modelport.store import fine_tuning as ft
 from modelport.store import finetune_artifacts as artifacts
-from modelport.store.db import make_engine, upgrade
+from modelport.store.db import upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
 
 # Every byte value, and more than one page of a PostgreSQL TOAST chunk.
 BINARY = bytes(range(256)) * 4096 + b"\x00tail"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    db = make_engine(database_url)
-    try:
-        yield db
-    finally:
-        db.dispose()
-
-
-@pytest.fixture
-def store(engine: Engine) -> Store:
-    upgrade(engine)
-    return Store(engine)
 
 
 def _job(project_id: str, suffix: str, file_id: str) -> FineTuningJob:

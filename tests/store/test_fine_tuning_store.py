@@ -3,7 +3,6 @@ with subscriptions, files, jobs, events, checkpoints, and long fine-tuned model 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,24 +20,9 @@ from modelport.domain.fine_tuning import (
 )
 from modelport.errors import Conflict
 from modelport.store import fine_tuning as ft
-from modelport.store.db import make_engine, upgrade
+from modelport.store.db import upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    db = make_engine(database_url)
-    try:
-        yield db
-    finally:
-        db.dispose()
-
-
-@pytest.fixture
-def store(engine: Engine) -> Store:
-    upgrade(engine)
-    return Store(engine)
 
 
 def test_the_reserved_meter_becomes_the_training_meter(engine: Engine) -> None:

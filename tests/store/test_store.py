@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -17,26 +16,11 @@ from modelport.domain.deployments import (
     KeySlot,
 )
 from modelport.errors import Conflict
-from modelport.store.db import make_engine, upgrade
+from modelport.store.db import upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
 
 HEAD = "0050_finetune_shared"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    db = make_engine(database_url)
-    try:
-        yield db
-    finally:
-        db.dispose()
-
-
-@pytest.fixture
-def store(engine: Engine) -> Store:
-    upgrade(engine)
-    return Store(engine)
 
 
 def _revision(engine: Engine) -> str:
