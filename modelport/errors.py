@@ -20,7 +20,8 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   ├── ServerlessNotOffered        403 serverless_not_offered (managed compute only)
     │   └── QuotaExceeded               403 quota_exceeded    (core quota; used, asked, limit)
     ├── NotFound                        404 not_found
-    │   └── DeploymentNotFound          404 deployment_not_found
+    │   ├── DeploymentNotFound          404 deployment_not_found
+    │   └── ModelNotFound               404 model_not_found  (GET /v1/models/{model})
     ├── MethodNotAllowed                405 method_not_allowed
     ├── Conflict                        409 conflict
     ├── PreconditionFailed              412 precondition_failed
@@ -166,6 +167,10 @@ class NotFound(ModelportError):
 
 class DeploymentNotFound(NotFound):
     code = "deployment_not_found"
+
+
+class ModelNotFound(NotFound):
+    code = "model_not_found"
 
 
 class MethodNotAllowed(ModelportError):

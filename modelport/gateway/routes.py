@@ -7,6 +7,7 @@ operation for the one handler (see docs/dialects.md):
 | ``POST /completions`` | OpenAI completions |
 | ``POST /v1/chat/completions``, ``/v1/completions`` | the offer's dialect (``Offer.dialect``) |
 | ``GET /info``, ``/swagger.json``, ``/openapi.json`` | Azure AI Model Inference documents |
+| ``GET /v1/models``, ``/v1/models/{model}`` (and ``/models``) | OpenAI model objects |
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from modelport.dialects.openai import openapi as openai_openapi
 from modelport.dialects.openapi import Operation, document
 from modelport.dialects.registry import DIALECTS
 from modelport.errors import NotFound
-from modelport.gateway import azure_routes
+from modelport.gateway import azure_routes, model_routes
 from modelport.gateway.handler import authorise, handle
 from modelport.inference.types import RequestKind
 
@@ -60,7 +61,8 @@ async def v1_openapi(request: Request) -> Response:
     name = live.offer.dialect.value
     base = services.settings.resolved_public_url()
     title = f"{name} API: {live.offer.model_name}"
-    return JSONResponse(document(title, f"{base}/deployments/{live.name}", _OPERATIONS[name]))
+    operations = _OPERATIONS[name] + openai_openapi.MODEL_OPERATIONS
+    return JSONResponse(document(title, f"{base}/deployments/{live.name}", operations))
 
 
 def _by_offer(kind: RequestKind) -> Endpoint:
@@ -86,4 +88,8 @@ def deployment_routes() -> list[Route]:
         Route("/v1/chat/completions", _by_offer(RequestKind.CHAT), methods=["POST"]),
         Route("/v1/completions", _by_offer(RequestKind.COMPLETION), methods=["POST"]),
         Route("/v1/openapi.json", v1_openapi, methods=["GET"]),
+        Route("/v1/models", model_routes.list_models, methods=["GET"]),
+        Route("/v1/models/{model:path}", model_routes.retrieve_model, methods=["GET"]),
+        Route("/models", model_routes.list_models, methods=["GET"]),
+        Route("/models/{model:path}", model_routes.retrieve_model, methods=["GET"]),
     ]

@@ -26,7 +26,7 @@ from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.engines.supervisor import free_port
 from modelport.models.weights import package_file
 from tests.cli_support import cli, cli_json
-from tests.support import ThreadServer, admin, keys_of
+from tests.support import EMBEDDED, ThreadServer, admin, keys_of
 
 pytestmark = pytest.mark.e2e
 
@@ -141,10 +141,10 @@ def test_the_attached_engine_is_shown_without_its_key(
     assert upstream_key.encode() not in stored  # encrypted at rest
 
 
-def _usage(server: ThreadServer) -> tuple[int, int, int]:
+def _usage(server: ThreadServer, name: str = NAME) -> tuple[int, int, int]:
     with admin(server.base_url) as api:
         report = api.get("/management/usage", params={"by": "deployment"}).json()
-    rows = [r for r in report["data"] if r["deployment"] == NAME]
+    rows = [r for r in report["data"] if r["deployment"] == name]
     if not rows:
         return 0, 0, 0
     return rows[0]["requests"], rows[0]["prompt_tokens"], rows[0]["completion_tokens"]
@@ -204,3 +204,65 @@ def test_every_dialect_through_the_attached_server_is_metered(
         after = _usage(own_server)
     assert after[0] - before[0] == 5
     assert (after[1] - before[1], after[2] - before[2]) == (used[0], used[1])
+
+
+def test_a_modelport_deployment_attached_as_the_engine_of_another(
+    own_server: ThreadServer, live_server: ThreadServer, tmp_path: Path
+) -> None:
+    """One Modelport's deployment as the engine of another's: the attaching side finds the
+    model through the upstream's /v1/models and calls its /v1 routes with its key."""
+    upstream = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    key_file = tmp_path / "upstream.key"
+    key_file.write_text(keys_of(live_server.base_url)["primary"] + "\n")
+    cli_json(own_server, "projects", "create", "relay")
+    upstream_before = _usage(live_server, EMBEDDED)[0]
+    try:
+        deployed = cli(
+            own_server, "deploy", EMBEDDED, "-p", "relay", "-n", "relayed", "--subscribe",
+            "--engine", "openai_compat", "--engine-url", f"{upstream}/v1",
+            "--engine-key-file", str(key_file),
+        )  # fmt: skip
+        assert deployed.returncode == 0, deployed.stderr
+        shown = cli_json(own_server, "deployments", "show", "relayed")
+        assert shown["readiness"] == "ready"
+        assert shown["engine_status"]["model"] == EMBEDDED  # the one /v1/models lists
+        url = f"{own_server.base_url}/deployments/relayed"
+        key = keys_of(own_server.base_url, "relayed")["primary"]
+        with openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0) as client:
+            reply = client.chat.completions.create(
+                model=EMBEDDED,
+                messages=[{"role": "user", "content": "What is the capital of France?"}],
+                max_tokens=16,
+                temperature=0,
+            )
+            assert "Paris" in (reply.choices[0].message.content or "")
+            assert reply.usage is not None and reply.usage.completion_tokens > 0
+            pieces = [
+                c.choices[0].delta.content or ""
+                for c in client.chat.completions.create(
+                    model=EMBEDDED,
+                    messages=[{"role": "user", "content": "Hello"}],
+                    max_tokens=6,
+                    temperature=0,
+                    stream=True,
+                )
+                if c.choices
+            ]
+            assert "".join(pieces)
+            completion = client.completions.create(
+                model=EMBEDDED, prompt="The capital of France is", max_tokens=4, temperature=0
+            )
+            assert completion.choices[0].text
+        # Each call metered on both sides: as the relay's, and as the upstream deployment's.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (
+            _usage(own_server, "relayed")[0] < 3
+            or _usage(live_server, EMBEDDED)[0] < upstream_before + 3
+        ):
+            time.sleep(0.2)
+        assert _usage(own_server, "relayed")[0] == 3
+        assert _usage(live_server, EMBEDDED)[0] - upstream_before == 3
+    finally:
+        cli(own_server, "deployments", "delete", "relayed")
+        cli(own_server, "subscriptions", "delete", EMBEDDED, "-p", "relay")
+        cli(own_server, "projects", "delete", "relay")

@@ -312,6 +312,91 @@ def test_openai_json_schema(oai: openai.OpenAI) -> None:
     assert set(json.loads(reply.choices[0].message.content or "")) == {"city", "country"}
 
 
+def test_openai_models_list_and_retrieve(live_server: ThreadServer, key: str) -> None:
+    """What OpenAI-compatible clients probe first: the one model, under the name the chat
+    routes take and echo, listed and retrieved under /v1 (and beside the root routes)."""
+    live = live_server.services.registry.get(live_server.settings.default_region, EMBEDDED)
+    assert live is not None
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    expected = {
+        "id": EMBEDDED,
+        "object": "model",
+        "created": int(live.deployment.created_at.timestamp()),
+        "owned_by": "HuggingFaceTB",  # the offer's publisher
+    }
+    for base in (f"{target}/v1", target):
+        with openai.OpenAI(base_url=base, api_key=key, max_retries=0) as client:
+            listed = client.models.list()
+            assert [m.model_dump(exclude_unset=True) for m in listed.data] == [expected]
+            assert client.models.retrieve(EMBEDDED).model_dump(exclude_unset=True) == expected
+            chat = client.chat.completions.create(
+                model=listed.data[0].id,
+                messages=[{"role": "user", "content": QUESTION}],
+                max_tokens=4,
+                temperature=0,
+            )
+            assert chat.model == EMBEDDED
+    # The region's form of the Target URL, with the key as a bearer token; not rate limited.
+    region = live_server.settings.default_region
+    regional = httpx.get(
+        f"{live_server.base_url}/regions/{region}/deployments/{EMBEDDED}/v1/models",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert regional.status_code == 200 and regional.json()["data"] == [expected]
+    assert not any(h.startswith("x-ratelimit") for h in regional.headers)
+
+
+def test_openai_models_unknown_id_and_bad_key(live_server: ThreadServer, key: str) -> None:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}/v1"
+    with (
+        openai.OpenAI(base_url=target, api_key=key, max_retries=0) as client,
+        pytest.raises(openai.NotFoundError) as missing,
+    ):
+        client.models.retrieve("gpt-4")
+    assert missing.value.status_code == 404
+    assert missing.value.body == {
+        "message": f"The model 'gpt-4' does not exist: this deployment serves '{EMBEDDED}'",
+        "type": "not_found_error",
+        "param": "model",
+        "code": "model_not_found",
+    }
+    bad = "mp-" + "0" * 48
+    with openai.OpenAI(base_url=target, api_key=bad, max_retries=0) as client:
+        with pytest.raises(openai.AuthenticationError) as listing:
+            client.models.list()
+        with pytest.raises(openai.AuthenticationError) as chatting:
+            client.chat.completions.create(
+                model=EMBEDDED, messages=[{"role": "user", "content": "Hi"}], max_tokens=1
+            )
+    assert listing.value.status_code == chatting.value.status_code == 401
+    assert listing.value.body == chatting.value.body  # the same 401 as the other /v1 routes
+    assert bad not in json.dumps(listing.value.body)
+    # An unknown deployment answers a bad key alike: nothing tells which names exist.
+    unknown = httpx.get(
+        f"{live_server.base_url}/deployments/no-such-deployment/v1/models",
+        headers={"api-key": bad},
+    )
+    assert unknown.status_code == 401 and unknown.json() == {"error": listing.value.body}
+
+
+def test_openai_v1_openapi_document_lists_the_model_routes(
+    live_server: ThreadServer, key: str
+) -> None:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}"
+    assert httpx.get(f"{target}/v1/openapi.json").status_code == 401
+    doc = httpx.get(f"{target}/v1/openapi.json", headers={"api-key": key}).json()
+    assert set(doc["paths"]) == {
+        "/v1/chat/completions",
+        "/v1/completions",
+        "/v1/models",
+        "/v1/models/{model}",
+    }
+    retrieve = doc["paths"]["/v1/models/{model}"]["get"]
+    assert retrieve["operationId"] == "retrieveModel"
+    assert retrieve["parameters"][0]["name"] == "model"
+    assert doc["paths"]["/v1/models"]["get"]["operationId"] == "listModels"
+
+
 def test_azure_endpoint_serves_its_openapi_document(live_server: ThreadServer, key: str) -> None:
     target = f"{live_server.base_url}/deployments/{EMBEDDED}"
     assert httpx.get(f"{target}/swagger.json").status_code == 401  # with the key only

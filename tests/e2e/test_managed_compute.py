@@ -161,6 +161,23 @@ def test_two_deployments_split_traffic_by_weight_a_header_pins_one_and_keys_are_
             assert pinned.headers[PIN] == name
     unknown = _chat(base, "chat-ep", keys["primary"], pin="purple")
     assert unknown.status_code == 404
+    # OpenAI's model routes through the endpoint: the model of the deployment routed to.
+    for name in ("blue", "green"):
+        models = httpx.get(
+            f"{base}/endpoints/chat-ep/v1/models", headers={"api-key": keys["primary"], PIN: name}
+        )
+        assert models.status_code == 200 and models.headers[PIN] == name
+        assert [m["id"] for m in models.json()["data"]] == [EMBEDDED]
+    region = server.settings.default_region
+    one = httpx.get(
+        f"{base}/regions/{region}/endpoints/chat-ep/v1/models/{EMBEDDED}",
+        headers={"Authorization": f"Bearer {keys['secondary']}"},
+    )
+    assert one.status_code == 200 and one.json()["object"] == "model"
+    refused = httpx.get(
+        f"{base}/endpoints/chat-ep/v1/models", headers={"api-key": "mp-" + "0" * 48}
+    )
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
     # Managed deployments are not reachable by their own URL.
     direct = httpx.post(
         f"{base}/deployments/blue/chat/completions",
