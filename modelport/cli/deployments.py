@@ -211,12 +211,15 @@ def deployments() -> None:
 
 @deployments.command("list")
 @click.option("--project", "-p", default=None, help="Only this project's deployments.")
+@click.option(
+    "--name", "-n", default=None, help="Only the deployments of this name (one per region)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def list_deployments(ctx: CliContext, project: str | None, as_json: bool) -> None:
+def list_deployments(ctx: CliContext, project: str | None, name: str | None, as_json: bool) -> None:
     """List deployments: name, target URL, state and model."""
     path = f"/management/projects/{project}/deployments" if project else "/management/deployments"
-    items = ctx.call("GET", path)["data"]
+    items = ctx.call("GET", path, params={} if name is None else {"name": name})["data"]
     print_listing(
         items,
         as_json,
