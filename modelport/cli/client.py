@@ -6,6 +6,7 @@ bootstrap admin token from the data directory (on the server's own machine).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,9 @@ import httpx
 
 from modelport.local_secrets import ConfigurationError, LocalSecrets
 from modelport.settings import Settings
+
+# Says an API error's message (and the request field it names, ``param``) in a command's terms.
+Rephrase = Callable[[str, str | None], str]
 
 
 @dataclass
@@ -37,7 +41,10 @@ class CliContext:
             base_url=self.base_url(), headers={"Authorization": f"Bearer {token}"}, timeout=60
         )
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def call(
+        self, method: str, path: str, *, rephrase: Rephrase | None = None, **kwargs: Any
+    ) -> Any:
+        """The API's answer, or a ``ClickException`` with its error (``rephrase``d, if given)."""
         try:
             with self.client() as client:
                 response = client.request(method, path, **kwargs)
@@ -46,10 +53,15 @@ class CliContext:
                 f"cannot reach Modelport at {self.base_url()} ({exc}); is `modelport up` running?"
             ) from exc
         if response.status_code >= 400:
+            param = None
             try:
-                message = response.json()["error"]["message"]
-            except (ValueError, KeyError, TypeError):
+                error = response.json()["error"]
+                message = error["message"]
+                param = error.get("param")
+            except (ValueError, KeyError, TypeError, AttributeError):
                 message = response.text
+            if rephrase is not None:
+                message = rephrase(message, param if isinstance(param, str) else None)
             raise click.ClickException(f"{response.status_code}: {message}")
         return response.json() if response.content else None
 

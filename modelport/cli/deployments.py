@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from modelport.cli.client import CliContext
+from modelport.cli.engine_options import ENGINE_OPTION_FLAGS, engine_options, in_flags
 from modelport.cli.output import emit_json, print_field, print_listing, print_table
 
 REGION = click.option(
@@ -71,33 +72,6 @@ def wait_for(
             elapsed = time.monotonic() - started
             status.update(f"Deploying {name}: {d['progress'] or d['state']} ({elapsed:.0f} s)")
             time.sleep(0.3)
-
-
-def engine_options(
-    context: int | None,
-    slots: int | None,
-    threads: int | None,
-    url: str | None,
-    key_file: Path | None,
-    model: str | None,
-) -> dict[str, Any]:
-    """The engine options given on the command line (the engine checks them)."""
-    options: dict[str, Any] = {}
-    for name, value in (
-        ("context", context),
-        ("slots", slots),
-        ("threads", threads),
-        ("url", url),
-        ("model", model),
-    ):
-        if value is not None:
-            options[name] = value
-    if key_file is not None:
-        key = key_file.read_text(encoding="utf-8").strip()
-        if not key:
-            raise click.BadParameter(f"{key_file} is empty", param_hint="--engine-key-file")
-        options["api_key"] = key
-    return options
 
 
 def wait_ready(
@@ -184,7 +158,12 @@ def deploy(
     options = engine_options(context, slots, threads, engine_url, engine_key_file, engine_model)
     if options:
         body["engine_options"] = options
-    d = ctx.call("POST", f"/management/projects/{project}/deployments", json=body)
+    d = ctx.call(
+        "POST",
+        f"/management/projects/{project}/deployments",
+        json=body,
+        rephrase=in_flags(ENGINE_OPTION_FLAGS),
+    )
     if not no_wait:
         d = wait_for(ctx, name, d["region"], timeout, quiet=as_json)
     if as_json:
@@ -211,12 +190,15 @@ def deployments() -> None:
 
 @deployments.command("list")
 @click.option("--project", "-p", default=None, help="Only this project's deployments.")
+@click.option(
+    "--name", "-n", default=None, help="Only the deployments of this name (one per region)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def list_deployments(ctx: CliContext, project: str | None, as_json: bool) -> None:
+def list_deployments(ctx: CliContext, project: str | None, name: str | None, as_json: bool) -> None:
     """List deployments: name, target URL, state and model."""
     path = f"/management/projects/{project}/deployments" if project else "/management/deployments"
-    items = ctx.call("GET", path)["data"]
+    items = ctx.call("GET", path, params={} if name is None else {"name": name})["data"]
     print_listing(
         items,
         as_json,

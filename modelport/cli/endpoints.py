@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from modelport.cli.client import CliContext
-from modelport.cli.deployments import engine_options, wait_for
+from modelport.cli.deployments import wait_for
+from modelport.cli.engine_options import ENGINE_OPTION_FLAGS, engine_options, in_flags
 from modelport.cli.output import emit_json, print_field, print_listing, print_table
 
 REGION = click.option("--region", default=None, help="The endpoint's region (default: default).")
@@ -275,8 +276,13 @@ def deploy_to_endpoint(
     options = engine_options(context, slots, threads, None, None, None)
     if options:
         body["engine_options"] = options
+    flags = {o: ENGINE_OPTION_FLAGS[o] for o in ("context", "slots", "threads")}
     d = ctx.call(
-        "POST", f"/management/endpoints/{endpoint}/deployments", json=body, params=_params(region)
+        "POST",
+        f"/management/endpoints/{endpoint}/deployments",
+        json=body,
+        params=_params(region),
+        rephrase=in_flags(flags),
     )
     if not no_wait:
         d = wait_for(ctx, name, d["region"], timeout, quiet=as_json)

@@ -64,9 +64,7 @@ def pull_weights(offer: Offer, requested: str | None, settings: Settings) -> tup
 
     engines = EngineFactories.discover()
     if requested is not None and requested not in offer.engines:
-        raise click.ClickException(
-            f"{offer.id} runs on the engines {', '.join(offer.engines)}, not on {requested}"
-        )
+        raise click.ClickException(f"{offer.id} runs on {offer.runs_on()}, not on {requested}")
     names = [requested] if requested else list(offer.engines)
     host = EngineHost.from_settings(settings)
     reasons: list[str] = []

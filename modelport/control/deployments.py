@@ -352,13 +352,20 @@ class DeploymentService:
         return found[0]
 
     def all_live(
-        self, *, project_id: str | None = None, region: str | None = None
+        self,
+        *,
+        project_id: str | None = None,
+        region: str | None = None,
+        name: str | None = None,
     ) -> list[LiveDeployment]:
+        """The live deployments, oldest first; each filter given narrows them (exact match)."""
         items = self.registry.all()
         if project_id is not None:
             items = [i for i in items if i.deployment.project_id == project_id]
         if region is not None:
             items = [i for i in items if i.deployment.region == region]
+        if name is not None:
+            items = [i for i in items if i.name == name]
         return sorted(items, key=lambda i: i.deployment.created_at)
 
     async def keys(self, name: str, region: str | None = None) -> dict[KeySlot, str]:

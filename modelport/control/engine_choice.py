@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from modelport.control.availability import check_engine, check_offer
-from modelport.dialects.parsing import describe
 from modelport.domain.catalog import Offer
 from modelport.domain.deployments import Deployment
 from modelport.domain.keys import KeyVault
@@ -51,26 +51,40 @@ class EngineChoice:
         return shown_options(public_options(self.options), list(secrets)), cipher
 
 
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def _problem(engine: str, option: str, error: ErrorDetails) -> str:
+    if error["type"] == "missing":
+        return f"the {engine} engine needs the option '{option}'"
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    if not option:  # about the options together
+        return f"the {engine} engine's options: {reason}"
+    return f"the {engine} engine's option '{option}': {reason}"
+
+
 def validate_options(factory: EngineFactory, raw: Mapping[str, Any]) -> EngineOptions:
+    """``raw`` checked by the engine's own model. A refusal names each option in quotes
+    (``'url'``), and its ``param`` is the first one's field (``engine_options.url``): a client
+    can say it in its own terms (the CLI names its flag, ``--engine-url``)."""
     try:
         return factory.options.model_validate(dict(raw))
     except ValidationError as exc:
-        takes = ", ".join(sorted(factory.options.model_fields)) or "none"
-        unknown = [
-            ".".join(str(p) for p in e["loc"])
-            for e in exc.errors(include_url=False)
-            if e["type"] == "extra_forbidden"
-        ]
+        errors = [(".".join(map(str, e["loc"])), e) for e in exc.errors(include_url=False)]
+        unknown = [option for option, e in errors if e["type"] == "extra_forbidden"]
+        named = unknown or [option for option, _ in errors if option]
+        param = f"engine_options.{named[0]}" if named else "engine_options"
         if unknown:
+            which = "option" if len(unknown) == 1 else "options"
+            takes = _quoted(sorted(factory.options.model_fields)) or "none"
             raise InvalidRequest(
-                f"the {factory.name} engine does not take the option(s) {', '.join(unknown)} "
+                f"the {factory.name} engine does not take the {which} {_quoted(unknown)} "
                 f"(it takes: {takes})",
-                param="engine_options",
+                param=param,
             ) from exc
-        message, _ = describe(exc)
-        raise InvalidRequest(
-            f"engine_options of the {factory.name} engine: {message}", param="engine_options"
-        ) from exc
+        message = "; ".join(_problem(factory.name, option, e) for option, e in errors)
+        raise InvalidRequest(message, param=param) from exc
 
 
 def choose_engine(
@@ -102,7 +116,7 @@ def choose_engine(
     elif requested not in offer.engines:
         attaching = ", ".join(engines.attaching()) or "none installed"
         raise InvalidRequest(
-            f"{offer.id} runs on the engines {', '.join(offer.engines)}, not on {requested} (or "
+            f"{offer.id} runs on {offer.runs_on()}, not on {requested} (or "
             f"attach a server you run with an attaching engine: {attaching})",
             param="engine",
         )

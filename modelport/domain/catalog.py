@@ -145,6 +145,12 @@ class Offer(BaseModel):
             raise ValueError(f"unknown capabilities: {sorted(unknown)}")
         return value
 
+    def runs_on(self) -> str:
+        """Which engines run this offer, in words: "the llamacpp engine", "the vllm and
+        llamacpp engines"."""
+        *rest, last = self.engines
+        return f"the {', '.join(rest)} and {last} engines" if rest else f"the {last} engine"
+
     def deployable_in(self, region: str, restriction: frozenset[str] | None = None) -> bool:
         """Whether the operator lets this offer be deployed in ``region``: everywhere unless
         restricted (``restriction``, from the settings, wins over the catalog's)."""

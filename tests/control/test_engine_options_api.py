@@ -37,9 +37,13 @@ def test_a_bad_engine_choice_is_refused_before_anything_is_written(api: TestClie
     offer = "smollm2-135m-instruct"
     cases = [
         ({"engine": "tgi"}, 422, "no engine plug-in named 'tgi' is installed"),
-        ({"engine": "vllm"}, 422, "runs on the engines llamacpp, not on vllm"),
-        ({"engine_options": {"url": "http://x"}}, 422, "does not take the option(s) url"),
-        ({"engine_options": {"slots": 0}}, 422, "slots: Input should be greater than or equal"),
+        ({"engine": "vllm"}, 422, "runs on the llamacpp engine, not on vllm"),
+        ({"engine_options": {"url": "http://x"}}, 422, "does not take the option 'url'"),
+        (
+            {"engine_options": {"slots": 0}},
+            422,
+            "option 'slots': Input should be greater than or equal",
+        ),
         ({"engine_options": {"context": 65536}}, 412, "more than the model's own (8192)"),
         (
             {"engine": "openai_compat", "engine_options": {"url": "http://u:pw-123@h:1"}},

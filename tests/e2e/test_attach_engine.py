@@ -104,7 +104,7 @@ def attached(
             own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
             "--engine", "openai_compat", "--engine-url", base, "--threads", "2",
         )  # fmt: skip
-        assert wrong.returncode != 0 and "does not take the option(s) threads" in wrong.stderr
+        assert wrong.returncode != 0 and "does not take the option --threads" in wrong.stderr
         deployed = cli(
             own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
             "--engine", "openai_compat", "--engine-url", f"{base}/v1",

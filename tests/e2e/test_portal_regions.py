@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -108,6 +109,18 @@ def _heading_names(page: Any, region: str) -> None:
     heading.wait_for()
     badge = page.locator("#deployment-region")
     assert badge.is_visible() and badge.locator("strong").inner_text() == region
+
+
+def _lists_asked(page: Any) -> list[str]:
+    """The deployments lists ``page`` asks the management API for from now on (their URLs)."""
+    asked: list[str] = []
+
+    def seen(request: Any) -> None:
+        if urlsplit(request.url).path == "/management/deployments":
+            asked.append(request.url)
+
+    page.on("request", seen)
+    return asked
 
 
 def test_a_name_in_two_regions_shows_and_acts_on_each_region_s_deployment(
@@ -207,6 +220,7 @@ def test_an_address_without_a_region_shows_the_default_one_and_links_each_region
     with browser_context(tmp_path / "profile", twins.base_url) as context:
         page: Any = context.new_page()  # type: ignore[attr-defined]
         sign_in_with_token(page, f"/portal/deployments/{NAME}")
+        lists = _lists_asked(page)
         for label, tab in TABS:
             page.goto(f"/portal/deployments/{NAME}{tab}")
             notice = page.locator("#region-notice")
@@ -230,6 +244,9 @@ def test_an_address_without_a_region_shows_the_default_one_and_links_each_region
             if label == "Consume":
                 screenshot(page, "regions-03-no-region-notice-consume")
             assert page.evaluate(UNLABELLED_CONTROLS_JS) == [], page.url
+        # The notice asks for the deployments of this name only, not the whole list.
+        assert len(lists) >= len(TABS)
+        assert set(lists) == {f"{twins.base_url}/management/deployments?name={NAME}"}
 
         # Each link opens that region's page (same tab), which names its region and no notice.
         for region in ("eastus2", "local"):

@@ -23,7 +23,7 @@ from modelport.engines.host import EngineHost
 from modelport.engines.llamacpp.engine import _explain
 from modelport.engines.llamacpp.factory import LlamaCppEngineFactory, LlamaCppOptions
 from modelport.engines.llamacpp.memory import OVERHEAD, MemoryNeeds, fit_context, memory_needs
-from modelport.engines.openai_compat.factory import OpenAICompatOptions
+from modelport.engines.openai_compat.factory import ExternalEngineFactory, OpenAICompatOptions
 from modelport.engines.plugin import SECRET_MARKER, secret_fields
 from modelport.engines.registry import EngineFactories, EnginePluginError
 from modelport.errors import Forbidden, InvalidRequest, OfferNotDeployable
@@ -84,12 +84,18 @@ def test_options_are_typed_and_unknown_ones_refused() -> None:
     llama = LlamaCppEngineFactory()
     with pytest.raises(
         InvalidRequest,
-        match=r"does not take the option\(s\) url \(it takes: "
-        r"context, slots, threads\)",
-    ):
+        match=r"the llamacpp engine does not take the option 'url' \(it takes: "
+        r"'context', 'slots', 'threads'\)",
+    ) as refused:
         validate_options(llama, {"url": "http://x", "slots": 2})
-    with pytest.raises(InvalidRequest, match=r"context: Input should be greater than or equal"):
+    assert refused.value.param == "engine_options.url"
+    with pytest.raises(
+        InvalidRequest, match=r"the llamacpp engine's option 'context': Input should be greater"
+    ) as refused:
         validate_options(llama, {"context": 16})
+    assert refused.value.param == "engine_options.context"
+    with pytest.raises(InvalidRequest, match=r"^the openai_compat engine needs the option 'url'$"):
+        validate_options(ExternalEngineFactory(), {})
     assert validate_options(llama, {"slots": 2}) == LlamaCppOptions(slots=2)
     assert secret_fields(OpenAICompatOptions) == ["api_key"]
     assert secret_fields(LlamaCppOptions) == []
@@ -164,9 +170,12 @@ def test_engine_choice(tmp_path: Path) -> None:
     assert choose(EMBEDDED, None).name == "llamacpp"  # the first that can run it here
     with pytest.raises(Forbidden, match="only the platform operator may attach"):
         choose(EMBEDDED, "openai_compat", operator=False, url="http://127.0.0.1:9")
-    with pytest.raises(InvalidRequest, match=r"runs on the engines llamacpp, not on vllm"):
+    with pytest.raises(InvalidRequest, match=r"runs on the llamacpp engine, not on vllm \("):
         choose(EMBEDDED, "vllm")
     llama = _offer("Meta-Llama-3-8B-Instruct")
+    assert llama.runs_on() == "the vllm and llamacpp engines"
+    three = llama.model_copy(update={"engines": ("vllm", "llamacpp", "openai_compat")})
+    assert three.runs_on() == "the vllm, llamacpp and openai_compat engines"
     with pytest.raises(OfferNotDeployable, match=r"with the vllm engine on this machine: vLLM"):
         choose(llama, "vllm")
     with pytest.raises(OfferNotDeployable, match="cannot be deployed on this machine"):

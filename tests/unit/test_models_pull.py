@@ -209,7 +209,11 @@ def test_unknown_repo_and_offer_fail_clearly(
     unknown = _run(hub, offers, data, "pull", "no-such-offer")
     assert unknown.exit_code != 0 and "no offer 'no-such-offer'" in unknown.output
     missing_vllm = _run(hub, offers, data, "pull", "missing-repo", "--engine", "llamacpp")
-    assert missing_vllm.exit_code != 0 and "runs on the engines vllm" in missing_vllm.output
+    assert missing_vllm.exit_code != 0
+    assert "missing-repo runs on the vllm engine, not on llamacpp" in missing_vllm.output
+    several = _run(hub, offers, data, "pull", "Meta-Llama-3-8B-Instruct", "--engine", "tgi")
+    assert several.exit_code != 0
+    assert "runs on the vllm and llamacpp engines, not on tgi" in several.output
     embedded = _run(hub, offers, data, "pull", "smollm2-135m-instruct", "--quiet")
     assert embedded.exit_code != 0 and "ship in the Python package" in embedded.output
 

@@ -20,6 +20,12 @@ router = APIRouter(tags=["deployments"])
 RegionQuery = Query(
     None, description="The deployment's region (needed only when the name exists in several)."
 )
+NameFilter = Query(
+    None,
+    description="Only the deployments of this name (exact match); names are unique per region, "
+    "so at most one per region.",
+)
+RegionFilter = Query(None, description="Only the deployments in this region.")
 
 
 class DeploymentCreate(BaseModel):
@@ -113,12 +119,16 @@ def _endpoints(services: Services) -> dict[str, str]:
     return {e.endpoint.id: e.endpoint.name for e in services.endpoint_registry.all()}
 
 
-@router.get("/projects/{project}/deployments", response_model=DeploymentList)
+@router.get(
+    "/projects/{project}/deployments",
+    response_model=DeploymentList,
+    summary="List a project's deployments (of one name, with ?name=)",
+)
 async def list_project_deployments(
-    project: str, services: ServicesDep, request: Request
+    project: str, services: ServicesDep, request: Request, name: str | None = NameFilter
 ) -> DeploymentList:
     found = await services.projects.get_project(project)
-    items = services.deployments.all_live(project_id=found.id)
+    items = services.deployments.all_live(project_id=found.id, name=name)
     names = {found.id: found.name}
     scheme = request.url.scheme
     ends = _endpoints(services)
@@ -127,14 +137,22 @@ async def list_project_deployments(
     )
 
 
-@router.get("/deployments", response_model=DeploymentList)
+@router.get(
+    "/deployments",
+    response_model=DeploymentList,
+    summary="List the deployments the caller may read (filtered by ?name= and ?region=)",
+)
 async def list_deployments(
-    services: ServicesDep, access: AccessDep, request: Request, region: str | None = RegionQuery
+    services: ServicesDep,
+    access: AccessDep,
+    request: Request,
+    name: str | None = NameFilter,
+    region: str | None = RegionFilter,
 ) -> DeploymentList:
     visible = access.projects_with("deployments/read")
     items = [
         i
-        for i in services.deployments.all_live(region=region)
+        for i in services.deployments.all_live(region=region, name=name)
         if visible is None or i.deployment.project_id in visible
     ]
     names = await _project_names(services)

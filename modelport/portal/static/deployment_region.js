@@ -19,8 +19,9 @@ function regionLinks(regions) {
 }
 
 async function regionsOfName() {
-  const list = await get("/management/deployments"); // those this principal may read
-  return [...new Set(list.data.filter((d) => d.name === name).map((d) => d.region))].sort();
+  // The deployments of this name that this principal may read: one per region at most.
+  const list = await get(`/management/deployments?name=${encodeURIComponent(name)}`);
+  return list.data.map((d) => d.region).sort();
 }
 
 async function resolvedRegion() {
