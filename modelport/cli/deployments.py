@@ -193,12 +193,20 @@ def deployments() -> None:
 @click.option(
     "--name", "-n", default=None, help="Only the deployments of this name (one per region)."
 )
+@click.option(
+    "--region", default=None, help="Only the deployments in this region (not with --project)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def list_deployments(ctx: CliContext, project: str | None, name: str | None, as_json: bool) -> None:
+def list_deployments(
+    ctx: CliContext, project: str | None, name: str | None, region: str | None, as_json: bool
+) -> None:
     """List deployments: name, target URL, state and model."""
+    if project and region:
+        raise click.UsageError("a project lives in one region: give --project or --region")
     path = f"/management/projects/{project}/deployments" if project else "/management/deployments"
-    items = ctx.call("GET", path, params={} if name is None else {"name": name})["data"]
+    params = {k: v for k, v in (("name", name), ("region", region)) if v is not None}
+    items = ctx.call("GET", path, params=params)["data"]
     print_listing(
         items,
         as_json,

@@ -112,6 +112,11 @@ def test_the_cli_lists_the_deployments_of_one_name(server: ThreadServer) -> None
     assert [(d["name"], d["region"]) for d in in_project] == [(NAME, "eastus2")]
     assert cli_json(server, "deployments", "list", "--name", "tw") == []
     assert len(cli_json(server, "deployments", "list")) == 3
+    in_region = cli_json(server, "deployments", "list", "--region", "eastus2")
+    assert sorted(d["name"] for d in in_region) == [NAME, f"{NAME}-b"]
+    assert {d["region"] for d in in_region} == {"eastus2"}
+    both = cli(server, "deployments", "list", "--region", "eastus2", "-p", "far")
+    assert both.returncode == 2 and "give --project or --region" in both.stderr
 
     table = cli(server, "deployments", "list", "--name", NAME)
     assert table.returncode == 0, table.stderr
