@@ -8,7 +8,9 @@ job's worker gets SIGTERM, stops at a step boundary and reports the tokens train
 killed after a grace period, when the last step it reported counts. A cancel recorded in the
 database (by another gateway) is noticed within ``cancel_poll`` seconds and acted on the same way.
 A succeeded job's model files go into the database in the transaction that marks it succeeded
-(:mod:`modelport.finetune.artifacts`), so every gateway can serve it.
+(:mod:`modelport.finetune.artifacts`), so every gateway can serve it; each checkpoint's files go
+there too, replacing the previous one's, so a gateway that takes the job over resumes from it
+(:mod:`modelport.finetune.checkpoints`); they go when the job ends.
 """
 
 from __future__ import annotations
@@ -30,8 +32,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.domain.fine_tuning import FineTuningJob, JobError, JobStatus
 from modelport.finetune import protocol
 from modelport.finetune.artifacts import ArtifactError, read_model_dir
+from modelport.finetune.checkpoints import read_checkpoint
 from modelport.store import fine_tuning as ft_store
-from modelport.store.finetune_artifacts import put_model_files
+from modelport.store.finetune_artifacts import (
+    drop_checkpoint_files,
+    put_checkpoint_files,
+    put_model_files,
+)
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
@@ -149,6 +156,8 @@ class JobRunner:
                 await asyncio.sleep(self.restart_backoff)
             if not self._abandoned:
                 await self._conclude()
+                job_id = self.job.id
+                await self._db(lambda c: drop_checkpoint_files(c, job_id))
         finally:
             self.done.set()
             watch.cancel()
@@ -261,10 +270,17 @@ class JobRunner:
     async def _checkpoint(self, event: dict[str, Any]) -> None:
         metrics = {k: v for k, v in event.items() if k != "event"}
         job_id, step = self.job.id, int(event["step"])
+        files = await asyncio.to_thread(read_checkpoint, self.job_dir, step)
+        size = sum(len(content) for _, content in (files or {}).values())
 
         def write(conn: Connection) -> None:
             ft_store.add_checkpoint(conn, job_id, step, event.get("train_loss"), metrics)
-            ft_store.add_event(conn, job_id, f"Checkpoint saved at step {step}")
+            if files is not None and put_checkpoint_files(conn, job_id, step, files):
+                message = f"Checkpoint saved at step {step} ({size} bytes stored for every gateway)"
+                data: dict[str, Any] | None = {"step": step, "bytes": size}
+            else:  # replaced by a later one already: that one is stored
+                message, data = f"Checkpoint saved at step {step}", None
+            ft_store.add_event(conn, job_id, message, data=data)
 
         await self._db(write)
 

@@ -11,7 +11,8 @@ Rules, in one place:
   ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``cancelled``; a running job survives a
   restart of Modelport (it resumes from its last checkpoint);
 - with several gateways, a job runs in the gateway that took it (its ``owner``); a cancel through
-  another gateway is recorded in the database and acted on by the owner
+  another gateway is recorded in the database and acted on by the owner; a live gateway with a
+  free slot takes over, within a few heartbeats, the jobs of a gateway that is gone
   (:mod:`modelport.finetune.ownership`); a succeeded job's model files are in the database, so
   every gateway can serve the model (:mod:`modelport.finetune.artifacts`);
 - a job that ends trained (succeeded, or cancelled part way) writes its trained tokens to the
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.billing.ledger import UsageLedger
 from modelport.control.projects import ProjectService
@@ -53,12 +55,13 @@ from modelport.errors import (
     SubscriptionRequired,
 )
 from modelport.finetune import protocol
-from modelport.finetune.artifacts import store_earlier_models
+from modelport.finetune.artifacts import ArtifactError, store_earlier_models
+from modelport.finetune.checkpoints import restore as restore_checkpoint
 from modelport.finetune.files import TrainingFiles, file_in, short_id
 from modelport.finetune.hyperparameters import resolve_hyperparameters
 from modelport.finetune.metering import training_record
 from modelport.finetune.models import FineTunedModels
-from modelport.finetune.ownership import JobOwnership
+from modelport.finetune.ownership import Adoption, JobOwnership
 from modelport.finetune.runner import JobRunner
 from modelport.finetune.workdir import BaseWeights, write_job_dir
 from modelport.models.formats import get_format
@@ -66,6 +69,7 @@ from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
 from modelport.settings import Settings
 from modelport.store import fine_tuning as ft_store
+from modelport.store.finetune_artifacts import drop_checkpoint_files
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
@@ -83,6 +87,7 @@ class FineTuningService:
         ledger: UsageLedger,
         owner: str = "gateway",
         live_within: float = 6.0,
+        adopt_interval: float = 2.0,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -94,6 +99,7 @@ class FineTuningService:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._runners: dict[str, JobRunner] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self.adopt_interval = adopt_interval  # how often to look for jobs of gone gateways
         # This gateway's cluster member id (the heartbeat's) marks the jobs it runs.
         self.ownership = JobOwnership(
             store,
@@ -123,15 +129,33 @@ class FineTuningService:
             asyncio.create_task(self._work(), name=f"fine-tuning-{i}")
             for i in range(self.settings.finetune_concurrency)
         ]
-        # A job whose gateway stopped just now still looks owned; asked again once it is not.
-        running = [j.id for j in active if j.status is JobStatus.RUNNING]
-        if running:
-            self._tasks.append(asyncio.create_task(self._requeue_later(running)))
+        # Jobs of gateways that are gone (one that stopped just now still looks live for
+        # ``live_within`` seconds), taken over while this gateway runs.
+        self._tasks.append(asyncio.create_task(self._adopt_loop(), name="fine-tuning-adopt"))
 
-    async def _requeue_later(self, job_ids: list[str]) -> None:
-        await asyncio.sleep(self.ownership.live_within)
-        for job_id in job_ids:
+    async def _adopt_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.adopt_interval)
+            try:
+                await self.adopt()
+            except SQLAlchemyError as exc:  # the database is away: look again next time
+                log.warning("cannot look for fine-tuning jobs to take over: %s", exc)
+
+    async def adopt(self) -> list[str]:
+        """Queue the jobs this gateway may take over, as many as it has free slots (a job
+        waiting in its queue takes one); bill the orphaned jobs it cancelled. Returns the ids
+        queued; each is claimed when a worker takes it, so one gateway only runs it."""
+        free = self.settings.finetune_concurrency - len(self._runners) - self._queue.qsize()
+        if free <= 0:
+            return []
+        found: Adoption = await self._db(lambda c: self.ownership.adoptable(c, free))
+        for job in found.cancelled:
+            log.info("fine-tuning job %s cancelled: its gateway is gone", job.id)
+            await self._bill(job)
+        for job_id in found.take:
+            log.info("fine-tuning job %s: taking it over", job_id)
             self._queue.put_nowait(job_id)
+        return found.take
 
     async def close(self) -> None:
         runners = list(self._runners.values())
@@ -349,6 +373,22 @@ class FineTuningService:
             ),
             settings=self.settings,
         )
+        # Taken over from a gateway on another machine: its last checkpoint, from the database.
+        with self.store.transaction() as conn:
+            try:
+                restored = restore_checkpoint(conn, job.id, job_dir)
+            except (ArtifactError, OSError) as exc:  # resumed from what is here, or step 0
+                log.warning("fine-tuning job %s: stored checkpoint not restored: %s", job.id, exc)
+                restored = None
+            if restored is not None:
+                step, size = restored
+                ft_store.add_event(
+                    conn,
+                    job.id,
+                    f"The checkpoint at step {step} was written here from the database "
+                    f"({size} bytes)",
+                    data={"step": step, "bytes": size},
+                )
 
     async def _fail(self, job: FineTuningJob, code: str, message: str) -> None:
         def fail(conn: Connection) -> None:
@@ -360,6 +400,7 @@ class FineTuningService:
                 error=JobError(code, message),
             )
             ft_store.add_event(conn, job.id, f"The job failed: {message}", level="error")
+            drop_checkpoint_files(conn, job.id)
 
         await self._db(fail)
 

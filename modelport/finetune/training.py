@@ -24,7 +24,7 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model, set_peft_model_state_dict
 from peft.utils import get_peft_model_state_dict
 
-from modelport.finetune.protocol import Emit
+from modelport.finetune.protocol import CHECKPOINT_STATE, CHECKPOINTS_DIR, Emit, checkpoint_name
 
 KEEP_CHECKPOINTS = 3
 
@@ -176,13 +176,15 @@ class Trainer:
 
     @property
     def checkpoints_dir(self) -> Path:
-        return self.job_dir / "checkpoints"
+        return self.job_dir / CHECKPOINTS_DIR
 
     # -- checkpoints ------------------------------------------------------------------------
     def latest_checkpoint(self) -> Path | None:
         if not self.checkpoints_dir.is_dir():
             return None
-        done = sorted(p for p in self.checkpoints_dir.glob("step-*") if (p / "state.pt").is_file())
+        done = sorted(
+            p for p in self.checkpoints_dir.glob("step-*") if (p / CHECKPOINT_STATE).is_file()
+        )
         return done[-1] if done else None
 
     def resume(self) -> int:
@@ -190,7 +192,7 @@ class Trainer:
         found = self.latest_checkpoint()
         if found is None:
             return 0
-        state = torch.load(found / "state.pt", weights_only=False)
+        state = torch.load(found / CHECKPOINT_STATE, weights_only=False)
         set_peft_model_state_dict(self.model, state["adapter"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -200,8 +202,8 @@ class Trainer:
 
     def save_checkpoint(self, metrics: dict[str, Any]) -> Path:
         step = self.progress.step
-        final = self.checkpoints_dir / f"step-{step:06d}"
-        tmp = self.checkpoints_dir / f".tmp-step-{step:06d}"
+        final = self.checkpoints_dir / checkpoint_name(step)
+        tmp = self.checkpoints_dir / f".tmp-{checkpoint_name(step)}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         state = {
@@ -213,7 +215,7 @@ class Trainer:
             "trained_tokens": self.progress.trained_tokens,
             "loss": self.progress.last_loss,
         }
-        torch.save(state, tmp / "state.pt")
+        torch.save(state, tmp / CHECKPOINT_STATE)
         (tmp / "metrics.json").write_text(json.dumps(metrics))
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)

@@ -237,6 +237,34 @@ def claim_job(conn: Connection, job_id: str, owner: str, live: list[str]) -> boo
     return bool(result.rowcount)
 
 
+def adoptable_jobs(
+    conn: Connection, live: list[str], limit: int, *, queued_before: datetime
+) -> list[FineTuningJob]:
+    """Up to ``limit`` jobs a gateway with free slots may take (:func:`claim_job` decides):
+    running ones whose gateway is gone (not among the ``live`` members), oldest start first,
+    then jobs queued before ``queued_before`` (the gateway that queued them has had time to
+    take them itself), oldest first."""
+    if limit <= 0:
+        return []
+    gone = ft_jobs.c.owner.is_(None) | ft_jobs.c.owner.not_in(live)
+    orphaned = conn.execute(
+        select(ft_jobs)
+        .where(ft_jobs.c.status == JobStatus.RUNNING.value, gone)
+        .order_by(ft_jobs.c.started_at, ft_jobs.c.id)
+        .limit(limit)
+    )
+    jobs = [_job(r) for r in orphaned]
+    if len(jobs) < limit:
+        waiting = conn.execute(
+            select(ft_jobs)
+            .where(ft_jobs.c.status == JobStatus.QUEUED.value, ft_jobs.c.created_at < queued_before)
+            .order_by(ft_jobs.c.created_at, ft_jobs.c.id)
+            .limit(limit - len(jobs))
+        )
+        jobs += [_job(r) for r in waiting]
+    return jobs
+
+
 def cancel_queued(conn: Connection, job_id: str) -> bool:
     """Cancel the job if it is still queued (no gateway took it); False otherwise."""
     result = conn.execute(
