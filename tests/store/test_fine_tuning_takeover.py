@@ -1,0 +1,219 @@
+"""Taking over the jobs of a gone gateway, against real SQLite and real PostgreSQL: which jobs a
+gateway with free slots may take, one gateway only claiming each (recorded in its events), an
+orphaned job with a cancel requested cancelled instead; a running job's latest checkpoint stored
+in the database (migration 0060), replacing the previous one, and written into another
+gateway's job directory to resume from."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from modelport.domain.fine_tuning import JobStatus
+from modelport.finetune.artifacts import ArtifactError, read_model_dir
+from modelport.finetune.checkpoints import local_step, read_checkpoint, restore
+from modelport.finetune.ownership import JobOwnership
+from modelport.finetune.protocol import CHECKPOINT_STATE, CHECKPOINTS_DIR, checkpoint_name
+from modelport.store import fine_tuning as ft
+from modelport.store import finetune_artifacts as artifacts
+from modelport.store.db import upgrade
+from modelport.store.repositories import Store
+from modelport.store.values import now
+from tests.finetune_support import beat, stored_jobs
+
+STATE = bytes(range(256)) * 2048  # more than one PostgreSQL TOAST chunk
+
+
+def _gone(conn: sa.Connection, member: str) -> None:
+    """``member``'s last heartbeat, long ago."""
+    conn.execute(
+        sa.text("UPDATE cluster_members SET seen_at = :t WHERE id = :m"),
+        {"t": now() - timedelta(hours=1), "m": member},
+    )
+
+
+def _queued_long_ago(conn: sa.Connection, job_id: str) -> None:
+    conn.execute(
+        sa.text("UPDATE ft_jobs SET created_at = :t WHERE id = :j"),
+        {"t": now() - timedelta(minutes=5), "j": job_id},
+    )
+
+
+def _checkpoint(job_dir: Path, step: int, state: bytes = STATE) -> dict[str, tuple[str, bytes]]:
+    """A checkpoint directory as the worker writes it; its files as the runner reads them."""
+    directory = job_dir / CHECKPOINTS_DIR / checkpoint_name(step)
+    directory.mkdir(parents=True)
+    (directory / CHECKPOINT_STATE).write_bytes(state + step.to_bytes(4, "big"))
+    (directory / "metrics.json").write_text(f'{{"step": {step}}}')
+    files = read_checkpoint(job_dir, step)
+    assert files is not None
+    return files
+
+
+def _artifact_count(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.text("SELECT count(*) FROM ft_artifacts")).scalar_one())
+
+
+@pytest.mark.anyio
+async def test_a_live_gateway_takes_over_the_jobs_of_a_gone_one_within_its_free_slots(
+    store: Store,
+) -> None:
+    orphan, kept, waiting, fresh = stored_jobs(store, 4)
+    with store.transaction() as conn:
+        for member in ("gateway-a", "gateway-b", "gateway-c"):
+            beat(conn, member)
+        assert ft.claim_job(conn, orphan.id, "gateway-a", ["gateway-a"])
+        ft.update_job(conn, orphan.id, started_at=now(), step=3, trained_tokens=90)
+        assert ft.claim_job(conn, kept.id, "gateway-c", ["gateway-c"])
+        _queued_long_ago(conn, waiting.id)  # ``fresh`` was queued just now
+        _gone(conn, "gateway-a")
+    b = JobOwnership(store, "gateway-b", live_within=30, cancel_wait=1)
+    c = JobOwnership(store, "gateway-c", live_within=30, cancel_wait=1)
+
+    with store.transaction() as conn:
+        # One free slot: the orphan first; two: then the job queued long ago. Not the job of a
+        # live gateway, nor one queued just now (its gateway takes it itself).
+        assert b.adoptable(conn, 1).take == [orphan.id]
+        assert b.adoptable(conn, 5).take == [orphan.id, waiting.id]
+        assert b.adoptable(conn, 0).take == []
+
+    # Both live gateways try; one claim wins.
+    taken = await b.claim(orphan.id)
+    assert taken is not None and taken.owner == "gateway-b" and taken.status is JobStatus.RUNNING
+    assert await c.claim(orphan.id) is None
+    with store.transaction() as conn:
+        events, _ = ft.list_events(conn, orphan.id)
+        assert events[0].message == (
+            "Taken over by gateway gateway-b at step 3: the gateway that ran the job "
+            "(gateway-a) is gone"
+        )
+        assert events[0].data == {"from": "gateway-a", "to": "gateway-b", "step": 3}
+        assert [e for e in events if e.message.startswith("Taken over")] == events[:1]
+        assert b.adoptable(conn, 5).take == [waiting.id]  # b's own job is not b's to take
+    # A queued job claimed is started, not taken over from anyone.
+    started = await c.claim(waiting.id)
+    assert started is not None and started.owner == "gateway-c"
+    with store.transaction() as conn:
+        events, _ = ft.list_events(conn, waiting.id)
+        assert not any(e.message.startswith("Taken over") for e in events)
+        assert b.adoptable(conn, 5).take == []
+        found = ft.get_job(conn, fresh.id)
+        assert found is not None and found.status is JobStatus.QUEUED
+
+
+def test_an_orphaned_job_with_a_cancel_requested_is_cancelled_not_taken_over(
+    store: Store, tmp_path: Path
+) -> None:
+    (job,) = stored_jobs(store, 1)
+    with store.transaction() as conn:
+        beat(conn, "gateway-a")
+        assert ft.claim_job(conn, job.id, "gateway-a", ["gateway-a"])
+        ft.update_job(conn, job.id, trained_tokens=70)
+        assert artifacts.put_checkpoint_files(conn, job.id, 2, _checkpoint(tmp_path, 2))
+        ft.request_cancel(conn, job.id)
+        _gone(conn, "gateway-a")
+    b = JobOwnership(store, "gateway-b", live_within=30, cancel_wait=1)
+    with store.transaction() as conn:
+        found = b.adoptable(conn, 1)
+    assert found.take == []
+    (cancelled,) = found.cancelled
+    assert cancelled.status is JobStatus.CANCELLED and cancelled.trained_tokens == 70
+    with store.transaction() as conn:
+        events, _ = ft.list_events(conn, job.id)
+        assert events[0].message.endswith("the gateway that ran it is gone")
+        assert artifacts.checkpoint_files(conn, job.id) is None  # ended: its checkpoint goes
+        assert _artifact_count(conn) == 0
+        assert b.adoptable(conn, 1).cancelled == []  # once
+
+
+def test_a_job_keeps_its_latest_checkpoint_in_the_database(store: Store, tmp_path: Path) -> None:
+    job, other = stored_jobs(store, 2)
+    first = _checkpoint(tmp_path / "a", 3)
+    second = _checkpoint(tmp_path / "a", 6)
+    with store.transaction() as conn:
+        assert artifacts.put_checkpoint_files(conn, job.id, 3, first)
+        artifacts.put_model_files(conn, other.id, {"m.json": first["metrics.json"]})
+    with store.transaction() as conn:
+        step, files = artifacts.checkpoint_files(conn, job.id) or (0, [])
+        assert step == 3
+        assert [(f.name, f.bytes) for f in files] == [
+            ("metrics.json", len(first["metrics.json"][1])),
+            (CHECKPOINT_STATE, len(STATE) + 4),
+        ]
+        assert artifacts.put_checkpoint_files(conn, job.id, 6, second)
+        # An older checkpoint reported late does not replace the newer one.
+        assert not artifacts.put_checkpoint_files(conn, job.id, 3, first)
+    with store.transaction() as conn:
+        step, files = artifacts.checkpoint_files(conn, job.id) or (0, [])
+        assert step == 6 and {f.sha256 for f in files} == {d for d, _ in second.values()}
+        # Step 3's state went; its metrics content stays: another job's model refers to it.
+        assert artifacts.artifact(conn, first[CHECKPOINT_STATE][0]) is None
+        assert artifacts.artifact(conn, first["metrics.json"][0]) is not None
+        assert _artifact_count(conn) == 3
+        artifacts.drop_checkpoint_files(conn, job.id)
+        assert artifacts.checkpoint_files(conn, job.id) is None
+        assert _artifact_count(conn) == 1
+
+
+def test_another_gateway_resumes_from_the_stored_checkpoint(store: Store, tmp_path: Path) -> None:
+    (job,) = stored_jobs(store, 1)
+    trained_here = tmp_path / "a" / job.id
+    files = _checkpoint(trained_here, 4)
+    with store.transaction() as conn:
+        artifacts.put_checkpoint_files(conn, job.id, 4, files)
+    elsewhere = tmp_path / "b" / job.id
+    assert local_step(elsewhere) == 0
+    with store.transaction() as conn:
+        assert restore(conn, job.id, elsewhere) == (4, sum(len(c) for _, c in files.values()))
+    written = elsewhere / CHECKPOINTS_DIR / checkpoint_name(4)
+    assert read_model_dir(written) == files
+    assert sorted(os.listdir(elsewhere / CHECKPOINTS_DIR)) == [checkpoint_name(4)]  # no temp
+    assert local_step(elsewhere) == 4
+    # A directory with a checkpoint as recent (the gateway that trained it) keeps its own.
+    _checkpoint(trained_here, 5)
+    with store.transaction() as conn:
+        assert restore(conn, job.id, elsewhere) is None
+        assert restore(conn, job.id, trained_here) is None
+    assert local_step(trained_here) == 5
+    # A stored file that does not match its digest is refused; nothing is left half-written.
+    with store.transaction() as conn:
+        conn.execute(
+            sa.text("UPDATE ft_artifacts SET content = :c WHERE bytes = :n"),
+            {"c": b"tampered", "n": len(STATE) + 4},
+        )
+    third = tmp_path / "c" / job.id
+    with store.transaction() as conn, pytest.raises(ArtifactError, match="sha256"):
+        restore(conn, job.id, third)
+    assert local_step(third) == 0 and os.listdir(third / CHECKPOINTS_DIR) == []
+    digest = hashlib.sha256(STATE + (4).to_bytes(4, "big")).hexdigest()
+    assert files[CHECKPOINT_STATE][0] == digest
+
+
+def test_deleting_a_project_drops_its_stored_checkpoints(store: Store, tmp_path: Path) -> None:
+    (job,) = stored_jobs(store, 1)
+    with store.transaction() as conn:
+        artifacts.put_checkpoint_files(conn, job.id, 2, _checkpoint(tmp_path, 2))
+        ft.update_job(conn, job.id, status=JobStatus.CANCELLED)
+    with store.transaction() as conn:
+        ft.delete_project_data(conn, job.project_id)
+    with store.transaction() as conn:
+        assert artifacts.checkpoint_files(conn, job.id) is None
+        assert _artifact_count(conn) == 0
+
+
+def test_migration_0060_keeps_the_jobs_it_finds(engine: Engine) -> None:
+    upgrade(engine, "0050_finetune_shared")
+    store = Store(engine)
+    (job,) = stored_jobs(store, 1)
+    upgrade(engine)
+    assert "ft_checkpoint_files" in sa.inspect(engine).get_table_names()
+    with store.transaction() as conn:
+        found = ft.get_job(conn, job.id)
+        assert found is not None and found.status is JobStatus.QUEUED
+        assert artifacts.checkpoint_files(conn, job.id) is None
