@@ -13,6 +13,7 @@ from a checkpoint of its own.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from sqlalchemy import Connection
 
 from modelport.finetune.artifacts import ArtifactError, read_model_dir
 from modelport.finetune.protocol import CHECKPOINT_STATE, CHECKPOINTS_DIR, checkpoint_name
+from modelport.store import fine_tuning as ft_store
 from modelport.store import finetune_artifacts as sql
 
+log = logging.getLogger("modelport.finetune")
 Files = dict[str, tuple[str, bytes]]
 
 
@@ -82,3 +85,24 @@ def restore(conn: Connection, job_id: str, job_dir: Path) -> tuple[int, int] | N
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return step, sum(f.bytes for f in files)
+
+
+def restore_recorded(conn: Connection, job_id: str, job_dir: Path) -> int | None:
+    """:func:`restore`, recorded in the job's events; the step written, or None. A stored
+    checkpoint that cannot be written here is logged and left: the worker resumes from what the
+    directory holds, or from the start."""
+    try:
+        restored = restore(conn, job_id, job_dir)
+    except OSError as exc:  # ArtifactError included
+        log.warning("fine-tuning job %s: stored checkpoint not restored: %s", job_id, exc)
+        return None
+    if restored is None:
+        return None
+    step, size = restored
+    ft_store.add_event(
+        conn,
+        job_id,
+        f"The checkpoint at step {step} was written here from the database ({size} bytes)",
+        data={"step": step, "bytes": size},
+    )
+    return step

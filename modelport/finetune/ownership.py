@@ -88,19 +88,18 @@ class JobOwnership:
 
     def adoptable(self, conn: Connection, free: int) -> Adoption:
         """Up to ``free`` jobs this gateway may take over (running ones whose gateway is gone,
-        then long-queued ones); an orphaned job with a cancel requested is cancelled instead."""
-        queued_before = now() - timedelta(seconds=self.live_within)
+        then long-queued ones); orphaned jobs a cancel was requested for are cancelled instead,
+        whatever the free slots."""
+        live = self.live(conn)
         found = Adoption()
-        for job in ft_store.adoptable_jobs(
-            conn, self.live(conn), free, queued_before=queued_before
-        ):
-            if job.status is JobStatus.RUNNING and job.cancel_requested_at is not None:
-                if self._cancel_orphan(conn, job):
-                    ended = ft_store.get_job(conn, job.id)
-                    if ended is not None:
-                        found.cancelled.append(ended)
-            else:
-                found.take.append(job.id)
+        for job in ft_store.orphans_to_cancel(conn, live):
+            if self._cancel_orphan(conn, job):
+                ended = ft_store.get_job(conn, job.id)
+                if ended is not None:
+                    found.cancelled.append(ended)
+        queued_before = now() - timedelta(seconds=self.live_within)
+        jobs = ft_store.adoptable_jobs(conn, live, free, queued_before=queued_before)
+        found.take = [job.id for job in jobs]
         return found
 
     async def cancel_elsewhere(self, job: FineTuningJob) -> bool:

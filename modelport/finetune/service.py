@@ -55,8 +55,8 @@ from modelport.errors import (
     SubscriptionRequired,
 )
 from modelport.finetune import protocol
-from modelport.finetune.artifacts import ArtifactError, store_earlier_models
-from modelport.finetune.checkpoints import restore as restore_checkpoint
+from modelport.finetune.artifacts import store_earlier_models
+from modelport.finetune.checkpoints import restore_recorded
 from modelport.finetune.files import TrainingFiles, file_in, short_id
 from modelport.finetune.hyperparameters import resolve_hyperparameters
 from modelport.finetune.metering import training_record
@@ -146,8 +146,6 @@ class FineTuningService:
         waiting in its queue takes one); bill the orphaned jobs it cancelled. Returns the ids
         queued; each is claimed when a worker takes it, so one gateway only runs it."""
         free = self.settings.finetune_concurrency - len(self._runners) - self._queue.qsize()
-        if free <= 0:
-            return []
         found: Adoption = await self._db(lambda c: self.ownership.adoptable(c, free))
         for job in found.cancelled:
             log.info("fine-tuning job %s cancelled: its gateway is gone", job.id)
@@ -374,21 +372,7 @@ class FineTuningService:
             settings=self.settings,
         )
         # Taken over from a gateway on another machine: its last checkpoint, from the database.
-        with self.store.transaction() as conn:
-            try:
-                restored = restore_checkpoint(conn, job.id, job_dir)
-            except (ArtifactError, OSError) as exc:  # resumed from what is here, or step 0
-                log.warning("fine-tuning job %s: stored checkpoint not restored: %s", job.id, exc)
-                restored = None
-            if restored is not None:
-                step, size = restored
-                ft_store.add_event(
-                    conn,
-                    job.id,
-                    f"The checkpoint at step {step} was written here from the database "
-                    f"({size} bytes)",
-                    data={"step": step, "bytes": size},
-                )
+        self.store.run(lambda conn: restore_recorded(conn, job.id, job_dir))
 
     async def _fail(self, job: FineTuningJob, code: str, message: str) -> None:
         def fail(conn: Connection) -> None:

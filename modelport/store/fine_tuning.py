@@ -237,19 +237,26 @@ def claim_job(conn: Connection, job_id: str, owner: str, live: list[str]) -> boo
     return bool(result.rowcount)
 
 
+def _gone(live: list[str]) -> Any:
+    return ft_jobs.c.owner.is_(None) | ft_jobs.c.owner.not_in(live)
+
+
 def adoptable_jobs(
     conn: Connection, live: list[str], limit: int, *, queued_before: datetime
 ) -> list[FineTuningJob]:
     """Up to ``limit`` jobs a gateway with free slots may take (:func:`claim_job` decides):
-    running ones whose gateway is gone (not among the ``live`` members), oldest start first,
-    then jobs queued before ``queued_before`` (the gateway that queued them has had time to
-    take them itself), oldest first."""
+    running ones whose gateway is gone (not among the ``live`` members) and that no cancel was
+    requested for, oldest start first, then jobs queued before ``queued_before`` (the gateway
+    that queued them has had time to take them itself), oldest first."""
     if limit <= 0:
         return []
-    gone = ft_jobs.c.owner.is_(None) | ft_jobs.c.owner.not_in(live)
     orphaned = conn.execute(
         select(ft_jobs)
-        .where(ft_jobs.c.status == JobStatus.RUNNING.value, gone)
+        .where(
+            ft_jobs.c.status == JobStatus.RUNNING.value,
+            _gone(live),
+            ft_jobs.c.cancel_requested_at.is_(None),
+        )
         .order_by(ft_jobs.c.started_at, ft_jobs.c.id)
         .limit(limit)
     )
@@ -263,6 +270,20 @@ def adoptable_jobs(
         )
         jobs += [_job(r) for r in waiting]
     return jobs
+
+
+def orphans_to_cancel(conn: Connection, live: list[str]) -> list[FineTuningJob]:
+    """Running jobs whose gateway is gone and that a cancel was requested for."""
+    rows = conn.execute(
+        select(ft_jobs)
+        .where(
+            ft_jobs.c.status == JobStatus.RUNNING.value,
+            _gone(live),
+            ft_jobs.c.cancel_requested_at.is_not(None),
+        )
+        .order_by(ft_jobs.c.started_at, ft_jobs.c.id)
+    )
+    return [_job(r) for r in rows]
 
 
 def cancel_queued(conn: Connection, job_id: str) -> bool:

@@ -6,26 +6,32 @@ gateway's job directory to resume from."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from modelport.billing.ledger import UsageLedger
 from modelport.domain.fine_tuning import JobStatus
 from modelport.finetune.artifacts import ArtifactError, read_model_dir
-from modelport.finetune.checkpoints import local_step, read_checkpoint, restore
+from modelport.finetune.checkpoints import local_step, read_checkpoint, restore, restore_recorded
 from modelport.finetune.ownership import JobOwnership
 from modelport.finetune.protocol import CHECKPOINT_STATE, CHECKPOINTS_DIR, checkpoint_name
+from modelport.finetune.service import FineTuningService
 from modelport.store import fine_tuning as ft
 from modelport.store import finetune_artifacts as artifacts
 from modelport.store.db import upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import now
 from tests.finetune_support import beat, stored_jobs
+from tests.support import settings_for
 
 STATE = bytes(range(256)) * 2048  # more than one PostgreSQL TOAST chunk
 
@@ -181,6 +187,12 @@ def test_another_gateway_resumes_from_the_stored_checkpoint(store: Store, tmp_pa
         assert restore(conn, job.id, elsewhere) is None
         assert restore(conn, job.id, trained_here) is None
     assert local_step(trained_here) == 5
+    # As a gateway taking the job over does it: recorded in the job's events.
+    with store.transaction() as conn:
+        assert restore_recorded(conn, job.id, tmp_path / "d" / job.id) == 4
+        events, _ = ft.list_events(conn, job.id)
+        assert events[0].message.startswith("The checkpoint at step 4 was written here")
+        assert events[0].data == {"step": 4, "bytes": sum(len(c) for _, c in files.values())}
     # A stored file that does not match its digest is refused; nothing is left half-written.
     with store.transaction() as conn:
         conn.execute(
@@ -191,6 +203,8 @@ def test_another_gateway_resumes_from_the_stored_checkpoint(store: Store, tmp_pa
     with store.transaction() as conn, pytest.raises(ArtifactError, match="sha256"):
         restore(conn, job.id, third)
     assert local_step(third) == 0 and os.listdir(third / CHECKPOINTS_DIR) == []
+    with store.transaction() as conn:  # the worker then starts from what is there
+        assert restore_recorded(conn, job.id, third) is None
     digest = hashlib.sha256(STATE + (4).to_bytes(4, "big")).hexdigest()
     assert files[CHECKPOINT_STATE][0] == digest
 
@@ -217,3 +231,51 @@ def test_migration_0060_keeps_the_jobs_it_finds(engine: Engine) -> None:
         found = ft.get_job(conn, job.id)
         assert found is not None and found.status is JobStatus.QUEUED
         assert artifacts.checkpoint_files(conn, job.id) is None
+
+
+@pytest.mark.anyio
+async def test_a_gateway_takes_over_no_more_jobs_than_its_free_slots(
+    store: Store, tmp_path: Path
+) -> None:
+    """The service's look for jobs to take over, with the real store and ledger (the catalog
+    and model directories are not reached: no job is run here)."""
+    first, second, cancelled = stored_jobs(store, 3)
+    with store.transaction() as conn:
+        beat(conn, "gateway-a")
+        for job in (first, second, cancelled):
+            assert ft.claim_job(conn, job.id, "gateway-a", ["gateway-a"])
+            ft.update_job(conn, job.id, started_at=now(), trained_tokens=50)
+        ft.request_cancel(conn, cancelled.id)
+        _gone(conn, "gateway-a")
+    ledger = UsageLedger(store.engine)
+    ledger.start()
+    unused = cast(Any, SimpleNamespace(catalog=None))
+    service = FineTuningService(
+        settings=settings_for(tmp_path, finetune_concurrency=1),
+        store=store,
+        projects=unused,
+        models=unused,
+        ledger=ledger,
+        owner="gateway-b",
+        live_within=30,
+    )
+    try:
+        # One slot: one job queued to take over (the oldest); the cancel-requested orphan is
+        # cancelled and billed for the tokens its gateway reported.
+        assert await service.adopt() == [first.id]
+        assert service._queue.qsize() == 1
+        assert await service.adopt() == []  # the slot is taken by the job waiting for it
+        service._queue.get_nowait()
+        service._runners[first.id] = cast(Any, object())  # as while it runs
+        assert await service.adopt() == []
+        service._runners.clear()
+        assert await service.adopt() == [first.id]  # not claimed yet: still to take
+    finally:
+        await asyncio.to_thread(ledger.close)
+    with store.transaction() as conn:
+        ended = ft.get_job(conn, cancelled.id)
+        assert ended is not None and ended.status is JobStatus.CANCELLED
+        assert ended.billed_tokens == 50
+        for job in (first, second):
+            still = ft.get_job(conn, job.id)
+            assert still is not None and still.owner == "gateway-a"  # claimed by a worker only
