@@ -7,6 +7,9 @@ started again (up to ``max_restarts`` times) and resumes from its last checkpoin
 job's worker gets SIGTERM, stops at a step boundary and reports the tokens trained so far, or is
 killed after a grace period, when the last step it reported counts. A cancel recorded in the
 database (by another gateway) is noticed within ``cancel_poll`` seconds and acted on the same way.
+A job another gateway took over (this one's heartbeats did not reach the database for long
+enough to be seen gone) is noticed in the same poll: its worker is stopped and the job left to
+its new owner, not finalized here.
 A succeeded job's model files go into the database in the transaction that marks it succeeded
 (:mod:`modelport.finetune.artifacts`), so every gateway can serve it; each checkpoint's files go
 there too, replacing the previous one's, so a gateway that takes the job over resumes from it
@@ -76,6 +79,7 @@ class JobRunner:
         restart_backoff: float = 1.0,
         cancel_grace: float = 30.0,
         cancel_poll: float = 1.0,
+        owner: str | None = None,
     ) -> None:
         self.job = job
         self.job_dir = job_dir
@@ -85,6 +89,7 @@ class JobRunner:
         self.restart_backoff = restart_backoff
         self.cancel_grace = cancel_grace
         self.cancel_poll = cancel_poll
+        self.owner = owner  # the gateway running the job (None: ownership is not checked)
         self.restarts = 0
         self.cancel_requested = False
         self._abandoned = False
@@ -163,15 +168,22 @@ class JobRunner:
             watch.cancel()
 
     async def _watch_cancel(self) -> None:
-        """Act on a cancel another gateway recorded in the database."""
+        """Act on a cancel another gateway recorded in the database, or on the job having been
+        taken over by another gateway."""
         job_id = self.job.id
         while not self.done.is_set() and not self.cancel_requested:
             await asyncio.sleep(self.cancel_poll)
             try:
-                requested = await self._db(lambda c: ft_store.cancel_requested(c, job_id))
+                requested, owner = await self._db(lambda c: ft_store.cancel_and_owner(c, job_id))
             except SQLAlchemyError as exc:  # the database is away: ask again at the next poll
                 log.warning("fine-tuning job %s: cannot check for a cancel: %s", job_id, exc)
                 continue
+            if self.owner is not None and owner != self.owner:
+                log.warning(
+                    "fine-tuning job %s: taken over by %s; stopping the worker here", job_id, owner
+                )
+                await self.abandon()
+                return
             if requested:
                 log.info("fine-tuning job %s: cancel requested through another gateway", job_id)
                 await self.cancel()

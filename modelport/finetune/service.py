@@ -326,6 +326,7 @@ class FineTuningService:
             finalize=self._bill,
             max_restarts=self.settings.finetune_max_restarts,
             cancel_grace=self.settings.finetune_cancel_grace,
+            owner=self.ownership.owner,
         )
         self._runners[job.id] = runner  # from here on, a cancel goes through the runner
         try:

@@ -321,6 +321,16 @@ def cancel_requested(conn: Connection, job_id: str) -> bool:
     return row is not None and row.cancel_requested_at is not None
 
 
+def cancel_and_owner(conn: Connection, job_id: str) -> tuple[bool, str | None]:
+    """Whether a cancel of the job was requested, and the gateway that owns it now."""
+    row = conn.execute(
+        select(ft_jobs.c.cancel_requested_at, ft_jobs.c.owner).where(ft_jobs.c.id == job_id)
+    ).first()
+    if row is None:
+        return False, None
+    return row.cancel_requested_at is not None, row.owner
+
+
 def delete_project_data(conn: Connection, project_id: str) -> None:
     """Everything fine-tuning holds for a project (its jobs have all ended)."""
     job_ids = select(ft_jobs.c.id).where(ft_jobs.c.project_id == project_id)
