@@ -6,7 +6,8 @@ trains steps N+1... on exactly the batches it would have trained on.
 
 Checkpoints (``<job dir>/checkpoints/step-NNNNNN/``) hold the adapter weights, the optimizer and
 scheduler state, the RNG state and the counters; each is written to a temporary directory and
-renamed, so a worker killed mid-write leaves the previous checkpoint intact.
+renamed, so a worker killed mid-write leaves the previous checkpoint intact. They are read back
+with ``weights_only`` (tensors and plain values, no pickled code).
 """
 
 from __future__ import annotations
@@ -192,7 +193,9 @@ class Trainer:
         found = self.latest_checkpoint()
         if found is None:
             return 0
-        state = torch.load(found / CHECKPOINT_STATE, weights_only=False)
+        # Tensors and plain values only: a checkpoint may come from another machine through the
+        # database (:mod:`modelport.finetune.checkpoints`), and a pickle would run its code here.
+        state = torch.load(found / CHECKPOINT_STATE, weights_only=True)
         set_peft_model_state_dict(self.model, state["adapter"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
