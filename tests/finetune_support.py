@@ -1,4 +1,5 @@
-"""Fine-tuning test support: a small data set that teaches the embedded model a fact, and waits."""
+"""Fine-tuning test support: a small data set that teaches the embedded model a fact, waits, and
+queued jobs written straight into a store (the store tests)."""
 
 from __future__ import annotations
 
