@@ -1,6 +1,7 @@
 """Taking over the jobs of a gone gateway, against real SQLite and real PostgreSQL: which jobs a
 gateway with free slots may take, one gateway only claiming each (recorded in its events), an
-orphaned job with a cancel requested cancelled instead; a running job's latest checkpoint stored
+orphaned job with a cancel requested cancelled instead, the former gateway's runner stopping
+when it finds its job taken over; a running job's latest checkpoint stored
 in the database (migration 0060), replacing the previous one, and written into another
 gateway's job directory to resume from."""
 
@@ -24,6 +25,7 @@ from modelport.finetune.artifacts import ArtifactError, read_model_dir
 from modelport.finetune.checkpoints import local_step, read_checkpoint, restore, restore_recorded
 from modelport.finetune.ownership import JobOwnership
 from modelport.finetune.protocol import CHECKPOINT_STATE, CHECKPOINTS_DIR, checkpoint_name
+from modelport.finetune.runner import JobRunner
 from modelport.finetune.service import FineTuningService
 from modelport.store import fine_tuning as ft
 from modelport.store import finetune_artifacts as artifacts
@@ -279,3 +281,34 @@ async def test_a_gateway_takes_over_no_more_jobs_than_its_free_slots(
         for job in (first, second):
             still = ft.get_job(conn, job.id)
             assert still is not None and still.owner == "gateway-a"  # claimed by a worker only
+
+
+@pytest.mark.anyio
+async def test_a_runner_whose_job_was_taken_over_stops_and_leaves_it(
+    store: Store, tmp_path: Path
+) -> None:
+    """Gateway a was seen gone (its heartbeats did not reach the database) but still runs the
+    job; b took it over. a's runner notices at its next poll and stops, finalizing nothing."""
+    (job,) = stored_jobs(store, 1)
+    with store.transaction() as conn:
+        assert ft.claim_job(conn, job.id, "gateway-a", ["gateway-a"])
+        claimed = ft.get_job(conn, job.id)
+    assert claimed is not None
+
+    async def finalize(_: Any) -> None:
+        raise AssertionError("a job taken over is not finalized by its former gateway")
+
+    runner = JobRunner(
+        claimed, tmp_path, store, finalize=finalize, cancel_poll=0.05, owner="gateway-a"
+    )
+    watch = asyncio.create_task(runner._watch_cancel())
+    await asyncio.sleep(0.2)
+    assert not watch.done()  # still a's
+    with store.transaction() as conn:
+        assert ft.claim_job(conn, job.id, "gateway-b", ["gateway-b"])  # a is gone
+    await asyncio.wait_for(watch, 5)
+    assert runner._abandoned and not runner.cancel_requested
+    with store.transaction() as conn:
+        found = ft.get_job(conn, job.id)
+        assert found is not None and found.status is JobStatus.RUNNING
+        assert found.owner == "gateway-b"
