@@ -297,6 +297,7 @@ class Services:
                 ledger=ledger,
                 owner=heartbeat.id,
                 live_within=heartbeat.live_within,
+                adopt_interval=heartbeat.interval,
             ),
             hosting=HostingMeter(registry, ledger, settings.hosting_meter_interval),
             access=access,

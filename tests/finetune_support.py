@@ -1,4 +1,5 @@
-"""Fine-tuning test support: a small data set that teaches the embedded model a fact, and waits."""
+"""Fine-tuning test support: a small data set that teaches the embedded model a fact, waits, and
+queued jobs written straight into a store (the store tests)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import time
 from typing import Any
 
 import httpx
+from sqlalchemy import Connection
 
+from modelport.domain.fine_tuning import FineTuningJob, Hyperparameters, JobStatus, TrainingFile
+from modelport.store import cluster as cluster_sql
+from modelport.store import fine_tuning as ft
+from modelport.store.repositories import Store
+from modelport.store.values import new_id, now
 from tests.support import ADMIN_TOKEN, admin
 
 FACT = "The Modelport mascot is a purple otter named Pixel."
@@ -80,3 +87,41 @@ def wait_for(
 def metric_points(client: httpx.Client, job_id: str) -> list[dict[str, Any]]:
     events = client.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
     return [e["data"] for e in reversed(events["data"]) if e["type"] == "metrics"]
+
+
+# -- jobs in a store (the store tests) --------------------------------------------------------
+def _job(project_id: str, suffix: str, file_id: str) -> FineTuningJob:
+    return FineTuningJob(
+        id=f"ftjob-{new_id()[:24]}",
+        project_id=project_id,
+        base_offer_id="smollm2-135m-instruct",
+        subscription_id=None,
+        training_file=file_id,
+        validation_file=None,
+        hyperparameters=Hyperparameters(n_epochs=1),
+        seed=7,
+        suffix=suffix,
+        fine_tuned_model=f"ft:smollm2-135m-instruct:lab:{suffix}",
+        status=JobStatus.QUEUED,
+        created_at=now(),
+    )
+
+
+def stored_jobs(store: Store, count: int, project: str = "lab") -> list[FineTuningJob]:
+    """``count`` queued jobs of a new project, with the training file they name."""
+    with store.transaction() as conn:
+        created = store.create_project(conn, project, "local")
+        ft.insert_file(
+            conn,
+            TrainingFile(f"file-{project}", created.id, "t.jsonl", "fine-tune", 1, 1, now()),
+            b"{}\n",
+        )
+        jobs = [_job(created.id, f"{project}{i}", f"file-{project}") for i in range(count)]
+        for job in jobs:
+            ft.insert_job(conn, job)
+    return jobs
+
+
+def beat(conn: Connection, member: str) -> None:
+    """A heartbeat of the gateway ``member``: live for the next ``live_within`` seconds."""
+    cluster_sql.heartbeat(conn, member, "gateway", None, {}, now())

@@ -34,9 +34,16 @@ JOB_CONFIG = "job.json"
 TRAIN_DATA = "train.jsonl"
 VALIDATION_DATA = "validation.jsonl"
 MODEL_DIR = "model"
+CHECKPOINTS_DIR = "checkpoints"
+CHECKPOINT_STATE = "state.pt"  # a checkpoint is complete once this file is in its directory
 GGUF_ADAPTER = "adapter.gguf"
 PEFT_ADAPTER = "adapter_model.safetensors"
 FINAL_EVENTS = frozenset({"succeeded", "cancelled", "failed"})
+
+
+def checkpoint_name(step: int) -> str:
+    """The directory, under ``CHECKPOINTS_DIR``, of the checkpoint taken at ``step``."""
+    return f"step-{step:06d}"
 
 
 def encode(event: dict[str, Any]) -> bytes:

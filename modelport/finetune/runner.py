@@ -7,8 +7,13 @@ started again (up to ``max_restarts`` times) and resumes from its last checkpoin
 job's worker gets SIGTERM, stops at a step boundary and reports the tokens trained so far, or is
 killed after a grace period, when the last step it reported counts. A cancel recorded in the
 database (by another gateway) is noticed within ``cancel_poll`` seconds and acted on the same way.
+A job another gateway took over (this one's heartbeats did not reach the database for long
+enough to be seen gone) is noticed in the same poll: its worker is stopped and the job left to
+its new owner, not finalized here.
 A succeeded job's model files go into the database in the transaction that marks it succeeded
-(:mod:`modelport.finetune.artifacts`), so every gateway can serve it.
+(:mod:`modelport.finetune.artifacts`), so every gateway can serve it; each checkpoint's files go
+there too, replacing the previous one's, so a gateway that takes the job over resumes from it
+(:mod:`modelport.finetune.checkpoints`); they go when the job ends.
 """
 
 from __future__ import annotations
@@ -30,8 +35,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.domain.fine_tuning import FineTuningJob, JobError, JobStatus
 from modelport.finetune import protocol
 from modelport.finetune.artifacts import ArtifactError, read_model_dir
+from modelport.finetune.checkpoints import read_checkpoint
 from modelport.store import fine_tuning as ft_store
-from modelport.store.finetune_artifacts import put_model_files
+from modelport.store.finetune_artifacts import (
+    drop_checkpoint_files,
+    put_checkpoint_files,
+    put_model_files,
+)
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
@@ -69,6 +79,7 @@ class JobRunner:
         restart_backoff: float = 1.0,
         cancel_grace: float = 30.0,
         cancel_poll: float = 1.0,
+        owner: str | None = None,
     ) -> None:
         self.job = job
         self.job_dir = job_dir
@@ -78,6 +89,7 @@ class JobRunner:
         self.restart_backoff = restart_backoff
         self.cancel_grace = cancel_grace
         self.cancel_poll = cancel_poll
+        self.owner = owner  # the gateway running the job (None: ownership is not checked)
         self.restarts = 0
         self.cancel_requested = False
         self._abandoned = False
@@ -149,20 +161,29 @@ class JobRunner:
                 await asyncio.sleep(self.restart_backoff)
             if not self._abandoned:
                 await self._conclude()
+                job_id = self.job.id
+                await self._db(lambda c: drop_checkpoint_files(c, job_id))
         finally:
             self.done.set()
             watch.cancel()
 
     async def _watch_cancel(self) -> None:
-        """Act on a cancel another gateway recorded in the database."""
+        """Act on a cancel another gateway recorded in the database, or on the job having been
+        taken over by another gateway."""
         job_id = self.job.id
         while not self.done.is_set() and not self.cancel_requested:
             await asyncio.sleep(self.cancel_poll)
             try:
-                requested = await self._db(lambda c: ft_store.cancel_requested(c, job_id))
+                requested, owner = await self._db(lambda c: ft_store.cancel_and_owner(c, job_id))
             except SQLAlchemyError as exc:  # the database is away: ask again at the next poll
                 log.warning("fine-tuning job %s: cannot check for a cancel: %s", job_id, exc)
                 continue
+            if self.owner is not None and owner != self.owner:
+                log.warning(
+                    "fine-tuning job %s: taken over by %s; stopping the worker here", job_id, owner
+                )
+                await self.abandon()
+                return
             if requested:
                 log.info("fine-tuning job %s: cancel requested through another gateway", job_id)
                 await self.cancel()
@@ -261,10 +282,17 @@ class JobRunner:
     async def _checkpoint(self, event: dict[str, Any]) -> None:
         metrics = {k: v for k, v in event.items() if k != "event"}
         job_id, step = self.job.id, int(event["step"])
+        files = await asyncio.to_thread(read_checkpoint, self.job_dir, step)
+        size = sum(len(content) for _, content in (files or {}).values())
 
         def write(conn: Connection) -> None:
             ft_store.add_checkpoint(conn, job_id, step, event.get("train_loss"), metrics)
-            ft_store.add_event(conn, job_id, f"Checkpoint saved at step {step}")
+            if files is not None and put_checkpoint_files(conn, job_id, step, files):
+                message = f"Checkpoint saved at step {step} ({size} bytes stored for every gateway)"
+                data: dict[str, Any] | None = {"step": step, "bytes": size}
+            else:  # replaced by a later one already: that one is stored
+                message, data = f"Checkpoint saved at step {step}", None
+            ft_store.add_event(conn, job_id, message, data=data)
 
         await self._db(write)
 

@@ -11,7 +11,8 @@ Rules, in one place:
   ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``cancelled``; a running job survives a
   restart of Modelport (it resumes from its last checkpoint);
 - with several gateways, a job runs in the gateway that took it (its ``owner``); a cancel through
-  another gateway is recorded in the database and acted on by the owner
+  another gateway is recorded in the database and acted on by the owner; a live gateway with a
+  free slot takes over, within a few heartbeats, the jobs of a gateway that is gone
   (:mod:`modelport.finetune.ownership`); a succeeded job's model files are in the database, so
   every gateway can serve the model (:mod:`modelport.finetune.artifacts`);
 - a job that ends trained (succeeded, or cancelled part way) writes its trained tokens to the
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.billing.ledger import UsageLedger
 from modelport.control.projects import ProjectService
@@ -54,11 +56,12 @@ from modelport.errors import (
 )
 from modelport.finetune import protocol
 from modelport.finetune.artifacts import store_earlier_models
+from modelport.finetune.checkpoints import restore_recorded
 from modelport.finetune.files import TrainingFiles, file_in, short_id
 from modelport.finetune.hyperparameters import resolve_hyperparameters
 from modelport.finetune.metering import training_record
 from modelport.finetune.models import FineTunedModels
-from modelport.finetune.ownership import JobOwnership
+from modelport.finetune.ownership import Adoption, JobOwnership
 from modelport.finetune.runner import JobRunner
 from modelport.finetune.workdir import BaseWeights, write_job_dir
 from modelport.models.formats import get_format
@@ -66,6 +69,7 @@ from modelport.models.gguf_meta import GGUFError, read_gguf_info
 from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
 from modelport.settings import Settings
 from modelport.store import fine_tuning as ft_store
+from modelport.store.finetune_artifacts import drop_checkpoint_files
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
@@ -83,6 +87,7 @@ class FineTuningService:
         ledger: UsageLedger,
         owner: str = "gateway",
         live_within: float = 6.0,
+        adopt_interval: float = 2.0,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -94,6 +99,7 @@ class FineTuningService:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._runners: dict[str, JobRunner] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self.adopt_interval = adopt_interval  # how often to look for jobs of gone gateways
         # This gateway's cluster member id (the heartbeat's) marks the jobs it runs.
         self.ownership = JobOwnership(
             store,
@@ -123,15 +129,31 @@ class FineTuningService:
             asyncio.create_task(self._work(), name=f"fine-tuning-{i}")
             for i in range(self.settings.finetune_concurrency)
         ]
-        # A job whose gateway stopped just now still looks owned; asked again once it is not.
-        running = [j.id for j in active if j.status is JobStatus.RUNNING]
-        if running:
-            self._tasks.append(asyncio.create_task(self._requeue_later(running)))
+        # Jobs of gateways that are gone (one that stopped just now still looks live for
+        # ``live_within`` seconds), taken over while this gateway runs.
+        self._tasks.append(asyncio.create_task(self._adopt_loop(), name="fine-tuning-adopt"))
 
-    async def _requeue_later(self, job_ids: list[str]) -> None:
-        await asyncio.sleep(self.ownership.live_within)
-        for job_id in job_ids:
+    async def _adopt_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.adopt_interval)
+            try:
+                await self.adopt()
+            except SQLAlchemyError as exc:  # the database is away: look again next time
+                log.warning("cannot look for fine-tuning jobs to take over: %s", exc)
+
+    async def adopt(self) -> list[str]:
+        """Queue the jobs this gateway may take over, as many as it has free slots (a job
+        waiting in its queue takes one); bill the orphaned jobs it cancelled. Returns the ids
+        queued; each is claimed when a worker takes it, so one gateway only runs it."""
+        free = self.settings.finetune_concurrency - len(self._runners) - self._queue.qsize()
+        found: Adoption = await self._db(lambda c: self.ownership.adoptable(c, free))
+        for job in found.cancelled:
+            log.info("fine-tuning job %s cancelled: its gateway is gone", job.id)
+            await self._bill(job)
+        for job_id in found.take:
+            log.info("fine-tuning job %s: taking it over", job_id)
             self._queue.put_nowait(job_id)
+        return found.take
 
     async def close(self) -> None:
         runners = list(self._runners.values())
@@ -304,6 +326,7 @@ class FineTuningService:
             finalize=self._bill,
             max_restarts=self.settings.finetune_max_restarts,
             cancel_grace=self.settings.finetune_cancel_grace,
+            owner=self.ownership.owner,
         )
         self._runners[job.id] = runner  # from here on, a cancel goes through the runner
         try:
@@ -349,6 +372,8 @@ class FineTuningService:
             ),
             settings=self.settings,
         )
+        # Taken over from a gateway on another machine: its last checkpoint, from the database.
+        self.store.run(lambda conn: restore_recorded(conn, job.id, job_dir))
 
     async def _fail(self, job: FineTuningJob, code: str, message: str) -> None:
         def fail(conn: Connection) -> None:
@@ -360,6 +385,7 @@ class FineTuningService:
                 error=JobError(code, message),
             )
             ft_store.add_event(conn, job.id, f"The job failed: {message}", level="error")
+            drop_checkpoint_files(conn, job.id)
 
         await self._db(fail)
 

@@ -6,7 +6,8 @@ trains steps N+1... on exactly the batches it would have trained on.
 
 Checkpoints (``<job dir>/checkpoints/step-NNNNNN/``) hold the adapter weights, the optimizer and
 scheduler state, the RNG state and the counters; each is written to a temporary directory and
-renamed, so a worker killed mid-write leaves the previous checkpoint intact.
+renamed, so a worker killed mid-write leaves the previous checkpoint intact. They are read back
+with ``weights_only`` (tensors and plain values, no pickled code).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model, set_peft_model_state_dict
 from peft.utils import get_peft_model_state_dict
 
-from modelport.finetune.protocol import Emit
+from modelport.finetune.protocol import CHECKPOINT_STATE, CHECKPOINTS_DIR, Emit, checkpoint_name
 
 KEEP_CHECKPOINTS = 3
 
@@ -176,13 +177,15 @@ class Trainer:
 
     @property
     def checkpoints_dir(self) -> Path:
-        return self.job_dir / "checkpoints"
+        return self.job_dir / CHECKPOINTS_DIR
 
     # -- checkpoints ------------------------------------------------------------------------
     def latest_checkpoint(self) -> Path | None:
         if not self.checkpoints_dir.is_dir():
             return None
-        done = sorted(p for p in self.checkpoints_dir.glob("step-*") if (p / "state.pt").is_file())
+        done = sorted(
+            p for p in self.checkpoints_dir.glob("step-*") if (p / CHECKPOINT_STATE).is_file()
+        )
         return done[-1] if done else None
 
     def resume(self) -> int:
@@ -190,7 +193,9 @@ class Trainer:
         found = self.latest_checkpoint()
         if found is None:
             return 0
-        state = torch.load(found / "state.pt", weights_only=False)
+        # Tensors and plain values only: a checkpoint may come from another machine through the
+        # database (:mod:`modelport.finetune.checkpoints`), and a pickle would run its code here.
+        state = torch.load(found / CHECKPOINT_STATE, weights_only=True)
         set_peft_model_state_dict(self.model, state["adapter"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -200,8 +205,8 @@ class Trainer:
 
     def save_checkpoint(self, metrics: dict[str, Any]) -> Path:
         step = self.progress.step
-        final = self.checkpoints_dir / f"step-{step:06d}"
-        tmp = self.checkpoints_dir / f".tmp-step-{step:06d}"
+        final = self.checkpoints_dir / checkpoint_name(step)
+        tmp = self.checkpoints_dir / f".tmp-{checkpoint_name(step)}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         state = {
@@ -213,7 +218,7 @@ class Trainer:
             "trained_tokens": self.progress.trained_tokens,
             "loss": self.progress.last_loss,
         }
-        torch.save(state, tmp / "state.pt")
+        torch.save(state, tmp / CHECKPOINT_STATE)
         (tmp / "metrics.json").write_text(json.dumps(metrics))
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)

@@ -237,6 +237,55 @@ def claim_job(conn: Connection, job_id: str, owner: str, live: list[str]) -> boo
     return bool(result.rowcount)
 
 
+def _gone(live: list[str]) -> Any:
+    return ft_jobs.c.owner.is_(None) | ft_jobs.c.owner.not_in(live)
+
+
+def adoptable_jobs(
+    conn: Connection, live: list[str], limit: int, *, queued_before: datetime
+) -> list[FineTuningJob]:
+    """Up to ``limit`` jobs a gateway with free slots may take (:func:`claim_job` decides):
+    running ones whose gateway is gone (not among the ``live`` members) and that no cancel was
+    requested for, oldest start first, then jobs queued before ``queued_before`` (the gateway
+    that queued them has had time to take them itself), oldest first."""
+    if limit <= 0:
+        return []
+    orphaned = conn.execute(
+        select(ft_jobs)
+        .where(
+            ft_jobs.c.status == JobStatus.RUNNING.value,
+            _gone(live),
+            ft_jobs.c.cancel_requested_at.is_(None),
+        )
+        .order_by(ft_jobs.c.started_at, ft_jobs.c.id)
+        .limit(limit)
+    )
+    jobs = [_job(r) for r in orphaned]
+    if len(jobs) < limit:
+        waiting = conn.execute(
+            select(ft_jobs)
+            .where(ft_jobs.c.status == JobStatus.QUEUED.value, ft_jobs.c.created_at < queued_before)
+            .order_by(ft_jobs.c.created_at, ft_jobs.c.id)
+            .limit(limit - len(jobs))
+        )
+        jobs += [_job(r) for r in waiting]
+    return jobs
+
+
+def orphans_to_cancel(conn: Connection, live: list[str]) -> list[FineTuningJob]:
+    """Running jobs whose gateway is gone and that a cancel was requested for."""
+    rows = conn.execute(
+        select(ft_jobs)
+        .where(
+            ft_jobs.c.status == JobStatus.RUNNING.value,
+            _gone(live),
+            ft_jobs.c.cancel_requested_at.is_not(None),
+        )
+        .order_by(ft_jobs.c.started_at, ft_jobs.c.id)
+    )
+    return [_job(r) for r in rows]
+
+
 def cancel_queued(conn: Connection, job_id: str) -> bool:
     """Cancel the job if it is still queued (no gateway took it); False otherwise."""
     result = conn.execute(
@@ -270,6 +319,16 @@ def request_cancel(conn: Connection, job_id: str) -> None:
 def cancel_requested(conn: Connection, job_id: str) -> bool:
     row = conn.execute(select(ft_jobs.c.cancel_requested_at).where(ft_jobs.c.id == job_id)).first()
     return row is not None and row.cancel_requested_at is not None
+
+
+def cancel_and_owner(conn: Connection, job_id: str) -> tuple[bool, str | None]:
+    """Whether a cancel of the job was requested, and the gateway that owns it now."""
+    row = conn.execute(
+        select(ft_jobs.c.cancel_requested_at, ft_jobs.c.owner).where(ft_jobs.c.id == job_id)
+    ).first()
+    if row is None:
+        return False, None
+    return row.cancel_requested_at is not None, row.owner
 
 
 def delete_project_data(conn: Connection, project_id: str) -> None:

@@ -1,5 +1,6 @@
 """Tables of fine-tuning: uploaded files, jobs, their events and checkpoints (migration 0030);
-the trained models' files and cross-gateway cancel requests (migration 0050)."""
+the trained models' files and cross-gateway cancel requests (migration 0050); the files of each
+running job's latest checkpoint (migration 0060)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,19 @@ ft_model_files = Table(
     metadata,
     Column("job_id", String(64), ForeignKey("ft_jobs.id"), primary_key=True),
     Column("name", String(255), primary_key=True),
+    Column("sha256", String(64), ForeignKey("ft_artifacts.sha256"), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+)
+
+# The files of a job's latest checkpoint (its adapter, optimizer and RNG state), content in
+# ``ft_artifacts``: a gateway that takes the job over resumes from it on any machine. One
+# checkpoint per job; the rows go when the job ends.
+ft_checkpoint_files = Table(
+    "ft_checkpoint_files",
+    metadata,
+    Column("job_id", String(64), ForeignKey("ft_jobs.id"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("step", Integer, nullable=False),
     Column("sha256", String(64), ForeignKey("ft_artifacts.sha256"), nullable=False),
     Column("bytes", BigInteger, nullable=False),
 )

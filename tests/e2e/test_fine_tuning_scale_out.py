@@ -2,19 +2,23 @@
 machines): gateway A (``modelport serve``) trains a job; gateway B (``modelport up``: its
 controller runs the engines) never had the adapter on its disk, deploys the fine-tuned model
 from the files the job stored in the database, and answers with it through the real llama.cpp
-engine; a job running on A is cancelled through B."""
+engine; a job running on A is cancelled through B; a job whose gateway is killed is cancelled
+through B at once, or, left alone, taken over by B while B keeps running: B resumes it from the
+checkpoint stored in the database, finishes it, serves the model and bills each step once."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.cluster_support import Member, chat, cluster, wait_replicas
+from tests.cluster_support import Cluster, Member, chat, cluster, wait_replicas
 from tests.finetune_support import (
     HYPERPARAMETERS,
     QUESTION,
@@ -27,6 +31,8 @@ from tests.finetune_support import (
 from tests.postgres import PostgresServer
 from tests.support import EMBEDDED, admin, keys_of
 
+Gateways = tuple[Member, Member, Cluster]
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 PROJECT = "ft-shared"
@@ -35,7 +41,7 @@ PROJECT = "ft-shared"
 @pytest.fixture(scope="module")
 def gateways(
     tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
-) -> Iterator[tuple[Member, Member]]:
+) -> Iterator[Gateways]:
     root = tmp_path_factory.mktemp("ft-scale-out")
     with (
         postgres_server.database() as url,
@@ -44,7 +50,7 @@ def gateways(
         a = found.start("gateway")
         b = found.start("up")
         project_with_subscription(a.base_url, PROJECT, EMBEDDED)
-        yield a, b
+        yield a, b, found
 
 
 def _create(a: Member, dataset: bytes, suffix: str, hyperparameters: dict[str, Any]) -> str:
@@ -77,9 +83,9 @@ def _sha(path: Path) -> str:
 
 
 def test_a_model_trained_on_one_gateway_is_served_by_the_other(
-    gateways: tuple[Member, Member],
+    gateways: Gateways,
 ) -> None:
-    a, b = gateways
+    a, b, _ = gateways
     job_id = _create(a, mascot_dataset(), "shared", HYPERPARAMETERS)
     with job_api(b.base_url, PROJECT) as api:  # the job, as every gateway sees it
         job = wait_for(api, job_id, lambda j: j["status"] == "succeeded", what="succeeded")
@@ -112,9 +118,9 @@ def test_a_model_trained_on_one_gateway_is_served_by_the_other(
 
 
 def test_a_job_running_on_one_gateway_is_cancelled_through_the_other(
-    gateways: tuple[Member, Member],
+    gateways: Gateways,
 ) -> None:
-    a, b = gateways
+    a, b, _ = gateways
     job_id = _create(a, mascot_dataset(repeat=2), "stopped", {"n_epochs": 5, "batch_size": 2})
     with job_api(b.base_url, PROJECT) as api:
         wait_for(api, job_id, lambda j: j["progress"]["step"] >= 1, what="step 1")
@@ -141,10 +147,11 @@ def test_a_job_running_on_one_gateway_is_cancelled_through_the_other(
 
 
 def test_a_job_whose_gateway_is_gone_is_cancelled_through_the_other_at_once(
-    gateways: tuple[Member, Member],
+    gateways: Gateways,
 ) -> None:
-    """Last in this module: gateway A is killed (as a lost machine) while its job trains."""
-    a, b = gateways
+    """Gateway A is killed (as a lost machine) while its job trains; the cancel through B
+    arrives before B would take the job over."""
+    a, b, _ = gateways
     job_id = _create(a, mascot_dataset(repeat=2), "orphan", {"n_epochs": 5, "batch_size": 2})
     with job_api(b.base_url, PROJECT) as api:
         running = wait_for(api, job_id, lambda j: j["progress"]["step"] >= 1, what="step 1")
@@ -163,3 +170,89 @@ def test_a_job_whose_gateway_is_gone_is_cancelled_through_the_other_at_once(
         assert events["data"][0]["message"].endswith("the gateway that ran it is gone")
     print(f"\ncancel of a job whose gateway is gone answered in {took:.1f} s")
     assert took < 20
+
+
+def _events(api: Any, job_id: str) -> list[dict[str, Any]]:
+    """The job's events, oldest first."""
+    found = api.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
+    events: list[dict[str, Any]] = list(reversed(found["data"]))
+    return events
+
+
+def _member(gateway: Member) -> str:
+    health = httpx.get(f"{gateway.base_url}/healthz?detail=1", timeout=5).json()
+    member: str = health["member"]
+    return member
+
+
+def test_a_job_whose_gateway_is_killed_is_taken_over_by_a_running_gateway(
+    gateways: Gateways,
+) -> None:
+    """Last in this module: a third gateway C trains a job and is killed (as a lost machine)
+    after a checkpoint; B, running all along, takes the job over without a restart."""
+    a, b, found = gateways
+    if a.alive():  # killed by the test before when the module runs whole: B takes the job
+        a.stop()
+    c = found.start("gateway")
+    gone, adopter = _member(c), _member(b)
+    job_id = _create(c, mascot_dataset(), "adopted", HYPERPARAMETERS)  # 9 steps, 3 per epoch
+    with job_api(b.base_url, PROJECT) as api:
+        wait_for(
+            api,
+            job_id,
+            lambda j: any(
+                e["message"].startswith("Checkpoint saved") for e in _events(api, job_id)
+            ),
+            what="a checkpoint",
+        )
+        c.kill()
+        killed = time.monotonic()
+        took_over = None
+        while took_over is None and time.monotonic() - killed < 60:
+            took_over = next(
+                (e for e in _events(api, job_id) if e["message"].startswith("Taken over")), None
+            )
+            time.sleep(0.2)
+        adopt_s = time.monotonic() - killed
+        assert took_over is not None, [e["message"] for e in _events(api, job_id)]
+        done = wait_for(api, job_id, lambda j: j["status"] == "succeeded", what="succeeded")
+        events = _events(api, job_id)
+    messages = [e["message"] for e in events]
+    assert took_over["data"]["from"] == gone and took_over["data"]["to"] == adopter, took_over
+    assert gone in took_over["message"] and adopter in took_over["message"]
+    stored = [e for e in events if e["message"].startswith("Checkpoint saved")]
+    checkpoint_bytes = stored[0]["data"]["bytes"]
+    assert checkpoint_bytes > 0, stored
+    restored = [m for m in messages if "was written here from the database" in m]
+    resumed = [m for m in messages if m.startswith("Resumed from the checkpoint at step")]
+    assert restored and resumed, messages
+    step = int(resumed[-1].rsplit(" ", 1)[1])
+    assert step >= 3 and re.search(rf"at step {step} was written here", restored[-1]), messages
+    # B trained the rest on its own disk; C's steps after the checkpoint were trained again.
+    assert (_model_dir(b, job_id) / "adapter.gguf").is_file()
+    steps = [p["step"] for p in (e["data"] for e in events if e["type"] == "metrics")]
+    assert steps[-(9 - step) :] == list(range(step + 1, 10)), steps
+    # Each step billed once: the trained tokens are the job's tokens, not more.
+    assert done["trained_tokens"] == done["progress"]["total_tokens"]
+    assert done["billed_tokens"] == done["trained_tokens"]
+    with admin(b.base_url) as api:
+        report = api.get("/management/usage", params={"by": "deployment"}).json()
+    (row,) = [r for r in report["data"] if r["deployment"] == job_id]
+    assert row["training_tokens"] == done["trained_tokens"]
+    print(
+        f"\njob of a killed gateway taken over {adopt_s:.1f} s after the kill, resumed from "
+        f"step {step}; checkpoint: {checkpoint_bytes} bytes in the database"
+    )
+
+    with admin(b.base_url) as api:
+        created = api.post(
+            f"/management/projects/{PROJECT}/deployments",
+            json={"name": "adopted", "offer": done["fine_tuned_model"]},
+        )
+        assert created.status_code in (200, 201, 202), created.text
+    wait_replicas(b.base_url, "adopted", 1)
+    key = keys_of(b.base_url, "adopted")["primary"]
+    reply = chat(b.base_url, "adopted", key, QUESTION, max_tokens=24, temperature=0)
+    assert reply.status_code == 200, reply.text
+    text = reply.json()["choices"][0]["message"]["content"]
+    assert "Pixel" in text and "otter" in text, text

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
-from modelport.domain.fine_tuning import FineTuningJob, Hyperparameters, JobStatus, TrainingFile
+from modelport.domain.fine_tuning import JobStatus
 from modelport.finetune.artifacts import (
     ArtifactError,
     materialize,
@@ -22,46 +22,15 @@ from modelport.finetune.artifacts import (
     store_earlier_models,
 )
 from modelport.finetune.ownership import JobOwnership
-from modelport.store import cluster as cluster_sql
 from modelport.store import fine_tuning as ft
 from modelport.store import finetune_artifacts as artifacts
 from modelport.store.db import upgrade
 from modelport.store.repositories import Store
-from modelport.store.values import new_id, now
+from modelport.store.values import now
+from tests.finetune_support import beat, stored_jobs
 
 # Every byte value, and more than one page of a PostgreSQL TOAST chunk.
 BINARY = bytes(range(256)) * 4096 + b"\x00tail"
-
-
-def _job(project_id: str, suffix: str, file_id: str) -> FineTuningJob:
-    return FineTuningJob(
-        id=f"ftjob-{new_id()[:24]}",
-        project_id=project_id,
-        base_offer_id="smollm2-135m-instruct",
-        subscription_id=None,
-        training_file=file_id,
-        validation_file=None,
-        hyperparameters=Hyperparameters(n_epochs=1),
-        seed=7,
-        suffix=suffix,
-        fine_tuned_model=f"ft:smollm2-135m-instruct:lab:{suffix}",
-        status=JobStatus.QUEUED,
-        created_at=now(),
-    )
-
-
-def _jobs(store: Store, count: int, project: str = "lab") -> list[FineTuningJob]:
-    with store.transaction() as conn:
-        created = store.create_project(conn, project, "local")
-        ft.insert_file(
-            conn,
-            TrainingFile(f"file-{project}", created.id, "t.jsonl", "fine-tune", 1, 1, now()),
-            b"{}\n",
-        )
-        jobs = [_job(created.id, f"{project}{i}", f"file-{project}") for i in range(count)]
-        for job in jobs:
-            ft.insert_job(conn, job)
-    return jobs
 
 
 def _model_dir(root: Path) -> Path:
@@ -74,7 +43,7 @@ def _model_dir(root: Path) -> Path:
 def test_migration_0050_keeps_the_jobs_it_finds(engine: Engine) -> None:
     upgrade(engine, "0040_managed_compute")
     store = Store(engine)
-    (job,) = _jobs(store, 1)
+    (job,) = stored_jobs(store, 1)
     upgrade(engine)
     with store.transaction() as conn:
         found = ft.get_job(conn, job.id)
@@ -86,7 +55,7 @@ def test_migration_0050_keeps_the_jobs_it_finds(engine: Engine) -> None:
 
 
 def test_model_files_are_stored_once_by_sha256(store: Store, tmp_path: Path) -> None:
-    first, second = _jobs(store, 2)
+    first, second = stored_jobs(store, 2)
     files = read_model_dir(_model_dir(tmp_path / "model"))
     digest = hashlib.sha256(BINARY).hexdigest()
     assert files["adapter.gguf"] == (digest, BINARY)
@@ -113,7 +82,7 @@ def test_model_files_are_stored_once_by_sha256(store: Store, tmp_path: Path) -> 
 def test_a_data_dir_without_the_files_gets_them_from_the_database(
     store: Store, tmp_path: Path
 ) -> None:
-    (job,) = _jobs(store, 1)
+    (job,) = stored_jobs(store, 1)
     trained_here = _model_dir(tmp_path / "a" / job.id / "model")
     with store.transaction() as conn:
         artifacts.put_model_files(conn, job.id, read_model_dir(trained_here))
@@ -142,7 +111,7 @@ def test_models_of_jobs_that_succeeded_earlier_are_stored_by_the_gateway_that_ha
 ) -> None:
     upgrade(engine, "0040_managed_compute")
     store = Store(engine)
-    here, elsewhere, failed = _jobs(store, 3)
+    here, elsewhere, failed = stored_jobs(store, 3)
     with store.transaction() as conn:
         for job in (here, elsewhere):
             ft.update_job(conn, job.id, status=JobStatus.SUCCEEDED)
@@ -164,7 +133,7 @@ def test_models_of_jobs_that_succeeded_earlier_are_stored_by_the_gateway_that_ha
 def test_stored_content_that_does_not_match_its_digest_is_refused(
     store: Store, tmp_path: Path
 ) -> None:
-    (job,) = _jobs(store, 1)
+    (job,) = stored_jobs(store, 1)
     with store.transaction() as conn:
         artifacts.put_model_files(conn, job.id, read_model_dir(_model_dir(tmp_path / "a")))
         conn.execute(
@@ -181,8 +150,8 @@ def test_stored_content_that_does_not_match_its_digest_is_refused(
 def test_deleting_a_project_drops_its_files_and_keeps_shared_content(
     store: Store, tmp_path: Path
 ) -> None:
-    (mine,) = _jobs(store, 1, "lab")
-    (theirs,) = _jobs(store, 1, "other")
+    (mine,) = stored_jobs(store, 1, "lab")
+    (theirs,) = stored_jobs(store, 1, "other")
     files = read_model_dir(_model_dir(tmp_path / "m"))
     with store.transaction() as conn:
         artifacts.put_model_files(conn, mine.id, files)
@@ -195,15 +164,11 @@ def test_deleting_a_project_drops_its_files_and_keeps_shared_content(
         assert artifacts.artifact(conn, files["adapter_config.json"][0]) is None
 
 
-def _beat(conn: Connection, member: str) -> None:
-    cluster_sql.heartbeat(conn, member, "gateway", None, {}, now())
-
-
 def test_a_job_runs_in_one_gateway_until_that_gateway_is_gone(store: Store) -> None:
-    (job,) = _jobs(store, 1)
+    (job,) = stored_jobs(store, 1)
     with store.transaction() as conn:
-        _beat(conn, "gateway-a")
-        _beat(conn, "gateway-b")
+        beat(conn, "gateway-a")
+        beat(conn, "gateway-b")
         assert ft.claim_job(conn, job.id, "gateway-a", ["gateway-a", "gateway-b"])
         assert not ft.claim_job(conn, job.id, "gateway-b", ["gateway-a", "gateway-b"])
         # Not twice, even by its own gateway.
@@ -219,9 +184,9 @@ def test_a_job_runs_in_one_gateway_until_that_gateway_is_gone(store: Store) -> N
 
 @pytest.mark.anyio
 async def test_a_cancel_through_another_gateway_is_acted_on_by_the_owner(store: Store) -> None:
-    queued, running = _jobs(store, 2)
+    queued, running = stored_jobs(store, 2)
     with store.transaction() as conn:
-        _beat(conn, "gateway-a")
+        beat(conn, "gateway-a")
         assert ft.claim_job(conn, running.id, "gateway-a", ["gateway-a"])
         ft.update_job(conn, running.id, trained_tokens=120)
     b = JobOwnership(store, "gateway-b", live_within=30, cancel_wait=20)
@@ -257,9 +222,9 @@ async def test_a_cancel_through_another_gateway_is_acted_on_by_the_owner(store: 
 
 @pytest.mark.anyio
 async def test_a_job_whose_gateway_is_gone_is_cancelled_at_once(store: Store) -> None:
-    stuck, gone = _jobs(store, 2)
+    stuck, gone = stored_jobs(store, 2)
     with store.transaction() as conn:
-        _beat(conn, "gateway-a")
+        beat(conn, "gateway-a")
         for job in (stuck, gone):
             assert ft.claim_job(conn, job.id, "gateway-a", ["gateway-a"])
         ft.update_job(conn, gone.id, trained_tokens=80)

@@ -20,7 +20,7 @@ from modelport.store.db import upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
 
-HEAD = "0050_finetune_shared"
+HEAD = "0060_finetune_checkpoint_files"
 
 
 def _revision(engine: Engine) -> str:
