@@ -98,6 +98,7 @@ class FineTuningService:
         self.training_files = TrainingFiles(settings=settings, store=store, projects=projects)
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._runners: dict[str, JobRunner] = {}
+        self._taken: set[str] = set()  # jobs a worker holds, from before its claim to the end
         self._tasks: list[asyncio.Task[None]] = []
         self.adopt_interval = adopt_interval  # how often to look for jobs of gone gateways
         # This gateway's cluster member id (the heartbeat's) marks the jobs it runs.
@@ -145,7 +146,7 @@ class FineTuningService:
         """Queue the jobs this gateway may take over, as many as it has free slots (a job
         waiting in its queue takes one); bill the orphaned jobs it cancelled. Returns the ids
         queued; each is claimed when a worker takes it, so one gateway only runs it."""
-        free = self.settings.finetune_concurrency - len(self._runners) - self._queue.qsize()
+        free = self.settings.finetune_concurrency - len(self._taken) - self._queue.qsize()
         found: Adoption = await self._db(lambda c: self.ownership.adoptable(c, free))
         for job in found.cancelled:
             log.info("fine-tuning job %s cancelled: its gateway is gone", job.id)
@@ -305,18 +306,23 @@ class FineTuningService:
     async def _work(self) -> None:
         while True:
             job_id = await self._queue.get()
-            if job_id in self._runners:  # queued again while it runs here
+            if job_id in self._taken:  # queued again while another worker here claims or runs it
                 continue
-            job = await self.ownership.claim(job_id)
-            if job is None:  # another gateway runs it, or it ended
-                continue
+            self._taken.add(job_id)
+            job: FineTuningJob | None = None
             try:
+                job = await self.ownership.claim(job_id)
+                if job is None:  # another gateway runs it, or it ended
+                    continue
                 await self._run(job)
             except asyncio.CancelledError:
                 raise
             except (ModelportError, OSError, ValueError, RuntimeError) as exc:
-                log.error("fine-tuning job %s could not run: %s", job.id, exc)
-                await self._fail(job, "job_error", str(exc))
+                log.error("fine-tuning job %s could not run: %s", job_id, exc)
+                if job is not None:
+                    await self._fail(job, "job_error", str(exc))
+            finally:
+                self._taken.discard(job_id)
 
     async def _run(self, job: FineTuningJob) -> None:
         runner = JobRunner(

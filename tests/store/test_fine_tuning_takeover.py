@@ -268,9 +268,9 @@ async def test_a_gateway_takes_over_no_more_jobs_than_its_free_slots(
         assert service._queue.qsize() == 1
         assert await service.adopt() == []  # the slot is taken by the job waiting for it
         service._queue.get_nowait()
-        service._runners[first.id] = cast(Any, object())  # as while it runs
+        service._taken.add(first.id)  # as while a worker claims or runs it
         assert await service.adopt() == []
-        service._runners.clear()
+        service._taken.clear()
         assert await service.adopt() == [first.id]  # not claimed yet: still to take
     finally:
         await asyncio.to_thread(ledger.close)
@@ -312,3 +312,46 @@ async def test_a_runner_whose_job_was_taken_over_stops_and_leaves_it(
         found = ft.get_job(conn, job.id)
         assert found is not None and found.status is JobStatus.RUNNING
         assert found.owner == "gateway-b"
+
+
+@pytest.mark.anyio
+async def test_a_job_queued_twice_on_one_gateway_is_claimed_and_run_once(
+    store: Store, tmp_path: Path
+) -> None:
+    # A look for jobs to take over can queue a job a worker here is still claiming (it is queued
+    # in the database until the claim commits): the second worker must not claim and run it too.
+    unused = cast(Any, SimpleNamespace(catalog=None))
+    service = FineTuningService(
+        settings=settings_for(tmp_path, finetune_concurrency=2),
+        store=store,
+        projects=unused,
+        models=unused,
+        ledger=unused,
+        owner="gateway-b",
+    )
+    claimed: list[str] = []
+    ran: list[str] = []
+
+    async def slow_claim(job_id: str) -> Any:
+        claimed.append(job_id)
+        await asyncio.sleep(0.2)
+        return SimpleNamespace(id=job_id)
+
+    async def run(job: Any) -> None:
+        ran.append(job.id)
+        await asyncio.sleep(0.2)
+
+    service.ownership.claim = slow_claim  # type: ignore[method-assign]
+    service._run = run  # type: ignore[method-assign]
+    workers = [asyncio.create_task(service._work()) for _ in range(2)]
+    try:
+        service._queue.put_nowait("ftjob-1")
+        await asyncio.sleep(0.05)  # the first worker is claiming it
+        service._queue.put_nowait("ftjob-1")
+        await asyncio.sleep(0.6)
+        assert (claimed, ran) == (["ftjob-1"], ["ftjob-1"])
+        assert not service._taken  # released when its run ended
+    finally:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
