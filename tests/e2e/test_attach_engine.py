@@ -291,16 +291,23 @@ def _json_calls(client: openai.OpenAI) -> int:
 
 
 def test_a_modelport_deployment_attached_as_the_engine_of_another(
-    own_server: ThreadServer, live_server: ThreadServer, tmp_path: Path
+    own_server: ThreadServer, tmp_path: Path
 ) -> None:
-    """One Modelport's deployment as the engine of another's: the attaching side finds the
-    model through the upstream's /v1/models and calls its /v1 routes with its key."""
-    upstream = f"{live_server.base_url}/deployments/{EMBEDDED}"
-    key_file = tmp_path / "upstream.key"
-    key_file.write_text(keys_of(live_server.base_url)["primary"] + "\n")
+    """One Modelport deployment as the engine of another: the attaching side finds the model
+    through the upstream's /v1/models and calls its /v1 routes with its key, over HTTP like any
+    client. Both live on this module's own server, so that each side's usage is its own (the
+    shared live server's usage of the embedded deployment moves with other modules' requests)."""
+    cli_json(own_server, "projects", "create", "relay-up")
     cli_json(own_server, "projects", "create", "relay")
-    upstream_before = _usage(live_server, EMBEDDED)[0]
     try:
+        up = cli(
+            own_server, "deploy", EMBEDDED, "-p", "relay-up", "-n", "relay-upstream",
+            "--subscribe", "--slots", "2", "--context", "2048",
+        )  # fmt: skip
+        assert up.returncode == 0, up.stderr
+        upstream = f"{own_server.base_url}/deployments/relay-upstream"
+        key_file = tmp_path / "upstream.key"
+        key_file.write_text(keys_of(own_server.base_url, "relay-upstream")["primary"] + "\n")
         deployed = cli(
             own_server, "deploy", EMBEDDED, "-p", "relay", "-n", "relayed", "--subscribe",
             "--engine", "openai_compat", "--engine-url", f"{upstream}/v1",
@@ -352,13 +359,18 @@ def test_a_modelport_deployment_attached_as_the_engine_of_another(
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (
             _usage(own_server, "relayed")[0] < made
-            or _usage(live_server, EMBEDDED)[0] < upstream_before + made
+            or _usage(own_server, "relay-upstream")[0] < made
         ):
             time.sleep(0.2)
         time.sleep(0.5)  # a refused call, had it been metered, would show by now
-        assert _usage(own_server, "relayed")[0] == made
-        assert _usage(live_server, EMBEDDED)[0] - upstream_before == made
+        relayed, upstream_usage = (
+            _usage(own_server, "relayed"),
+            _usage(own_server, "relay-upstream"),
+        )
+        assert relayed[0] == upstream_usage[0] == made
+        assert relayed == upstream_usage  # the relay bills the tokens the upstream reports
     finally:
-        cli(own_server, "deployments", "delete", "relayed")
-        cli(own_server, "subscriptions", "delete", EMBEDDED, "-p", "relay")
-        cli(own_server, "projects", "delete", "relay")
+        for name, project in (("relayed", "relay"), ("relay-upstream", "relay-up")):
+            cli(own_server, "deployments", "delete", name)
+            cli(own_server, "subscriptions", "delete", EMBEDDED, "-p", project)
+            cli(own_server, "projects", "delete", project)
