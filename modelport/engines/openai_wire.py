@@ -126,16 +126,21 @@ def refuse_unsupported(request: InferenceRequest, wire: Wire) -> None:
     param = unsupported(request, wire)
     if param is None:
         return
-    what = (
-        "its prompt format (rendered into a raw completion), whose JSON output such a server "
-        "cannot constrain"
-        if param == "response_format"
-        else f"{param} (a llama.cpp and vLLM extension)"
-    )
+    hint = "(an operator can declare the server's wire as llamacpp or vllm)"
+    if param == "response_format":
+        message = (
+            "JSON output (response_format, or a required tool call) is not supported by this "
+            "deployment: the model's prompt is rendered here and sent as a raw completion, and "
+            "its model server takes OpenAI's standard parameters only, which constrain JSON on "
+            f"chat requests only {hint}"
+        )
+    else:
+        message = (
+            f"{param} is not supported by this deployment: its model server takes OpenAI's "
+            f"standard parameters only, and {param} is a llama.cpp and vLLM extension {hint}"
+        )
     raise UnsupportedParameter(
-        f"{param} is not supported by this deployment: its model server takes OpenAI's standard "
-        f"parameters only, not {what} (an operator can declare the server's wire as llamacpp "
-        "or vllm)",
+        message,
         param=param,
     )
 

@@ -147,7 +147,10 @@ def test_a_standard_server_is_never_sent_an_extension(
         refuse_unsupported(request_, Wire.OPENAI)
     assert caught.value.param == param and caught.value.status == 400
     assert caught.value.code == "unsupported_parameter"
-    assert param in caught.value.message and "llamacpp or vllm" in caught.value.message
+    assert (
+        param in caught.value.message and "not supported by this deployment" in caught.value.message
+    )
+    assert "llamacpp or vllm" in caught.value.message
     with pytest.raises(UnsupportedParameter):
         request_body(request_, Wire.OPENAI)
     refuse_unsupported(request_, Wire.LLAMACPP)  # llama.cpp takes all of them
