@@ -9,7 +9,8 @@ machine code; each API dialect renders the tree into its own error shape in exac
     │   ├── InvalidRequest              400 invalid_request   (validation; AI21, management: 422)
     │   │   ├── InvalidTrainingFile     400 invalid_training_file (each bad line, numbered)
     │   │   ├── BlocklistInvalid        400 invalid_request   (a blocklist that cannot be stored)
-    │   │   └── PromptFormatError       400 invalid_request   (the model's format cannot say it)
+    │   │   ├── PromptFormatError       400 invalid_request   (the model's format cannot say it)
+    │   │   └── UnsupportedParameter    400 unsupported_parameter (its model server lacks it)
     │   ├── UnknownParameter            400 unknown_parameter (extra-parameters: error)
     │   ├── ContentFiltered             400 content_filter    (prompt blocked by content safety)
     │   ├── ContextLengthExceeded       400 context_length_exceeded
@@ -108,6 +109,14 @@ class PromptFormatError(InvalidRequest):
     Examples: tools sent to a model whose format has no tool support, roles that a strict format
     cannot alternate, or a model template calling ``raise_exception``.
     """
+
+
+class UnsupportedParameter(InvalidRequest):
+    """A parameter the API takes but the deployment's model server does not (an attached
+    OpenAI-compatible server and a llama.cpp extension such as ``top_k``): refused, never sent
+    or dropped silently."""
+
+    code = "unsupported_parameter"
 
 
 class UnknownParameter(BadRequest):

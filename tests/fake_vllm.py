@@ -4,7 +4,8 @@ Run as ``python tests/fake_vllm.py serve MODEL --host H --port P --served-model-
 with the API key in ``VLLM_API_KEY``. It records its argv and environment to ``FAKE_VLLM_LOG``
 and serves ``/health``, ``/v1/models``, ``/tokenize`` (vLLM's shape: ``prompt`` or ``messages``)
 and streamed ``/v1/chat/completions`` and ``/v1/completions``: the words "Hello from vLLM", as
-many as ``max_tokens`` allows, with usage counted in words.
+many as ``max_tokens`` allows, with usage counted in words; ``{"from": "vLLM"}`` when the body
+asks for JSON with ``response_format`` (llama.cpp's top-level ``json_schema`` is refused).
 ``FAKE_VLLM_MODE``: ``ok``; ``never_ready`` (``/health`` answers 503 forever); ``crash`` (exits
 3 at start-up); ``die_once`` (the first launch exits 1 s after it is ready, later ones live).
 """
@@ -98,8 +99,16 @@ def main() -> int:
                     prompt = " ".join(m.get("content") or "" for m in body["messages"])
                 else:
                     prompt = body.get("prompt", "")
+                if "json_schema" in body:  # llama.cpp's field, which vLLM ignores: caught here
+                    self._json(400, {"error": {"message": "json_schema is llama.cpp's field"}})
+                    return
                 limit = body.get("max_tokens", 3)
                 words = ["Hello", " from", " vLLM"][:limit]
+                if (body.get("response_format") or {}).get("type") in (
+                    "json_object",
+                    "json_schema",
+                ):
+                    words = ['{"from"', ': "vLLM"', "}"][:limit]
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()

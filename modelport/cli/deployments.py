@@ -119,6 +119,12 @@ def wait_ready(
     help="openai_compat: a file holding the server's API key (stored encrypted, never shown).",
 )
 @click.option("--engine-model", default=None, help="openai_compat: the model name it serves.")
+@click.option(
+    "--engine-wire",
+    default=None,
+    help="openai_compat: what the server takes beyond OpenAI's standard fields: openai "
+    "(default; top_k, ignore_eos refused), llamacpp or vllm (see docs/engines.md).",
+)
 @click.option("--instances", type=int, default=None, help="Replicas while in use (default 1).")
 @click.option(
     "--min-instances", type=int, default=None, help="Replicas once idle (0: scale to zero)."
@@ -143,6 +149,7 @@ def deploy(
     engine_url: str | None,
     engine_key_file: Path | None,
     engine_model: str | None,
+    engine_wire: str | None,
     instances: int | None,
     min_instances: int | None,
     idle_timeout: int | None,
@@ -155,7 +162,9 @@ def deploy(
     body.update(_scale(instances, min_instances, idle_timeout))
     if engine is not None:
         body["engine"] = engine
-    options = engine_options(context, slots, threads, engine_url, engine_key_file, engine_model)
+    options = engine_options(
+        context, slots, threads, engine_url, engine_key_file, engine_model, engine_wire
+    )
     if options:
         body["engine_options"] = options
     d = ctx.call(

@@ -20,6 +20,7 @@ ENGINE_OPTION_FLAGS = {
     "url": "--engine-url",
     "api_key": "--engine-key-file",
     "model": "--engine-model",
+    "wire": "--engine-wire",
 }
 _QUOTED_OPTION = re.compile(r"'([a-z][a-z0-9_]*)'")
 
@@ -43,6 +44,7 @@ def engine_options(
     url: str | None,
     key_file: Path | None,
     model: str | None,
+    wire: str | None = None,
 ) -> dict[str, Any]:
     """The engine options given on the command line (the engine checks them; a refusal is
     said with the flags, :func:`in_flags`)."""
@@ -53,6 +55,7 @@ def engine_options(
         ("threads", threads),
         ("url", url),
         ("model", model),
+        ("wire", wire),
     ):
         if value is not None:
             options[name] = value

@@ -2,7 +2,8 @@
 fanned out as concurrent calls), token counting, and the server's errors mapped onto ours.
 
 Used by the llama.cpp worker engine, the vLLM engine and the bring-your-own engine; what differs
-between them (where the server is, its key, the name it serves the model under, the shape of its
+between them (where the server is, its key, the name it serves the model under, the fields it
+takes beyond OpenAI's (its :class:`~modelport.engines.openai_wire.Wire`), the shape of its
 ``/tokenize`` route) is passed in.
 """
 
@@ -18,7 +19,13 @@ import orjson
 
 from modelport.engines.base import engine_unavailable
 from modelport.engines.http import EngineHTTPError, EnginePool, EngineResponse
-from modelport.engines.openai_wire import chunk_events, request_body, route_for, sampled_token_ids
+from modelport.engines.openai_wire import (
+    Wire,
+    chunk_events,
+    request_body,
+    route_for,
+    sampled_token_ids,
+)
 from modelport.errors import (
     ContextLengthExceeded,
     EngineFailed,
@@ -48,6 +55,7 @@ class OpenAICompatClient:
         self,
         base_url: Callable[[], str],
         *,
+        wire: Wire,
         api_key: str | None,
         model: str | None = None,
         tokenize: TokenizeStyle = "llamacpp",
@@ -56,6 +64,7 @@ class OpenAICompatClient:
     ) -> None:
         self._base_url = base_url
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.wire = wire
         self.model = model
         self.tokenize_style: TokenizeStyle = tokenize
         self.http = httpx.AsyncClient(
@@ -110,7 +119,7 @@ class OpenAICompatClient:
             if self.tokenize_style == "vllm":
                 body: dict[str, Any] = {"model": self.model}
                 if request.kind is RequestKind.CHAT:
-                    chat = request_body(request)
+                    chat = request_body(request, self.wire)
                     body["messages"] = chat["messages"]
                 else:
                     body["prompt"] = request.prompt or ""
@@ -119,7 +128,7 @@ class OpenAICompatClient:
                 )
             else:
                 if request.kind is RequestKind.CHAT:
-                    chat = request_body(request)
+                    chat = request_body(request, self.wire)
                     chat.pop("stream", None)
                     chat.pop("stream_options", None)
                     rendered = await self.http.post(
@@ -206,7 +215,7 @@ class OpenAICompatClient:
 
     async def _one(self, request: InferenceRequest, index: int) -> AsyncGenerator[Event, None]:
         base = self._base_url()
-        body = request_body(request, seed_offset=index, model=self.model)
+        body = request_body(request, self.wire, seed_offset=index, model=self.model)
         try:
             response = await self._open(base, route_for(request), orjson.dumps(body))
         except (httpx.TimeoutException, EngineHTTPError) as exc:

@@ -2,17 +2,22 @@
 
 Shared by every engine that speaks the OpenAI wire format: the llama.cpp worker, vLLM's OpenAI
 server, and bring-your-own servers. Engines are driven through their OpenAI-compatible routes,
-always streamed (so that a client that goes away cancels the generation), with the sampling
-extensions llama.cpp and vLLM both accept (``top_k``, ``ignore_eos``) only where the canonical
-request asks for them.
+always streamed (so that a client that goes away cancels the generation).
+
+What a server takes beyond OpenAI's own fields is its :class:`Wire`: llama.cpp and vLLM accept
+the sampling extensions (``top_k``, ``ignore_eos``), sent only where the canonical request asks
+for them; JSON mode is llama.cpp's own ``json_schema`` field (a grammar) for llama.cpp and the
+standard ``response_format`` for the others. A request that needs what the server does not take
+is refused (:func:`refuse_unsupported`), never sent with the field silently left out.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import StrEnum
 from typing import Any
 
-from modelport.errors import InvalidRequest, UnknownParameter
+from modelport.errors import InvalidRequest, UnknownParameter, UnsupportedParameter
 from modelport.inference.types import (
     ChoiceEnd,
     Event,
@@ -26,6 +31,21 @@ from modelport.inference.types import (
     TopLogprob,
     Usage,
 )
+
+
+class Wire(StrEnum):
+    """The request fields a server takes beyond OpenAI's standard ones."""
+
+    OPENAI = "openai"  # none: JSON mode as response_format, on chat only
+    LLAMACPP = "llamacpp"  # the extensions; JSON mode as its own json_schema (a grammar)
+    VLLM = "vllm"  # the extensions; JSON mode as response_format, on both routes
+
+    @property
+    def extensions(self) -> bool:
+        """``top_k``, ``ignore_eos`` and ``stop_token_ids`` (vLLM's own field; llama.cpp's
+        sampled token ids, on which the client stops)."""
+        return self is not Wire.OPENAI
+
 
 _FINISH = {
     "stop": FinishReason.STOP,
@@ -86,6 +106,62 @@ def json_schema_of(request: InferenceRequest) -> dict[str, Any] | None:
     return None
 
 
+def unsupported(request: InferenceRequest, wire: Wire) -> str | None:
+    """The first parameter of the request that a server of this wire does not take."""
+    if wire.extensions:
+        return None
+    s = request.sampling
+    asked = {
+        "top_k": s.top_k is not None or "top_k" in request.extra,
+        "ignore_eos": s.ignore_eos or "ignore_eos" in request.extra,
+        "stop_token_ids": bool(s.stop_token_ids),
+        "response_format": request.kind is RequestKind.COMPLETION
+        and request.response_format.type != "text",
+    }
+    return next((name for name, on in asked.items() if on), None)
+
+
+def refuse_unsupported(request: InferenceRequest, wire: Wire) -> None:
+    """Refuse (400) a request that needs a parameter the engine's server does not take."""
+    param = unsupported(request, wire)
+    if param is None:
+        return
+    hint = "(an operator can declare the server's wire as llamacpp or vllm)"
+    if param == "response_format":
+        message = (
+            "JSON output (response_format, or a required tool call) is not supported by this "
+            "deployment: the model's prompt is rendered here and sent as a raw completion, and "
+            "its model server takes OpenAI's standard parameters only, which constrain JSON on "
+            f"chat requests only {hint}"
+        )
+    else:
+        message = (
+            f"{param} is not supported by this deployment: its model server takes OpenAI's "
+            f"standard parameters only, and {param} is a llama.cpp and vLLM extension {hint}"
+        )
+    raise UnsupportedParameter(
+        message,
+        param=param,
+    )
+
+
+def response_format_of(request: InferenceRequest) -> dict[str, Any] | None:
+    """OpenAI's ``response_format`` for a request that asks for JSON output (a schema is named:
+    OpenAI requires a name, and some callers give none)."""
+    rf = request.response_format
+    if rf.type == "json_object":
+        return {"type": "json_object"}
+    if rf.type == "json_schema":
+        spec: dict[str, Any] = {
+            "name": rf.name or "response",
+            "schema": rf.json_schema or {"type": "object"},
+        }
+        if rf.strict is not None:
+            spec["strict"] = rf.strict
+        return {"type": "json_schema", "json_schema": spec}
+    return None
+
+
 def route_for(request: InferenceRequest) -> str:
     return "/v1/chat/completions" if request.kind is RequestKind.CHAT else "/v1/completions"
 
@@ -105,10 +181,12 @@ def _message(message: Message) -> dict[str, Any]:
 
 
 def request_body(
-    request: InferenceRequest, *, seed_offset: int = 0, model: str | None = None
+    request: InferenceRequest, wire: Wire, *, seed_offset: int = 0, model: str | None = None
 ) -> dict[str, Any]:
-    """The body of one engine call (one choice; ``n`` is fanned out by the caller). ``model`` is
-    the name the engine serves the model under, for servers that require it."""
+    """The body of one engine call (one choice; ``n`` is fanned out by the caller) to a server
+    of ``wire``. ``model`` is the name the engine serves the model under, for servers that
+    require it."""
+    refuse_unsupported(request, wire)
     s = request.sampling
     body: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
     if model is not None:
@@ -141,14 +219,22 @@ def request_body(
             body["top_logprobs"] = s.top_logprobs
         else:
             body["logprobs"] = max(s.top_logprobs, 1)
-    if s.stop_token_ids:
-        # The sampled token ids arrive with the logprobs; the engine stops on them (engine.py).
+    if s.stop_token_ids and wire is Wire.VLLM:
+        body["stop_token_ids"] = list(s.stop_token_ids)  # vLLM stops on them itself
+    elif s.stop_token_ids:
+        # llama.cpp's sampled token ids arrive with the logprobs; the client stops on them
+        # (openai_client.py).
         body.setdefault("logprobs", True if request.kind is RequestKind.CHAT else 1)
-    schema = json_schema_of(request)
-    if schema is not None:
-        # llama.cpp's own field, on both routes: the schema becomes a grammar that constrains
-        # sampling, so the output is valid JSON (not merely asked for in the prompt).
-        body["json_schema"] = schema
+    if wire is Wire.LLAMACPP:
+        schema = json_schema_of(request)
+        if schema is not None:
+            # llama.cpp's own field, on both routes: the schema becomes a grammar that constrains
+            # sampling, so the output is valid JSON (not merely asked for in the prompt).
+            body["json_schema"] = schema
+    else:
+        response_format = response_format_of(request)
+        if response_format is not None:
+            body["response_format"] = response_format
     if request.tools and request.kind is RequestKind.CHAT:
         body["tools"] = [
             {

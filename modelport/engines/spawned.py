@@ -13,7 +13,7 @@ from typing import Protocol
 from modelport.domain.replicas import Endpoint
 from modelport.engines.base import EngineSpec, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
-from modelport.engines.openai_wire import bound_extra
+from modelport.engines.openai_wire import Wire, bound_extra, refuse_unsupported
 from modelport.engines.supervisor import ProcessPlan, Supervisor
 from modelport.inference.types import Event, InferenceRequest
 
@@ -70,6 +70,7 @@ class SpawnedEngine:
         spec: EngineSpec,
         plan: ProcessPlan | None,
         *,
+        wire: Wire,
         model: str | None,
         tokenize: TokenizeStyle,
         max_connections: int,
@@ -82,6 +83,7 @@ class SpawnedEngine:
         self.worker: EngineServer = server
         self.client = OpenAICompatClient(
             self._ready_base,
+            wire=wire,
             api_key=server.api_key,
             model=model,
             tokenize=tokenize,
@@ -129,6 +131,7 @@ class SpawnedEngine:
         return self.worker.base_url
 
     def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
+        refuse_unsupported(request, self.client.wire)
         return bound_extra(request)
 
     async def count_tokens(self, text: str) -> int:

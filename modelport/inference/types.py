@@ -64,6 +64,7 @@ class ResponseFormat:
     type: Literal["text", "json_object", "json_schema"] = "text"
     json_schema: dict[str, Any] | None = None
     name: str | None = None
+    strict: bool | None = None  # OpenAI's json_schema.strict, passed on to servers that take it
 
 
 @dataclass(frozen=True, slots=True)

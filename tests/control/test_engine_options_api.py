@@ -77,6 +77,7 @@ def test_an_attached_servers_key_is_stored_but_never_shown(api: TestClient) -> N
     assert d["engine_options"] == {
         "url": "http://127.0.0.1:9",
         "api_key": "(stored encrypted, not shown)",
+        "wire": "openai",  # the default: OpenAI's standard fields only
     }
     # Nothing answers there: the deployment fails with the reason and is retried, not dropped.
     deadline = time.monotonic() + 30

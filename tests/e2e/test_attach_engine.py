@@ -1,8 +1,11 @@
 """A server someone already runs, attached as the engine of a serverless deployment through the
 CLI (``--engine openai_compat --engine-url --engine-key-file``): here a real llama.cpp server
-(the llama.cpp worker with the embedded SmolLM2), serving the ``Meta-Llama-3-8B-Instruct`` offer
-through every dialect it speaks, each call metered. The server's key is stored encrypted and
-never shown again; a URL that carries credentials is refused without being echoed."""
+(the llama.cpp worker with the embedded SmolLM2), declared as one (``--engine-wire llamacpp``),
+serving the ``Meta-Llama-3-8B-Instruct`` offer through every dialect it speaks, each call
+metered; and another Modelport's deployment, a standard OpenAI-compatible server, with JSON
+mode passed on as ``response_format`` and llama.cpp's extensions refused. The server's key is
+stored encrypted and never shown again; a URL that carries credentials is refused without being
+echoed."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import pytest
 from azure.ai.inference import ChatCompletionsClient
 from azure.ai.inference.models import UserMessage
 from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import HttpResponseError
 
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.engines.supervisor import free_port
@@ -105,10 +109,15 @@ def attached(
             "--engine", "openai_compat", "--engine-url", base, "--threads", "2",
         )  # fmt: skip
         assert wrong.returncode != 0 and "does not take the option --threads" in wrong.stderr
+        unknown = cli(
+            own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
+            "--engine", "openai_compat", "--engine-url", base, "--engine-wire", "tgi",
+        )  # fmt: skip
+        assert unknown.returncode != 0 and "'openai', 'llamacpp' or 'vllm'" in unknown.stderr
         deployed = cli(
             own_server, "deploy", OFFER, "-p", PROJECT, "-n", NAME, "--subscribe",
             "--engine", "openai_compat", "--engine-url", f"{base}/v1",
-            "--engine-key-file", str(key_file),
+            "--engine-key-file", str(key_file), "--engine-wire", "llamacpp",
         )  # fmt: skip
         assert deployed.returncode == 0, deployed.stderr
         assert upstream_key not in deployed.stdout + deployed.stderr
@@ -130,6 +139,7 @@ def test_the_attached_engine_is_shown_without_its_key(
     assert shown["engine"] == "openai_compat" and shown["readiness"] == "ready"
     assert shown["engine_options"]["url"] == base
     assert shown["engine_options"]["api_key"] == "(stored encrypted, not shown)"
+    assert shown["engine_options"]["wire"] == shown["engine_status"]["wire"] == "llamacpp"
     assert shown["engine_status"]["context"] == 2048  # what the server gives one request
     text = cli(own_server, "deployments", "show", NAME).stdout
     assert base in text and "openai_compat" in text
@@ -206,17 +216,98 @@ def test_every_dialect_through_the_attached_server_is_metered(
     assert (after[1] - before[1], after[2] - before[2]) == (used[0], used[1])
 
 
-def test_a_modelport_deployment_attached_as_the_engine_of_another(
-    own_server: ThreadServer, live_server: ThreadServer, tmp_path: Path
+def test_llamacpps_extensions_reach_a_server_declared_as_llamacpp(
+    attached: tuple[str, str],
 ) -> None:
-    """One Modelport's deployment as the engine of another's: the attaching side finds the
-    model through the upstream's /v1/models and calls its /v1 routes with its key."""
-    upstream = f"{live_server.base_url}/deployments/{EMBEDDED}"
-    key_file = tmp_path / "upstream.key"
-    key_file.write_text(keys_of(live_server.base_url)["primary"] + "\n")
+    """The Llama dialect's ``ignore_eos`` goes to the attached llama.cpp server: a one-word
+    answer runs on to ``max_tokens``."""
+    url, key = attached
+    body = {
+        "messages": [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": "What is the capital of France?"},
+        ],
+        "max_tokens": 24,
+        "temperature": 0,
+    }
+    with httpx.Client(base_url=url, headers={"api-key": key}, timeout=60) as http:
+        short = http.post("/v1/chat/completions", json=body)
+        assert short.status_code == 200, short.text
+        assert short.json()["choices"][0]["finish_reason"] == "stop"
+        assert short.json()["usage"]["completion_tokens"] < 24
+        long = http.post("/v1/chat/completions", json={**body, "ignore_eos": True})
+        assert long.status_code == 200, long.text
+        assert long.json()["choices"][0]["finish_reason"] == "length"
+        assert long.json()["usage"]["completion_tokens"] == 24
+
+
+ANSWER = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "maxLength": 20}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+
+
+def _json_calls(client: openai.OpenAI) -> int:
+    """JSON mode through the OpenAI SDK, both forms, whole and streamed: each answer parses.
+    The number of calls made."""
+    forms: list[dict[str, object]] = [
+        {"type": "json_object"},
+        {"type": "json_schema", "json_schema": {"name": "answer", "schema": ANSWER}},
+    ]
+    question = 'Give a JSON object with the key "answer": the capital of France.'
+    messages = [{"role": "user", "content": question}]
+    calls = 0
+    for form in forms:
+        reply = client.chat.completions.create(
+            model=EMBEDDED,
+            messages=messages,  # type: ignore[arg-type]
+            response_format=form,  # type: ignore[arg-type]
+            max_tokens=64,
+            temperature=0,
+        )
+        assert reply.choices[0].finish_reason == "stop", "the JSON should end before max_tokens"
+        whole = json.loads(reply.choices[0].message.content or "")
+        assert isinstance(whole, dict) and "Paris" in whole["answer"]
+        if form["type"] == "json_schema":
+            assert set(whole) == {"answer"}
+        pieces, reasons = [], []
+        for chunk in client.chat.completions.create(
+            model=EMBEDDED,
+            messages=messages,  # type: ignore[arg-type]
+            response_format=form,  # type: ignore[arg-type]
+            max_tokens=64,
+            temperature=0,
+            stream=True,
+        ):
+            for c in chunk.choices:
+                pieces.append(c.delta.content or "")
+                reasons.append(c.finish_reason)
+        assert "stop" in reasons
+        assert json.loads("".join(pieces)) == whole  # greedy: the same answer
+        calls += 2
+    return calls
+
+
+def test_a_modelport_deployment_attached_as_the_engine_of_another(
+    own_server: ThreadServer, tmp_path: Path
+) -> None:
+    """One Modelport deployment as the engine of another: the attaching side finds the model
+    through the upstream's /v1/models and calls its /v1 routes with its key, over HTTP like any
+    client. Both live on this module's own server, so that each side's usage is its own (the
+    shared live server's usage of the embedded deployment moves with other modules' requests)."""
+    cli_json(own_server, "projects", "create", "relay-up")
     cli_json(own_server, "projects", "create", "relay")
-    upstream_before = _usage(live_server, EMBEDDED)[0]
     try:
+        up = cli(
+            own_server, "deploy", EMBEDDED, "-p", "relay-up", "-n", "relay-upstream",
+            "--subscribe", "--slots", "2", "--context", "2048",
+        )  # fmt: skip
+        assert up.returncode == 0, up.stderr
+        upstream = f"{own_server.base_url}/deployments/relay-upstream"
+        key_file = tmp_path / "upstream.key"
+        key_file.write_text(keys_of(own_server.base_url, "relay-upstream")["primary"] + "\n")
         deployed = cli(
             own_server, "deploy", EMBEDDED, "-p", "relay", "-n", "relayed", "--subscribe",
             "--engine", "openai_compat", "--engine-url", f"{upstream}/v1",
@@ -253,16 +344,33 @@ def test_a_modelport_deployment_attached_as_the_engine_of_another(
                 model=EMBEDDED, prompt="The capital of France is", max_tokens=4, temperature=0
             )
             assert completion.choices[0].text
+            # JSON mode reaches the upstream as OpenAI's response_format, which it constrains.
+            made = 3 + _json_calls(client)
+        # llama.cpp's top_k (here passed through by the Azure dialect) is refused by the relay,
+        # in the caller's dialect, before anything is admitted: the upstream would refuse it.
+        azure = ChatCompletionsClient(endpoint=url, credential=AzureKeyCredential(key))
+        with azure, pytest.raises(HttpResponseError) as refused:
+            azure.complete(messages=[UserMessage("Hello")], max_tokens=4, model_extras={"top_k": 3})
+        assert refused.value.status_code == 400
+        assert refused.value.error is not None
+        assert refused.value.error.code == "unsupported_parameter"
+        assert "top_k is not supported by this deployment" in str(refused.value.message)
         # Each call metered on both sides: as the relay's, and as the upstream deployment's.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (
-            _usage(own_server, "relayed")[0] < 3
-            or _usage(live_server, EMBEDDED)[0] < upstream_before + 3
+            _usage(own_server, "relayed")[0] < made
+            or _usage(own_server, "relay-upstream")[0] < made
         ):
             time.sleep(0.2)
-        assert _usage(own_server, "relayed")[0] == 3
-        assert _usage(live_server, EMBEDDED)[0] - upstream_before == 3
+        time.sleep(0.5)  # a refused call, had it been metered, would show by now
+        relayed, upstream_usage = (
+            _usage(own_server, "relayed"),
+            _usage(own_server, "relay-upstream"),
+        )
+        assert relayed[0] == upstream_usage[0] == made
+        assert relayed == upstream_usage  # the relay bills the tokens the upstream reports
     finally:
-        cli(own_server, "deployments", "delete", "relayed")
-        cli(own_server, "subscriptions", "delete", EMBEDDED, "-p", "relay")
-        cli(own_server, "projects", "delete", "relay")
+        for name, project in (("relayed", "relay"), ("relay-upstream", "relay-up")):
+            cli(own_server, "deployments", "delete", name)
+            cli(own_server, "subscriptions", "delete", EMBEDDED, "-p", project)
+            cli(own_server, "projects", "delete", project)

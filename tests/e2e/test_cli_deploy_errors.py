@@ -34,7 +34,7 @@ def _refused(server: ThreadServer, offer: str, *args: str) -> str:
 
 def _api_names(message: str) -> list[str]:
     """The API's quoted option names left in ``message`` ('url', 'api_key' ...)."""
-    return re.findall(r"'(context|slots|threads|url|api_key|model)'", message)
+    return re.findall(r"'(context|slots|threads|url|api_key|model|wire)'", message)
 
 
 def test_an_offer_on_one_engine_says_so_in_the_singular(server: ThreadServer) -> None:
@@ -61,7 +61,7 @@ def test_a_refused_engine_option_is_named_by_its_flag(server: ThreadServer) -> N
     other = _refused(server, ATTACHABLE, *attach, "--engine-url", NOWHERE, "--slots", "2")
     assert (
         "the openai_compat engine does not take the option --slots (it takes: "
-        "--engine-key-file, --context, --engine-model, --engine-url)"
+        "--engine-key-file, --context, --engine-model, --engine-url, --engine-wire)"
     ) in other
     for message in (unknown, invalid, missing, other):
         assert _api_names(message) == [], message

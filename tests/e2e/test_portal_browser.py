@@ -124,6 +124,15 @@ def deploy_wizard(page: Any, base_url: str) -> str:
         assert "Apache" in page.locator("#terms").inner_text()
         assert button.inner_text() == "Subscribe and deploy" and button.is_disabled()
         page.get_by_label("I accept the terms of this offer").check()
+        # An attached server's options: what it takes beyond OpenAI's fields is a choice.
+        page.get_by_label("Engine", exact=True).select_option("openai_compat")
+        wire = page.get_by_label("Wire (optional)")
+        assert wire.locator("option").all_inner_texts() == [
+            "Default (openai)",
+            "openai",
+            "llamacpp",
+            "vllm",
+        ]
         # The engine and its options: llama.cpp with a context and one slot of our choosing.
         page.get_by_label("Engine", exact=True).select_option("llamacpp")
         page.get_by_label("Context (optional)").fill("2048")

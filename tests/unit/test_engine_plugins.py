@@ -137,7 +137,12 @@ def test_secret_options_are_stored_encrypted_and_never_shown(tmp_path: Path) -> 
         operator=True,
     )
     public, cipher = choice.stored(vault)
-    assert public == {"url": "http://127.0.0.1:9", "model": "m", "api_key": SECRET_MARKER}
+    assert public == {
+        "url": "http://127.0.0.1:9",
+        "model": "m",
+        "api_key": SECRET_MARKER,
+        "wire": "openai",  # the default, shown: what the server is sent
+    }
     assert cipher is not None and b"sk-upstream" not in cipher
     assert json.loads(vault.decrypt(cipher)) == {"api_key": "sk-upstream"}
     deployment = Deployment(

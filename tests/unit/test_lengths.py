@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modelport.domain.deployments import RateLimits
-from modelport.engines.openai_wire import bound_extra, request_body
+from modelport.engines.openai_wire import Wire, bound_extra, request_body
 from modelport.errors import (
     ContextLengthExceeded,
     InvalidRequest,
@@ -59,7 +59,7 @@ def test_pass_through_length_knobs_are_bounded_by_max_tokens() -> None:
     bounded = bound_extra(chat(max_tokens=1, n_predict=200, min_tokens=5, top_k=3))
     assert bounded.extra == {"n_predict": 1, "min_tokens": 1, "top_k": 3}
     assert bound_extra(chat(max_tokens=8, n_predict=-1)).extra == {"n_predict": 8}
-    body = request_body(bounded)
+    body = request_body(bounded, Wire.LLAMACPP)
     assert (body["max_tokens"], body["n_predict"], body["top_k"]) == (1, 1, 3)
     with pytest.raises(UnknownParameter, match="'best_of' cannot be passed through"):
         bound_extra(chat(max_tokens=8, best_of=20))

@@ -1,8 +1,20 @@
-"""Canonical ↔ llama.cpp wire conversion."""
+"""Canonical ↔ OpenAI-compatible wire conversion, per server wire (llama.cpp, vLLM, OpenAI's
+standard fields only)."""
 
 from __future__ import annotations
 
-from modelport.engines.openai_wire import chunk_events, request_body, route_for
+from dataclasses import replace
+
+import pytest
+
+from modelport.engines.openai_wire import (
+    Wire,
+    chunk_events,
+    refuse_unsupported,
+    request_body,
+    route_for,
+)
+from modelport.errors import UnsupportedParameter
 from modelport.inference.types import (
     ChoiceEnd,
     FinishReason,
@@ -28,7 +40,7 @@ def test_chat_body_carries_sampling_and_always_streams() -> None:
         response_format=ResponseFormat("json_object"),
         tools=(ToolSpec("f", "does f", {"type": "object"}),),
     )
-    body = request_body(request, seed_offset=3)
+    body = request_body(request, Wire.LLAMACPP, seed_offset=3)
     assert route_for(request) == "/v1/chat/completions"
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
     assert body["messages"] == [{"role": "user", "content": "hi"}]
@@ -46,9 +58,119 @@ def test_completion_body() -> None:
         prompt="Once",
         sampling=SamplingParams(logprobs=True, top_logprobs=3),
     )
-    body = request_body(request)
+    body = request_body(request, Wire.LLAMACPP)
     assert route_for(request) == "/v1/completions"
     assert body["prompt"] == "Once" and body["logprobs"] == 3 and "messages" not in body
+
+
+SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+def _chat(**fields: object) -> InferenceRequest:
+    base = InferenceRequest(
+        kind=RequestKind.CHAT, messages=(Message("user", "hi"),), sampling=SamplingParams()
+    )
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("wire", [Wire.VLLM, Wire.OPENAI])
+def test_json_mode_is_response_format_for_vllm_and_standard_servers(wire: Wire) -> None:
+    body = request_body(_chat(response_format=ResponseFormat("json_object")), wire)
+    assert body["response_format"] == {"type": "json_object"} and "json_schema" not in body
+    named = ResponseFormat("json_schema", SCHEMA, "place", strict=True)
+    body = request_body(_chat(response_format=named), wire)
+    assert body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "place", "schema": SCHEMA, "strict": True},
+    }
+    # OpenAI requires a name: a schema given without one (a forced tool call) gets one.
+    unnamed = request_body(_chat(response_format=ResponseFormat("json_schema", SCHEMA)), wire)
+    assert unnamed["response_format"]["json_schema"] == {"name": "response", "schema": SCHEMA}
+    assert "response_format" not in request_body(_chat(), wire)
+
+
+def test_json_mode_is_llamacpps_grammar_for_llamacpp() -> None:
+    named = ResponseFormat("json_schema", SCHEMA, "place", strict=True)
+    body = request_body(_chat(response_format=named), Wire.LLAMACPP)
+    assert body["json_schema"] == SCHEMA and "response_format" not in body
+
+
+@pytest.mark.parametrize("wire", [Wire.LLAMACPP, Wire.VLLM])
+def test_the_extensions_go_to_llamacpp_and_vllm(wire: Wire) -> None:
+    sampling = SamplingParams(top_k=5, ignore_eos=True, stop_token_ids=(7,))
+    body = request_body(_chat(sampling=sampling), wire)
+    assert body["top_k"] == 5 and body["ignore_eos"] is True
+    if wire is Wire.VLLM:  # vLLM's own field
+        assert body["stop_token_ids"] == [7] and "logprobs" not in body
+    else:  # llama.cpp returns the sampled ids with the logprobs; the client stops on them
+        assert body["logprobs"] is True and "stop_token_ids" not in body
+    passed = request_body(_chat(extra={"top_k": 3}), wire)
+    assert passed["top_k"] == 3
+
+
+def test_a_raw_completion_asks_vllm_for_json_with_response_format() -> None:
+    raw = InferenceRequest(
+        kind=RequestKind.COMPLETION,
+        prompt="<json>",
+        sampling=SamplingParams(),
+        response_format=ResponseFormat("json_schema", SCHEMA, "tool_calls"),
+    )
+    assert request_body(raw, Wire.VLLM)["response_format"]["json_schema"]["name"] == "tool_calls"
+    assert request_body(raw, Wire.LLAMACPP)["json_schema"] == SCHEMA
+
+
+@pytest.mark.parametrize(
+    ("request_", "param"),
+    [
+        (_chat(sampling=SamplingParams(top_k=5)), "top_k"),
+        (_chat(sampling=SamplingParams(ignore_eos=True)), "ignore_eos"),
+        (_chat(extra={"top_k": 3}), "top_k"),  # extra-parameters: pass-through
+        (_chat(extra={"ignore_eos": False}), "ignore_eos"),
+        (_chat(sampling=SamplingParams(stop_token_ids=(7,))), "stop_token_ids"),
+        (
+            InferenceRequest(
+                kind=RequestKind.COMPLETION,
+                prompt="<json>",
+                sampling=SamplingParams(),
+                response_format=ResponseFormat("json_object"),
+            ),
+            "response_format",
+        ),
+    ],
+)
+def test_a_standard_server_is_never_sent_an_extension(
+    request_: InferenceRequest, param: str
+) -> None:
+    """Refused with a 400 naming the parameter, not left out silently, not sent to be refused
+    by the server in its own words."""
+    with pytest.raises(UnsupportedParameter) as caught:
+        refuse_unsupported(request_, Wire.OPENAI)
+    assert caught.value.param == param and caught.value.status == 400
+    assert caught.value.code == "unsupported_parameter"
+    assert (
+        param in caught.value.message and "not supported by this deployment" in caught.value.message
+    )
+    assert "llamacpp or vllm" in caught.value.message
+    with pytest.raises(UnsupportedParameter):
+        request_body(request_, Wire.OPENAI)
+    refuse_unsupported(request_, Wire.LLAMACPP)  # llama.cpp takes all of them
+
+
+def test_a_standard_request_goes_to_a_standard_server_as_is() -> None:
+    sampling = SamplingParams(max_tokens=4, temperature=0.5, top_p=0.9, seed=1, stop=("x",))
+    body = request_body(_chat(sampling=sampling, extra={"user": "u"}), Wire.OPENAI, model="m")
+    assert body == {
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "model": "m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_tokens": 4,
+        "temperature": 0.5,
+        "top_p": 0.9,
+        "stop": ["x"],
+        "seed": 1,
+        "user": "u",
+    }
 
 
 def test_chat_chunks_become_events() -> None:

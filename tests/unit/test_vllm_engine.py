@@ -35,6 +35,7 @@ from modelport.inference.types import (
     InferenceRequest,
     Message,
     RequestKind,
+    ResponseFormat,
     SamplingParams,
     TextDelta,
     Usage,
@@ -270,6 +271,11 @@ async def test_starts_supervised_and_serves(tmp_path: Path) -> None:
         assert Usage(3, 3) in events
         assert (await collect(engine.generate(CHAT))).usage == Usage(3, 3)
         assert await engine.count_tokens("one two three four") == 4
+        # JSON mode goes out as vLLM's response_format (the fake refuses llama.cpp's json_schema).
+        for rf in (ResponseFormat("json_object"), ResponseFormat("json_schema", {}, "x")):
+            asked = replace(CHAT, response_format=rf)
+            answer = await collect(engine.generate(asked))
+            assert json.loads(answer.choices[0].text) == {"from": "vLLM"}
     finally:
         await engine.stop()
     assert engine.state is EngineState.STOPPED

@@ -62,7 +62,10 @@ def chat_request(wire: ChatCompletionRequest) -> InferenceRequest:
                     param="response_format",
                 )
             response_format = ResponseFormat(
-                "json_schema", rf.json_schema.schema_ or {"type": "object"}, rf.json_schema.name
+                "json_schema",
+                rf.json_schema.schema_ or {"type": "object"},
+                rf.json_schema.name,
+                rf.json_schema.strict,
             )
         else:
             response_format = ResponseFormat(rf.type)

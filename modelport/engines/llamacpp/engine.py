@@ -26,7 +26,7 @@ from modelport.engines.llamacpp.beam import beam_search
 from modelport.engines.llamacpp.counting import LocalPromptCounter
 from modelport.engines.llamacpp.worker import FAILED_PREFIX
 from modelport.engines.openai_client import engine_error
-from modelport.engines.openai_wire import request_body
+from modelport.engines.openai_wire import Wire, request_body
 from modelport.engines.spawned import EngineServer, SpawnedEngine
 from modelport.engines.supervisor import Backoff, HealthProbe, KillPolicy, ProcessPlan, engine_env
 from modelport.errors import EngineFailed, ModelportError
@@ -85,6 +85,7 @@ class LlamaCppEngine(SpawnedEngine):
         super().__init__(
             spec,
             worker_plan(spec) if server is None else None,
+            wire=Wire.LLAMACPP,
             model=None,
             tokenize="llamacpp",
             max_connections=spec.slots * 8,
@@ -105,7 +106,7 @@ class LlamaCppEngine(SpawnedEngine):
         """The prompt exactly as the engine sees it (chat requests through its template)."""
         if request.kind is RequestKind.COMPLETION:
             return request.prompt or ""
-        body = request_body(request)
+        body = request_body(request, Wire.LLAMACPP)
         fields: dict[str, Any] = {k: body[k] for k in ("tools", "tool_choice") if k in body}
         data = await self.post_json("/apply-template", {"messages": body["messages"], **fields})
         return str(data.get("prompt", ""))

@@ -4,7 +4,9 @@ runs (a vLLM or llama.cpp server on a GPU box, TGI, ...), by URL and optional AP
 Modelport does not supervise the server. ``start`` checks that it answers ``/v1/models`` (and
 serves the configured model, or picks the one it serves), finds out how it counts tokens and,
 unless the deployment sets one, the context the server gives a request; afterwards an unreachable
-server makes requests fail with 503 until it is back. The spec comes from
+server makes requests fail with 503 until it is back. Requests go out in the server's declared
+wire (OpenAI's standard fields unless the operator declares llama.cpp's or vLLM's); one that
+needs more than that wire carries is refused before it is admitted. The spec comes from
 :mod:`modelport.engines.openai_compat.factory`.
 """
 
@@ -18,7 +20,7 @@ import httpx
 from modelport.domain.replicas import Endpoint
 from modelport.engines.base import EngineSpec, EngineStartError, EngineState, engine_unavailable
 from modelport.engines.openai_client import OpenAICompatClient, TokenizeStyle
-from modelport.engines.openai_wire import bound_extra
+from modelport.engines.openai_wire import Wire, bound_extra, refuse_unsupported
 from modelport.errors import EngineFailed
 from modelport.inference.types import Event, InferenceRequest
 
@@ -37,6 +39,7 @@ class ExternalEngine:
         self._context = spec.context
         self.client = OpenAICompatClient(
             self._ready_base,
+            wire=Wire(spec.config.get("wire", Wire.OPENAI)),
             api_key=self._api_key,
             model=spec.model or None,
             request_timeout=spec.request_timeout,
@@ -64,6 +67,7 @@ class ExternalEngine:
             "state": self._state.value,
             "url": self.url,
             "model": self.client.model,
+            "wire": self.client.wire.value,
             "context": self._context,
             "last_error": self._error,
         }
@@ -154,6 +158,7 @@ class ExternalEngine:
         await self.client.aclose()
 
     def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
+        refuse_unsupported(request, self.client.wire)
         return bound_extra(request)
 
     def _ready_base(self) -> str:

@@ -5,6 +5,7 @@ GPU box, another llama.cpp, TGI ...), attached by URL.
 It ``attaches``: only the platform operator may deploy with it, and it is never picked by default.
 The URL is validated (http or https, a host, no credentials, no query); the server's key is an
 option typed ``SecretStr``, so the control plane stores it encrypted and never shows it again.
+``wire`` declares what the server takes beyond OpenAI's standard fields (see docs/engines.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from modelport.domain.catalog import Offer
 from modelport.engines.base import Engine, EngineSpec
 from modelport.engines.host import EngineHost
 from modelport.engines.openai_compat.engine import ExternalEngine
+from modelport.engines.openai_wire import Wire
 from modelport.engines.plugin import (
     EngineCheck,
     EngineOptions,
@@ -60,6 +62,12 @@ class OpenAICompatOptions(EngineOptions):
     model: str | None = Field(
         None, min_length=1, description="The model name the server serves (default: its only one)."
     )
+    wire: Wire = Field(
+        Wire.OPENAI,
+        description="What the server takes beyond OpenAI's standard fields: openai (nothing: "
+        "top_k and ignore_eos are refused, JSON mode is response_format), llamacpp or vllm "
+        "(their sampling extensions, and JSON mode in their own form).",
+    )
 
     @field_validator("url")
     @classmethod
@@ -93,7 +101,11 @@ class ExternalEngineFactory:
             context=options.context or offer.context_length,
             start_timeout=host.timeout(START_TIMEOUT),
             request_timeout=host.request_timeout,
-            config={"url": options.url, "context_given": options.context is not None},
+            config={
+                "url": options.url,
+                "context_given": options.context is not None,
+                "wire": options.wire.value,
+            },
             secret=options.api_key.get_secret_value() if options.api_key else None,
         )
 

@@ -7,6 +7,7 @@ import secrets
 
 from modelport.domain.replicas import Resources
 from modelport.engines.base import EngineSpec
+from modelport.engines.openai_wire import Wire
 from modelport.engines.spawned import EngineServer, SpawnedEngine
 from modelport.engines.supervisor import (
     Backoff,
@@ -46,6 +47,7 @@ class VllmEngine(SpawnedEngine):
         super().__init__(
             spec,
             server_plan(spec, self.config) if server is None else None,
+            wire=Wire.VLLM,
             model=self.config.served_model_name,
             tokenize="vllm",
             max_connections=256,

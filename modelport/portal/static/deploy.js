@@ -106,10 +106,25 @@ async function checkName() {
   update();
 }
 
-// The type of one option from its JSON schema (pydantic writes `X | None` as anyOf).
-function optionType(schema) {
+// The type of one option from its JSON schema (pydantic writes `X | None` as anyOf, and an enum
+// as a $ref to its definition).
+function optionType(schema, defs) {
   const kinds = schema.anyOf ? schema.anyOf.filter((k) => k.type !== "null") : [schema];
-  return kinds[0] ?? {};
+  const kind = kinds[0] ?? {};
+  return kind.$ref ? defs[kind.$ref.split("/").pop()] ?? {} : kind;
+}
+
+function optionInput(id, name, schema, kind, secret, required) {
+  const common = { id, name, "data-option": name, required,
+    "aria-describedby": schema.description ? `${id}-help` : undefined };
+  if (kind.enum) {
+    const fallback = schema.default !== undefined ? `Default (${schema.default})` : "Default";
+    return el("select", common, el("option", { value: "", text: fallback }),
+      kind.enum.map((value) => el("option", { value, text: value })));
+  }
+  return el("input", { ...common, autocomplete: "off", spellcheck: "false",
+    type: secret ? "password" : kind.type === "integer" ? "number" : "text",
+    min: kind.minimum, max: kind.maximum });
 }
 
 function renderOptions() {
@@ -118,17 +133,12 @@ function renderOptions() {
   if (!engine) return;
   const required = new Set(engine.options.required ?? []);
   for (const [name, schema] of Object.entries(engine.options.properties ?? {})) {
-    const kind = optionType(schema);
+    const kind = optionType(schema, engine.options.$defs ?? {});
     const secret = engine.secret_options.includes(name);
     const id = `option-${name}`;
-    const input = el("input", {
-      id, name, "data-option": name, autocomplete: "off", spellcheck: "false",
-      type: secret ? "password" : kind.type === "integer" ? "number" : "text",
-      min: kind.minimum, max: kind.maximum, required: required.has(name),
-      "aria-describedby": schema.description ? `${id}-help` : undefined,
-    });
+    const input = optionInput(id, name, schema, kind, secret, required.has(name));
     engineOptions.append(el("div", {},
-      el("label", { for: id, text: `${schema.title ?? name}${required.has(name) ? "" : " (optional)"}` }),
+      el("label", { for: id, text: `${schema.title ?? kind.title ?? name}${required.has(name) ? "" : " (optional)"}` }),
       input,
       schema.description ? el("p", { id: `${id}-help`, class: "help", text: schema.description }) : null));
   }
@@ -136,7 +146,7 @@ function renderOptions() {
 
 function chosenOptions() {
   const options = {};
-  for (const input of engineOptions.querySelectorAll("input[data-option]")) {
+  for (const input of engineOptions.querySelectorAll("[data-option]")) {
     const value = input.value.trim();
     if (!value) continue;
     options[input.dataset.option] = input.type === "number" ? Number(value) : value;
