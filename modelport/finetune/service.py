@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -51,7 +50,6 @@ from modelport.errors import (
     InvalidRequest,
     ModelportError,
     NotFound,
-    OfferNotDeployable,
     SubscriptionRequired,
 )
 from modelport.finetune import protocol
@@ -63,10 +61,7 @@ from modelport.finetune.metering import training_record
 from modelport.finetune.models import FineTunedModels
 from modelport.finetune.ownership import Adoption, JobOwnership
 from modelport.finetune.runner import JobRunner
-from modelport.finetune.workdir import BaseWeights, write_job_dir
-from modelport.models.formats import get_format
-from modelport.models.gguf_meta import GGUFError, read_gguf_info
-from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
+from modelport.finetune.workdir import base_files, base_weights, write_job_dir
 from modelport.settings import Settings
 from modelport.store import fine_tuning as ft_store
 from modelport.store.finetune_artifacts import drop_checkpoint_files
@@ -185,22 +180,8 @@ class FineTuningService:
                 "(its subscription carries the fine-tuning meter)",
                 param="model",
             )
-        self._base_weights(offer)
+        base_files(offer, self.settings.data_dir / "models")  # refused here if it has none
         return offer, sub.id
-
-    def _base_weights(self, offer: Offer) -> tuple[Path | None, Path | None]:
-        """The base's GGUF file and its pulled hub checkpoint (either may be missing, not both):
-        the worker trains on the checkpoint when there is one, else on the GGUF dequantized; the
-        GGUF adapter needs the GGUF's tensor names."""
-        model_store = self.settings.data_dir / "models"
-        hub_dir = store_path(model_store, offer)
-        checkpoint = hub_dir if (hub_dir / "config.json").is_file() else None
-        try:
-            return resolve_weights(offer, model_store), checkpoint
-        except WeightsUnavailable as exc:
-            if checkpoint is None:
-                raise OfferNotDeployable(str(exc), param="model") from exc
-            return None, checkpoint
 
     async def create_job(self, project_name: str, body: JobCreate) -> FineTuningJob:
         method = body.method.body() if body.method else None
@@ -347,14 +328,7 @@ class FineTuningService:
         offer = self.catalog.get(job.base_offer_id)
         if offer is None:
             raise NotFound(f"offer {job.base_offer_id!r} is no longer in the catalog")
-        gguf, checkpoint = self._base_weights(offer)
-        template = None
-        try:
-            template = read_gguf_info(gguf).chat_template if gguf is not None else None
-        except (GGUFError, OSError) as exc:
-            raise ValueError(f"cannot read the weights file {gguf}: {exc}") from exc
-        if not template and offer.chat_format:
-            template = get_format(offer.chat_format).jinja_template()
+        base = base_weights(offer, self.settings.data_dir / "models", self.models.base_cache)
         job_dir = self.models.job_dir(job.id)
         job_dir.mkdir(parents=True, exist_ok=True)
         with self.store.transaction() as conn:
@@ -370,12 +344,7 @@ class FineTuningService:
             offer,
             train=train,
             validation=valid,
-            base=BaseWeights(
-                gguf=gguf,
-                cache_dir=self.models.base_cache(offer.id, gguf) if gguf else None,
-                hf_dir=checkpoint,
-                chat_template=template,
-            ),
+            base=base,
             settings=self.settings,
         )
         # Taken over from a gateway on another machine: its last checkpoint, from the database.

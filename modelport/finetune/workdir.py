@@ -4,6 +4,7 @@ chat template, hyper-parameters, threads and device)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +12,12 @@ import orjson
 
 from modelport.domain.catalog import Offer
 from modelport.domain.fine_tuning import FineTuningJob
+from modelport.errors import OfferNotDeployable
 from modelport.finetune import protocol
 from modelport.finetune.dataset import examples_as_json, parse_training_file
+from modelport.models.formats import get_format
+from modelport.models.gguf_meta import GGUFError, read_gguf_info
+from modelport.models.weights import WeightsUnavailable, resolve_weights, store_path
 from modelport.settings import Settings
 
 
@@ -25,6 +30,41 @@ class BaseWeights:
     cache_dir: Path | None
     hf_dir: Path | None
     chat_template: str | None
+
+
+def base_files(offer: Offer, model_store: Path) -> tuple[Path | None, Path | None]:
+    """The base's GGUF file and its pulled hub checkpoint (either may be missing, not both):
+    the worker trains on the checkpoint when there is one, else on the GGUF dequantized; the
+    GGUF adapter needs the GGUF's tensor names."""
+    hub_dir = store_path(model_store, offer)
+    checkpoint = hub_dir if (hub_dir / "config.json").is_file() else None
+    try:
+        return resolve_weights(offer, model_store), checkpoint
+    except WeightsUnavailable as exc:
+        if checkpoint is None:
+            raise OfferNotDeployable(str(exc), param="model") from exc
+        return None, checkpoint
+
+
+def base_weights(
+    offer: Offer, model_store: Path, cache_of: Callable[[str, Path], Path]
+) -> BaseWeights:
+    """Where the job's base model is, with the chat template its examples are rendered with
+    (the GGUF's own, else the offer's chat format's); ``cache_of(offer id, gguf)`` is where a
+    dequantized copy of the GGUF is kept."""
+    gguf, checkpoint = base_files(offer, model_store)
+    try:
+        template = read_gguf_info(gguf).chat_template if gguf is not None else None
+    except (GGUFError, OSError) as exc:
+        raise ValueError(f"cannot read the weights file {gguf}: {exc}") from exc
+    if not template and offer.chat_format:
+        template = get_format(offer.chat_format).jinja_template()
+    return BaseWeights(
+        gguf=gguf,
+        cache_dir=cache_of(offer.id, gguf) if gguf else None,
+        hf_dir=checkpoint,
+        chat_template=template,
+    )
 
 
 def write_job_dir(
