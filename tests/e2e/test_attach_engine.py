@@ -3,9 +3,10 @@ CLI (``--engine openai_compat --engine-url --engine-key-file``): here a real lla
 (the llama.cpp worker with the embedded SmolLM2), declared as one (``--engine-wire llamacpp``),
 serving the ``Meta-Llama-3-8B-Instruct`` offer through every dialect it speaks, each call
 metered; and another Modelport's deployment, a standard OpenAI-compatible server, with JSON
-mode passed on as ``response_format`` and llama.cpp's extensions refused. The server's key is
-stored encrypted and never shown again; a URL that carries credentials is refused without being
-echoed."""
+mode passed on as ``response_format`` and llama.cpp's extensions refused. Beam search, which
+only Modelport's own llama.cpp engine runs, is refused on the attached llama.cpp server. The
+server's key is stored encrypted and never shown again; a URL that carries credentials is refused
+without being echoed."""
 
 from __future__ import annotations
 
@@ -239,6 +240,55 @@ def test_llamacpps_extensions_reach_a_server_declared_as_llamacpp(
         assert long.status_code == 200, long.text
         assert long.json()["choices"][0]["finish_reason"] == "length"
         assert long.json()["usage"]["completion_tokens"] == 24
+
+
+def test_what_only_modelports_own_engines_run_is_refused_and_not_metered(
+    own_server: ThreadServer, attached: tuple[str, str]
+) -> None:
+    """Beam search runs on Modelport's own llama.cpp worker only (on llama.cpp's native API):
+    an attached server, even one declared as llama.cpp, would sample instead. Refused with a 400
+    in the Llama dialect's shape before admission, like ``skip_special_tokens: false`` (which
+    llama.cpp has no switch for); nothing is generated or metered."""
+    url, key = attached
+    beam = {
+        "prompt": "Q: 2+2?\nA:",
+        "max_tokens": 4,
+        "best_of": 2,
+        "use_beam_search": True,
+        "temperature": 0,
+    }
+    special = {"prompt": "Hello", "max_tokens": 4, "skip_special_tokens": False}
+    before = _usage(own_server)
+    with httpx.Client(base_url=url, headers={"api-key": key}, timeout=60) as http:
+        for route, body, param in (
+            ("/v1/completions", beam, "use_beam_search"),
+            ("/v1/chat/completions", _as_chat(beam), "use_beam_search"),
+            ("/v1/completions", special, "skip_special_tokens"),
+        ):
+            refused = http.post(route, json=body)
+            assert refused.status_code == 400, refused.text
+            error = refused.json()
+            assert error == {
+                "object": "error",
+                "message": error["message"],
+                "type": "BadRequestError",
+                "param": param,
+                "code": 400,
+            }
+            assert f"{param}" in error["message"] and "not supported" in error["message"]
+        # Without them, the same call is served (and metered).
+        served = http.post("/v1/completions", json={**beam, "use_beam_search": False})
+        assert served.status_code == 200, served.text
+    deadline = time.monotonic() + 20
+    while _usage(own_server)[0] < before[0] + 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)  # a refused call, had it been metered, would show by now
+    assert _usage(own_server)[0] == before[0] + 1
+
+
+def _as_chat(body: dict[str, object]) -> dict[str, object]:
+    chat = {k: v for k, v in body.items() if k != "prompt"}
+    return {**chat, "messages": [{"role": "user", "content": body["prompt"]}]}
 
 
 ANSWER = {
