@@ -113,10 +113,11 @@ def unsupported(request: InferenceRequest, wire: Wire, *, beam_search: bool = Fa
     ``beam_search``: the engine runs beam search itself (llama.cpp's, on its native API)."""
     s = request.sampling
     asked = {
-        # Modelport's own beam search (engines/llamacpp/beam.py). No OpenAI-compatible route
-        # runs it alike: vLLM's ``use_beam_search`` took its width from ``best_of`` up to 0.6.1,
-        # was refused in 0.6.2 (vllm#8763), takes it from ``n`` since 0.6.3 (vllm#9087) and
-        # cannot be streamed on its completions route; others ignore the field.
+        # Modelport's own beam search (engines/llamacpp/beam.py). vLLM's use_beam_search is not
+        # the same from one version to the next: a sampling parameter with best_of as the width
+        # up to 0.6.2 (vllm#10605), refused by default from vllm#8763, a separate search of
+        # width n since vllm#9087 (0.6.3), refused with stream on current completions routes;
+        # current servers ignore unknown fields. Hence refused (docs/engines.md).
         "use_beam_search": s.use_beam_search and not beam_search,
         # On top of beam search, which ranks the model's own log-probabilities:
         "presence_penalty": s.use_beam_search and s.presence_penalty not in (None, 0.0),
