@@ -5,7 +5,9 @@ with the API key in ``VLLM_API_KEY``. It records its argv and environment to ``F
 and serves ``/health``, ``/v1/models``, ``/tokenize`` (vLLM's shape: ``prompt`` or ``messages``)
 and streamed ``/v1/chat/completions`` and ``/v1/completions``: the words "Hello from vLLM", as
 many as ``max_tokens`` allows, with usage counted in words; ``{"from": "vLLM"}`` when the body
-asks for JSON with ``response_format`` (llama.cpp's top-level ``json_schema`` is refused).
+asks for JSON with ``response_format`` (llama.cpp's top-level ``json_schema`` is refused); the
+end-of-turn token's text ``<|eot_id|>`` after them with ``skip_special_tokens: false``; a body
+with ``use_beam_search`` is refused (Modelport never sends it).
 ``FAKE_VLLM_MODE``: ``ok``; ``never_ready`` (``/health`` answers 503 forever); ``crash`` (exits
 3 at start-up); ``die_once`` (the first launch exits 1 s after it is ready, later ones live).
 """
@@ -102,6 +104,9 @@ def main() -> int:
                 if "json_schema" in body:  # llama.cpp's field, which vLLM ignores: caught here
                     self._json(400, {"error": {"message": "json_schema is llama.cpp's field"}})
                     return
+                if "use_beam_search" in body:  # vLLM's semantics vary by version: never sent
+                    self._json(400, {"error": {"message": "use_beam_search was sent"}})
+                    return
                 limit = body.get("max_tokens", 3)
                 words = ["Hello", " from", " vLLM"][:limit]
                 if (body.get("response_format") or {}).get("type") in (
@@ -109,6 +114,8 @@ def main() -> int:
                     "json_schema",
                 ):
                     words = ['{"from"', ': "vLLM"', "}"][:limit]
+                if body.get("skip_special_tokens") is False and words:
+                    words[-1] += "<|eot_id|>"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()

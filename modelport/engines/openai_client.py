@@ -22,6 +22,7 @@ from modelport.engines.http import EngineHTTPError, EnginePool, EngineResponse
 from modelport.engines.openai_wire import (
     Wire,
     chunk_events,
+    refuse_unsupported,
     request_body,
     route_for,
     sampled_token_ids,
@@ -214,6 +215,9 @@ class OpenAICompatClient:
         raise AssertionError("unreachable")
 
     async def _one(self, request: InferenceRequest, index: int) -> AsyncGenerator[Event, None]:
+        # Engines refuse beam search before admission unless they run it themselves (before
+        # calling this); sent from here, it would be sampled instead, silently.
+        refuse_unsupported(request, self.wire)
         base = self._base_url()
         body = request_body(request, self.wire, seed_offset=index, model=self.model)
         try:

@@ -7,8 +7,10 @@ always streamed (so that a client that goes away cancels the generation).
 What a server takes beyond OpenAI's own fields is its :class:`Wire`: llama.cpp and vLLM accept
 the sampling extensions (``top_k``, ``ignore_eos``), sent only where the canonical request asks
 for them; JSON mode is llama.cpp's own ``json_schema`` field (a grammar) for llama.cpp and the
-standard ``response_format`` for the others. A request that needs what the server does not take
-is refused (:func:`refuse_unsupported`), never sent with the field silently left out.
+standard ``response_format`` for the others; ``skip_special_tokens: false`` is vLLM's alone.
+Beam search is not a field: the llama.cpp engine runs its own on llama.cpp's native API. A
+request that needs what the server (or the engine) does not take is refused
+(:func:`refuse_unsupported`), never sent with the field silently left out.
 """
 
 from __future__ import annotations
@@ -106,42 +108,78 @@ def json_schema_of(request: InferenceRequest) -> dict[str, Any] | None:
     return None
 
 
-def unsupported(request: InferenceRequest, wire: Wire) -> str | None:
-    """The first parameter of the request that a server of this wire does not take."""
-    if wire.extensions:
-        return None
+def unsupported(request: InferenceRequest, wire: Wire, *, beam_search: bool = False) -> str | None:
+    """The first parameter of the request that a server of this wire does not take.
+    ``beam_search``: the engine runs beam search itself (llama.cpp's, on its native API)."""
     s = request.sampling
     asked = {
-        "top_k": s.top_k is not None or "top_k" in request.extra,
-        "ignore_eos": s.ignore_eos or "ignore_eos" in request.extra,
-        "stop_token_ids": bool(s.stop_token_ids),
-        "response_format": request.kind is RequestKind.COMPLETION
-        and request.response_format.type != "text",
+        # Modelport's own beam search (engines/llamacpp/beam.py). vLLM's use_beam_search is not
+        # the same from one version to the next: a sampling parameter with best_of as the width
+        # up to 0.6.2 (vllm#10605), refused by default from vllm#8763, a separate search of
+        # width n since vllm#9087 (0.6.3), refused with stream on current completions routes;
+        # current servers ignore unknown fields. Hence refused (docs/engines.md).
+        "use_beam_search": s.use_beam_search and not beam_search,
+        # On top of beam search, which ranks the model's own log-probabilities:
+        "presence_penalty": s.use_beam_search and s.presence_penalty not in (None, 0.0),
+        "frequency_penalty": s.use_beam_search and s.frequency_penalty not in (None, 0.0),
+        # Special tokens are left out of the text by every server; only vLLM takes a switch.
+        "skip_special_tokens": not s.skip_special_tokens and wire is not Wire.VLLM,
     }
+    if not wire.extensions:
+        asked |= {
+            "top_k": s.top_k is not None or "top_k" in request.extra,
+            "ignore_eos": s.ignore_eos or "ignore_eos" in request.extra,
+            "stop_token_ids": bool(s.stop_token_ids),
+            "response_format": request.kind is RequestKind.COMPLETION
+            and request.response_format.type != "text",
+        }
     return next((name for name, on in asked.items() if on), None)
 
 
-def refuse_unsupported(request: InferenceRequest, wire: Wire) -> None:
-    """Refuse (400) a request that needs a parameter the engine's server does not take."""
-    param = unsupported(request, wire)
+def refuse_unsupported(request: InferenceRequest, wire: Wire, *, beam_search: bool = False) -> None:
+    """Refuse (400) a request that needs a parameter the engine's server does not take (or, for
+    ``use_beam_search``, that the engine does not run: ``beam_search``)."""
+    param = unsupported(request, wire, beam_search=beam_search)
     if param is None:
         return
+    raise UnsupportedParameter(_why(param, wire), param=param)
+
+
+def _why(param: str, wire: Wire) -> str:
     hint = "(an operator can declare the server's wire as llamacpp or vllm)"
+    if param == "use_beam_search":
+        return (
+            "use_beam_search is not supported by this deployment: beam search runs on "
+            "Modelport's llama.cpp engine only (a deployment on the llamacpp engine); this "
+            "deployment's model server is driven through its OpenAI-compatible routes, which "
+            "have no beam search that works alike (use best_of for the best of several samples)"
+        )
+    if param in ("presence_penalty", "frequency_penalty"):
+        return (
+            f"{param} cannot be combined with use_beam_search: beam search ranks the model's own "
+            "log-probabilities; leave it out or set it to 0"
+        )
+    if param == "skip_special_tokens":
+        if wire is Wire.LLAMACPP:
+            why = "llama.cpp always leaves special tokens out of the text, with no switch"
+        else:
+            why = (
+                "it takes OpenAI's standard parameters only, which have no switch for special "
+                "tokens (an operator can declare an attached vLLM server's wire as vllm)"
+            )
+        return (
+            f"skip_special_tokens false is not supported by this deployment's model server: {why}"
+        )
     if param == "response_format":
-        message = (
+        return (
             "JSON output (response_format, or a required tool call) is not supported by this "
             "deployment: the model's prompt is rendered here and sent as a raw completion, and "
             "its model server takes OpenAI's standard parameters only, which constrain JSON on "
             f"chat requests only {hint}"
         )
-    else:
-        message = (
-            f"{param} is not supported by this deployment: its model server takes OpenAI's "
-            f"standard parameters only, and {param} is a llama.cpp and vLLM extension {hint}"
-        )
-    raise UnsupportedParameter(
-        message,
-        param=param,
+    return (
+        f"{param} is not supported by this deployment: its model server takes OpenAI's "
+        f"standard parameters only, and {param} is a llama.cpp and vLLM extension {hint}"
     )
 
 
@@ -185,8 +223,9 @@ def request_body(
 ) -> dict[str, Any]:
     """The body of one engine call (one choice; ``n`` is fanned out by the caller) to a server
     of ``wire``. ``model`` is the name the engine serves the model under, for servers that
-    require it."""
-    refuse_unsupported(request, wire)
+    require it. Beam search is never in a body: the engine decides on it before (a beam-search
+    request comes here only to have its prompt rendered)."""
+    refuse_unsupported(request, wire, beam_search=True)
     s = request.sampling
     body: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
     if model is not None:
@@ -213,6 +252,8 @@ def request_body(
         body["frequency_penalty"] = s.frequency_penalty
     if s.ignore_eos:
         body["ignore_eos"] = True
+    if not s.skip_special_tokens and wire is Wire.VLLM:
+        body["skip_special_tokens"] = False  # vLLM's own field; the others were refused
     if s.logprobs:
         if request.kind is RequestKind.CHAT:
             body["logprobs"] = True

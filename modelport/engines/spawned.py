@@ -65,6 +65,8 @@ class ReplicaServer:
 
 
 class SpawnedEngine:
+    beam_search = False  # whether ``generate`` runs beam search itself (``use_beam_search``)
+
     def __init__(
         self,
         spec: EngineSpec,
@@ -131,7 +133,7 @@ class SpawnedEngine:
         return self.worker.base_url
 
     def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
-        refuse_unsupported(request, self.client.wire)
+        refuse_unsupported(request, self.client.wire, beam_search=self.beam_search)
         return bound_extra(request)
 
     async def count_tokens(self, text: str) -> int:

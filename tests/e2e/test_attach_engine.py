@@ -3,7 +3,8 @@ CLI (``--engine openai_compat --engine-url --engine-key-file``): here a real lla
 (the llama.cpp worker with the embedded SmolLM2), declared as one (``--engine-wire llamacpp``),
 serving the ``Meta-Llama-3-8B-Instruct`` offer through every dialect it speaks, each call
 metered; and another Modelport's deployment, a standard OpenAI-compatible server, with JSON
-mode passed on as ``response_format`` and llama.cpp's extensions refused. The server's key is
+mode passed on as ``response_format`` and llama.cpp's extensions refused. Beam search, which
+only Modelport's own llama.cpp engine runs, is refused on both, unmetered. The server's key is
 stored encrypted and never shown again; a URL that carries credentials is refused without being
 echoed."""
 
@@ -241,6 +242,58 @@ def test_llamacpps_extensions_reach_a_server_declared_as_llamacpp(
         assert long.json()["usage"]["completion_tokens"] == 24
 
 
+BEAM = {
+    "prompt": "Q: 2+2?\nA:",
+    "max_tokens": 4,
+    "best_of": 2,
+    "use_beam_search": True,
+    "temperature": 0,
+}
+
+
+def test_what_only_modelports_own_engines_run_is_refused_and_not_metered(
+    own_server: ThreadServer, attached: tuple[str, str]
+) -> None:
+    """Beam search runs on Modelport's own llama.cpp worker only (on llama.cpp's native API):
+    an attached server, even one declared as llama.cpp, would sample instead. Refused with a 400
+    in the Llama dialect's shape before admission, like ``skip_special_tokens: false`` (which
+    llama.cpp has no switch for); nothing is generated or metered."""
+    url, key = attached
+    beam = BEAM
+    special = {"prompt": "Hello", "max_tokens": 4, "skip_special_tokens": False}
+    before = _usage(own_server)
+    with httpx.Client(base_url=url, headers={"api-key": key}, timeout=60) as http:
+        for route, body, param in (
+            ("/v1/completions", beam, "use_beam_search"),
+            ("/v1/chat/completions", _as_chat(beam), "use_beam_search"),
+            ("/v1/completions", special, "skip_special_tokens"),
+        ):
+            refused = http.post(route, json=body)
+            assert refused.status_code == 400, refused.text
+            error = refused.json()
+            assert error == {
+                "object": "error",
+                "message": error["message"],
+                "type": "BadRequestError",
+                "param": param,
+                "code": 400,
+            }
+            assert f"{param}" in error["message"] and "not supported" in error["message"]
+        # Without them, the same call is served (and metered).
+        served = http.post("/v1/completions", json={**beam, "use_beam_search": False})
+        assert served.status_code == 200, served.text
+    deadline = time.monotonic() + 20
+    while _usage(own_server)[0] < before[0] + 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)  # a refused call, had it been metered, would show by now
+    assert _usage(own_server)[0] == before[0] + 1
+
+
+def _as_chat(body: dict[str, object]) -> dict[str, object]:
+    chat = {k: v for k, v in body.items() if k != "prompt"}
+    return {**chat, "messages": [{"role": "user", "content": body["prompt"]}]}
+
+
 ANSWER = {
     "type": "object",
     "properties": {"answer": {"type": "string", "maxLength": 20}},
@@ -355,6 +408,23 @@ def test_a_modelport_deployment_attached_as_the_engine_of_another(
         assert refused.value.error is not None
         assert refused.value.error.code == "unsupported_parameter"
         assert "top_k is not supported by this deployment" in str(refused.value.message)
+        # A Llama offer relayed the same way: beam search, which the upstream Modelport would run
+        # only on its own llama.cpp engine, is refused in the Llama dialect's shape, not sampled.
+        llama = cli(
+            own_server, "deploy", OFFER, "-p", "relay", "-n", "relayed-llama", "--subscribe",
+            "--engine", "openai_compat", "--engine-url", f"{upstream}/v1",
+            "--engine-key-file", str(key_file),
+        )  # fmt: skip
+        assert llama.returncode == 0, llama.stderr
+        llama_key = keys_of(own_server.base_url, "relayed-llama")["primary"]
+        with httpx.Client(
+            base_url=f"{own_server.base_url}/deployments/relayed-llama",
+            headers={"api-key": llama_key},
+            timeout=60,
+        ) as http:
+            beam = http.post("/v1/completions", json=BEAM)
+        assert beam.status_code == 400, beam.text
+        assert beam.json()["object"] == "error" and beam.json()["param"] == "use_beam_search"
         # Each call metered on both sides: as the relay's, and as the upstream deployment's.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (
@@ -369,7 +439,10 @@ def test_a_modelport_deployment_attached_as_the_engine_of_another(
         )
         assert relayed[0] == upstream_usage[0] == made
         assert relayed == upstream_usage  # the relay bills the tokens the upstream reports
+        assert _usage(own_server, "relayed-llama") == (0, 0, 0)
     finally:
+        cli(own_server, "deployments", "delete", "relayed-llama")
+        cli(own_server, "subscriptions", "delete", OFFER, "-p", "relay")
         for name, project in (("relayed", "relay"), ("relay-upstream", "relay-up")):
             cli(own_server, "deployments", "delete", name)
             cli(own_server, "subscriptions", "delete", EMBEDDED, "-p", project)

@@ -156,6 +156,49 @@ def test_a_standard_server_is_never_sent_an_extension(
     refuse_unsupported(request_, Wire.LLAMACPP)  # llama.cpp takes all of them
 
 
+BEAM = SamplingParams(max_tokens=4, temperature=0.0, best_of=2, use_beam_search=True)
+
+
+@pytest.mark.parametrize("wire", list(Wire))
+def test_beam_search_is_refused_unless_the_engine_runs_it(wire: Wire) -> None:
+    """Only the llama.cpp engine runs beam search (on llama.cpp's native API): on vLLM and on
+    attached servers, of any wire, it is refused rather than sampled instead."""
+    request_ = _chat(sampling=BEAM)
+    with pytest.raises(UnsupportedParameter) as caught:
+        refuse_unsupported(request_, wire)
+    assert caught.value.param == "use_beam_search" and caught.value.status == 400
+    assert "llama.cpp engine only" in caught.value.message
+    refuse_unsupported(request_, wire, beam_search=True)
+    # A body is one sampled call: the engine decided on beam search before; rendering a beam
+    # request's prompt (llama.cpp's template) needs its body, which never carries the flag.
+    body = request_body(request_, wire)
+    assert not {"use_beam_search", "best_of", "n"} & body.keys()
+
+
+@pytest.mark.parametrize("param", ["presence_penalty", "frequency_penalty"])
+def test_penalties_are_refused_with_beam_search(param: str) -> None:
+    """Beam search ranks the model's own log-probabilities: a penalty would be ignored."""
+    with pytest.raises(UnsupportedParameter) as caught:
+        refuse_unsupported(
+            _chat(sampling=replace(BEAM, **{param: 0.5})), Wire.LLAMACPP, beam_search=True
+        )
+    assert caught.value.param == param and "use_beam_search" in caught.value.message
+    zero = _chat(sampling=replace(BEAM, **{param: 0.0}))
+    refuse_unsupported(zero, Wire.LLAMACPP, beam_search=True)
+    refuse_unsupported(_chat(sampling=SamplingParams(**{param: 0.5})), Wire.OPENAI)
+
+
+def test_skip_special_tokens_false_is_vllms_alone() -> None:
+    kept = _chat(sampling=SamplingParams(skip_special_tokens=False))
+    assert request_body(kept, Wire.VLLM)["skip_special_tokens"] is False
+    for wire in (Wire.LLAMACPP, Wire.OPENAI):
+        assert "skip_special_tokens" not in request_body(_chat(), wire)  # the default: skipped
+        with pytest.raises(UnsupportedParameter) as caught:
+            request_body(kept, wire)
+        assert caught.value.param == "skip_special_tokens"
+    assert "skip_special_tokens" not in request_body(_chat(), Wire.VLLM)
+
+
 def test_a_standard_request_goes_to_a_standard_server_as_is() -> None:
     sampling = SamplingParams(max_tokens=4, temperature=0.5, top_p=0.9, seed=1, stop=("x",))
     body = request_body(_chat(sampling=sampling, extra={"user": "u"}), Wire.OPENAI, model="m")

@@ -30,6 +30,7 @@ from modelport.engines.registry import EngineFactories
 from modelport.engines.vllm.config import MISSING_VLLM, VllmConfig, build_command, config_for
 from modelport.engines.vllm.engine import VllmEngine, server_plan
 from modelport.engines.vllm.factory import VllmEngineFactory, VllmOptions
+from modelport.errors import UnsupportedParameter
 from modelport.inference.collect import collect
 from modelport.inference.types import (
     InferenceRequest,
@@ -276,6 +277,21 @@ async def test_starts_supervised_and_serves(tmp_path: Path) -> None:
             asked = replace(CHAT, response_format=rf)
             answer = await collect(engine.generate(asked))
             assert json.loads(answer.choices[0].text) == {"from": "vLLM"}
+        # skip_special_tokens false goes out as vLLM's own field (the fake then writes them).
+        special = replace(CHAT, sampling=replace(CHAT.sampling, skip_special_tokens=False))
+        engine.bound_extra(special)
+        answer = await collect(engine.generate(special))
+        assert answer.choices[0].text == "Hello from vLLM<|eot_id|>"
+        # Beam search is refused before admission, not sampled instead (nor sent: the fake
+        # refuses the field), and the client refuses it too if it ever got that far.
+        beam = replace(
+            CHAT, sampling=replace(CHAT.sampling, best_of=2, use_beam_search=True, temperature=0)
+        )
+        with pytest.raises(UnsupportedParameter) as refused:
+            engine.bound_extra(beam)
+        assert refused.value.param == "use_beam_search" and refused.value.status == 400
+        with pytest.raises(UnsupportedParameter):
+            await collect(engine.generate(beam))
     finally:
         await engine.stop()
     assert engine.state is EngineState.STOPPED

@@ -8,6 +8,12 @@ token or a stop string) among the best ``width`` are set aside as finished. The 
 ``width`` beams have finished, nothing is alive, or ``max_tokens`` steps were taken; the ``n``
 best sequences by length-normalised log-probability are returned.
 
+As in llama.cpp's own sampling: ``ignore_eos`` bans the end-of-generation tokens (their
+expansions are dropped, the next likeliest take their places), a token of ``stop_token_ids``
+ends its beam with the token's text kept, ``logprobs`` gives at most ``top_logprobs``
+alternatives per token. Penalties are refused before admission
+(:func:`modelport.engines.openai_wire.unsupported`).
+
 Deterministic: the calls are made one after another, and ties are broken by token ids.
 
 Cost: up to ``max_tokens x width`` engine calls, each decoding one token. ``cache_prompt`` lets the
@@ -63,6 +69,12 @@ class _Beam:
         return self.cumulative / max(1, len(self.tokens))
 
 
+@dataclass(frozen=True)
+class _Stops:
+    strings: tuple[str, ...]
+    token_ids: frozenset[int]
+
+
 def _stop_cut(text: str, stops: tuple[str, ...]) -> str | None:
     hits = [text.find(stop) for stop in stops if stop and stop in text]
     return text[: min(hits)] if hits else None
@@ -76,6 +88,7 @@ async def beam_search(engine: BeamEngine, request: InferenceRequest) -> AsyncGen
     max_tokens = s.max_tokens if s.max_tokens is not None else DEFAULT_MAX_TOKENS
     prompt_ids = await engine.tokenize(await engine.prompt_text(request))
     eog = await engine.eog_ids()
+    stops = _Stops(s.stop, frozenset(s.stop_token_ids))
     alive = [_Beam()]
     finished: list[_Beam] = []
     calls = 0
@@ -87,7 +100,8 @@ async def beam_search(engine: BeamEngine, request: InferenceRequest) -> AsyncGen
                 {
                     "prompt": [*prompt_ids, *beam.tokens],
                     "n_predict": 1,
-                    "n_probs": width,
+                    # ignore_eos: the banned tokens are asked for too, then dropped
+                    "n_probs": width + (len(eog) if s.ignore_eos else 0),
                     "temperature": 0,
                     "cache_prompt": True,
                 },
@@ -100,12 +114,16 @@ async def beam_search(engine: BeamEngine, request: InferenceRequest) -> AsyncGen
             if result.get("stop_type") == "eos":
                 eog.add(int(probs[0]["id"]))
             tops = probs[0].get("top_logprobs") or []
-            alternatives = tuple(TopLogprob(t["token"], float(t["logprob"])) for t in tops)
+            alternatives = tuple(
+                TopLogprob(t["token"], float(t["logprob"])) for t in tops[: s.top_logprobs]
+            )
             for top in tops:
                 token_id = int(top["id"])
+                if s.ignore_eos and token_id in eog:
+                    continue
                 logprob = float(top["logprob"])
                 step = TokenLogprob(top["token"], logprob, alternatives if s.logprobs else ())
-                expansions.append(_expand(beam, token_id, top, step, logprob, eog, s.stop))
+                expansions.append(_expand(beam, token_id, top, step, logprob, eog, stops))
         expansions.sort(key=lambda b: (-b.cumulative, b.tokens))
         alive = []
         for rank, candidate in enumerate(expansions):
@@ -131,7 +149,7 @@ def _expand(
     step: TokenLogprob,
     logprob: float,
     eog: set[int],
-    stops: tuple[str, ...],
+    stops: _Stops,
 ) -> _Beam:
     cumulative = beam.cumulative + logprob
     if token_id in eog:
@@ -140,7 +158,9 @@ def _expand(
     grown = _Beam(
         (*beam.tokens, token_id), (*beam.pieces, piece), (*beam.logprobs, step), cumulative
     )
-    cut = _stop_cut(grown.text(), stops) if stops else None
+    if token_id in stops.token_ids:
+        return _Beam(grown.tokens, grown.pieces, grown.logprobs, cumulative, FinishReason.STOP)
+    cut = _stop_cut(grown.text(), stops.strings) if stops.strings else None
     if cut is not None:
         return _Beam(grown.tokens, grown.pieces, grown.logprobs, cumulative, FinishReason.STOP, cut)
     return grown

@@ -81,6 +81,8 @@ def worker_plan(spec: EngineSpec) -> ProcessPlan:
 class LlamaCppEngine(SpawnedEngine):
     """``server``: drive a worker a runtime placed elsewhere instead of spawning one here."""
 
+    beam_search = True  # on llama.cpp's native API (beam.py), which no other engine has
+
     def __init__(self, spec: EngineSpec, server: EngineServer | None = None) -> None:
         super().__init__(
             spec,

@@ -158,7 +158,8 @@ class ExternalEngine:
         await self.client.aclose()
 
     def bound_extra(self, request: InferenceRequest) -> InferenceRequest:
-        refuse_unsupported(request, self.client.wire)
+        # Beam search needs llama.cpp's native API on a worker of ours, even on the llamacpp wire.
+        refuse_unsupported(request, self.client.wire, beam_search=False)
         return bound_extra(request)
 
     def _ready_base(self) -> str:
