@@ -7,6 +7,7 @@ the engine restarted on the new options; name, Target URL and keys stay."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,7 +87,10 @@ def _failure_names(api: httpx.Client, name: str, url: str) -> str:
     raise AssertionError(f"the engine never tried {url}: {reason!r}")
 
 
-def test_an_attached_servers_url_key_and_wire_change_in_place(server: ThreadServer) -> None:
+def test_an_attached_servers_url_key_and_wire_change_in_place(
+    server: ThreadServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="modelport")
     with admin(server.base_url) as api:
         created = _attach(api, "rotate", "byo")
         keys = keys_of(server.base_url, "byo")
@@ -120,6 +124,8 @@ def test_an_attached_servers_url_key_and_wire_change_in_place(server: ThreadServ
         assert "deployments/write" in audit
         everything = changed.text + audit + api.get("/management/deployments").text
         assert NEW_KEY not in everything and OLD_KEY not in everything
+    assert "deployment byo: engine options api_key, url, wire changed" in caplog.text
+    assert NEW_KEY not in caplog.text and OLD_KEY not in caplog.text
     if server.settings.database_url is None:  # SQLite: the database file, encrypted at rest
         data = Path(server.settings.data_dir)
         stored = b"".join(p.read_bytes() for p in data.rglob("*.db*") if p.is_file())
