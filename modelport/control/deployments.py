@@ -35,7 +35,7 @@ from modelport.control.admission import Admission
 from modelport.control.availability import Availability, check_offer
 from modelport.control.bootstrap import create_default
 from modelport.control.controller_waits import until_gone, until_replaced
-from modelport.control.engine_update import EngineOptionsUpdate
+from modelport.control.engine_update import CHANGE_KIND, EngineOptionsUpdate
 from modelport.control.placement import SAFETY_OFF, DeleteCheck, Placement, ScaleCheck
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, Offer
@@ -272,22 +272,14 @@ class DeploymentService:
         return live
 
     async def configure(
-        self,
-        name: str,
-        changes: dict[str, Any],
-        region: str | None = None,
-        *,
-        operator: bool = True,
+        self, name: str, changes: dict[str, Any], region: str | None = None, *, operator: bool
     ) -> LiveDeployment:
         """Change the engine's options in place and restart it on them; URL and keys stay."""
         live = self.get_live(name, region)
-        deployment_id = live.deployment.id
-        update = self.engine_update
-        live.deployment = await asyncio.to_thread(
-            self.store.run,
-            lambda c: update.write(c, deployment_id, changes, operator=operator),
+        deployment_id, update = live.deployment.id, self.engine_update
+        live.deployment = await self._commit(
+            CHANGE_KIND, deployment_id, lambda c: update.write(c, deployment_id, changes, operator)
         )
-        self.kick()
         log.info("deployment %s: engine options %s changed", name, ", ".join(sorted(changes)))
         return await self._replaced(live)
 

@@ -31,7 +31,6 @@ from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories, EnginePluginError
 from modelport.errors import Conflict, Forbidden, InvalidRequest, NotFound, OfferNotDeployable
-from modelport.store.cluster import publish
 from modelport.store.repositories import Store
 
 CHANGE_KIND = "engine-options"  # the change log's kind: the controller replaces the replicas
@@ -69,11 +68,11 @@ class EngineOptionsUpdate:
         conn: Connection,
         deployment_id: str,
         changes: Mapping[str, Any],
-        *,
         operator: bool,
     ) -> Deployment:
-        """In the caller's transaction: the deployment as stored now, with its new options and
-        generation (the errors above, and nothing written, otherwise)."""
+        """In the caller's transaction (which records the change, :data:`CHANGE_KIND`): the
+        deployment as stored now, with its new options and generation (the errors above, and
+        nothing written, otherwise)."""
         if not changes:
             raise InvalidRequest("no engine option to change was given", param="engine_options")
         current = self.store.deployment_by_id(conn, deployment_id)
@@ -115,7 +114,6 @@ class EngineOptionsUpdate:
         self.store.set_deployment_engine_options(conn, current.id, public, secret)
         self.store.set_deployment_runtime(conn, current.id, progress="restarting")
         generation = self.store.bump_generation(conn, current.id)
-        publish(conn, CHANGE_KIND, current.id)
         return replace(
             current,
             engine_options=public,
