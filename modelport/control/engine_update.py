@@ -1,5 +1,5 @@
 """A deployment's engine options changed in place (``PATCH /management/deployments/{name}/
-engine-options``, ``modelport deployments configure``): a new context or slots for llama.cpp, an
+engine-options``, ``modelport deployments configure``): a new context or slots for an engine, an
 attached server's new URL, key or wire, without deleting the deployment, so its name, Target URL
 and keys stay.
 

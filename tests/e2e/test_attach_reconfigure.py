@@ -97,6 +97,13 @@ def test_declaring_the_wire_lets_ignore_eos_through(
             assert long.json()["choices"][0]["finish_reason"] == "length"
             assert long.json()["usage"]["completion_tokens"] == 24
             assert upstream_key not in configured.stdout + configured.stderr + str(shown)
+            # --unset: the default wire again, and ignore_eos refused again.
+            both = cli(own_server, "deployments", "configure", "wired", "--unset", "wire",
+                       "--engine-wire", "vllm")  # fmt: skip
+            assert both.returncode != 0 and "--engine-wire and --unset wire" in both.stderr
+            reset = cli_json(own_server, "deployments", "configure", "wired", "--unset", "wire")
+            assert reset["engine_options"]["wire"] == reset["engine_status"]["wire"] == "openai"
+            assert _chat(url, key, ignore_eos=True).status_code == 400
     finally:
         _remove(own_server, "wired", "wired", OFFER)
 
