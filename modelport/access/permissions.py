@@ -21,7 +21,7 @@ PERMISSIONS: dict[str, str] = {
     "cost-tracking resource), also as part of a deployment.",
     "subscriptions/delete": "Cancel a project's subscription.",
     "deployments/read": "See deployments, their state and Target URL.",
-    "deployments/write": "Create deployments.",
+    "deployments/write": "Create deployments; restart, scale and reconfigure them.",
     "deployments/delete": "Delete deployments.",
     "deployments/infer": "Call deployments with a bearer token instead of a key (keyless).",
     "keys/read": "Reveal a deployment's keys.",

@@ -129,6 +129,13 @@ ROUTES: tuple[RouteRule, ...] = (
     rule("DELETE", f"{M}/deployments/{{name}}", "deployments/delete", D),
     rule("POST", f"{M}/deployments/{{name}}/restart", "deployments/write", D),
     rule("PUT", f"{M}/deployments/{{name}}/scale", "deployments/write", D),
+    rule(
+        "PATCH",
+        f"{M}/deployments/{{name}}/engine-options",
+        "deployments/write",
+        D,
+        note="an attached server's options: also engines/attach",
+    ),
     rule("GET", f"{M}/deployments/{{name}}/keys", "keys/read", D),
     rule("POST", f"{M}/deployments/{{name}}/keys/regenerate", "keys/regenerate", D),
     rule("GET", f"{M}/deployments/{{name}}/limits", "limits/read", D),

@@ -10,6 +10,7 @@ from modelport.cli.blocklists import blocklists
 from modelport.cli.catalog import catalog
 from modelport.cli.client import cli_context
 from modelport.cli.cluster import cluster
+from modelport.cli.deployment_config import configure_deployment
 from modelport.cli.deployments import deploy, deployments, keys
 from modelport.cli.endpoints import compute, endpoints, quota
 from modelport.cli.fine_tune import fine_tune
@@ -51,6 +52,7 @@ cli.add_command(roles)
 cli.add_command(audit)
 cli.add_command(admin_token)
 cli.add_command(blocklists)
+deployments.add_command(configure_deployment)
 deployments.add_command(limits)
 deployments.add_command(safety)
 

@@ -10,8 +10,9 @@ Routes and the CLI call this service; it is the one place the deployment lifecyc
 - creation returns at once in state ``creating``; the controller (:mod:`modelport.cluster`)
   places its replicas, ending ``succeeded`` or ``failed`` with the reason (and retried); delete
   goes through ``deleting``, the controller stops the replicas and frees the name; ``restart``
-  bumps the deployment's generation, which the controller replaces; ``scale`` sets its
-  instances (scale to zero with ``min_instances = 0``);
+  bumps the deployment's generation, which the controller replaces; ``configure`` changes its
+  engine's options and restarts it the same way (:mod:`modelport.control.engine_update`);
+  ``scale`` sets its instances (scale to zero with ``min_instances = 0``);
 - two keys, each regenerated on its own while the other keeps working.
 
 Every change is stored with an entry in the change log in the same transaction
@@ -34,6 +35,7 @@ from modelport.control.admission import Admission
 from modelport.control.availability import Availability, check_offer
 from modelport.control.bootstrap import create_default
 from modelport.control.controller_waits import until_gone, until_replaced
+from modelport.control.engine_update import CHANGE_KIND, EngineOptionsUpdate
 from modelport.control.placement import SAFETY_OFF, DeleteCheck, Placement, ScaleCheck
 from modelport.control.projects import ProjectService
 from modelport.domain.catalog import Catalog, Offer
@@ -103,6 +105,7 @@ class DeploymentService:
             host=self.host,
             fine_tuned=fine_tuned,
         )
+        self.engine_update = EngineOptionsUpdate(store, vault, engines, self.host, self.offer_in)
         self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
         self.refresh: Refresh | None = None  # reloads one deployment into the registry now
         self.scale_check: ScaleCheck | None = None  # managed: the quota
@@ -255,13 +258,30 @@ class DeploymentService:
 
         generation = await self._commit("restart", deployment_id, bump)
         live.deployment = replace(live.deployment, generation=generation)
-        live.progress = "restarting"
         log.info("deployment %s restarting on demand", name)
-        # The former generation's replicas go first (the controller's doing; bounded wait).
+        return await self._replaced(live)
+
+    async def _replaced(self, live: LiveDeployment) -> LiveDeployment:
+        """After a generation bump: the former generation's replicas go first (the
+        controller's doing; bounded wait), then the registry has the deployment again."""
+        live.progress = "restarting"
+        deployment_id, generation = live.deployment.id, live.deployment.generation
         await until_replaced(self.store, deployment_id, generation, self.settings.delete_wait)
         if self.refresh is not None:
             await self.refresh(deployment_id)
         return live
+
+    async def configure(
+        self, name: str, changes: dict[str, Any], region: str | None = None, *, operator: bool
+    ) -> LiveDeployment:
+        """Change the engine's options in place and restart it on them; URL and keys stay."""
+        live = self.get_live(name, region)
+        deployment_id, update = live.deployment.id, self.engine_update
+        live.deployment = await self._commit(
+            CHANGE_KIND, deployment_id, lambda c: update.write(c, deployment_id, changes, operator)
+        )
+        log.info("deployment %s: engine options %s changed", name, ", ".join(sorted(changes)))
+        return await self._replaced(live)
 
     # -- scale ------------------------------------------------------------------------------
     async def scale(self, name: str, scale: Scale, region: str | None = None) -> LiveDeployment:

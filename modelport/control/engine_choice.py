@@ -131,13 +131,18 @@ def choose_engine(
     return choice
 
 
+def stored_raw(deployment: Deployment, factory: EngineFactory, vault: KeyVault) -> dict[str, Any]:
+    """A stored deployment's options as given (secrets decrypted), not validated again."""
+    hidden = set(secret_fields(factory.options))
+    raw: dict[str, Any] = {k: v for k, v in deployment.engine_options.items() if k not in hidden}
+    if deployment.engine_secret is not None:
+        raw.update(json.loads(vault.decrypt(deployment.engine_secret)))
+    return raw
+
+
 def stored_options(
     deployment: Deployment, engines: EngineFactories, vault: KeyVault
 ) -> EngineOptions:
     """A stored deployment's options, secrets decrypted, validated again by its engine."""
     factory = engines.load(deployment.engine)
-    hidden = set(secret_fields(factory.options))
-    raw: dict[str, Any] = {k: v for k, v in deployment.engine_options.items() if k not in hidden}
-    if deployment.engine_secret is not None:
-        raw.update(json.loads(vault.decrypt(deployment.engine_secret)))
-    return validate_options(factory, raw)
+    return validate_options(factory, stored_raw(deployment, factory, vault))

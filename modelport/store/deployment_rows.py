@@ -163,6 +163,23 @@ class DeploymentRows:
             )
         )
 
+    def set_deployment_engine_options(
+        self,
+        conn: Connection,
+        deployment_id: str,
+        options: dict[str, Any],
+        secret: bytes | None,
+    ) -> None:
+        """New engine options (in clear, no secret) and the encrypted secret ones."""
+        conn.execute(
+            update(deployments)
+            .where(deployments.c.id == deployment_id)
+            .values(
+                engine_options=json.dumps(options, sort_keys=True) if options else None,
+                engine_secret=secret,
+            )
+        )
+
     def bump_generation(self, conn: Connection, deployment_id: str) -> int:
         """A restart: the controller replaces every replica of an older generation."""
         conn.execute(

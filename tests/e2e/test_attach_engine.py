@@ -11,10 +11,6 @@ echoed."""
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +23,8 @@ from azure.ai.inference.models import UserMessage
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError
 
-from modelport.domain.catalog import Catalog, builtin_offers_dir
-from modelport.engines.supervisor import free_port
-from modelport.models.weights import package_file
 from tests.cli_support import cli, cli_json
+from tests.llamacpp_upstream import llamacpp_server
 from tests.support import EMBEDDED, ThreadServer, admin, keys_of
 
 pytestmark = pytest.mark.e2e
@@ -43,50 +37,8 @@ NAME = "llama-attached"
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A llama.cpp server on loopback, with its own key: (base URL, key)."""
-    offer = Catalog.load(builtin_offers_dir()).embedded()
-    assert offer.weights.package and offer.weights.gguf_file
-    weights = package_file(offer.weights.package, offer.weights.gguf_file)
-    key = secrets.token_urlsafe(16)
-    port = free_port()
-    config = {
-        "model_path": str(weights),
-        "chat_template": "",
-        "slots": 2,
-        "threads": 1,
-        "context": 2048,
-    }
-    env = {
-        "PATH": os.environ["PATH"],
-        "MODELPORT_WORKER_CONFIG": json.dumps(config),
-        "MODELPORT_WORKER_API_KEY": key,
-    }
-    log = (tmp_path_factory.mktemp("upstream") / "llama.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "modelport.engines.llamacpp.worker", "--port", str(port)],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=log,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("the upstream llama.cpp server did not start")
-        yield base, key
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()  # its lifeline: the worker exits
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    with llamacpp_server(tmp_path_factory.mktemp("upstream")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

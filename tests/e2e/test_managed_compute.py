@@ -140,6 +140,11 @@ def test_two_deployments_split_traffic_by_weight_a_header_pins_one_and_keys_are_
         # Each engine is sized to its instance type: llama.cpp threads = the type's CPUs.
         assert [r["cpus"] for r in _ready(api, "blue")["replicas"]] == [2.0]
         assert [r["cpus"] for r in _ready(api, "green")["replicas"]] == [4.0]
+        # Its engine options follow the instance type: not changed in place.
+        fixed = api.patch(
+            "/management/deployments/blue/engine-options", json={"engine_options": {"slots": 1}}
+        )
+        assert fixed.status_code == 409 and "managed compute" in fixed.json()["error"]["message"]
     keys = cli_json(server, "endpoints", "keys", "chat-ep")
     _portal_shows_the_endpoint(server.base_url, tmp_path)
 

@@ -4,8 +4,9 @@ data dir of its own, the embedded model on the local runtime. On SQLite (revisio
 PostgreSQL (LISTEN/NOTIFY).
 
 - changes made through one gateway reach the other within a second: a regenerated key, a
-  deleted deployment, new limits, a content-safety policy, a custom blocklist, a managed
-  endpoint and its rotated key;
+  deleted deployment, new limits, a content-safety policy, a custom blocklist, new engine
+  options (the controller restarting the engine on them), a managed endpoint and its rotated
+  key;
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
   flight and restarts; ``modelport cluster status``;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
@@ -150,6 +151,37 @@ def test_a_blocklist_set_on_one_gateway_blocks_on_the_other_within_a_second(
         finally:
             api.delete(path).raise_for_status()
     until(lambda: chat(b, EMBEDDED, key, f"Say {word}").status_code == 200, 5)
+
+
+def test_engine_options_changed_on_one_gateway_reach_the_other_and_the_controller(
+    scaled: Cluster,
+) -> None:
+    """The change is stored with its change-log entry: gateway B shows it within a second, and
+    the controller (a process of its own) replaces the replica with one started on the new
+    options; the key and Target URL stay."""
+    a, b = _gateways(scaled)
+    key = keys_of(a)["primary"]
+    path = f"/management/deployments/{EMBEDDED}/engine-options"
+    before = deployment(b)
+    with admin(a) as api:
+        changed = api.patch(path, json={"engine_options": {"context": 1024}})
+        assert changed.status_code == 202, changed.text
+        try:
+            took = until(lambda: deployment(b)["engine_options"].get("context") == 1024, 5)
+            assert took < 1.0, f"gateway B showed it {took:.2f} s later"
+
+            def restarted() -> bool:
+                d = deployment(b)
+                status = d["engine_status"] or {}
+                return d["readiness"] == "ready" and status.get("context") == 1024
+
+            until(restarted, 180, interval=0.2)
+            assert deployment(b)["target_url"] == before["target_url"]
+            assert chat(b, EMBEDDED, key).status_code == 200
+        finally:
+            restore = {"context": before["engine_options"].get("context")}
+            api.patch(path, json={"engine_options": restore}).raise_for_status()
+            until(lambda: deployment(b)["readiness"] == "ready", 180, interval=0.2)
 
 
 def _endpoint_call(base: str, endpoint: str, key: str) -> int:

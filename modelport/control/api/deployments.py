@@ -69,6 +69,14 @@ class ScaleBody(BaseModel):
     )
 
 
+class EngineOptionsChange(BaseModel):
+    engine_options: dict[str, Any] = Field(
+        description="The options to change, merged into the current ones (an option set to null "
+        "is removed: its default applies again); the result is checked by the engine as at "
+        "creation. Secret ones are stored encrypted and never shown.",
+    )
+
+
 class DeploymentList(BaseModel):
     data: list[DeploymentView]
 
@@ -220,6 +228,33 @@ async def restart_deployment(
     name: str, services: ServicesDep, request: Request, region: str | None = RegionQuery
 ) -> DeploymentView:
     live = await services.deployments.restart(name, region)
+    names = await _project_names(services)
+    return DeploymentView.of(
+        live, services.regions, names, request.url.scheme, None, _endpoints(services)
+    )
+
+
+@router.patch(
+    "/deployments/{name}/engine-options",
+    status_code=202,
+    response_model=DeploymentView,
+    summary="Change a deployment's engine options and restart its engine on them",
+)
+async def configure_deployment(
+    name: str,
+    body: EngineOptionsChange,
+    services: ServicesDep,
+    access: AccessDep,
+    request: Request,
+    region: str | None = RegionQuery,
+) -> DeploymentView:
+    live = await services.deployments.configure(
+        name,
+        body.engine_options,
+        region,
+        # An attached server's options are the platform operator's (engines/attach).
+        operator=access.can("engines/attach"),
+    )
     names = await _project_names(services)
     return DeploymentView.of(
         live, services.regions, names, request.url.scheme, None, _endpoints(services)
