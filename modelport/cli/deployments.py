@@ -123,7 +123,8 @@ def wait_ready(
     "--engine-wire",
     default=None,
     help="openai_compat: what the server takes beyond OpenAI's standard fields: openai "
-    "(default; top_k, ignore_eos refused), llamacpp or vllm (see docs/engines.md).",
+    "(default; top_k, ignore_eos, stop_token_ids and the like refused), llamacpp or vllm "
+    "(see docs/engines.md).",
 )
 @click.option("--instances", type=int, default=None, help="Replicas while in use (default 1).")
 @click.option(
