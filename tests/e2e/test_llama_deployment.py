@@ -109,6 +109,26 @@ def test_llama_streaming_chat(http: httpx.Client) -> None:
     assert '"usage"' in events[-3] and '"completion_tokens":5' in events[-3].replace(" ", "")
 
 
+def test_openai_sdk_streams_with_usage_on_the_llama_route(llama: Deployed) -> None:
+    # vLLM, which serves Llama models as a service, takes stream_options; the openai SDK sends
+    # it when asked for the usage of a stream (it was refused as an unknown parameter).
+    with openai.OpenAI(base_url=f"{llama.target_url}/v1", api_key=llama.key) as client:
+        chunks = list(
+            client.chat.completions.create(
+                model=MODEL,
+                messages=MESSAGES,  # type: ignore[arg-type]
+                max_tokens=5,
+                temperature=0,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+    *answer, last = chunks
+    assert last.choices == [] and last.usage is not None and last.usage.completion_tokens == 5
+    assert all(c.choices and c.usage is None for c in answer)
+    assert "".join(c.choices[0].delta.content or "" for c in answer).strip()
+
+
 def test_azure_chat_and_info(llama: Deployed) -> None:
     credential = AzureKeyCredential(llama.key)
     with ChatCompletionsClient(endpoint=llama.target_url, credential=credential) as azure:

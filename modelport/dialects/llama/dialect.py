@@ -11,6 +11,7 @@ from modelport.dialects.llama import errors
 from modelport.dialects.llama.convert import chat_request, completion_request
 from modelport.dialects.llama.schemas import LlamaChatRequest, LlamaCompletionRequest
 from modelport.dialects.openai.answer import AnswerStyle, OpenAIStyleCall
+from modelport.dialects.openai.dialect import include_usage
 from modelport.dialects.openai.stream import error_frame
 from modelport.dialects.parsing import load_json, validate
 from modelport.errors import ModelportError
@@ -31,7 +32,7 @@ class LlamaDialect(Dialect):
             request = chat_request(validate(LlamaChatRequest, data))
         else:
             request = completion_request(validate(LlamaCompletionRequest, data))
-        return OpenAIStyleCall(request, STYLE)
+        return OpenAIStyleCall(request, STYLE, separate_usage=include_usage(data))
 
     def error_body(self, error: ModelportError) -> dict[str, Any]:
         return errors.error_body(error)

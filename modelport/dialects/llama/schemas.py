@@ -17,9 +17,15 @@ class LlamaMessage(_Wire):
     content: str
 
 
+class LlamaStreamOptions(_Wire):
+    include_usage: bool = False
+
+
 class LlamaSampling(_Wire):
     model: str | None = None
     stream: bool = False
+    # vLLM's (and OpenAI's): usage in a chunk of its own, with no choices, before [DONE]
+    stream_options: LlamaStreamOptions | None = None
     max_tokens: int | None = Field(None, ge=0)  # absent: 16, or what fits the context
     top_p: float = Field(1.0, gt=0, le=1)
     temperature: float = Field(1.0, ge=0, le=2)
