@@ -10,30 +10,19 @@ import click
 
 from modelport.cli.client import CliContext
 from modelport.cli.deployments import REGION, wait_ready
-from modelport.cli.engine_options import ENGINE_OPTION_FLAGS, engine_options, in_flags
+from modelport.cli.engine_options import (
+    ENGINE_OPTION_FLAGS,
+    engine_flags,
+    engine_options,
+    in_flags,
+)
 from modelport.cli.output import emit_json
 
 
 @click.command("configure")
 @click.argument("name")
 @REGION
-@click.option("--context", type=int, default=None, help="Tokens per request (prompt + answer).")
-@click.option("--slots", type=int, default=None, help="Requests served in parallel (llama.cpp).")
-@click.option("--threads", type=int, default=None, help="CPU threads (llama.cpp).")
-@click.option("--engine-url", default=None, help="openai_compat: the server's new base URL.")
-@click.option(
-    "--engine-key-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="openai_compat: a file holding the server's new API key (stored encrypted, never shown).",
-)
-@click.option("--engine-model", default=None, help="openai_compat: the model name it serves.")
-@click.option(
-    "--engine-wire",
-    default=None,
-    help="openai_compat: what the server takes beyond OpenAI's standard fields: openai, "
-    "llamacpp or vllm (see docs/engines.md).",
-)
+@engine_flags(changing=True)
 @click.option(
     "--unset",
     "unset",

@@ -9,7 +9,12 @@ from typing import Any
 import click
 
 from modelport.cli.client import CliContext
-from modelport.cli.engine_options import ENGINE_OPTION_FLAGS, engine_options, in_flags
+from modelport.cli.engine_options import (
+    ENGINE_OPTION_FLAGS,
+    engine_flags,
+    engine_options,
+    in_flags,
+)
 from modelport.cli.output import emit_json, print_field, print_listing, print_table
 
 REGION = click.option(
@@ -108,24 +113,7 @@ def wait_ready(
     help="llamacpp, vllm, openai_compat (see GET /management/engines); default: the first of "
     "the offer's engines that can run it here.",
 )
-@click.option("--context", type=int, default=None, help="Tokens per request (prompt + answer).")
-@click.option("--slots", type=int, default=None, help="Requests served in parallel (llama.cpp).")
-@click.option("--threads", type=int, default=None, help="CPU threads (llama.cpp).")
-@click.option("--engine-url", default=None, help="openai_compat: base URL of the server to attach.")
-@click.option(
-    "--engine-key-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="openai_compat: a file holding the server's API key (stored encrypted, never shown).",
-)
-@click.option("--engine-model", default=None, help="openai_compat: the model name it serves.")
-@click.option(
-    "--engine-wire",
-    default=None,
-    help="openai_compat: what the server takes beyond OpenAI's standard fields: openai "
-    "(default; top_k, ignore_eos, stop_token_ids and the like refused), llamacpp or vllm "
-    "(see docs/engines.md).",
-)
+@engine_flags(changing=False)
 @click.option("--instances", type=int, default=None, help="Replicas while in use (default 1).")
 @click.option(
     "--min-instances", type=int, default=None, help="Replicas once idle (0: scale to zero)."

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -22,6 +22,55 @@ ENGINE_OPTION_FLAGS = {
     "model": "--engine-model",
     "wire": "--engine-wire",
 }
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def engine_flags(*, changing: bool) -> Callable[[_Command], _Command]:
+    """The engine options as flags: of ``deploy`` (the engine and the server to attach) or, with
+    ``changing``, of ``deployments configure`` (their new values)."""
+    new = " new" if changing else ""
+    flags = [
+        click.option(
+            "--context", type=int, default=None, help="Tokens per request (prompt + answer)."
+        ),
+        click.option(
+            "--slots", type=int, default=None, help="Requests served in parallel (llama.cpp)."
+        ),
+        click.option("--threads", type=int, default=None, help="CPU threads (llama.cpp)."),
+        click.option(
+            "--engine-url",
+            default=None,
+            help="openai_compat: the server's new base URL."
+            if changing
+            else "openai_compat: base URL of the server to attach.",
+        ),
+        click.option(
+            "--engine-key-file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help=f"openai_compat: a file holding the server's{new} API key (stored encrypted, "
+            "never shown).",
+        ),
+        click.option(
+            "--engine-model", default=None, help="openai_compat: the model name it serves."
+        ),
+        click.option(
+            "--engine-wire",
+            default=None,
+            help="openai_compat: what the server takes beyond OpenAI's standard fields: openai "
+            "(default; top_k, ignore_eos, stop_token_ids and the like refused), llamacpp or "
+            "vllm (see docs/engines.md).",
+        ),
+    ]
+
+    def apply(command: _Command) -> _Command:
+        for flag in reversed(flags):
+            command = flag(command)
+        return command
+
+    return apply
+
+
 _QUOTED_OPTION = re.compile(r"'([a-z][a-z0-9_]*)'")
 
 
