@@ -215,7 +215,13 @@ def test_a_job_whose_gateway_is_killed_is_taken_over_by_a_running_gateway(
             time.sleep(0.2)
         adopt_s = time.monotonic() - killed
         assert took_over is not None, [e["message"] for e in _events(api, job_id)]
-        done = wait_for(api, job_id, lambda j: j["status"] == "succeeded", what="succeeded")
+        # Billed just after it is marked succeeded (the ledger write, then billed_tokens).
+        done = wait_for(
+            api,
+            job_id,
+            lambda j: j["status"] == "succeeded" and j["billed_tokens"] is not None,
+            what="succeeded and billed",
+        )
         events = _events(api, job_id)
     messages = [e["message"] for e in events]
     assert took_over["data"]["from"] == gone and took_over["data"]["to"] == adopter, took_over

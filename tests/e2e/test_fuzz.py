@@ -196,5 +196,10 @@ def test_management_api_with_owner_credentials(
         report_dir=tmp_path,
         secrets=[ADMIN_TOKEN],
         max_examples=EXAMPLES,
+        # An accepted change of engine options restarts the fuzz deployments on real llama.cpp
+        # engines with whatever the draw holds (up to 256 threads each on this 2-core machine):
+        # the machine starved and a later request timed out. Its refusals are covered in
+        # tests/e2e/test_engine_options_update.py; the invalid-credentials run still covers it.
+        extra=["--exclude-path-regex", "/engine-options$"],
     )
     _report("management (owner)", run)
