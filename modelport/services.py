@@ -226,7 +226,11 @@ class Services:
             status=lambda: gateway_status(holder["services"]) if "services" in holder else {},
             interval=settings.heartbeat_interval,
         )
-        local_runtime = LocalRuntime() if settings.role != "gateway" else None
+        local_runtime = (
+            LocalRuntime(memory_available=host.memory_available)
+            if settings.role != "gateway"
+            else None
+        )
         controller = None
         if local_runtime is not None:
             runtime: Runtime = (

@@ -5,6 +5,11 @@ gateways in other processes on this host reach it at its endpoint (127.0.0.1 and
 
 Replicas die with this process (the engines' lifeline): a controller that takes over finds
 the former holder's local replicas gone and starts new ones.
+
+The host is shared, so starts are admitted: engines load one at a time per two cores (a scale to
+dozens of replicas on a small host used to start them all at once, and the load starved the
+gateway in the same process), and a replica whose engine plans more memory than the host has
+available once the earlier ones loaded is refused with both figures.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import asyncio
 import os
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from modelport.cluster.runtime import JobOrder, NodeView, ReplicaOrder
 from modelport.domain.replicas import Endpoint, Replica, ReplicaState, Resources
-from modelport.engines.base import Engine, EngineState
-from modelport.engines.host import available_memory
+from modelport.engines.base import Engine, EngineStartError, EngineState
+from modelport.engines.host import available_memory, gib
 
 _STATE = {
     EngineState.STARTING: ReplicaState.STARTING,
@@ -88,15 +94,33 @@ class LocalJob:
 class LocalRuntime:
     name = "local"
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        concurrent_starts: int | None = None,
+        memory_available: Callable[[], int] = available_memory,
+    ) -> None:
         self.node = socket.gethostname()
         self.engines: dict[str, Engine] = {}  # replica id -> its engine, driven here
+        self.concurrent_starts = concurrent_starts or max(1, (os.cpu_count() or 1) // 2)
+        self._starts = asyncio.Semaphore(self.concurrent_starts)
+        self.memory_available = memory_available  # the engine host's measure
 
     def engine(self, replica_id: str) -> Engine | None:
         return self.engines.get(replica_id)
 
     async def start(self, order: ReplicaOrder) -> LocalReplica:
-        engine = await order.factory.start(order.spec)
+        """Start the replica's engine once a start slot is free (see the module's notes)."""
+        async with self._starts:
+            need = order.resources.memory_bytes
+            free = self.memory_available()
+            if need > free:
+                raise EngineStartError(
+                    f"replica {order.ordinal} of {order.deployment} does not fit on this host: "
+                    f"its engine plans {gib(need)} and {gib(free)} is available (fewer "
+                    "instances, a smaller context or fewer slots would fit)"
+                )
+            engine = await order.factory.start(order.spec)
         self.engines[order.replica_id] = engine
         replica = LocalReplica(order.replica_id, engine, self.node, _runtime=self)
         await replica.refresh()

@@ -210,9 +210,9 @@ class Reconciler:
         active_since = max(self._scaled_up_at, last_request or 0.0)
         idle_for = time.time() - active_since
         wanted = d.scale.wanted(idle_for)
-        current = {p.row.ordinal for p in self.handles.values()} | {
-            o for o, g, _ in self.pending.values() if g == d.generation
-        }
+        starting = [(o, t) for o, g, t in self.pending.values() if g == d.generation]
+        starting = [(o, t) for o, t in starting if not t.cancelling()]  # a scale-down's
+        current = {p.row.ordinal for p in self.handles.values()} | {o for o, _ in starting}
         if len(current) < wanted:
             if time.monotonic() < self._next_attempt:
                 return
@@ -221,9 +221,16 @@ class Reconciler:
             free = [o for o in range(d.scale.instances) if o not in current]
             for ordinal in free[: wanted - len(current)]:
                 self._launch(d, ordinal)
-        elif len(current) > wanted and not self.pending:
-            extra = sorted(self.handles.items(), key=lambda kv: kv[1].row.ordinal)[wanted:]
-            for rid, _ in extra:
+        elif len(current) > wanted:
+            surplus = len(current) - wanted
+            # Starts not finished yet go first (a scale to 64 then back to 1 must not wait for
+            # 63 engines to load), the highest ordinals first; then running replicas.
+            queued = sorted(starting, key=lambda item: item[0], reverse=True)
+            for _, task in queued[:surplus]:
+                task.cancel()
+            surplus -= min(surplus, len(queued))
+            running = sorted(self.handles.items(), key=lambda kv: kv[1].row.ordinal)
+            for rid, _ in running[len(running) - surplus :] if surplus else []:
                 reason = "scaled down" if wanted else "idle: scaled to zero"
                 await self._stop(rid, reason)
 
@@ -300,9 +307,10 @@ class Reconciler:
         self._next_attempt = time.monotonic() + delay
         log.error("deployment %s failed (next attempt in %.0f s): %s", d.name, delay, reason)
         serving = any(p.handle.state is ReplicaState.READY for p in self.handles.values())
-        await self.record.failed(
-            f"failed; next attempt in {delay:.0f} s", None if serving else reason
-        )
+        if serving:  # the deployment serves on: the reason goes in its progress
+            await self.record.failed(f"{reason}; next attempt in {delay:.0f} s", None)
+        else:
+            await self.record.failed(f"failed; next attempt in {delay:.0f} s", reason)
 
         async def again() -> None:
             await asyncio.sleep(delay)

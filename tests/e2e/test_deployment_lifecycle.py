@@ -341,3 +341,44 @@ def test_deployments_survive_a_restart(tmp_path: Path, database_url: str) -> Non
         assert _chat(after["target_url"], keys["primary"]).status_code == 200
     finally:
         second.stop()
+
+
+def _replica_states(api: httpx.Client, name: str) -> list[str]:
+    d: dict[str, Any] = _ok(api.get(f"/management/deployments/{name}"))
+    return [r["state"] for r in d["replicas"]]
+
+
+def test_a_replica_the_host_has_no_memory_for_is_not_started_and_the_progress_says_why(
+    server: ThreadServer, api: httpx.Client
+) -> None:
+    """Scaled to two on a host with no memory left (the host's measure replaced: the fault this
+    test injects), the second replica is refused with both figures while the first serves; with
+    memory back, the retry starts it."""
+    assert server.services.controller is not None
+    local = server.services.controller.local
+    d = _wait_ready(api, EMBEDDED)
+    key = _keys(api, EMBEDDED, d["region"])["primary"]
+    measure = local.memory_available
+    local.memory_available = lambda: 2**20
+    try:
+        _ok(api.put(f"/management/deployments/{EMBEDDED}/scale", json={"instances": 2}))
+        deadline = time.monotonic() + 60
+        while "does not fit on this host" not in d["progress"] and time.monotonic() < deadline:
+            d = _ok(api.get(f"/management/deployments/{EMBEDDED}"))
+            time.sleep(0.1)
+        assert "replica 1 of " + EMBEDDED + " does not fit on this host" in d["progress"]
+        assert "and 0.0 GiB is available" in d["progress"] and "next attempt in" in d["progress"]
+        assert (d["state"], d["readiness"]) == ("succeeded", "ready")
+        assert _replica_states(api, EMBEDDED) == ["ready"]
+        assert _chat(d["target_url"], key).status_code == 200
+    finally:
+        local.memory_available = measure
+    deadline = time.monotonic() + 120
+    while _replica_states(api, EMBEDDED) != ["ready", "ready"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _replica_states(api, EMBEDDED) == ["ready", "ready"]
+    _ok(api.put(f"/management/deployments/{EMBEDDED}/scale", json={"instances": 1}))
+    deadline = time.monotonic() + 60
+    while _replica_states(api, EMBEDDED) != ["ready"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _replica_states(api, EMBEDDED) == ["ready"]

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from tests.fuzz_support import FuzzRun, schemathesis
 from tests.postgres import PostgresServer
 from tests.scripted import ScriptedEngine, scripted_deployment
+from tests.stall_watch import StallWatch, stall_watch
 from tests.support import (
     ADMIN_TOKEN,
     EMBEDDED,
@@ -110,13 +111,26 @@ def _snapshot(server: ThreadServer) -> dict[str, Any]:
     return server.services.store.run(read)
 
 
-def _report(name: str, run: FuzzRun) -> None:
+def _errors(output: str) -> str:
+    """Schemathesis's ERRORS section (which request, what happened), else the output's end."""
+    start = output.find("= ERRORS =")
+    if start < 0:
+        return output[-3000:]
+    ends = [
+        i for i in (output.find(" WARNINGS =", start), output.find(" SUMMARY =", start)) if i > 0
+    ]
+    return output[output.rfind("\n", 0, start) + 1 : min(ends, default=len(output))]
+
+
+def _report(name: str, run: FuzzRun, watch: StallWatch | None = None) -> None:
     print(
         f"\nschemathesis {name}: {run.operations} operations, {run.examples} examples, "
         f"{len(run.failures)} failures"
     )
+    server = f"\nthe server: {watch.report()}" if watch is not None else ""
+    print(server)
     assert run.operations > 0, run.output[-3000:]
-    assert not run.failures, "\n".join(run.failures) + "\n" + run.output[-3000:]
+    assert not run.failures, "\n".join(run.failures) + "\n" + _errors(run.output) + server
 
 
 def _documents(
@@ -174,32 +188,29 @@ def test_management_api_with_invalid_credentials_changes_nothing(
     document = tmp_path / "management.json"  # read with the admin token; the run has none
     with admin(management_server.base_url) as api:
         document.write_text(api.get("/management/openapi.json").text)
-    run = schemathesis(
-        str(document),
-        INVALID,
-        base_url=management_server.base_url,
-        report_dir=tmp_path,
-        secrets=[ADMIN_TOKEN, *_keys(management_server).values()],
-        max_examples=EXAMPLES,
-        expect_refused=True,
-    )
-    _report("management (invalid credentials)", run)
+    with stall_watch(management_server) as watch:
+        run = schemathesis(
+            str(document),
+            INVALID,
+            base_url=management_server.base_url,
+            report_dir=tmp_path,
+            secrets=[ADMIN_TOKEN, *_keys(management_server).values()],
+            max_examples=EXAMPLES,
+            expect_refused=True,
+        )
+    _report("management (invalid credentials)", run, watch)
     assert _snapshot(management_server) == before
 
 
 def test_management_api_with_owner_credentials(
     management_server: ThreadServer, tmp_path: Path
 ) -> None:
-    run = schemathesis(
-        f"{management_server.base_url}/management/openapi.json",
-        {"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        report_dir=tmp_path,
-        secrets=[ADMIN_TOKEN],
-        max_examples=EXAMPLES,
-        # An accepted change of engine options restarts the fuzz deployments on real llama.cpp
-        # engines with whatever the draw holds (up to 256 threads each on this 2-core machine):
-        # the machine starved and a later request timed out. Its refusals are covered in
-        # tests/e2e/test_engine_options_update.py; the invalid-credentials run still covers it.
-        extra=["--exclude-path-regex", "/engine-options$"],
-    )
-    _report("management (owner)", run)
+    with stall_watch(management_server) as watch:
+        run = schemathesis(
+            f"{management_server.base_url}/management/openapi.json",
+            {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            report_dir=tmp_path,
+            secrets=[ADMIN_TOKEN],
+            max_examples=EXAMPLES,
+        )
+    _report("management (owner)", run, watch)

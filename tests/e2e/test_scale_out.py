@@ -8,7 +8,8 @@ PostgreSQL (LISTEN/NOTIFY).
   options (the controller restarting the engine on them), a managed endpoint and its rotated
   key;
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
-  flight and restarts; ``modelport cluster status``;
+  flight and restarts; ``modelport cluster status``; a scale to six loads the engines in turn
+  (one per two cores at a time) and a scale back to one cancels the starts still waiting;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
   cold start and succeeds (a gateway whose cold-start wait is shorter answers 503 with
   ``Retry-After``);
@@ -20,7 +21,9 @@ The Ray runtime has its own test (test_ray_cluster.py).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,8 +33,10 @@ from typing import Any
 
 import httpx
 import openai
+import psutil  # type: ignore[import-untyped]
 import pytest
 
+from modelport.engines.llamacpp.engine import WORKER as LLAMACPP_WORKER
 from tests.browser import browser_context, screenshot, sign_in_with_token
 from tests.cluster_support import Cluster, chat, cluster, deployment, until, wait_replicas
 from tests.postgres import PostgresServer
@@ -245,6 +250,47 @@ def test_two_instances_serve_through_both_gateways_and_the_cli_lists_them(
     with admin(a) as api:
         api.put(f"/management/deployments/{EMBEDDED}/scale", json={"instances": 1})
     wait_replicas(a, EMBEDDED, ready=1)
+
+
+def _engines(pids: list[int]) -> set[int]:
+    """The llama.cpp engine processes these processes started (their process groups)."""
+    found = set()
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process(pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if LLAMACPP_WORKER in child.cmdline():
+                        found.add(child.pid)
+    return found
+
+
+def test_a_scale_to_many_loads_engines_in_turn_and_scaling_back_cancels_the_rest(
+    scaled: Cluster,
+) -> None:
+    """The controller's host loads one engine per two cores at a time (a scale to dozens used
+    to start them all at once and starve the machine); scaling back down cancels the starts
+    still waiting their turn instead of loading them first."""
+    a, _ = _gateways(scaled)
+    env = {"MODELPORT_PUBLIC_URL": a, "MODELPORT_TOKEN": ADMIN_TOKEN}
+    controllers = [m.proc.pid for m in scaled.members if m.role == "controller" and m.alive()]
+    wait_replicas(a, EMBEDDED, ready=1)
+    running = _engines(controllers)
+    scaled_up = _cli(env, "deployments", "scale", EMBEDDED, "--instances", "6")
+    assert scaled_up.returncode == 0, scaled_up.stderr
+    loading_at_most, ready = 0, 1
+    deadline = time.monotonic() + 120
+    while ready < 3 and time.monotonic() < deadline:
+        started = len(_engines(controllers) - running)  # before the states: never overcounts
+        ready = [r["state"] for r in deployment(a, EMBEDDED)["replicas"]].count("ready")
+        loading_at_most = max(loading_at_most, started - (ready - 1))
+        time.sleep(0.1)
+    assert ready >= 3, deployment(a, EMBEDDED)
+    assert 1 <= loading_at_most <= max(1, (os.cpu_count() or 1) // 2)
+    scaled_down = _cli(env, "deployments", "scale", EMBEDDED, "--instances", "1")
+    assert scaled_down.returncode == 0, scaled_down.stderr
+    shown = wait_replicas(a, EMBEDDED, ready=1, timeout=60)
+    assert [r["ordinal"] for r in shown["replicas"]] == [0]
+    until(lambda: not _engines(controllers) - running, 30)  # nothing left loading either
 
 
 def _portal_lists_replicas(base: str, profile: Path, count: int) -> None:
