@@ -161,6 +161,22 @@ BAD: list[tuple[str, str, Any, dict[str, str], int, str]] = [
         "role",
     ),
     ("rec-llama", "/v1/completions", {"prompt": "x", "frobnicate": 1}, {}, 400, "frobnicate"),
+    (
+        "rec-llama",
+        "/v1/chat/completions",
+        {"messages": USER, "stream_options": {"include_usage": True}},
+        {},
+        400,
+        "stream_options is only allowed when stream is true",
+    ),
+    (
+        "rec-openai",
+        "/v1/completions",
+        {"prompt": "x", "stream": False, "stream_options": {"include_usage": True}},
+        {},
+        400,
+        "stream_options is only allowed when stream is true",
+    ),
 ]
 
 

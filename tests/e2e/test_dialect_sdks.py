@@ -265,6 +265,28 @@ def test_openai_streaming_with_include_usage(oai: openai.OpenAI) -> None:
     assert "Paris" in "".join(c.choices[0].delta.content or "" for c in chunks[:-1] if c.choices)
 
 
+def test_openai_stream_options_without_stream_is_refused_as_openai_does(
+    live_server: ThreadServer, key: str
+) -> None:
+    target = f"{live_server.base_url}/deployments/{EMBEDDED}/v1"
+    with (
+        openai.OpenAI(base_url=target, api_key=key, max_retries=0) as client,
+        pytest.raises(openai.BadRequestError) as refused,
+    ):
+        client.chat.completions.create(
+            model=EMBEDDED,
+            messages=[{"role": "user", "content": QUESTION}],
+            max_tokens=4,
+            stream_options={"include_usage": True},
+        )
+    assert refused.value.body == {
+        "message": "stream_options is only allowed when stream is true",
+        "type": "invalid_request_error",
+        "param": "stream_options",
+        "code": "invalid_request",
+    }
+
+
 def test_openai_completions(oai: openai.OpenAI) -> None:
     reply = oai.completions.create(
         model=EMBEDDED, prompt="The capital of France is", max_tokens=6, temperature=0

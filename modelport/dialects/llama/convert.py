@@ -19,6 +19,10 @@ DEFAULT_MAX_TOKENS = 16  # the reference's (and vLLM's) default
 
 
 def _sampling(wire: LlamaSampling) -> SamplingParams:
+    if wire.stream_options is not None and not wire.stream:  # vLLM's rule
+        raise InvalidRequest(
+            "stream_options is only allowed when stream is true", param="stream_options"
+        )
     if wire.best_of is not None:
         if wire.best_of < wire.n:
             raise InvalidRequest("best_of must be greater than or equal to n", param="best_of")

@@ -30,6 +30,14 @@ def _stop(stop: str | list[str] | None) -> tuple[str, ...]:
     return values
 
 
+def _stream_options(wire: ChatCompletionRequest | CompletionRequest) -> None:
+    """OpenAI's rule (and vLLM's): stream_options only beside ``stream: true``."""
+    if wire.stream_options is not None and not wire.stream:
+        raise InvalidRequest(
+            "stream_options is only allowed when stream is true", param="stream_options"
+        )
+
+
 def _content(message: ChatMessage) -> str | None:
     if message.content is None or isinstance(message.content, str):
         return message.content
@@ -52,6 +60,7 @@ def _message(message: ChatMessage) -> Message:
 
 
 def chat_request(wire: ChatCompletionRequest) -> InferenceRequest:
+    _stream_options(wire)
     response_format = ResponseFormat()
     if wire.response_format is not None:
         rf = wire.response_format
@@ -103,6 +112,7 @@ def chat_request(wire: ChatCompletionRequest) -> InferenceRequest:
 
 
 def completion_request(wire: CompletionRequest) -> InferenceRequest:
+    _stream_options(wire)
     if isinstance(wire.prompt, list):
         if len(wire.prompt) != 1:
             raise InvalidRequest(
