@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from modelport.domain.fine_tuning import FineTuningJob, Hyperparameters, JobStatus, TrainingFile
 from modelport.store import cluster as cluster_sql
 from modelport.store import fine_tuning as ft
+from modelport.store import fine_tuning_files as ft_files
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
 from tests.support import ADMIN_TOKEN, admin
@@ -111,7 +112,7 @@ def stored_jobs(store: Store, count: int, project: str = "lab") -> list[FineTuni
     """``count`` queued jobs of a new project, with the training file they name."""
     with store.transaction() as conn:
         created = store.create_project(conn, project, "local")
-        ft.insert_file(
+        ft_files.insert_file(
             conn,
             TrainingFile(f"file-{project}", created.id, "t.jsonl", "fine-tune", 1, 1, now()),
             b"{}\n",

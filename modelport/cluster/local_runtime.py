@@ -6,10 +6,11 @@ gateways in other processes on this host reach it at its endpoint (127.0.0.1 and
 Replicas die with this process (the engines' lifeline): a controller that takes over finds
 the former holder's local replicas gone and starts new ones.
 
-The host is shared, so starts are admitted: engines load one at a time per two cores (a scale to
-dozens of replicas on a small host used to start them all at once, and the load starved the
-gateway in the same process), and a replica whose engine plans more memory than the host has
-available once the earlier ones loaded is refused with both figures.
+The host is shared, so starts are admitted: at most one engine loads per core at a time (a scale
+to dozens of replicas on a small host used to start them all at once, and the load starved the
+gateway in the same process; ``bench/local_starts.py`` measures the choice), and a replica whose
+engine plans more memory than the host has available once the earlier ones loaded is refused
+with both figures.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class LocalRuntime:
     ) -> None:
         self.node = socket.gethostname()
         self.engines: dict[str, Engine] = {}  # replica id -> its engine, driven here
-        self.concurrent_starts = concurrent_starts or max(1, (os.cpu_count() or 1) // 2)
+        self.concurrent_starts = concurrent_starts or max(1, os.cpu_count() or 1)
         self._starts = asyncio.Semaphore(self.concurrent_starts)
         self.memory_available = memory_available  # the engine host's measure
 

@@ -85,6 +85,7 @@ class Reconciler:
         self.record = DeploymentRecord(deployment_id, ctx.store, ctx.feed)
         self.handles: dict[str, Placed] = {}
         self.pending: dict[str, tuple[int, int, asyncio.Task[None]]] = {}  # id -> ordinal, gen
+        self._dropped: set[str] = set()  # pending starts a scale-down cancelled
         self.done = False
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -210,8 +211,11 @@ class Reconciler:
         active_since = max(self._scaled_up_at, last_request or 0.0)
         idle_for = time.time() - active_since
         wanted = d.scale.wanted(idle_for)
-        starting = [(o, t) for o, g, t in self.pending.values() if g == d.generation]
-        starting = [(o, t) for o, t in starting if not t.cancelling()]  # a scale-down's
+        starting = [
+            (o, rid)
+            for rid, (o, g, _) in self.pending.items()
+            if g == d.generation and rid not in self._dropped
+        ]
         current = {p.row.ordinal for p in self.handles.values()} | {o for o, _ in starting}
         if len(current) < wanted:
             if time.monotonic() < self._next_attempt:
@@ -226,8 +230,9 @@ class Reconciler:
             # Starts not finished yet go first (a scale to 64 then back to 1 must not wait for
             # 63 engines to load), the highest ordinals first; then running replicas.
             queued = sorted(starting, key=lambda item: item[0], reverse=True)
-            for _, task in queued[:surplus]:
-                task.cancel()
+            for _, rid in queued[:surplus]:
+                self._dropped.add(rid)
+                self.pending[rid][2].cancel()
             surplus -= min(surplus, len(queued))
             running = sorted(self.handles.items(), key=lambda kv: kv[1].row.ordinal)
             for rid, _ in running[len(running) - surplus :] if surplus else []:
@@ -239,7 +244,12 @@ class Reconciler:
         replica_id = new_id()
         task = asyncio.create_task(self._start(d, ordinal, replica_id), name=f"start-{d.name}")
         self.pending[replica_id] = (ordinal, d.generation, task)
-        task.add_done_callback(lambda _: self.pending.pop(replica_id, None))
+
+        def done(_: asyncio.Task[None]) -> None:
+            self.pending.pop(replica_id, None)
+            self._dropped.discard(replica_id)
+
+        task.add_done_callback(done)
 
     def _resolve(self, d: Deployment) -> tuple[EngineFactory, EngineSpec]:
         if self._spec is not None and self._spec[0] == d.generation:
@@ -288,15 +298,18 @@ class Reconciler:
             await self._failed(d, str(exc))
             return
         except asyncio.CancelledError:
-            await asyncio.shield(self.record.stopped(replica_id, ReplicaState.STOPPED, None))
+            reason = "scaled down before it was ready" if replica_id in self._dropped else None
+            await asyncio.shield(self.record.stopped(replica_id, ReplicaState.STOPPED, reason))
             raise
         if self._closing:
             await handle.stop()
             await asyncio.shield(self.record.stopped(replica_id, ReplicaState.STOPPED, None))
             return
         values = started(handle, self.ctx.vault)
-        await self.record.update_replica(replica_id, **values)
+        # Ours before the next await: cancelled from here on (a scale-down, a restart), the
+        # replica is not lost with the task; the next pass stops it or keeps it.
         self.handles[replica_id] = Placed(updated(row, values), handle, runtime)
+        await self.record.update_replica(replica_id, **values)
         log.info("replica %d of %s ready on %s (%s)", ordinal, d.name, handle.node, runtime.name)
         self.kick()
 

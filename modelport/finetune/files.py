@@ -17,7 +17,7 @@ from modelport.domain.fine_tuning import FILE_PURPOSE, TrainingFile
 from modelport.errors import Conflict, InvalidRequest, NotFound
 from modelport.finetune.dataset import parse_training_file
 from modelport.settings import Settings
-from modelport.store import fine_tuning as ft_store
+from modelport.store import fine_tuning_files as ft_files
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
@@ -30,7 +30,7 @@ def short_id(prefix: str) -> str:
 
 def file_in(conn: Connection, project: Project, file_id: str, param: str) -> TrainingFile:
     """The project's file ``file_id``; NotFound naming ``param`` when it has none."""
-    file = ft_store.get_file(conn, project.id, file_id)
+    file = ft_files.get_file(conn, project.id, file_id)
     if file is None:
         raise NotFound(f"no file {file_id!r} in project {project.name!r}", param=param)
     return file
@@ -71,7 +71,7 @@ class TrainingFiles:
                 len(examples),
                 now(),
             )
-            ft_store.insert_file(conn, file, content)
+            ft_files.insert_file(conn, file, content)
             return file
 
         file: TrainingFile = await self._db(insert)
@@ -80,7 +80,7 @@ class TrainingFiles:
 
     async def files(self, project_name: str) -> list[TrainingFile]:
         def load(conn: Connection) -> list[TrainingFile]:
-            return ft_store.list_files(conn, self.projects.project(conn, project_name).id)
+            return ft_files.list_files(conn, self.projects.project(conn, project_name).id)
 
         found: list[TrainingFile] = await self._db(load)
         return found
@@ -96,7 +96,7 @@ class TrainingFiles:
         def load(conn: Connection) -> tuple[TrainingFile, bytes]:
             project = self.projects.project(conn, project_name)
             file = file_in(conn, project, file_id, "file_id")
-            return file, ft_store.file_content(conn, file.id) or b""
+            return file, ft_files.file_content(conn, file.id) or b""
 
         found: tuple[TrainingFile, bytes] = await self._db(load)
         return found
@@ -105,8 +105,8 @@ class TrainingFiles:
         def delete(conn: Connection) -> None:
             project = self.projects.project(conn, project_name)
             file = file_in(conn, project, file_id, "file_id")
-            if ft_store.file_in_use(conn, file.id):
+            if ft_files.file_in_use(conn, file.id):
                 raise Conflict(f"file {file_id!r} is used by an unfinished fine-tuning job")
-            ft_store.delete_file(conn, file.id)
+            ft_files.delete_file(conn, file.id)
 
         await self._db(delete)

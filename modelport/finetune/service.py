@@ -64,6 +64,7 @@ from modelport.finetune.runner import JobRunner
 from modelport.finetune.workdir import base_files, base_weights, write_job_dir
 from modelport.settings import Settings
 from modelport.store import fine_tuning as ft_store
+from modelport.store import fine_tuning_files as ft_files
 from modelport.store.finetune_artifacts import drop_checkpoint_files
 from modelport.store.repositories import Store
 from modelport.store.values import now
@@ -332,10 +333,10 @@ class FineTuningService:
         job_dir = self.models.job_dir(job.id)
         job_dir.mkdir(parents=True, exist_ok=True)
         with self.store.transaction() as conn:
-            train = ft_store.file_content(conn, job.training_file)
+            train = ft_files.file_content(conn, job.training_file)
             valid = None
             if job.validation_file:
-                valid = ft_store.file_content(conn, job.validation_file)
+                valid = ft_files.file_content(conn, job.validation_file)
         if train is None:
             raise NotFound(f"the training file {job.training_file} was deleted")
         write_job_dir(

@@ -192,6 +192,8 @@ def deployment_page(page: Any, base_url: str, name: str, created: bool) -> None:
         page.get_by_text(f"{name} is ready again.").wait_for(timeout=120_000)
         assert wait_ready(base_url, name)["engine_status"]["pid"] != pid
         assert keys_of(base_url, name) == keys  # the same keys after a restart
+        change_engine_options(page, base_url, name)
+        assert keys_of(base_url, name) == keys
 
     regen = page.locator('.key-row[data-slot="secondary"] .regenerate')
     can_regenerate = management_supports(
@@ -208,6 +210,27 @@ def deployment_page(page: Any, base_url: str, name: str, created: bool) -> None:
             assert fresh["primary"] == keys["primary"]
         else:
             page.get_by_text("Regenerate failed").wait_for()
+
+
+def change_engine_options(page: Any, base_url: str, name: str) -> None:
+    """The deployment's engine options in a form filled with those it runs on: one changed, one
+    emptied (back to its default), applied with a restart."""
+    form = page.locator("#engine-options-form")
+    form.wait_for()
+    assert form.get_by_label("Context", exact=True).input_value() == "2048"
+    assert form.get_by_label("Slots", exact=True).input_value() == "1"
+    form.get_by_label("Slots", exact=True).fill("2")
+    form.get_by_label("Context", exact=True).fill("")
+    form.get_by_role("button", name="Apply and restart").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert "slots 2" in dialog.inner_text() and "context (default)" in dialog.inner_text()
+    page.get_by_role("button", name="Apply and restart").last.click()
+    form.get_by_text(f"{name} is ready again.").wait_for(timeout=120_000)
+    assert wait_ready(base_url, name)["engine_options"] == {"slots": 2}
+    assert form.get_by_label("Slots", exact=True).input_value() == "2"
+    assert form.get_by_label("Context", exact=True).input_value() == ""
+    screenshot(page, "07b-engine-options")
 
 
 def playground(page: Any, name: str) -> None:

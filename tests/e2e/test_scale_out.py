@@ -9,7 +9,7 @@ PostgreSQL (LISTEN/NOTIFY).
   key;
 - replicas: two instances of a deployment, listed by the CLI with node, state, requests in
   flight and restarts; ``modelport cluster status``; a scale to six loads the engines in turn
-  (one per two cores at a time) and a scale back to one cancels the starts still waiting;
+  (one per core at a time) and a scale back to one cancels the starts still waiting;
 - scale to zero: an idle deployment's replicas are released; the next request waits for the
   cold start and succeeds (a gateway whose cold-start wait is shorter answers 503 with
   ``Retry-After``);
@@ -267,7 +267,7 @@ def _engines(pids: list[int]) -> set[int]:
 def test_a_scale_to_many_loads_engines_in_turn_and_scaling_back_cancels_the_rest(
     scaled: Cluster,
 ) -> None:
-    """The controller's host loads one engine per two cores at a time (a scale to dozens used
+    """The controller's host loads one engine per core at a time (a scale to dozens used
     to start them all at once and starve the machine); scaling back down cancels the starts
     still waiting their turn instead of loading them first."""
     a, _ = _gateways(scaled)
@@ -280,12 +280,12 @@ def test_a_scale_to_many_loads_engines_in_turn_and_scaling_back_cancels_the_rest
     loading_at_most, ready = 0, 1
     deadline = time.monotonic() + 120
     while ready < 3 and time.monotonic() < deadline:
-        started = len(_engines(controllers) - running)  # before the states: never overcounts
+        started = len(_engines(controllers) - running)
+        time.sleep(0.3)  # the states read later: an engine counted loading surely was
         ready = [r["state"] for r in deployment(a, EMBEDDED)["replicas"]].count("ready")
         loading_at_most = max(loading_at_most, started - (ready - 1))
-        time.sleep(0.1)
     assert ready >= 3, deployment(a, EMBEDDED)
-    assert 1 <= loading_at_most <= max(1, (os.cpu_count() or 1) // 2)
+    assert 1 <= loading_at_most <= (os.cpu_count() or 1)
     scaled_down = _cli(env, "deployments", "scale", EMBEDDED, "--instances", "1")
     assert scaled_down.returncode == 0, scaled_down.stderr
     shown = wait_replicas(a, EMBEDDED, ready=1, timeout=60)

@@ -20,6 +20,7 @@ from modelport.domain.fine_tuning import (
 )
 from modelport.errors import Conflict
 from modelport.store import fine_tuning as ft
+from modelport.store import fine_tuning_files as ft_files
 from modelport.store.db import upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
@@ -85,7 +86,7 @@ def test_files_jobs_events_and_checkpoints(store: Store) -> None:
     with store.transaction() as conn:
         project = store.create_project(conn, "a" * 63, "local")
         file = TrainingFile("file-1", project.id, "train.jsonl", "fine-tune", 12, 3, now())
-        ft.insert_file(conn, file, b'{"messages": []}\n')
+        ft_files.insert_file(conn, file, b'{"messages": []}\n')
         job = _job(project.id, file.id)
         ft.insert_job(conn, job)
         with pytest.raises(Conflict, match="choose another suffix"):
@@ -116,10 +117,10 @@ def test_files_jobs_events_and_checkpoints(store: Store) -> None:
             ),
         )
     with store.transaction() as conn:
-        assert ft.get_file(conn, project.id, "file-1") == file
-        assert ft.get_file(conn, "other", "file-1") is None
-        assert ft.file_content(conn, "file-1") == b'{"messages": []}\n'
-        assert ft.file_in_use(conn, "file-1") is False  # its job failed
+        assert ft_files.get_file(conn, project.id, "file-1") == file
+        assert ft_files.get_file(conn, "other", "file-1") is None
+        assert ft_files.file_content(conn, "file-1") == b'{"messages": []}\n'
+        assert ft_files.file_in_use(conn, "file-1") is False  # its job failed
         stored = ft.get_job(conn, job.id, project.id)
         assert stored is not None and stored.status is JobStatus.FAILED
         assert stored.error == JobError("worker_died", "gone") and stored.trained_tokens == 40

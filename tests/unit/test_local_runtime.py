@@ -92,8 +92,8 @@ async def test_a_replica_that_does_not_fit_in_memory_is_refused_with_the_figures
     assert factory.started == 1 and list(runtime.engines) == ["r0"]
 
 
-async def test_by_default_one_engine_loads_per_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_by_default_one_engine_loads_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 8)
-    assert LocalRuntime().concurrent_starts == 4
-    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert LocalRuntime().concurrent_starts == 8
+    monkeypatch.setattr("os.cpu_count", lambda: None)
     assert LocalRuntime().concurrent_starts == 1

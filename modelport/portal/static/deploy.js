@@ -1,4 +1,5 @@
 import { ApiError, api, deploymentHref, el, get, setStatus } from "./api.js";
+import { chosenOptions, renderOptionFields } from "./engine_options.js";
 
 const form = document.getElementById("deploy");
 const offerId = form.dataset.offer;
@@ -106,52 +107,8 @@ async function checkName() {
   update();
 }
 
-// The type of one option from its JSON schema (pydantic writes `X | None` as anyOf, and an enum
-// as a $ref to its definition).
-function optionType(schema, defs) {
-  const kinds = schema.anyOf ? schema.anyOf.filter((k) => k.type !== "null") : [schema];
-  const kind = kinds[0] ?? {};
-  return kind.$ref ? defs[kind.$ref.split("/").pop()] ?? {} : kind;
-}
-
-function optionInput(id, name, schema, kind, secret, required) {
-  const common = { id, name, "data-option": name, required,
-    "aria-describedby": schema.description ? `${id}-help` : undefined };
-  if (kind.enum) {
-    const fallback = schema.default !== undefined ? `Default (${schema.default})` : "Default";
-    return el("select", common, el("option", { value: "", text: fallback }),
-      kind.enum.map((value) => el("option", { value, text: value })));
-  }
-  return el("input", { ...common, autocomplete: "off", spellcheck: "false",
-    type: secret ? "password" : kind.type === "integer" ? "number" : "text",
-    min: kind.minimum, max: kind.maximum });
-}
-
 function renderOptions() {
-  engineOptions.replaceChildren();
-  const engine = engines[engineSelect.value || engineSelect.dataset.default];
-  if (!engine) return;
-  const required = new Set(engine.options.required ?? []);
-  for (const [name, schema] of Object.entries(engine.options.properties ?? {})) {
-    const kind = optionType(schema, engine.options.$defs ?? {});
-    const secret = engine.secret_options.includes(name);
-    const id = `option-${name}`;
-    const input = optionInput(id, name, schema, kind, secret, required.has(name));
-    engineOptions.append(el("div", {},
-      el("label", { for: id, text: `${schema.title ?? kind.title ?? name}${required.has(name) ? "" : " (optional)"}` }),
-      input,
-      schema.description ? el("p", { id: `${id}-help`, class: "help", text: schema.description }) : null));
-  }
-}
-
-function chosenOptions() {
-  const options = {};
-  for (const input of engineOptions.querySelectorAll("[data-option]")) {
-    const value = input.value.trim();
-    if (!value) continue;
-    options[input.dataset.option] = input.type === "number" ? Number(value) : value;
-  }
-  return options;
+  renderOptionFields(engineOptions, engines[engineSelect.value || engineSelect.dataset.default], "option");
 }
 
 async function loadEngines(offer) {
@@ -208,7 +165,7 @@ async function deploy(event) {
   try {
     const body = { name, offer: offerId, subscribe: !subscribed };
     if (engineSelect.value) body.engine = engineSelect.value;
-    const options = chosenOptions();
+    const options = chosenOptions(engineOptions);
     if (Object.keys(options).length) body.engine_options = options;
     if (managed()) {
       let endpoint = endpointChoice.value;

@@ -1,4 +1,5 @@
 import { api, copyText, deploymentHref, el, get, regionQuery, safetySummary, setStatus } from "./api.js";
+import { changedOptions, renderOptionFields } from "./engine_options.js";
 
 const root = document.getElementById("deployment");
 const name = root.dataset.name;
@@ -8,6 +9,8 @@ const status = document.getElementById("detail-status");
 const keysStatus = document.getElementById("keys-status");
 const dialog = document.getElementById("confirm");
 let keys = null; // fetched on the first Reveal or Copy, never rendered before
+let deployed = null; // the deployment as last rendered
+let engine = null; // its engine's plug-in (options schema), once the form is shown
 
 function confirmAction(text, okLabel) {
   document.getElementById("confirm-text").textContent = text;
@@ -85,8 +88,18 @@ async function render() {
   fact(engineFacts, "Deployed with", options.length ? options.join(", ") : "the defaults");
   if (d.engine_status?.restarts) fact(engineFacts, "Engine restarts", String(d.engine_status.restarts));
   renderReplicas(d);
+  deployed = d;
   setStatus(status, "");
   return d;
+}
+
+// Serverless deployments only: a managed one's engine follows its instance type.
+async function showOptionsForm(d) {
+  if (d.endpoint) return;
+  engine = (await get("/management/engines")).data.find((e) => e.name === d.engine) ?? null;
+  if (!engine) return;
+  renderOptionFields(document.getElementById("engine-option-fields"), engine, "engine-option", d.engine_options ?? {});
+  document.getElementById("engine-options-form").hidden = false;
 }
 
 async function followRestart(out) {
@@ -144,6 +157,21 @@ document.getElementById("restart").addEventListener("click", async () => {
   } catch (err) { setStatus(out, `Restart failed: ${err.message}`, "error"); }
 });
 
+document.getElementById("engine-options-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const out = document.getElementById("engine-options-status");
+  const fields = document.getElementById("engine-option-fields");
+  const changes = changedOptions(fields, deployed.engine_options ?? {}, engine.secret_options);
+  if (!Object.keys(changes).length) { setStatus(out, "Nothing changed.", "error"); return; }
+  const list = Object.entries(changes).map(([option, value]) => `${option} ${value ?? "(default)"}`).join(", ");
+  if (!(await confirmAction(`Restart the engine of ${name} with ${list}? Requests get "retry later" answers until it is ready again.`, "Apply and restart"))) return;
+  try {
+    await api("PATCH", `${path}/engine-options${query}`, { engine_options: changes });
+    await followRestart(out);
+    renderOptionFields(fields, engine, "engine-option", deployed.engine_options ?? {});
+  } catch (err) { setStatus(out, `Not changed: ${err.message}`, "error"); }
+});
+
 document.getElementById("delete").addEventListener("click", async () => {
   const out = document.getElementById("delete-status");
   if (!(await confirmAction(`Delete ${name}? Its Target URL stops answering and both keys stop working.`, "Delete"))) return;
@@ -155,7 +183,7 @@ document.getElementById("delete").addEventListener("click", async () => {
 });
 
 try {
-  await render();
+  await showOptionsForm(await render());
 } catch (err) {
   setStatus(status, `Cannot load ${name}: ${err.message}`, "error");
 }
