@@ -71,6 +71,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A module's live server on each supported store: None (the server's own SQLite file in its
+    data dir), then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with server.database() as url:
+        yield url
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI (``MODELPORT_TESTS_REQUIRE_ALL=1``, set by .ci/run) a skipped test is a failure: a
     test that skips because its server or browser is missing would hide a gap."""

@@ -16,7 +16,6 @@ import pytest
 
 from modelport.domain.catalog import Catalog, builtin_offers_dir
 from modelport.models.weights import package_file
-from tests.postgres import PostgresServer
 from tests.support import EMBEDDED, ThreadServer, admin, serving, settings_for
 
 pytestmark = pytest.mark.e2e
@@ -63,17 +62,6 @@ def _settings(tmp: Path, **overrides: Any) -> Any:
     }
     values.update(overrides)
     return settings_for(tmp / "data", **values)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """The lifecycle on each supported store: the default SQLite file, then PostgreSQL."""
-    if request.param == "sqlite":
-        yield None
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    with server.database() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

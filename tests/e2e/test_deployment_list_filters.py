@@ -14,7 +14,6 @@ import pytest
 
 from tests.access_support import bearer, service_principal
 from tests.cli_support import cli, cli_json
-from tests.postgres import PostgresServer
 from tests.support import ThreadServer, admin, settings_for
 
 pytestmark = pytest.mark.e2e
@@ -36,20 +35,16 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module")
 def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    store_url: str | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ThreadServer]:
     with contextlib.ExitStack() as stack:
-        url = None
-        if request.param == "postgresql":
-            postgres: PostgresServer = request.getfixturevalue("postgres_server")
-            url = stack.enter_context(postgres.database())
         settings = settings_for(
             tmp_path_factory.mktemp("list-filters"),
             embedded_default=False,
             regions={"eastus2": ""},
-            database_url=url,
+            database_url=store_url,
         )
         live = ThreadServer(settings).start()
         stack.callback(live.stop)

@@ -6,7 +6,6 @@ the engine restarted on the new options; name, Target URL and keys stay."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ import pytest
 
 from modelport.engines.plugin import SECRET_MARKER
 from tests.access_support import bearer, service_principal
-from tests.postgres import PostgresServer
 from tests.support import ThreadServer, admin, keys_of, settings_for
 
 pytestmark = pytest.mark.e2e
@@ -37,21 +35,18 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module")
 def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    store_url: str | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ThreadServer]:
-    with contextlib.ExitStack() as stack:
-        url = None
-        if request.param == "postgresql":
-            postgres: PostgresServer = request.getfixturevalue("postgres_server")
-            url = stack.enter_context(postgres.database())
-        settings = settings_for(
-            tmp_path_factory.mktemp("engine-options"), embedded_default=False, database_url=url
-        )
-        live = ThreadServer(settings).start()
-        stack.callback(live.stop)
+    settings = settings_for(
+        tmp_path_factory.mktemp("engine-options"), embedded_default=False, database_url=store_url
+    )
+    live = ThreadServer(settings).start()
+    try:
         yield live
+    finally:
+        live.stop()
 
 
 def _attach(api: httpx.Client, project: str, name: str) -> dict[str, Any]:
