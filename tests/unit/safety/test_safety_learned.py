@@ -163,6 +163,23 @@ def test_training_corpus_and_its_validation_split() -> None:
     assert len(set(texts)) > 0.97 * len(texts)  # natural sentences, not expanded templates
 
 
+def test_round_8_parses_and_is_not_training_text() -> None:
+    """corpus/safety/round8: written, measured (model 8, not shipped), kept for a later model."""
+    from modelport.policy.safety.learned.corpus import default_corpus_dir, parse
+    from modelport.policy.safety.normalize import normalize
+
+    root = default_corpus_dir() / "round8"
+    files = sorted(root.glob("*/*.txt"))
+    assert {f.parent.name for f in files} == set(LANGUAGES)
+    assert {f.stem for f in files} == set(SECTIONS)
+    samples = [
+        s for f in files for s in parse(f.read_text(encoding="utf-8"), f.parent.name, f.stem)
+    ]
+    assert len(samples) == 12012
+    trained = {normalize(s.text) for s in load_corpus()}
+    assert not [s.text for s in samples if normalize(s.text) in trained]
+
+
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
     records = [
         {
