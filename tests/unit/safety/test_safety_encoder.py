@@ -176,19 +176,6 @@ def test_completion_windows_go_to_the_model_the_option_names() -> None:
         load_ensemble(["encoder"], options={"encoder": {"completions": "sometimes"}})
 
 
-class _CountingEncoder:
-    """Embeds a text as its length and first character; counts what it was asked."""
-
-    dim = 2
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        self.asked.extend(texts)
-        return np.asarray([[len(t), ord(t[0])] for t in texts], dtype=np.float32)
-
-
 def test_a_grown_corpus_embeds_only_its_new_texts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -196,14 +183,15 @@ def test_a_grown_corpus_embeds_only_its_new_texts(
     from modelport.policy.safety.learned.encoder_train import embed_corpus
 
     monkeypatch.chdir(tmp_path)
-    first = [Sample(t, "en", "general", "benign") for t in ("alpha", "beta", "alpha")]
-    encoder = _CountingEncoder()
+    first = [Sample(t, "en", "general", "benign") for t in ("a bad day", "a good day", "a bad day")]
+    encoder = Scripted()
     rows = embed_corpus(encoder, first)
-    assert encoder.asked == ["alpha", "beta"]
-    assert rows.tolist() == [[5, 97], [4, 98], [5, 97]]
-    grown = [*first, Sample("gamma ray", "en", "general", "benign")]
-    again = _CountingEncoder()
+    assert encoder.seen == ["a bad day", "a good day"]
+    assert rows[:, :2].tolist() == [[1, 0], [0, 1], [1, 0]]
+    grown = [*first, Sample("neither", "en", "general", "benign")]
+    again = Scripted()
     rows = embed_corpus(again, grown)
-    assert again.asked == ["gamma ray"]
-    assert rows.tolist() == [[5, 97], [4, 98], [5, 97], [9, 103]]
+    assert again.seen == ["neither"]
+    assert rows[:, :2].tolist() == [[1, 0], [0, 1], [1, 0], [0, 0]]
+    assert np.allclose(rows[:, 3], [0.09, 0.1, 0.09, 0.07])
     assert not list((tmp_path / ".artifacts" / "safety-encoder").glob("*.partial"))
