@@ -3,6 +3,10 @@
 Engine-independent: the candidates are one request with ``n = best_of`` (the engine fans them
 out), always with log-probabilities so they can be ranked. Not streamable (the best is known only
 at the end). Usage bills every candidate: the prompt once, the completion tokens of all of them.
+
+A model server that ignores the request for log-probabilities (some OpenAI-compatible servers
+do) leaves nothing to rank by: the request fails with an engine error naming ``best_of`` rather
+than returning the first candidates as if they were the best.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import replace
 
+from modelport.errors import EngineFailed
 from modelport.inference.collect import ChoiceResult, collect
 from modelport.inference.types import (
     ChoiceEnd,
@@ -37,6 +42,12 @@ async def best_of(generate: Generate, request: InferenceRequest) -> AsyncGenerat
         sampling=replace(s, n=s.best_of or s.n, best_of=None, logprobs=True),
     )
     completion = await collect(generate(candidates))
+    if any(choice.text and not choice.logprobs for choice in completion.choices):
+        raise EngineFailed(
+            "best_of ranks its candidates by log-probability, and this deployment's model server "
+            "returned none; send best_of equal to n (or leave it out)",
+            param="best_of",
+        )
     ranked = sorted(completion.choices, key=lambda c: (-mean_logprob(c), c.index))[: s.n]
     for index, choice in enumerate(ranked):
         yield TextDelta(index, choice.text, tuple(choice.logprobs) if s.logprobs else ())

@@ -192,6 +192,28 @@ def test_every_dialect_through_vllm(
     assert requests >= 6
 
 
+def test_best_of_without_logprobs_from_the_server_is_a_clear_error(
+    deployed: tuple[str, str],
+) -> None:
+    """The stand-in answers without the log-probabilities Modelport asks for (some
+    OpenAI-compatible servers ignore the field): ``best_of`` cannot rank its candidates, so the
+    call fails with a 502 in the OpenAI dialect's shape naming ``best_of``, rather than returning
+    the first candidate as the best. The same call without ``best_of`` is served."""
+    url, key = deployed
+    client = openai.OpenAI(base_url=url, api_key=key, max_retries=0)
+    try:
+        with pytest.raises(openai.APIStatusError) as failed:
+            client.completions.create(model=OFFER, prompt="Say hello", max_tokens=2, best_of=2)
+        assert failed.value.status_code == 502
+        body = failed.value.response.json()
+        assert body["error"]["param"] == "best_of"
+        assert "log-probabilit" in body["error"]["message"]
+        served = client.completions.create(model=OFFER, prompt="Say hello", max_tokens=2)
+        assert served.choices[0].text == "Hello from"
+    finally:
+        client.close()
+
+
 def test_a_killed_vllm_server_is_restarted(
     gpu_server: tuple[ThreadServer, Path], deployed: tuple[str, str]
 ) -> None:
