@@ -36,7 +36,8 @@ class Scripted:
 
     dim = 4
 
-    def __init__(self) -> None:
+    def __init__(self, identity: str = "scripted") -> None:
+        self.identity = identity
         self.seen: list[str] = []
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -195,3 +196,7 @@ def test_a_grown_corpus_embeds_only_its_new_texts(
     assert rows[:, :2].tolist() == [[1, 0], [0, 1], [1, 0], [0, 0]]
     assert np.allclose(rows[:, 3], [0.09, 0.1, 0.09, 0.07])
     assert not list((tmp_path / ".artifacts" / "safety-encoder").glob("*.partial"))
+    # Another encoder (or another version of the weights) does not read these vectors.
+    other = Scripted(identity="scripted-v2")
+    embed_corpus(other, grown)
+    assert other.seen == ["a bad day", "a good day", "neither"]

@@ -57,6 +57,12 @@ class TextEncoder(Protocol):
     @property
     def dim(self) -> int: ...
 
+    @property
+    def identity(self) -> str:
+        """Which encoder and weights make the vectors (a file-name-safe word): vectors cached
+        under one identity are never read back for another."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         """One row per text."""
         ...
@@ -86,6 +92,12 @@ class E5Encoder:
     @property
     def dim(self) -> int:
         return int(self._model.dim)
+
+    @property
+    def identity(self) -> str:
+        from importlib.metadata import version
+
+        return f"e5-small-4bit-{ENCODER_PACKAGE}-{version(ENCODER_PACKAGE)}"
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:

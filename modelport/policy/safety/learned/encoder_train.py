@@ -61,10 +61,11 @@ def _key(text: str) -> str:
 def embed_corpus(encoder: TextEncoder, samples: Sequence[Sample]) -> npt.NDArray[np.float32]:
     """Every sample's embedding; shows progress.
 
-    Embeddings are cached per text (``.artifacts/safety-encoder/embeddings-<dim>.npz``, keyed by
-    the text's SHA-256), so a corpus that grew by a round embeds only its new texts.
+    Embeddings are cached per text (``.artifacts/safety-encoder/embeddings-<identity>-<dim>.npz``,
+    keyed by the text's SHA-256), so a corpus that grew by a round embeds only its new texts, and
+    another encoder (or another version of its weights) never reads this one's vectors.
     """
-    path = cache_dir() / f"embeddings-{encoder.dim}.npz"
+    path = cache_dir() / f"embeddings-{encoder.identity}-{encoder.dim}.npz"
     known: dict[str, npt.NDArray[np.float32]] = {}
     if path.exists():
         with np.load(path) as stored:
@@ -98,6 +99,8 @@ def embed_corpus(encoder: TextEncoder, samples: Sequence[Sample]) -> npt.NDArray
 
 class KnownTexts:
     """An encoder that answers from embeddings computed before (texts of the corpus only)."""
+
+    identity = "known-texts"
 
     def __init__(self, rows: dict[str, npt.NDArray[np.float32]]) -> None:
         self._rows = rows
