@@ -9,8 +9,8 @@ Run from the repository root::
    alone (before: plug-in ``lexicon``) and the default classifier (after), on the held-out set
    in ``corpus/safety/heldout`` (written independently of the training corpus and never used
    to train or tune anything; provenance in its README), or with ``--set heldout2`` on the
-   second, larger one in ``corpus/safety/heldout2`` (other authors, same rules); and the opt-in ``encoder`` classifier
-   (the default's n-gram model plus multilingual-e5-small, see
+   second, larger one in ``corpus/safety/heldout2`` (other authors, same rules); and the
+   opt-in ``encoder`` classifier (the default's n-gram model plus multilingual-e5-small, see
    :mod:`modelport.policy.safety.learned.encoder`), which costs far more than the budget.
 2. Prompt attacks: recall on direct and document-embedded attacks; false blocks on their
    look-alikes are in the ``attack`` row of the table.
