@@ -2,14 +2,15 @@
 
 Run from the repository root::
 
-    python -m bench.safety_eval [--misses] [--repeats N]
+    python -m bench.safety_eval [--set heldout|heldout2] [--misses] [--repeats N]
 
 1. Recall on harmful texts (medium and high severity) and false-block rate on benign texts, per
    category and per language, under the serverless default policy, for the lexicon classifier
    alone (before: plug-in ``lexicon``) and the default classifier (after), on the held-out set
    in ``corpus/safety/heldout`` (written independently of the training corpus and never used
-   to train or tune anything; provenance in its README); and the opt-in ``encoder`` classifier
-   (the default's n-gram model plus multilingual-e5-small, see
+   to train or tune anything; provenance in its README), or with ``--set heldout2`` on the
+   second, larger one in ``corpus/safety/heldout2`` (other authors, same rules); and the
+   opt-in ``encoder`` classifier (the default's n-gram model plus multilingual-e5-small, see
    :mod:`modelport.policy.safety.learned.encoder`), which costs far more than the budget.
 2. Prompt attacks: recall on direct and document-embedded attacks; false blocks on their
    look-alikes are in the ``attack`` row of the table.
@@ -31,7 +32,12 @@ from modelport.policy.safety import (
     Stage,
 )
 from modelport.policy.safety.encoder import EncoderClassifier
-from modelport.policy.safety.learned.corpus import heldout_dir, load_corpus, load_heldout, unseen
+from modelport.policy.safety.learned.corpus import (
+    HELDOUT_SETS,
+    load_corpus,
+    load_heldout,
+    unseen,
+)
 from modelport.policy.safety.learned.evaluate import Classify, Evaluation, evaluate, format_report
 from modelport.policy.safety.learned.model import MODEL_FILE, default_model_dir
 
@@ -68,13 +74,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--misses", action="store_true", help="list misses and false blocks")
+    parser.add_argument("--set", choices=sorted(HELDOUT_SETS), default="heldout")
     args = parser.parse_args(argv)
-    everything = load_heldout()
+    directory = HELDOUT_SETS[args.set]()
+    everything = load_heldout(directory)
     samples = unseen(everything, load_corpus())
     before, after, encoder = LexiconClassifier(), DefaultClassifier(), EncoderClassifier()
     left_out = len(everything) - len(samples)
     print(
-        f"{len(samples)} texts in the held-out set ({heldout_dir()}); {left_out} more left out"
+        f"{len(samples)} texts in the held-out set ({directory}); {left_out} more left out"
         " because the training corpus happens to hold the same sentence\n"
     )
     results = {}

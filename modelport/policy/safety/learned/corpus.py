@@ -258,6 +258,15 @@ def heldout_dir() -> Path:
     return default_corpus_dir() / "heldout"
 
 
+def heldout2_dir() -> Path:
+    """``corpus/safety/heldout2``: a second, larger held-out set by other authors (stop 29)."""
+    return default_corpus_dir() / "heldout2"
+
+
+HELDOUT_SETS = {"heldout": heldout_dir, "heldout2": heldout2_dir}
+"""The held-out sets by name (``bench.safety_eval --set``)."""
+
+
 def load_heldout(directory: Path | None = None) -> list[Sample]:
     """The held-out set (see ``corpus/safety/heldout/README.md``), all of it."""
     root = directory or heldout_dir()

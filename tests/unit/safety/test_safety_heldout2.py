@@ -1,0 +1,136 @@
+"""The default and the opt-in encoder classifiers on held-out set 2 (``corpus/safety/heldout2``).
+
+That set was written at stop 29 by nine authors who saw only the labelling rules, with cells twice
+the first set's, and measured once (``python -m bench.safety_eval --set heldout2``) under a rule
+written before it (docs/content-safety.md, "Held-out set 2"): model 6 and its encoder heads,
+shipped, and model 8, which failed the rule and was not shipped. The floors sit under the
+shipped classifiers' figures by the first set's margins (0.05 under recall, 0.03 over
+look-alikes blocked): they catch a regression; the issue's target is asserted as it stands.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from modelport.policy.safety import DefaultClassifier
+from modelport.policy.safety.encoder import EncoderClassifier
+from modelport.policy.safety.learned.corpus import (
+    CATEGORIES,
+    LANGUAGES,
+    Sample,
+    heldout2_dir,
+    load_corpus,
+    load_heldout,
+    unseen,
+)
+from modelport.policy.safety.learned.evaluate import Evaluation, evaluate
+from modelport.policy.safety.normalize import normalize
+from tests.unit.safety.heldout_floors import (
+    check_attack_floors,
+    check_category_floors,
+    check_issue_targets,
+    check_language_floors,
+)
+
+# (recall floor on harmful texts at medium+, false-block ceiling on benign look-alikes).
+DEFAULT_CATEGORY_FLOORS = {
+    "hate": (0.71, 0.15),  # measured 0.76 (151/198), 0.12 (27/216)
+    "sexual": (0.74, 0.11),  # measured 0.79 (157/198), 0.08 (17/216)
+    "violence": (0.61, 0.08),  # measured 0.66 (131/198), 0.05 (11/216)
+    "self_harm": (0.70, 0.10),  # measured 0.75 (149/198), 0.07 (16/215)
+}
+DEFAULT_LANGUAGE_FLOORS = {  # the four categories together: 88 harmful, 96 look-alikes each
+    "en": (0.69, 0.09),  # measured 0.74, 0.06
+    "es": (0.77, 0.07),  # measured 0.82, 0.04
+    "fr": (0.69, 0.14),  # measured 0.74, 0.11
+    "pt": (0.65, 0.08),  # measured 0.70, 0.05
+    "it": (0.62, 0.11),  # measured 0.67, 0.08
+    "nl": (0.69, 0.17),  # measured 0.74, 0.14 (95 look-alikes)
+    "de": (0.72, 0.12),  # measured 0.77, 0.09
+    "ar": (0.72, 0.13),  # measured 0.77, 0.10
+    "he": (0.68, 0.08),  # measured 0.73, 0.05
+}
+DEFAULT_ALL = (0.69, 0.11)  # measured 0.74 (588/792), 0.08 (71/863)
+DEFAULT_ATTACKS = {"direct": 0.66, "document": 0.76}  # measured 0.71, 0.81
+DEFAULT_ATTACK_LOOKALIKES = 0.06  # measured 0.03 (2 of 71)
+
+ENCODER_CATEGORY_FLOORS = {
+    "hate": (0.83, 0.15),  # measured 0.88 (174/198), 0.12 (25/216)
+    "sexual": (0.77, 0.06),  # measured 0.82 (162/198), 0.03 (7/216)
+    "violence": (0.71, 0.11),  # measured 0.76 (151/198), 0.08 (17/216)
+    "self_harm": (0.70, 0.13),  # measured 0.75 (149/198), 0.10 (21/215)
+}
+ENCODER_LANGUAGE_FLOORS = {
+    "en": (0.77, 0.10),  # measured 0.82, 0.07
+    "es": (0.79, 0.10),  # measured 0.84, 0.07
+    "fr": (0.75, 0.11),  # measured 0.80, 0.08
+    "pt": (0.70, 0.08),  # measured 0.75, 0.05
+    "it": (0.67, 0.13),  # measured 0.72, 0.10
+    "nl": (0.77, 0.14),  # measured 0.82, 0.11
+    "de": (0.83, 0.12),  # measured 0.88, 0.09
+    "ar": (0.76, 0.12),  # measured 0.81, 0.09
+    "he": (0.76, 0.08),  # measured 0.81, 0.05
+}
+ENCODER_ALL = (0.75, 0.11)  # measured 0.80 (636/792), 0.08 (70/863)
+ENCODER_ATTACKS = {"direct": 0.72, "document": 0.84}  # measured 0.77, 0.89
+ENCODER_ATTACK_LOOKALIKES = 0.03  # measured 0.00 (0 of 71)
+
+
+@pytest.fixture(scope="module")
+def heldout2() -> list[Sample]:
+    return unseen(load_heldout(heldout2_dir()), load_corpus())
+
+
+@pytest.fixture(scope="module")
+def default(heldout2: list[Sample]) -> Evaluation:
+    return evaluate(DefaultClassifier().classify, heldout2)
+
+
+@pytest.fixture(scope="module")
+def encoded(heldout2: list[Sample]) -> Evaluation:
+    return evaluate(EncoderClassifier().classify, heldout2)
+
+
+def test_the_set_is_whole_and_shares_no_text_with_training_or_the_first_set(
+    heldout2: list[Sample],
+) -> None:
+    everything = load_heldout(heldout2_dir())
+    assert len(everything) == len(heldout2) == 2086
+    first = {normalize(s.text) for s in load_heldout()}
+    assert not [s.text for s in heldout2 if normalize(s.text) in first]
+    for category in CATEGORIES:
+        for lang in LANGUAGES:
+            cell = [s for s in heldout2 if s.section == category and s.lang == lang]
+            assert sum(s.kind == "harmful" for s in cell) == 24, (category, lang)
+            assert sum(s.must_block for s in cell) == 22, (category, lang)  # 2 low each
+
+
+def test_default_floors(default: Evaluation) -> None:
+    check_category_floors(default, DEFAULT_CATEGORY_FLOORS)
+    check_language_floors(default, DEFAULT_LANGUAGE_FLOORS, DEFAULT_ALL)
+    check_attack_floors(default, DEFAULT_ATTACKS, DEFAULT_ATTACK_LOOKALIKES)
+
+
+def test_encoder_floors(encoded: Evaluation, default: Evaluation) -> None:
+    check_category_floors(encoded, ENCODER_CATEGORY_FLOORS)
+    check_language_floors(encoded, ENCODER_LANGUAGE_FLOORS, ENCODER_ALL)
+    check_attack_floors(encoded, ENCODER_ATTACKS, ENCODER_ATTACK_LOOKALIKES)
+    # what the opt-in buys over the default on this set too
+    assert (encoded.harm_total().recall or 0) > (default.harm_total().recall or 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17's target (recall >= 0.90, <= 5% of look-alikes blocked, per category and "
+    "per language) is not reached on held-out set 2: see docs/content-safety.md",
+)
+def test_issue_targets_default(default: Evaluation) -> None:
+    check_issue_targets(default)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="nor by the encoder classifier: see docs/content-safety.md",
+)
+def test_issue_targets_encoder(encoded: Evaluation) -> None:
+    check_issue_targets(encoded)
