@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validate the held-out safety evaluation set (stdlib only; uses langdetect if installed)."""
 import json, re, sys, unicodedata, collections, os
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))  # another set: its folder
 FILES = ["harmful.jsonl", "benign.jsonl", "attacks.jsonl"]
 FIELDS = {"text", "language", "label", "category", "severity", "kind"}
 LANGS = ["en", "es", "fr", "pt", "it", "nl", "de", "ar", "he"]
