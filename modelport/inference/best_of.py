@@ -5,8 +5,9 @@ out), always with log-probabilities so they can be ranked. Not streamable (the b
 at the end). Usage bills every candidate: the prompt once, the completion tokens of all of them.
 
 A model server that ignores the request for log-probabilities (some OpenAI-compatible servers
-do) leaves nothing to rank by: the request fails with an engine error naming ``best_of`` rather
-than returning the first candidates as if they were the best.
+do) leaves nothing to rank by: ``best_of`` is refused as a parameter this deployment's server does
+not support (a 400 naming it; like any request refused after admission, only its counted prompt
+is metered) rather than the first candidates being returned as if they were the best.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import replace
 
-from modelport.errors import EngineFailed
+from modelport.errors import UnsupportedParameter
 from modelport.inference.collect import ChoiceResult, collect
 from modelport.inference.types import (
     ChoiceEnd,
@@ -43,9 +44,10 @@ async def best_of(generate: Generate, request: InferenceRequest) -> AsyncGenerat
     )
     completion = await collect(generate(candidates))
     if any(choice.text and not choice.logprobs for choice in completion.choices):
-        raise EngineFailed(
-            "best_of ranks its candidates by log-probability, and this deployment's model server "
-            "returned none; send best_of equal to n (or leave it out)",
+        raise UnsupportedParameter(
+            "best_of is not supported by this deployment's model server: it ranks candidates "
+            "by log-probability, and the server returned none; send best_of equal to n or leave "
+            "it out",
             param="best_of",
         )
     ranked = sorted(completion.choices, key=lambda c: (-mean_logprob(c), c.index))[: s.n]

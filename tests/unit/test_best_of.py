@@ -1,5 +1,5 @@
-"""``best_of`` ranking: the n candidates with the highest mean log-probability, and a clear engine
-error (not the first candidates passed off as the best) when the server returned no
+"""``best_of`` ranking: the n candidates with the highest mean log-probability, and a clear refusal
+(not the first candidates passed off as the best) when the server returned no
 log-probabilities."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from modelport.errors import EngineFailed
+from modelport.errors import UnsupportedParameter
 from modelport.inference.best_of import best_of
 from modelport.inference.collect import collect
 from modelport.inference.types import (
@@ -75,8 +75,11 @@ async def test_the_callers_logprobs_come_with_the_best() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_server_without_logprobs_is_an_engine_error_naming_best_of() -> None:
-    with pytest.raises(EngineFailed) as failed:
-        await collect(best_of(Server(with_logprobs=False).generate, _request()))
-    assert failed.value.param == "best_of" and failed.value.status == 502
+async def test_a_server_without_logprobs_refuses_best_of_and_bills_nothing() -> None:
+    events = []
+    with pytest.raises(UnsupportedParameter) as failed:
+        async for event in best_of(Server(with_logprobs=False).generate, _request()):
+            events.append(event)
+    assert events == []  # no candidate's text or tokens reach the caller or the bill
+    assert failed.value.param == "best_of" and failed.value.status == 400
     assert "log-probabilit" in failed.value.message
