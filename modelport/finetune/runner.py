@@ -119,6 +119,17 @@ class JobRunner:
         job_id = self.job.id
         await self._db(lambda c: ft_store.update_job(c, job_id, **values))
 
+    async def _end(self, message: str, level: str = "info", **values: Any) -> None:
+        """A terminal status and the event that says so, in one transaction: a client that sees
+        the status also sees why."""
+        job_id = self.job.id
+
+        def end(conn: Connection) -> None:
+            ft_store.add_event(conn, job_id, message, level=level)
+            ft_store.update_job(conn, job_id, **values)
+
+        await self._db(end)
+
     async def _reload(self) -> FineTuningJob:
         job_id = self.job.id
         found: FineTuningJob | None = await self._db(lambda c: ft_store.get_job(c, job_id))
@@ -297,10 +308,13 @@ class JobRunner:
         await self._db(write)
 
     async def _fail(self, code: str, message: str) -> None:
-        await self._update(
-            status=JobStatus.FAILED, finished_at=now(), error=JobError(code, message)
+        await self._end(
+            f"The job failed: {message}",
+            level="error",
+            status=JobStatus.FAILED,
+            finished_at=now(),
+            error=JobError(code, message),
         )
-        await self._event(f"The job failed: {message}", level="error")
 
     async def _conclude(self) -> None:
         final = self._final or {}
@@ -320,9 +334,24 @@ class JobRunner:
                 await self.finalize(await self._reload())
                 return
 
+            size = sum(len(content) for _, content in files.values())
+
             def succeed(conn: Connection) -> None:
+                # One transaction: whoever sees ``succeeded`` also sees the model's files and
+                # the events that announce them (a client listing events right after polling
+                # the status must not find them missing).
                 ft_store.add_checkpoint(conn, job.id, step, metrics.get("train_loss"), metrics)
                 put_model_files(conn, job.id, files)
+                ft_store.add_event(
+                    conn,
+                    job.id,
+                    f"Model files stored for every gateway ({size} bytes)",
+                    data={"files": {name: digest for name, (digest, _) in files.items()}},
+                )
+                ft_store.add_event(
+                    conn, job.id, f"New fine-tuned model created: {job.fine_tuned_model}"
+                )
+                ft_store.add_event(conn, job.id, "The job has successfully completed")
                 ft_store.update_job(
                     conn,
                     job.id,
@@ -333,19 +362,16 @@ class JobRunner:
                 )
 
             await self._db(succeed)
-            size = sum(len(content) for _, content in files.values())
-            await self._event(
-                f"Model files stored for every gateway ({size} bytes)",
-                data={"files": {name: digest for name, (digest, _) in files.items()}},
-            )
-            await self._event(f"New fine-tuned model created: {job.fine_tuned_model}")
-            await self._event("The job has successfully completed")
         elif kind == "failed":
             await self._fail(str(final.get("code", "training_error")), str(final.get("message")))
         else:  # cancelled: the worker's count, or the last step it reported
             tokens = int(final.get("trained_tokens", job.trained_tokens))
-            await self._update(status=JobStatus.CANCELLED, finished_at=now(), trained_tokens=tokens)
-            await self._event(f"The job was cancelled after {tokens} trained tokens")
+            await self._end(
+                f"The job was cancelled after {tokens} trained tokens",
+                status=JobStatus.CANCELLED,
+                finished_at=now(),
+                trained_tokens=tokens,
+            )
         await self.finalize(await self._reload())
 
     # -- cancel -----------------------------------------------------------------------------
