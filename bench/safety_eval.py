@@ -27,9 +27,6 @@ from collections.abc import Callable, Sequence
 from modelport.policy.safety import (
     DefaultClassifier,
     LexiconClassifier,
-    SafetyPolicy,
-    Severity,
-    Stage,
 )
 from modelport.policy.safety.encoder import EncoderClassifier
 from modelport.policy.safety.learned.corpus import (
@@ -38,7 +35,13 @@ from modelport.policy.safety.learned.corpus import (
     load_heldout,
     unseen,
 )
-from modelport.policy.safety.learned.evaluate import Classify, Evaluation, evaluate, format_report
+from modelport.policy.safety.learned.evaluate import (
+    Classify,
+    Evaluation,
+    evaluate,
+    format_report,
+    low_blocked,
+)
 from modelport.policy.safety.learned.model import MODEL_FILE, default_model_dir
 
 BUDGET_US = 1000.0
@@ -92,11 +95,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(format_report(evaluation, f"{name}: {classifier.name} classifier") + "\n")
     for name, evaluation in results.items():
         print(attack_line(name, evaluation))
-    policy = SafetyPolicy.serverless()
-    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
     for name, classifier in (("before", before), ("after", after), ("encoder", encoder)):
-        blocked = sum(policy.blocks(classifier.classify(s.text), Stage.PROMPT) for s in low)
-        print(f"{name:<7} low-severity harmful texts (meant to pass) blocked: {blocked}/{len(low)}")
+        blocked, low = low_blocked(classifier.classify, samples)
+        print(f"{name:<7} low-severity harmful texts (meant to pass) blocked: {blocked}/{low}")
     texts = [s.text for s in samples]
     runs = [
         ("before (lexicon)", before.classify),

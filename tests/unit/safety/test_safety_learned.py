@@ -236,3 +236,46 @@ def test_trainer_learns_a_toy_corpus() -> None:
     model = train(samples, Hyper(bits=12, epochs=30, batch=8, learning_rate=0.1), {})
     assert model.probabilities("I will stab you")["violence"] > 0.5
     assert model.probabilities("nice weather")["violence"] < 0.5
+
+
+def test_the_trainer_measures_a_candidate_corpus_and_keeps_its_fit_part_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``train --corpus DIR --validate --save-fit OUT``: a candidate corpus is measured (low-
+    severity texts blocked included) without touching the shipped corpus or model, and the
+    fit-part model is written for the prose benches."""
+    from modelport.policy.safety.learned.model import LinearSafetyModel as Model
+    from modelport.policy.safety.learned.train import main
+
+    root = tmp_path / "candidate" / "train" / "en"
+    root.mkdir(parents=True)
+    groups = []
+    for i, target in enumerate(["him", "her", "my boss", "the neighbour", "them", "you"] * 4):
+        groups.append(
+            f"m: I will stab {target} tonight, number {i}.\n"
+            f"l: ugh I could strangle {target} some days, number {i}\n"
+            f"b: take a stab at the quiz about {target}, number {i}."
+        )
+    (root / "violence.txt").write_text("\n\n".join(groups) + "\n", encoding="utf-8")
+    out = tmp_path / "fit"
+    main(
+        [
+            "--corpus",
+            str(tmp_path / "candidate"),
+            "--validate",
+            "--save-fit",
+            str(out),
+            "--hyper",
+            "bits=12",
+            "--hyper",
+            "epochs=3",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert "fitted on" in printed and "validation (groups never fitted on)" in printed
+    line = next(x for x in printed.splitlines() if x.startswith("low-severity validation"))
+    blocked, total = (int(n) for n in line.rsplit(" ", 1)[1].split("/"))
+    assert 0 < total < 24 and 0 <= blocked <= total
+    saved = Model.load(out)
+    assert saved.manifest.get("fit_part_only") is True
+    assert saved.thresholds.medium["violence"] > 0

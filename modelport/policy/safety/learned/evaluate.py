@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from modelport.policy.safety.learned.corpus import LANGUAGES, SECTIONS, Sample
 from modelport.policy.safety.policy import SafetyPolicy
-from modelport.policy.safety.types import SafetyResult, Stage
+from modelport.policy.safety.types import SafetyResult, Severity, Stage
 
 Classify = Callable[[str], SafetyResult]
 
@@ -123,6 +123,15 @@ def evaluate(classify: Classify, samples: Iterable[Sample]) -> Evaluation:
         if not hit:
             cell.misses.append(sample.text)
     return Evaluation(cells, forms)
+
+
+def low_blocked(classify: Classify, samples: Iterable[Sample]) -> tuple[int, int]:
+    """How many low-severity harmful texts (meant to pass) the default policy blocks, of how
+    many: a classifier that blocks them over-blocks."""
+    policy = SafetyPolicy.serverless()
+    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
+    blocked = sum(policy.blocks(classify(s.text), Stage.PROMPT) for s in low)
+    return blocked, len(low)
 
 
 def _pct(value: float | None) -> str:

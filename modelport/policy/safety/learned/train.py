@@ -1,12 +1,18 @@
 """Train the default classifier's linear model on the training corpus (``corpus/safety/train``).
 
-    python -m modelport.policy.safety.learned.train [--validate] [--out DIR]
+    python -m modelport.policy.safety.learned.train [--validate] [--out DIR] [--corpus DIR]
+        [--save-fit DIR]
 
 ``--validate`` trains on the fit part (four fifths of the groups, see
 :func:`~modelport.policy.safety.learned.corpus.validation_groups`), prints the validation table
 and the thresholds chosen on it. Without it, the thresholds are chosen the same way, then the
 model is retrained on the whole corpus with the same hyper-parameters and written with those
 thresholds. Deterministic (fixed seeds). No evaluation set is ever read here.
+
+``--corpus`` reads another corpus directory laid out like ``corpus/safety`` (``train/`` and
+``train-prose/``): a candidate corpus is measured without touching the shipped one.
+``--save-fit`` also writes the fit-part model (with its thresholds), so that candidates can be
+compared on one validation split and through the prose benches (``--model-dir``).
 
 The model: logistic heads over hashed features (:mod:`.features`), one text being a bag of
 chunks whose worst chunk decides; training follows that rule (multiple-instance learning: a
@@ -196,22 +202,31 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="override a hyper-parameter (e.g. l2=1e-5), to compare settings on the validation "
         "split; the shipped model uses the defaults of Hyper",
     )
+    parser.add_argument(
+        "--corpus", type=Path, default=None, help="a corpus directory (train/, train-prose/)"
+    )
+    parser.add_argument("--save-fit", type=Path, default=None, help="write the fit-part model")
     args = parser.parse_args(argv)
     hyper = parse_hyper(args.hyper)
-    corpus = load_corpus()
+    corpus = load_corpus(args.corpus)
     fitted, validation = split_validation(corpus)
     start = time.perf_counter()
-    model = train(fitted, hyper, {})
+    model = train(fitted, hyper, {"fit_part_only": True})
     thresholds, report = choose_thresholds(model, validation)
     model = model.with_thresholds(thresholds)
     print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
-    from modelport.policy.safety.learned.evaluate import evaluate, format_report
+    from modelport.policy.safety.learned.evaluate import evaluate, format_report, low_blocked
 
     evaluation = evaluate(model.classify, validation)
     print(report)
     print(format_report(evaluation, "validation (groups never fitted on)"))
+    blocked, low = low_blocked(model.classify, validation)
+    print(f"low-severity validation texts (meant to pass) blocked: {blocked}/{low}")
     if args.misses:
         print(evaluation.format_errors())
+    if args.save_fit is not None:
+        model.save(args.save_fit)
+        print(f"fit-part model written to {args.save_fit}")
     if args.validate:
         return
     manifest: dict[str, object] = {
