@@ -279,3 +279,28 @@ def test_the_trainer_measures_a_candidate_corpus_and_keeps_its_fit_part_model(
     saved = Model.load(out)
     assert saved.manifest.get("fit_part_only") is True
     assert saved.thresholds.medium["violence"] > 0
+
+    # A round kept outside the corpus: its own fifth reported apart, fitted on only when asked.
+    extra = tmp_path / "round9" / "en"
+    extra.mkdir(parents=True)
+    (extra / "violence.txt").write_text(
+        "\n\n".join(
+            f"l: my sister is going to murder me for this, case {i}\n"
+            f"b: the murder mystery podcast, episode {i}"
+            for i in range(10)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    common = ["--corpus", str(tmp_path / "candidate"), "--validate", "--hyper", "bits=12"]
+    counts = []
+    for fit_extra, said in ((False, "never fitted on"), (True, "fitted on its other four")):
+        main([*common, "--extra", str(tmp_path / "round9"), *(["--fit-extra"] * fit_extra)])
+        printed = capsys.readouterr().out
+        counts.append(int(printed.split("fitted on ", 1)[1].split(" ", 1)[0]))
+        assert f"round9: its validation fifth ({said}" in printed
+        assert "low-severity texts of round9 (meant to pass) blocked: " in printed
+    # 19 of the corpus's 24 groups fitted (57 texts); then 8 of the round's 10 groups as well.
+    assert counts == [57, 57 + 16]
+    with pytest.raises(SystemExit):
+        main([*common, "--fit-extra"])

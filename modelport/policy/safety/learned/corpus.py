@@ -160,6 +160,21 @@ def load_corpus(directory: Path | None = None) -> list[Sample]:
 TRAINING_PROSE = "train-prose/prose.jsonl"
 
 
+def load_round(directory: Path) -> list[Sample]:
+    """A round of text kept outside the training corpus (``round8/``: ``<lang>/<section>.txt``),
+    its groups named after the directory so that they never merge with the corpus's own."""
+    files = sorted(directory.glob("*/*.txt"))
+    if not files:
+        raise FileNotFoundError(f"no corpus files under {directory}")
+    return [
+        replace(sample, group=f"{directory.name}:{sample.group}")
+        for path in files
+        for sample in parse(
+            path.read_text(encoding="utf-8"), path.parent.name, path.stem, str(path)
+        )
+    ]
+
+
 def parse_training_prose(text: str, source: str = "<prose>") -> list[Sample]:
     """Benign answers written by a model (JSONL records with ``id``, ``language``, ``text``):
     each paragraph is an ordinary text of section ``general``, grouped by prompt, so that the

@@ -1,7 +1,7 @@
 """Train the default classifier's linear model on the training corpus (``corpus/safety/train``).
 
     python -m modelport.policy.safety.learned.train [--validate] [--out DIR] [--corpus DIR]
-        [--save-fit DIR]
+        [--save-fit DIR] [--extra DIR [--fit-extra]]
 
 ``--validate`` trains on the fit part (four fifths of the groups, see
 :func:`~modelport.policy.safety.learned.corpus.validation_groups`), prints the validation table
@@ -12,7 +12,9 @@ thresholds. Deterministic (fixed seeds). No evaluation set is ever read here.
 ``--corpus`` reads another corpus directory laid out like ``corpus/safety`` (``train/`` and
 ``train-prose/``): a candidate corpus is measured without touching the shipped one.
 ``--save-fit`` also writes the fit-part model (with its thresholds), so that candidates can be
-compared on one validation split and through the prose benches (``--model-dir``).
+compared on one validation split and through the prose benches (``--model-dir``). ``--extra``
+reads a round kept outside the corpus and reports its own seeded fifth apart (the corpus's split
+unchanged); ``--fit-extra`` also fits on its other four fifths.
 
 The model: logistic heads over hashed features (:mod:`.features`), one text being a bag of
 chunks whose worst chunk decides; training follows that rule (multiple-instance learning: a
@@ -40,6 +42,7 @@ from modelport.policy.safety.learned.corpus import (
     Sample,
     corpus_digest,
     load_corpus,
+    load_round,
     split_validation,
     validation_groups,
 )
@@ -206,10 +209,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--corpus", type=Path, default=None, help="a corpus directory (train/, train-prose/)"
     )
     parser.add_argument("--save-fit", type=Path, default=None, help="write the fit-part model")
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        default=None,
+        help="a round kept outside the corpus (<lang>/<section>.txt): its own seeded fifth is "
+        "reported apart, the corpus's split unchanged",
+    )
+    parser.add_argument(
+        "--fit-extra", action="store_true", help="also fit on the other four fifths of --extra"
+    )
     args = parser.parse_args(argv)
+    if args.fit_extra and args.extra is None:
+        parser.error("--fit-extra needs --extra")
     hyper = parse_hyper(args.hyper)
     corpus = load_corpus(args.corpus)
     fitted, validation = split_validation(corpus)
+    extra_fit, extra_validation = (
+        split_validation(load_round(args.extra)) if args.extra else ([], [])
+    )
+    if args.fit_extra:
+        if not args.validate:
+            parser.error("--fit-extra measures a candidate: use it with --validate")
+        fitted = fitted + extra_fit
     start = time.perf_counter()
     model = train(fitted, hyper, {"fit_part_only": True})
     thresholds, report = choose_thresholds(model, validation)
@@ -222,6 +244,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(format_report(evaluation, "validation (groups never fitted on)"))
     blocked, low = low_blocked(model.classify, validation)
     print(f"low-severity validation texts (meant to pass) blocked: {blocked}/{low}")
+    if extra_validation:
+        fitted_on = "fitted on its other four fifths" if args.fit_extra else "never fitted on"
+        extra = evaluate(model.classify, extra_validation)
+        print(format_report(extra, f"{args.extra.name}: its validation fifth ({fitted_on})"))
+        blocked, low = low_blocked(model.classify, extra_validation)
+        print(f"low-severity texts of {args.extra.name} (meant to pass) blocked: {blocked}/{low}")
     if args.misses:
         print(evaluation.format_errors())
     if args.save_fit is not None:
