@@ -71,14 +71,20 @@ def job_api(base_url: str, project: str) -> httpx.Client:
 def wait_for(
     client: httpx.Client, job_id: str, done: Any, timeout: float = 600, what: str = "condition"
 ) -> dict[str, Any]:
-    """Poll the job until ``done(job)``; fail with the job's events if it ended otherwise."""
+    """Poll the job until ``done(job)``; fail with the job's events if it ended otherwise.
+
+    A job is billed just after it ends (the ledger write, then ``billed_tokens``), so a
+    condition on billing is polled a few seconds past the end before giving up."""
     deadline = time.monotonic() + timeout
+    ended: float | None = None
     while time.monotonic() < deadline:
         job: dict[str, Any] = client.get(f"/fine_tuning/jobs/{job_id}").json()
         if done(job):
             return job
         if job["status"] in TERMINAL:
-            break
+            ended = ended or time.monotonic()
+            if job["billed_tokens"] is not None or time.monotonic() - ended > 15:
+                break
         time.sleep(0.5)
     events = client.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
     messages = [e["message"] for e in reversed(events["data"])]

@@ -83,8 +83,13 @@ def trained(server: ThreadServer) -> Trained:
     )
     assert job.status == "queued" and job.fine_tuned_model is None
     with job_api(server.base_url, PROJECT) as api:
-        wait_for(api, job.id, lambda j: j["status"] == "succeeded", what="succeeded")
+        wait_for(api, job.id, _succeeded_and_billed, what="succeeded and billed")
     return Trained(client, client.fine_tuning.jobs.retrieve(job.id))
+
+
+def _succeeded_and_billed(job: dict[str, Any]) -> bool:
+    """Ended well and on the ledger: the usage report holds its training tokens."""
+    return job["status"] == "succeeded" and job["billed_tokens"] is not None
 
 
 def _ask(target_url: str, key: str, model: str) -> str:
@@ -277,7 +282,7 @@ def test_a_killed_worker_resumes_from_its_checkpoint(
             what="step 3",
         )
         os.kill(running["worker"]["pid"], signal.SIGKILL)
-        done = wait_for(api, job_id, lambda j: j["status"] == "succeeded", what="succeeded")
+        done = wait_for(api, job_id, _succeeded_and_billed, what="succeeded and billed")
         events = api.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 100}).json()
         messages = [e["message"] for e in events["data"]]
         assert any("restarting it from the last checkpoint" in m for m in messages), messages
