@@ -180,6 +180,31 @@ def test_round_8_parses_and_is_not_training_text() -> None:
     assert not [s.text for s in samples if normalize(s.text) in trained]
 
 
+def test_round_9_parses_holds_low_severity_and_repeats_no_known_text() -> None:
+    """corpus/safety/round9: low-severity texts and hard look-alikes, kept outside the corpus;
+    no text of it is in the training corpus, round 8 or either held-out set."""
+    from modelport.policy.safety.learned.corpus import (
+        default_corpus_dir,
+        heldout2_dir,
+        heldout_dir,
+        load_heldout,
+        load_round,
+    )
+    from modelport.policy.safety.normalize import normalize
+
+    samples = load_round(default_corpus_dir() / "round9")
+    assert len(samples) == 2577
+    assert {s.lang for s in samples} == set(LANGUAGES)
+    assert all(s.group.startswith("round9:") for s in samples)
+    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
+    assert len(low) == 706 and not any(s.must_block for s in low)
+    known = {normalize(s.text) for s in load_corpus()}
+    known |= {normalize(s.text) for s in load_round(default_corpus_dir() / "round8")}
+    for directory in (heldout_dir(), heldout2_dir()):
+        known |= {normalize(s.text) for s in load_heldout(directory)}
+    assert not [s.text for s in samples if normalize(s.text) in known]
+
+
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
     records = [
         {
