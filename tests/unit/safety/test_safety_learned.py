@@ -263,6 +263,26 @@ def test_trainer_learns_a_toy_corpus() -> None:
     assert model.probabilities("nice weather")["violence"] < 0.5
 
 
+def test_low_severity_texts_weigh_more_as_negatives_when_asked() -> None:
+    """``Hyper.low_weight``: a low-severity text (meant to pass) is a negative for the medium
+    heads; weighted up, the model scores it lower, the harmful twin still high."""
+    harmful = ["I will stab you tonight", "I am going to stab him at his house"]
+    low = ["ugh I could stab my brother", "I could stab the referee lol"]
+    samples = [
+        Sample(t, "en", "violence", "harmful", Severity.MEDIUM, group=f"h{i}")
+        for i, t in enumerate(harmful)
+    ] + [
+        Sample(t, "en", "violence", "harmful", Severity.LOW, group=f"l{i}")
+        for i, t in enumerate(low)
+    ]
+    hyper = Hyper(bits=12, epochs=30, batch=8, learning_rate=0.1)
+    plain = train(samples, hyper, {})
+    weighted = train(samples, Hyper(**{**vars(hyper), "low_weight": 4.0}), {})
+    for text in low:
+        assert weighted.probabilities(text)["violence"] < plain.probabilities(text)["violence"]
+    assert weighted.probabilities(harmful[0])["violence"] > 0.5
+
+
 def test_the_trainer_measures_a_candidate_corpus_and_keeps_its_fit_part_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

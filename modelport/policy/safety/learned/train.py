@@ -70,6 +70,8 @@ class Hyper:
     learning_rate: float = 0.02
     l2: float = 1e-6
     positive_weight_cap: float = 4.0
+    low_weight: float = 1.0
+    """The weight of a low-severity text, a negative for every head (other negatives: 1)."""
     seed: int = 7
 
 
@@ -95,7 +97,7 @@ def targets(sample: Sample) -> list[float]:
 class Dataset:
     """Samples as chunks of hashed features (CSR over chunks), chunks grouped by sample."""
 
-    def __init__(self, samples: Sequence[Sample], bits: int) -> None:
+    def __init__(self, samples: Sequence[Sample], bits: int, low_weight: float = 1.0) -> None:
         cols: list[npt.NDArray[np.int64]] = []
         vals: list[npt.NDArray[np.float32]] = []
         per_chunk: list[int] = []
@@ -121,6 +123,8 @@ class Dataset:
         self.indptr = np.concatenate(([0], np.cumsum(per_chunk))).astype(np.int64)
         self.chunk_ptr = np.concatenate(([0], np.cumsum(chunk_counts))).astype(np.int64)
         self.y = np.asarray([targets(s) for s in samples], dtype=np.float32)
+        low = [s.kind == "harmful" and s.severity is Severity.LOW for s in samples]
+        self.negative_weight = np.where(low, low_weight, 1.0).astype(np.float32)
         self.bits = bits
 
     def __len__(self) -> int:
@@ -157,7 +161,8 @@ def fit(data: Dataset, hyper: Hyper) -> tuple[npt.NDArray[np.float32], npt.NDArr
             # Multiple instances: a positive text learns from its best chunk only.
             best = np.full((len(batch), heads), -np.inf, dtype=np.float32)
             np.maximum.at(best, owner, logits)
-            weight = np.where(y > 0, (logits >= best[owner]) * pos_weight, 1.0)
+            negative = data.negative_weight[batch][owner][:, None]
+            weight = np.where(y > 0, (logits >= best[owner]) * pos_weight, negative)
             p = 1.0 / (1.0 + np.exp(-logits))
             err = ((p - y) * weight / len(batch)).astype(np.float32)
             grad = np.empty_like(w)
@@ -173,7 +178,7 @@ def train(
     samples: Sequence[Sample], hyper: Hyper, manifest: dict[str, object]
 ) -> LinearSafetyModel:
     """A model fitted on ``samples`` and their augmented variants (default thresholds)."""
-    data = Dataset(augment(samples, hyper.seed), hyper.bits)
+    data = Dataset(augment(samples, hyper.seed), hyper.bits, hyper.low_weight)
     weights, bias = fit(data, hyper)
     return LinearSafetyModel(weights, bias, Thresholds(), manifest)
 
