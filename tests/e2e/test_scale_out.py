@@ -356,7 +356,9 @@ def test_scale_to_zero_and_back_without_a_429(scaled: Cluster) -> None:
     assert chat(b, "sleepy", key).status_code == 200
     took = until(lambda: deployment(a, "sleepy")["replicas"] == [], 60, 0.5)
     assert took >= 2, "released before it was idle"
-    until(lambda: deployment(a, "sleepy")["readiness"] == "idle", 2)  # the gateway knows it
+    # The gateway knows it (the replicas above are read from the store; the readiness is the
+    # gateway's registry, which follows the change log: a loaded machine can take a while).
+    until(lambda: deployment(a, "sleepy")["readiness"] == "idle", 10)
     # A gateway that waits at most 0.2 s for a cold start: 503 with Retry-After, and the
     # request it refused woke the deployment.
     impatient = scaled.start("gateway", MODELPORT_COLD_START_WAIT="0.2")
@@ -426,7 +428,8 @@ def test_the_standby_controller_takes_over_and_marks_nothing_failed(scaled: Clus
             assert d["state"] != "failed", d
     assert takeover < 15
     assert ready["state"] == "succeeded"
-    until(lambda: deployment(a)["readiness"] == "ready", 2)  # the gateway routes to it
+    # The gateway routes to it (its registry follows the store's replica rows, read above).
+    until(lambda: deployment(a)["readiness"] == "ready", 10)
     key = keys_of(a)["primary"]
     assert chat(a, EMBEDDED, key).status_code == 200
 
