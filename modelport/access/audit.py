@@ -35,7 +35,7 @@ class AuditLog:
     async def record(self, event: AuditEvent) -> None:
         try:
             await asyncio.to_thread(self.store.run, lambda c: sql.append_audit(c, event))
-        except Exception:  # the call has been answered; say so loudly rather than fail it
+        except Exception:  # the call itself was served: say so loudly rather than fail it
             log.exception("could not write the audit record of %s %s", event.method, event.path)
 
     async def query(self, wanted: AuditFilter) -> list[AuditEvent]:
