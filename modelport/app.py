@@ -54,6 +54,8 @@ async def healthz(request: Request) -> JSONResponse:
     degraded = []
     if not store["reachable"]:
         degraded.append("database unreachable: serving known deployments from memory")
+    elif store.get("catching_up"):
+        degraded.append("database answers again: reading the changes made while it did not")
     if limiter["mode"] not in ("redis", "memory"):
         degraded.append(f"rate limiter: Redis unreachable, {limiter['mode']} limits")
     if services.ledger.spooled():

@@ -332,8 +332,9 @@ class Services:
 
     def check_store_outage(self) -> None:
         """A gateway that lost its database serves what it knows for ``store_outage_grace``
-        seconds (revocations made meanwhile cannot reach it), then refuses (503)."""
-        lost = self.feed.store_lost_since
+        seconds (revocations made meanwhile cannot reach it), then refuses (503) until the
+        database answers again and what changed meanwhile has been applied."""
+        lost = self.feed.outage_since(self.sync.cursor if self.sync is not None else None)
         if lost is not None and time.monotonic() - lost > self.settings.store_outage_grace:
             raise StoreUnavailable(
                 "this gateway has lost its database for too long to trust what it knows; "

@@ -35,7 +35,7 @@ class AuditLog:
     async def record(self, event: AuditEvent) -> None:
         try:
             await asyncio.to_thread(self.store.run, lambda c: sql.append_audit(c, event))
-        except Exception:  # the call has been answered; say so loudly rather than fail it
+        except Exception:  # the call itself was served: say so loudly rather than fail it
             log.exception("could not write the audit record of %s %s", event.method, event.path)
 
     async def query(self, wanted: AuditFilter) -> list[AuditEvent]:
@@ -61,19 +61,32 @@ class AuditTrail:
             return
         state: dict[str, Any] = scope.setdefault("state", {})
         status = 500
+        recorded = False
+
+        async def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            audit: AuditLog | None = getattr(scope["app"].state.services, "audit", None)
+            if audit is not None:
+                await audit.record(_event(scope, state, status))
 
         async def send_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Recorded before the response's last byte leaves: a caller that has its answer
+                # finds the call in the audit log (written after it, a quick caller read the
+                # log before the record was there).
+                await record()
             await send(message)
 
         try:
             await self.app(scope, receive, send_status)
         finally:
-            audit: AuditLog | None = getattr(scope["app"].state.services, "audit", None)
-            if audit is not None:
-                await audit.record(_event(scope, state, status))
+            await record()  # no complete response was sent (an error, a client gone)
 
 
 def _event(scope: Scope, state: dict[str, Any], status: int) -> AuditEvent:

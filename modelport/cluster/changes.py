@@ -43,6 +43,9 @@ class ChangeFeed:
         self.latest = 0
         self.store_ok = True
         self.store_lost_since: float | None = None
+        # An outage that ended: (when it began, the revision the store answered again with),
+        # until the follower has applied that revision (see outage_since).
+        self._recovered: tuple[float, int] | None = None
         self.listening = False  # PostgreSQL: a LISTEN connection is open
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -90,14 +93,36 @@ class ChangeFeed:
 
     # -- reading ----------------------------------------------------------------------------
     def _mark(self, ok: bool) -> None:
+        """Whether the store answers; call it after :meth:`_advance` with what it answered."""
         if ok and not self.store_ok:
             log.warning("the database answers again")
+            if self.store_lost_since is not None:
+                self._recovered = (self.store_lost_since, self.latest)
         if not ok and self.store_ok:
             log.error("the database does not answer; serving from memory")
-            self.store_lost_since = time.monotonic()
+            # Lost again before the last outage was caught up with: stale since that one.
+            recovered, self._recovered = self._recovered, None
+            self.store_lost_since = recovered[0] if recovered else time.monotonic()
         self.store_ok = ok
         if ok:
             self.store_lost_since = None
+
+    def outage_since(self, synced: int | None) -> float | None:
+        """When this process lost the database, as long as what it knows may be stale: while
+        the store does not answer, and once it answers again until the follower has applied
+        the revision it answered with (``synced``: the follower's revision; None when nothing
+        follows the feed here). A gateway that refused calls after the grace period must not
+        serve a revoked key in the moment between the store answering and the sync reading
+        what changed meanwhile."""
+        if self.store_lost_since is not None:
+            return self.store_lost_since
+        recovered = self._recovered
+        if recovered is None:
+            return None
+        if synced is None or synced >= recovered[1]:
+            self._recovered = None
+            return None
+        return recovered[0]
 
     async def _poll_once(self) -> None:
         try:
@@ -105,8 +130,8 @@ class ChangeFeed:
         except SQLAlchemyError:
             self._mark(False)
             return
-        self._mark(True)
         self._advance(revision)
+        self._mark(True)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -69,6 +69,9 @@ def store_status(services: ServicesView) -> dict[str, Any]:
     status: dict[str, Any] = {"reachable": feed.store_ok, "revision": feed.latest}
     if services.sync is not None:
         status["synced_revision"] = services.sync.synced_at
+    synced = services.sync.cursor if services.sync is not None else None
+    if feed.store_ok and feed.outage_since(synced) is not None:
+        status["catching_up"] = True  # it answers again; the changes made meanwhile not read yet
     if lost is not None:
         status["unreachable_for_s"] = round(time.monotonic() - lost, 1)
         status["serving_until_s"] = round(

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from modelport.store.db import make_engine
 from modelport.store.usage_tables import usage_records
-from tests.cluster_support import Cluster, CuttableLink, chat, cluster, until
+from tests.cluster_support import Cluster, CuttableLink, chat, cluster, deployment, until
 from tests.postgres import PostgresServer
 from tests.redis_support import Valkey
 from tests.support import ADMIN_HEADERS, EMBEDDED, admin, keys_of, wait_ready
@@ -104,6 +104,8 @@ def test_redis_down_each_gateway_holds_its_share_and_says_so(outages: Outages) -
         ).raise_for_status()
     try:
         until(lambda: _health(b)["status"] == "ok", 10)
+        # The limit was set through A: B enforces it once its registry has it.
+        until(lambda: deployment(b)["limits"]["requests_per_minute"] == 4, 10)
         outages.valkey.stop()
         statuses = [chat(b, EMBEDDED, key).status_code for _ in range(3)]
         # 4 a minute shared by 2 live gateways: 2 here while Redis is away

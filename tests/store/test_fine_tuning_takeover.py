@@ -348,7 +348,12 @@ async def test_a_job_queued_twice_on_one_gateway_is_claimed_and_run_once(
         service._queue.put_nowait("ftjob-1")
         await asyncio.sleep(0.05)  # the first worker is claiming it
         service._queue.put_nowait("ftjob-1")
-        await asyncio.sleep(0.6)
+        # Until the run has ended (0.4 s of sleeps; a loaded machine can stall the loop longer).
+        deadline = asyncio.get_running_loop().time() + 10
+        while not ran or service._taken:
+            assert asyncio.get_running_loop().time() < deadline, (claimed, ran, service._taken)
+            await asyncio.sleep(0.05)
+        assert service._queue.empty()  # the second one was taken off the queue, not left
         assert (claimed, ran) == (["ftjob-1"], ["ftjob-1"])
         assert not service._taken  # released when its run ended
     finally:
