@@ -175,7 +175,19 @@ def _replica(row: Any) -> Replica:
     )
 
 
-def insert_replica(conn: Connection, replica: Replica) -> None:
+def insert_replica(conn: Connection, replica: Replica) -> bool:
+    """Record a new replica; False (nothing written, the transaction goes on) when a live one
+    already holds its ordinal of its deployment's generation: the unique index of migration 0070
+    decides between two controllers placing the same ordinal at once."""
+    try:
+        with conn.begin_nested():
+            _insert_replica(conn, replica)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _insert_replica(conn: Connection, replica: Replica) -> None:
     conn.execute(
         insert(replicas).values(
             id=replica.id,
@@ -203,13 +215,17 @@ def insert_replica(conn: Connection, replica: Replica) -> None:
     )
 
 
-def update_replica(conn: Connection, replica_id: str, **values: Any) -> None:
-    """Change some fields of a replica (``state`` as a ReplicaState); ``updated_at`` follows."""
+def update_replica(
+    conn: Connection, replica_id: str, *, live_only: bool = False, **values: Any
+) -> bool:
+    """Change some fields of a replica (``state`` as a ReplicaState); ``updated_at`` follows.
+    ``live_only``: only while it is not stopped. Whether a row changed."""
     if isinstance(values.get("state"), ReplicaState):
         values["state"] = values["state"].value
-    conn.execute(
-        update(replicas).where(replicas.c.id == replica_id).values(**values, updated_at=now())
-    )
+    query = update(replicas).where(replicas.c.id == replica_id)
+    if live_only:
+        query = query.where(replicas.c.stopped_at.is_(None))
+    return bool(conn.execute(query.values(**values, updated_at=now())).rowcount == 1)
 
 
 def active_replicas(conn: Connection, deployment_id: str | None = None) -> list[Replica]:
