@@ -138,6 +138,22 @@ def release_lease(conn: Connection, name: str, holder: str) -> None:
     )
 
 
+def holds_lease(conn: Connection, name: str, holder: str, epoch: int) -> bool:
+    """Whether ``holder`` still holds the lease ``name`` it took at ``epoch`` (a takeover
+    raises the epoch). For a write that only its holder may make, in the write's transaction:
+    on PostgreSQL the row is locked FOR SHARE until it ends, so a takeover waits for it (SQLite
+    has one writer at a time already). Not expired is not asked: a holder whose renewals did
+    not reach the database holds on until another takes the lease."""
+    query = select(cluster_leases.c.name).where(
+        cluster_leases.c.name == name,
+        cluster_leases.c.holder == holder,
+        cluster_leases.c.epoch == epoch,
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return conn.execute(query).first() is not None
+
+
 def lease(conn: Connection, name: str) -> dict[str, Any] | None:
     row = conn.execute(select(cluster_leases).where(cluster_leases.c.name == name)).first()
     if row is None:
