@@ -253,9 +253,8 @@ class Reconciler:
         if not await self.record.insert_replica(row):
             # Another controller placed this ordinal at the same moment, or took our lease (a
             # takeover the former holder had not noticed yet): the database decided. The next
-            # pass adopts that replica, or finds it gone.
+            # pass (the sweep's, within a second) adopts that replica, or finds it gone.
             log.info("replica %d of %s: placed by another controller, not here", ordinal, d.name)
-            self.kick()
             return
         await self.record.set_progress(f"starting the {factory.label} engine and loading the model")
         order = ReplicaOrder(

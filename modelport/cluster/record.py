@@ -93,13 +93,16 @@ class DeploymentRecord:
         """Record a replica about to start; False, nothing written, when a live one holds its
         ordinal already (another controller's, placed at the same moment) or when this
         controller's lease was taken over."""
-        inserted = False
 
-        def insert(conn: Any) -> None:
-            nonlocal inserted
-            inserted = self._holds(conn) and sql.insert_replica(conn, row)
+        def insert(conn: Any) -> bool:
+            if not (self._holds(conn) and sql.insert_replica(conn, row)):
+                return False
+            sql.publish(conn, "replicas", self.deployment_id)
+            return True
 
-        await self.write("replicas", insert)
+        inserted: bool = await in_thread_run(self.store, insert)
+        if inserted:
+            self.feed.kick()
         return inserted
 
     def _holds(self, conn: Any) -> bool:
