@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, cast
 
@@ -29,7 +29,7 @@ from modelport.cluster.reconciler import Reconciler
 from modelport.cluster.reconciler_context import ReconcilerContext
 from modelport.cluster.runtime import ReplicaOrder
 from modelport.domain.deployments import Deployment, DeploymentState
-from modelport.domain.replicas import Endpoint, Replica, ReplicaState
+from modelport.domain.replicas import Endpoint, Replica, ReplicaState, Scale
 from modelport.engines.base import EngineSpec
 from modelport.engines.supervisor import Backoff
 from modelport.store import cluster as sql
@@ -215,3 +215,21 @@ async def test_a_replica_the_new_holder_recorded_gone_is_stopped_by_the_former_o
     (handle,) = _runtime(old).started.values()
     assert handle.stopped and old.handles == {}
     assert _live(store, d) == [(0, "new", ReplicaState.READY)]
+
+
+async def test_a_scale_up_does_not_reuse_an_ordinal_whose_cancelled_start_still_runs(
+    store: Store,
+) -> None:
+    """Scaled 2 -> 1 -> 2 quickly: ordinal 1's cancelled start has not recorded its replica
+    stopped yet, so its row still holds the ordinal; the scale-up waits for it."""
+    d = replace(_deployment(store), scale=Scale(instances=2))
+    resolving = threading.Event()
+    r = _reconciler(store, d, "c", resolving)
+    stopping: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    r.pending["cancelled"] = (1, d.generation, cast(Any, stopping))
+    r._dropped.add("cancelled")
+    launched: list[int] = []
+    r._launch = lambda _, ordinal: launched.append(ordinal)  # type: ignore[method-assign]
+    await r._scale(d, None)
+    assert launched == [0]
+    stopping.set_result(None)
