@@ -28,7 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.local_runtime import LocalRuntime
 from modelport.cluster.members import Heartbeat
-from modelport.cluster.reconciler import Reconciler, ReconcilerContext
+from modelport.cluster.reconciler import Reconciler
+from modelport.cluster.reconciler_context import ReconcilerContext
 from modelport.cluster.runtime import Runtime
 from modelport.cluster.specs import OfferOf
 from modelport.cluster.threads import in_thread_read, in_thread_run
@@ -85,6 +86,11 @@ class Controller:
         return self.heartbeat.id
 
     def context(self) -> ReconcilerContext:
+        holder, epoch = self.holder, self.epoch  # a takeover makes new reconcilers
+
+        def fence(conn: Connection) -> bool:
+            return sql.holds_lease(conn, LEASE, holder, epoch)
+
         return ReconcilerContext(
             store=self.store,
             catalog=self.catalog,
@@ -100,6 +106,7 @@ class Controller:
             offer_of=self.offer_of,
             on_forget=self.on_forget,
             host_of=self.host_of,
+            fence=fence,
         )
 
     # -- lease ------------------------------------------------------------------------------

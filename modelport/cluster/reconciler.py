@@ -21,68 +21,32 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from modelport.cluster.changes import ChangeFeed
-from modelport.cluster.local_runtime import LocalRuntime
+from modelport.cluster.reconciler_context import Placed, ReconcilerContext
 from modelport.cluster.record import DeploymentRecord
 from modelport.cluster.replica_rows import observed, started, starting_row, updated
-from modelport.cluster.runtime import ReplicaHandle, ReplicaOrder, Runtime
-from modelport.cluster.specs import OfferOf, resolve, spec_to_json
+from modelport.cluster.runtime import ReplicaOrder, Runtime
+from modelport.cluster.specs import resolve, spec_to_json
 from modelport.cluster.threads import in_thread, in_thread_read, in_thread_run
-from modelport.domain.catalog import Catalog
 from modelport.domain.deployments import Deployment, DeploymentState
-from modelport.domain.keys import KeyVault
 from modelport.domain.replicas import Replica, ReplicaState, Resources
 from modelport.engines.base import EngineSpec, EngineStartError, EngineStopped
-from modelport.engines.host import EngineHost
 from modelport.engines.plugin import EngineFactory, placeable
-from modelport.engines.registry import EngineFactories
-from modelport.engines.supervisor import Backoff
 from modelport.store import cluster as sql
-from modelport.store.repositories import Store
 from modelport.store.values import new_id
 
 log = logging.getLogger("modelport.controller")
-
-
-@dataclass(frozen=True)
-class ReconcilerContext:
-    store: Store
-    catalog: Catalog
-    vault: KeyVault
-    engines: EngineFactories
-    host: EngineHost
-    runtime: Runtime
-    local: LocalRuntime
-    feed: ChangeFeed
-    owner: str
-    retry: Backoff
-    members_within: float
-    offer_of: OfferOf
-    # Runs in the transaction that forgets a deleted deployment (the compute meter's last bill).
-    on_forget: Callable[[Connection, Deployment], None] | None = None
-    # What a deployment's engine is sized for (managed: its instance type's CPUs); default host.
-    host_of: Callable[[Deployment], EngineHost] | None = None
-
-
-@dataclass
-class Placed:
-    row: Replica
-    handle: ReplicaHandle
-    runtime: Runtime
 
 
 class Reconciler:
     def __init__(self, deployment_id: str, ctx: ReconcilerContext) -> None:
         self.deployment_id = deployment_id
         self.ctx = ctx
-        self.record = DeploymentRecord(deployment_id, ctx.store, ctx.feed)
+        self.record = DeploymentRecord(deployment_id, ctx.store, ctx.feed, ctx.fence)
         self.handles: dict[str, Placed] = {}
         self.pending: dict[str, tuple[int, int, asyncio.Task[None]]] = {}  # id -> ordinal, gen
         self._dropped: set[str] = set()  # pending starts a scale-down cancelled
@@ -182,9 +146,10 @@ class Reconciler:
                     settled = False
                     continue
             if handle is None:
-                await self.record.stopped(
-                    row.id, ReplicaState.STOPPED, "gone with a former controller"
-                )
+                gone = "gone with a former controller"
+                # Not ours to say once the lease was taken over: the new holder's may run.
+                if not await self.record.stopped(row.id, ReplicaState.STOPPED, gone, fenced=True):
+                    settled = False
                 continue
             log.info("replica %s of %s adopted", row.id, row.deployment_name)
             self.handles[row.id] = Placed(row, handle, runtime)  # type: ignore[arg-type]
@@ -222,7 +187,9 @@ class Reconciler:
                 return
             if not self.handles and not self.pending:
                 self._scaled_up_at = time.time()
-            free = [o for o in range(d.scale.instances) if o not in current]
+            # An ordinal whose start a scale-down cancelled is busy until its row is stopped.
+            busy = current | {o for o, g, _ in self.pending.values() if g == d.generation}
+            free = [o for o in range(d.scale.instances) if o not in busy]
             for ordinal in free[: wanted - len(current)]:
                 self._launch(d, ordinal)
         elif len(current) > wanted:
@@ -283,7 +250,12 @@ class Reconciler:
         row = starting_row(
             d, replica_id, ordinal, runtime=runtime.name, owner=self.ctx.owner, resources=resources
         )
-        await self.record.write("replicas", lambda c: sql.insert_replica(c, row))
+        if not await self.record.insert_replica(row):
+            # Another controller placed this ordinal at the same moment, or took our lease (a
+            # takeover the former holder had not noticed yet): the database decided. The next
+            # pass (the sweep's, within a second) adopts that replica, or finds it gone.
+            log.info("replica %d of %s: placed by another controller, not here", ordinal, d.name)
+            return
         await self.record.set_progress(f"starting the {factory.label} engine and loading the model")
         order = ReplicaOrder(
             replica_id, d.id, d.name, ordinal, d.generation, factory, spec, resources
@@ -309,7 +281,18 @@ class Reconciler:
         # Ours before the next await: cancelled from here on (a scale-down, a restart), the
         # replica is not lost with the task; the next pass stops it or keeps it.
         self.handles[replica_id] = Placed(updated(row, values), handle, runtime)
-        await self.record.update_replica(replica_id, **values)
+        if not await self.record.update_replica(replica_id, live_only=True, **values):
+            # Its row was stopped meanwhile: a controller that took over found no process
+            # for it yet and recorded it gone, and places its own. Nobody would manage this one.
+            if self.handles.pop(replica_id, None) is not None:
+                with contextlib.suppress(Exception):
+                    await handle.stop()
+            log.warning(
+                "replica %d of %s was taken for gone by another controller: stopped",
+                ordinal,
+                d.name,
+            )
+            return
         log.info("replica %d of %s ready on %s (%s)", ordinal, d.name, handle.node, runtime.name)
         self.kick()
 

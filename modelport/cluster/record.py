@@ -15,12 +15,18 @@ from modelport.store import cluster as sql
 from modelport.store.repositories import Store
 from modelport.store.values import now
 
+Fence = Callable[[Any], bool]
+"""Whether this controller still holds its lease, asked in a write's transaction."""
+
 
 class DeploymentRecord:
-    def __init__(self, deployment_id: str, store: Store, feed: ChangeFeed) -> None:
+    def __init__(
+        self, deployment_id: str, store: Store, feed: ChangeFeed, fence: Fence | None = None
+    ) -> None:
         self.deployment_id = deployment_id
         self.store = store
         self.feed = feed
+        self.fence = fence  # None: this process is the only controller (a test)
         self.progress: str | None = None  # the last progress written
 
     async def write(self, kind: str, fn: Callable[[Any], None]) -> None:
@@ -83,23 +89,60 @@ class DeploymentRecord:
         await self.write("state", record)
         self.progress = progress
 
-    async def update_replica(self, replica_id: str, **values: Any) -> None:
+    async def insert_replica(self, row: Replica) -> bool:
+        """Record a replica about to start; False, nothing written, when a live one holds its
+        ordinal already (another controller's, placed at the same moment) or when this
+        controller's lease was taken over."""
+
+        def insert(conn: Any) -> bool:
+            if not (self._holds(conn) and sql.insert_replica(conn, row)):
+                return False
+            sql.publish(conn, "replicas", self.deployment_id)
+            return True
+
+        inserted: bool = await in_thread_run(self.store, insert)
+        if inserted:
+            self.feed.kick()
+        return inserted
+
+    def _holds(self, conn: Any) -> bool:
+        return self.fence is None or self.fence(conn)
+
+    async def update_replica(
+        self, replica_id: str, *, live_only: bool = False, fenced: bool = False, **values: Any
+    ) -> bool:
+        """Store what changed of a replica; ``live_only``: only while its row is not stopped;
+        ``fenced``: only while this controller holds its lease. Whether its row changed."""
+        changed = False
         if values.get("state") is not ReplicaState.READY:
-            await self.write("replicas", lambda c: sql.update_replica(c, replica_id, **values))
-            return
+
+            def change(conn: Any) -> None:
+                nonlocal changed
+                if not fenced or self._holds(conn):
+                    changed = sql.update_replica(conn, replica_id, live_only=live_only, **values)
+
+            await self.write("replicas", change)
+            return changed
         # A replica ready and its deployment succeeded (a former failure cleared) in one
         # transaction: no reader sees a routable replica beside the previous failure.
-        self.progress = "ready"
 
         def ready(conn: Any) -> None:
-            sql.update_replica(conn, replica_id, **values)
+            nonlocal changed
+            changed = sql.update_replica(conn, replica_id, live_only=live_only, **values)
             d = self.store.deployment_by_id(conn, self.deployment_id)
-            if d is not None and d.state is not DeploymentState.DELETING:
+            if changed and d is not None and d.state is not DeploymentState.DELETING:
                 self.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
                 self.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
                 sql.publish(conn, "state", self.deployment_id)
 
         await self.write("replicas", ready)
+        if changed:
+            self.progress = "ready"
+        return changed
 
-    async def stopped(self, replica_id: str, state: ReplicaState, error: str | None) -> None:
-        await self.update_replica(replica_id, state=state, stopped_at=now(), last_error=error)
+    async def stopped(
+        self, replica_id: str, state: ReplicaState, error: str | None, *, fenced: bool = False
+    ) -> bool:
+        return await self.update_replica(
+            replica_id, fenced=fenced, state=state, stopped_at=now(), last_error=error
+        )

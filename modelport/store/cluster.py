@@ -138,6 +138,22 @@ def release_lease(conn: Connection, name: str, holder: str) -> None:
     )
 
 
+def holds_lease(conn: Connection, name: str, holder: str, epoch: int) -> bool:
+    """Whether ``holder`` still holds the lease ``name`` it took at ``epoch`` (a takeover
+    raises the epoch). For a write that only its holder may make, in the write's transaction:
+    on PostgreSQL the row is locked FOR SHARE until it ends, so a takeover waits for it (SQLite
+    has one writer at a time already). Not expired is not asked: a holder whose renewals did
+    not reach the database holds on until another takes the lease."""
+    query = select(cluster_leases.c.name).where(
+        cluster_leases.c.name == name,
+        cluster_leases.c.holder == holder,
+        cluster_leases.c.epoch == epoch,
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return conn.execute(query).first() is not None
+
+
 def lease(conn: Connection, name: str) -> dict[str, Any] | None:
     row = conn.execute(select(cluster_leases).where(cluster_leases.c.name == name)).first()
     if row is None:
@@ -175,7 +191,19 @@ def _replica(row: Any) -> Replica:
     )
 
 
-def insert_replica(conn: Connection, replica: Replica) -> None:
+def insert_replica(conn: Connection, replica: Replica) -> bool:
+    """Record a new replica; False (nothing written, the transaction goes on) when a live one
+    already holds its ordinal of its deployment's generation: the unique index of migration 0070
+    decides between two controllers placing the same ordinal at once."""
+    try:
+        with conn.begin_nested():
+            _insert_replica(conn, replica)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _insert_replica(conn: Connection, replica: Replica) -> None:
     conn.execute(
         insert(replicas).values(
             id=replica.id,
@@ -203,13 +231,17 @@ def insert_replica(conn: Connection, replica: Replica) -> None:
     )
 
 
-def update_replica(conn: Connection, replica_id: str, **values: Any) -> None:
-    """Change some fields of a replica (``state`` as a ReplicaState); ``updated_at`` follows."""
+def update_replica(
+    conn: Connection, replica_id: str, *, live_only: bool = False, **values: Any
+) -> bool:
+    """Change some fields of a replica (``state`` as a ReplicaState); ``updated_at`` follows.
+    ``live_only``: only while it is not stopped. Whether a row changed."""
     if isinstance(values.get("state"), ReplicaState):
         values["state"] = values["state"].value
-    conn.execute(
-        update(replicas).where(replicas.c.id == replica_id).values(**values, updated_at=now())
-    )
+    query = update(replicas).where(replicas.c.id == replica_id)
+    if live_only:
+        query = query.where(replicas.c.stopped_at.is_(None))
+    return bool(conn.execute(query.values(**values, updated_at=now())).rowcount == 1)
 
 
 def active_replicas(conn: Connection, deployment_id: str | None = None) -> list[Replica]:

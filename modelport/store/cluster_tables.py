@@ -1,6 +1,6 @@
-"""Tables of the scale-out layer (migration 0006): replicas and their lifetimes, the controller
-lease, the change log gateways follow, and the members (gateways, controllers) with their
-heartbeats."""
+"""Tables of the scale-out layer (migrations 0006, 0070): replicas and their lifetimes, the
+controller lease, the change log gateways follow, and the members (gateways, controllers) with
+their heartbeats."""
 
 from __future__ import annotations
 
@@ -47,6 +47,17 @@ replicas = Table(
     Column("stopped_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_replicas_deployment_stopped", "deployment_id", "stopped_at"),
+)
+# One live replica per ordinal of a deployment's generation (migration 0070): two controllers
+# active at once for a moment (a takeover) cannot both place the same one.
+Index(
+    "uq_replicas_live_ordinal",
+    replicas.c.deployment_id,
+    replicas.c.generation,
+    replicas.c.ordinal,
+    unique=True,
+    sqlite_where=replicas.c.stopped_at.is_(None),
+    postgresql_where=replicas.c.stopped_at.is_(None),
 )
 
 # Leases: one named row per singleton role ("controller"); whoever holds an unexpired lease is

@@ -20,7 +20,7 @@ from modelport.store.db import upgrade
 from modelport.store.repositories import Store
 from modelport.store.values import new_id, now
 
-HEAD = "0060_finetune_checkpoint_files"
+HEAD = "0070_live_replica_ordinals"
 
 
 def _revision(engine: Engine) -> str:
