@@ -85,23 +85,23 @@ class DeploymentRecord:
     async def set_progress(self, text: str) -> None:
         if text == self.progress:
             return
+        self.progress = text
         await self.write(
             "progress",
             lambda c: self.store.set_deployment_runtime(c, self.deployment_id, progress=text),
         )
-        self.progress = text
 
     async def succeeded(self, d: Deployment) -> None:
         """Succeeded and ready, in one transaction (readers never see one without the other)."""
         if d.state is DeploymentState.SUCCEEDED and self.progress == "ready":
             return
+        self.progress = "ready"
 
         def record(conn: Any) -> None:
             self.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
             self.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
 
         await self.write("state", record)
-        self.progress = "ready"
 
     async def failed(self, progress: str, reason: str | None) -> None:
         """The progress of a failed attempt, and the deployment ``failed`` with ``reason``

@@ -64,8 +64,10 @@ class FakeRuntime:
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     started: dict[str, FakeHandle] = field(default_factory=dict)
     fail: str | None = None  # the engine's start fails with this, once the gate opens
+    asked: list[str] = field(default_factory=list)  # the replicas it was asked to start
 
     async def start(self, order: ReplicaOrder) -> FakeHandle:
+        self.asked.append(order.replica_id)
         await self.gate.wait()
         if self.fail is not None:
             raise EngineStartError(self.fail)

@@ -79,7 +79,7 @@ async def test_a_start_failing_after_the_takeover_does_not_mark_the_deployment_f
     old = make_reconciler(store, d, "old", resolving, lost)
     runtime_of(old).fail = "the engine exited while loading"
     await old._pass()
-    assert await _until(lambda: (old.record.progress or "").startswith("starting"))
+    assert await _until(lambda: bool(runtime_of(old).asked))  # its engine loading
     (old_id,) = old.pending
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over
@@ -148,7 +148,7 @@ async def test_a_cancelled_start_does_not_stop_the_replica_the_new_holder_adopte
     lost: list[str] = []
     old = make_reconciler(store, d, "old", resolving, lost)
     await old._pass()  # its start: the row inserted, the engine still loading
-    assert await _until(lambda: (old.record.progress or "").startswith("starting"))
+    assert await _until(lambda: bool(runtime_of(old).asked))  # its engine loading
     (rid,) = old.pending
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over

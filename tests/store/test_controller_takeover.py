@@ -70,10 +70,11 @@ async def test_a_replica_the_new_holder_recorded_gone_is_stopped_by_the_former_o
     resolving.set()
     old = make_reconciler(store, d, "old", resolving)
     await old._pass()  # its start: the row inserted, the engine still loading
-    for _ in range(500):  # in the runtime's start (its last write before it was made)
-        if (old.record.progress or "").startswith("starting"):
+    for _ in range(1500):  # its engine asked for (its last write before that made)
+        if runtime_of(old).asked:
             break
         await asyncio.sleep(0.01)
+    assert runtime_of(old).asked
     assert [(o, owner) for o, owner, _ in live_rows(store, d)] == [(0, "old")]
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over
