@@ -10,6 +10,10 @@ change feed (created, deleted, restarted, scaled, woken) and every second for he
 takeover it adopts the replicas the former holder placed that still run (Ray actors, by name)
 and replaces those that died with it (local processes); nothing about a takeover marks a
 deployment failed.
+
+Every write a reconciler makes is fenced by the lease, at the epoch it was taken: a holder that
+stalled past its lease and wakes up after a takeover has its writes refused, and stands by at
+once rather than at its next renewal.
 """
 
 from __future__ import annotations
@@ -77,6 +81,8 @@ class Controller:
     _reconcilers: dict[str, Reconciler] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _lease_task: asyncio.Task[None] | None = None
+    _lease_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _recheck: asyncio.Task[None] | None = None
     _cursor: int = 0
     closing: bool = False
     node_status: list[dict[str, Any]] = field(default_factory=list)
@@ -107,6 +113,15 @@ class Controller:
             on_forget=self.on_forget,
             host_of=self.host_of,
             fence=fence,
+            lease_lost=self._lease_lost,
+        )
+
+    def _lease_lost(self) -> None:
+        """A reconciler's write was refused: ask the lease now (standing by when it is lost)."""
+        if self.closing or (self._recheck is not None and not self._recheck.done()):
+            return
+        self._recheck = asyncio.get_running_loop().create_task(
+            self._lease_once(), name="controller-lease-recheck"
         )
 
     # -- lease ------------------------------------------------------------------------------
@@ -120,6 +135,10 @@ class Controller:
             await self._lease_once()
 
     async def _lease_once(self) -> None:
+        async with self._lease_lock:
+            await self._lease_once_locked()
+
+    async def _lease_once_locked(self) -> None:
         try:
             epoch = await in_thread_run(
                 self.store, lambda c: sql.acquire_lease(c, LEASE, self.holder, self.ttl)
@@ -129,6 +148,11 @@ class Controller:
             # replicas serving; the lease says who acts once it is back.
             log.warning("controller lease not renewed (%s)", type(exc).__name__)
             return
+        if epoch is not None and self.active and epoch != self.epoch:
+            # Lost and taken back between two renewals: the reconcilers' writes are fenced by
+            # the former epoch; new ones, after a takeover of our own.
+            log.warning("controller lease lost and taken back (epoch %d): taking over", epoch)
+            await self._stand_down(stop_local=True)
         if epoch is not None and not self.active:
             self.epoch = epoch
             await self._take_over()
@@ -253,11 +277,12 @@ class Controller:
         """Stop reconciling; replicas on this host stop with us (local runtime), replicas on a
         cluster keep serving for the next controller; the lease is released at once."""
         self.closing = True
-        task, self._lease_task = self._lease_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (self._lease_task, self._recheck):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._lease_task = self._recheck = None
         was_active = self.active
         await self._stand_down(stop_local=True)
         if was_active:

@@ -3,12 +3,17 @@
 Each pass reads the deployment and its replicas from the store and acts:
 
 - deleting (or gone): stop every replica, forget the deployment, free its name;
-- replicas a former controller placed: adopted when they still run, marked stopped otherwise;
+- replicas a former controller placed: adopted when they still run, marked stopped otherwise
+  (:mod:`.takeover`);
 - replicas of an older generation (a restart): stopped, then replaced;
 - fewer replicas than wanted (``instances`` while in use, ``min_instances`` once idle for
   ``idle_timeout``): start the missing ones, each in the background; more: stop the extra;
 - every replica's state, endpoint and restarts as the runtime reports them are stored (the
-  gateways route by them).
+  gateways route by them); a replica whose row another controller recorded stopped (at a
+  takeover) is dropped and its engine stopped.
+
+Every write is fenced by the controller lease (:mod:`.record`): one refused means another
+controller took over; this reconciler stops acting (no retry) and its controller stands by.
 
 A deployment is ``succeeded`` once a replica is ready; ``failed``, with the reason, when no
 replica could be started, after which the next attempt waits a delay that doubles up to
@@ -27,10 +32,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.reconciler_context import Placed, ReconcilerContext
-from modelport.cluster.record import DeploymentRecord
+from modelport.cluster.record import DeploymentRecord, LeaseLost
 from modelport.cluster.replica_rows import observed, started, starting_row, updated
 from modelport.cluster.runtime import ReplicaOrder, Runtime
-from modelport.cluster.specs import resolve, spec_to_json
+from modelport.cluster.specs import spec_to_json
+from modelport.cluster.takeover import adopt, drop_gone
 from modelport.cluster.threads import in_thread, in_thread_read, in_thread_run
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.replicas import Replica, ReplicaState, Resources
@@ -59,6 +65,7 @@ class Reconciler:
         self._generation: int | None = None
         self._scaled_up_at = time.time()
         self._closing = False
+        self.lost = False  # a write was refused: another controller holds the lease
 
     def kick(self) -> None:
         self._kick.set()
@@ -67,13 +74,16 @@ class Reconciler:
         self._task = asyncio.create_task(self._run(), name=f"reconcile-{self.deployment_id}")
 
     async def _run(self) -> None:
-        while not self._closing:
+        while not self._closing and not self.lost:
             await self._kick.wait()
             self._kick.clear()
             try:
                 if await self._pass():
                     self.done = True
                     return
+            except LeaseLost:
+                await self._stop_acting()
+                return
             except SQLAlchemyError as exc:
                 log.warning(
                     "reconciling %s: database error (%s)", self.deployment_id, type(exc).__name__
@@ -85,6 +95,7 @@ class Reconciler:
 
     # -- a pass -------------------------------------------------------------------------------
     async def _pass(self) -> bool:
+        known = set(self.handles)  # rows inserted before the read: absent from it, not live
         d, rows, last_request = await in_thread_read(
             self.ctx.store, lambda c: self.record.read(c, self.ctx.members_within)
         )
@@ -98,14 +109,14 @@ class Reconciler:
             for _, generation, task in list(self.pending.values()):
                 if generation != d.generation:
                     task.cancel()
-        if not await self._adopt(rows):
+        if not await adopt(self.ctx, self.record, rows, self.handles, set(self.pending)):
             await asyncio.sleep(1.0)
             self.kick()
             return False
         for rid, placed in list(self.handles.items()):
             if placed.row.generation != d.generation:
                 await self._stop(rid, "replaced by a restart")
-        await self._health()
+        await self._health({r.id for r in rows}, known)
         await self._scale(d, last_request)
         if any(p.handle.state is ReplicaState.READY for p in self.handles.values()):
             self._delays = self.ctx.retry.delays()
@@ -119,50 +130,10 @@ class Reconciler:
             await self.record.set_progress("idle: scaled to zero until the next request")
         return False
 
-    async def _adopt(self, rows: list[Replica]) -> bool:
-        """Take over the replicas a former controller placed: those its runtime still runs are
-        adopted, those it says are gone are recorded stopped. False when the runtime could not
-        answer for one (unreachable, slow): nothing is replaced on a guess (the replica may
-        still run and serve); the next pass asks again."""
-        settled = True
-        for row in rows:
-            if row.id in self.handles or row.id in self.pending:
-                continue
-            runtime = self._runtime_named(row.runtime)
-            handle = None
-            if runtime is not None:
-                key = self.ctx.vault.decrypt(row.key_ciphertext) if row.key_ciphertext else ""
-                try:
-                    handle = await asyncio.wait_for(runtime.adopt(row, key), 30)
-                except Exception as exc:
-                    log.warning(
-                        "replica %s of %s: the %s runtime did not say whether it runs (%s); "
-                        "asking again",
-                        row.id,
-                        row.deployment_name,
-                        row.runtime,
-                        type(exc).__name__,
-                    )
-                    settled = False
-                    continue
-            if handle is None:
-                gone = "gone with a former controller"
-                # Not ours to say once the lease was taken over: the new holder's may run.
-                if not await self.record.stopped(row.id, ReplicaState.STOPPED, gone, fenced=True):
-                    settled = False
-                continue
-            log.info("replica %s of %s adopted", row.id, row.deployment_name)
-            self.handles[row.id] = Placed(row, handle, runtime)  # type: ignore[arg-type]
-        return settled
-
-    def _runtime_named(self, name: str) -> Runtime | None:
-        if name == self.ctx.runtime.name:
-            return self.ctx.runtime
-        if name == "local":
-            return self.ctx.local
-        return None
-
-    async def _health(self) -> None:
+    async def _health(self, live: set[str], known: set[str]) -> None:
+        """Store what the runtime reports of each replica; one ``known`` (held when the pass
+        read the ``live`` rows) whose row was not live was recorded gone by another controller."""
+        await drop_gone(self.handles, known - live)
         for rid, placed in list(self.handles.items()):
             handle, row = placed.handle, placed.row
             with contextlib.suppress(Exception):
@@ -171,6 +142,27 @@ class Reconciler:
             if changes:
                 await self.record.update_replica(rid, **changes)
                 placed.row = updated(row, changes)
+
+    async def _stop_acting(self) -> None:
+        """A write was refused: another controller holds the lease. Nothing is retried; the
+        controller is told (it stands by). Engines whose rows the new holder recorded gone are
+        stopped; the others are left to the stand-down (a cluster's, to be adopted)."""
+        if not self.lost:
+            self.lost = True
+            log.warning(
+                "deployment %s: the controller lease was taken over; not acting on it any more",
+                self.deployment_id,
+            )
+            if self.ctx.lease_lost is not None:
+                self.ctx.lease_lost()
+        known = set(self.handles)
+        try:
+            rows = await in_thread_read(
+                self.ctx.store, lambda c: sql.active_replicas(c, self.deployment_id)
+            )
+        except SQLAlchemyError:
+            return
+        await drop_gone(self.handles, known - {r.id for r in rows})
 
     async def _scale(self, d: Deployment, last_request: float | None) -> None:
         active_since = max(self._scaled_up_at, last_request or 0.0)
@@ -209,7 +201,9 @@ class Reconciler:
     # -- starting and stopping ----------------------------------------------------------------
     def _launch(self, d: Deployment, ordinal: int) -> None:
         replica_id = new_id()
-        task = asyncio.create_task(self._start(d, ordinal, replica_id), name=f"start-{d.name}")
+        task = asyncio.create_task(
+            self._start_fenced(d, ordinal, replica_id), name=f"start-{d.name}"
+        )
         self.pending[replica_id] = (ordinal, d.generation, task)
 
         def done(_: asyncio.Task[None]) -> None:
@@ -219,23 +213,23 @@ class Reconciler:
         task.add_done_callback(done)
 
     def _resolve(self, d: Deployment) -> tuple[EngineFactory, EngineSpec]:
-        if self._spec is not None and self._spec[0] == d.generation:
-            return self._spec[1], self._spec[2]
-        offer, adapter = self.ctx.store.read(lambda c: self.ctx.offer_of(c, d))
-        if offer is None:
-            raise EngineStartError(f"the offer {d.offer_id!r} is not in the catalog")
-        host = self.ctx.host_of(d) if self.ctx.host_of is not None else self.ctx.host
-        factory, spec = resolve(d, offer, self.ctx.engines, self.ctx.vault, host, adapter)
-        stored = spec_to_json(spec)
-        if d.engine_spec != stored:
+        """``d``'s engine and spec (once per generation), the spec stored when it changed."""
+        if self._spec is None or self._spec[0] != d.generation:
+            factory, spec = self.ctx.resolve(d)
+            stored = spec_to_json(spec)
+            if d.engine_spec != stored:
+                self.record.write_now(
+                    "spec",
+                    lambda c: self.ctx.store.set_deployment_runtime(c, d.id, engine_spec=stored),
+                )
+            self._spec = (d.generation, factory, spec)
+        return self._spec[1], self._spec[2]
 
-            def write(conn: Any) -> None:
-                self.ctx.store.set_deployment_runtime(conn, d.id, engine_spec=stored)
-                sql.publish(conn, "spec", d.id)
-
-            self.ctx.store.run(write)
-        self._spec = (d.generation, factory, spec)
-        return factory, spec
+    async def _start_fenced(self, d: Deployment, ordinal: int, replica_id: str) -> None:
+        try:
+            await self._start(d, ordinal, replica_id)
+        except LeaseLost:
+            await self._stop_acting()
 
     async def _start(self, d: Deployment, ordinal: int, replica_id: str) -> None:
         try:
@@ -251,9 +245,9 @@ class Reconciler:
             d, replica_id, ordinal, runtime=runtime.name, owner=self.ctx.owner, resources=resources
         )
         if not await self.record.insert_replica(row):
-            # Another controller placed this ordinal at the same moment, or took our lease (a
-            # takeover the former holder had not noticed yet): the database decided. The next
-            # pass (the sweep's, within a second) adopts that replica, or finds it gone.
+            # Another controller placed this ordinal at the same moment: the database decided.
+            # The next pass (the sweep's, within a second) adopts that replica, or finds it
+            # gone. (One that took our lease over: the insert raised LeaseLost.)
             log.info("replica %d of %s: placed by another controller, not here", ordinal, d.name)
             return
         await self.record.set_progress(f"starting the {factory.label} engine and loading the model")
@@ -318,7 +312,11 @@ class Reconciler:
         placed = self.handles.pop(replica_id, None)
         if placed is None:
             return
-        await self.record.update_replica(replica_id, state=ReplicaState.STOPPING)
+        try:
+            await self.record.update_replica(replica_id, state=ReplicaState.STOPPING)
+        except LeaseLost:  # not ours to stop now: see _stop_acting
+            self.handles[replica_id] = placed
+            raise
         with contextlib.suppress(Exception):
             await placed.handle.stop()
         await self.record.stopped(replica_id, ReplicaState.STOPPED, reason)
@@ -336,11 +334,12 @@ class Reconciler:
         if d is not None:
             await self.record.set_progress("deleting: stopping its replicas")
         await self._cancel_pending()
-        await self._adopt(rows)
+        await adopt(self.ctx, self.record, rows, self.handles, set(self.pending))
         await asyncio.gather(*(self._stop(rid, "deleted") for rid in list(self.handles)))
         if d is not None:
 
             def forget(conn: Any) -> None:
+                self.record.check(conn)
                 if self.ctx.on_forget is not None:
                     self.ctx.on_forget(conn, d)
                 self.ctx.store.delete_deployment(conn, d.id)

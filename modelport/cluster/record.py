@@ -1,14 +1,19 @@
 """What a reconciler writes about its deployment: its progress and state, and its replicas'
 rows. Every write is published on the change log in its transaction (gateways and other
-controllers follow it) and wakes this process's change feed."""
+controllers follow it) and wakes this process's change feed.
+
+Every write is fenced: made only while this controller holds the lease at the epoch its
+reconciler runs under, asked in the write's own transaction (no transaction of its own). A write
+refused raises :class:`LeaseLost`, nothing written: another controller took over and its
+progress, health and replica records stand."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from modelport.cluster.changes import ChangeFeed
-from modelport.cluster.threads import in_thread_run
+from modelport.cluster.threads import in_thread, in_thread_run
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.replicas import Replica, ReplicaState
 from modelport.store import cluster as sql
@@ -17,6 +22,13 @@ from modelport.store.values import now
 
 Fence = Callable[[Any], bool]
 """Whether this controller still holds its lease, asked in a write's transaction."""
+
+T = TypeVar("T")
+
+
+class LeaseLost(Exception):
+    """A write refused (nothing written): this controller no longer holds the lease it acts
+    under. Not to be retried: the controller stops acting and stands by."""
 
 
 class DeploymentRecord:
@@ -29,13 +41,29 @@ class DeploymentRecord:
         self.fence = fence  # None: this process is the only controller (a test)
         self.progress: str | None = None  # the last progress written
 
-    async def write(self, kind: str, fn: Callable[[Any], None]) -> None:
-        def run(conn: Any) -> None:
-            fn(conn)
-            sql.publish(conn, kind, self.deployment_id)
+    def check(self, conn: Any) -> None:
+        """Raise :class:`LeaseLost` unless this controller holds its lease (in ``conn``'s
+        transaction, before it writes: on PostgreSQL a takeover waits for it to end)."""
+        if self.fence is not None and not self.fence(conn):
+            raise LeaseLost(f"deployment {self.deployment_id}: the controller lease was taken over")
 
-        await in_thread_run(self.store, run)
+    def write_now(self, kind: str, fn: Callable[[Any], T]) -> T:
+        """``fn`` and its change published, fenced, in one transaction (in this thread); what
+        ``fn`` returned."""
+
+        def run(conn: Any) -> T:
+            self.check(conn)
+            result = fn(conn)
+            sql.publish(conn, kind, self.deployment_id)
+            return result
+
+        result = self.store.run(run)
         self.feed.kick()
+        return result
+
+    async def write(self, kind: str, fn: Callable[[Any], T]) -> T:
+        """:meth:`write_now` in a worker thread."""
+        return await in_thread(lambda: self.write_now(kind, fn))
 
     def read(
         self, conn: Any, members_within: float
@@ -91,11 +119,11 @@ class DeploymentRecord:
 
     async def insert_replica(self, row: Replica) -> bool:
         """Record a replica about to start; False, nothing written, when a live one holds its
-        ordinal already (another controller's, placed at the same moment) or when this
-        controller's lease was taken over."""
+        ordinal already (another controller's, placed at the same moment)."""
 
         def insert(conn: Any) -> bool:
-            if not (self._holds(conn) and sql.insert_replica(conn, row)):
+            self.check(conn)
+            if not sql.insert_replica(conn, row):
                 return False
             sql.publish(conn, "replicas", self.deployment_id)
             return True
@@ -105,44 +133,34 @@ class DeploymentRecord:
             self.feed.kick()
         return inserted
 
-    def _holds(self, conn: Any) -> bool:
-        return self.fence is None or self.fence(conn)
-
     async def update_replica(
-        self, replica_id: str, *, live_only: bool = False, fenced: bool = False, **values: Any
+        self, replica_id: str, *, live_only: bool = False, **values: Any
     ) -> bool:
-        """Store what changed of a replica; ``live_only``: only while its row is not stopped;
-        ``fenced``: only while this controller holds its lease. Whether its row changed."""
-        changed = False
+        """Store what changed of a replica; ``live_only``: only while its row is not stopped.
+        Whether its row changed."""
         if values.get("state") is not ReplicaState.READY:
-
-            def change(conn: Any) -> None:
-                nonlocal changed
-                if not fenced or self._holds(conn):
-                    changed = sql.update_replica(conn, replica_id, live_only=live_only, **values)
-
-            await self.write("replicas", change)
-            return changed
+            return await self.write(
+                "replicas",
+                lambda c: sql.update_replica(c, replica_id, live_only=live_only, **values),
+            )
         # A replica ready and its deployment succeeded (a former failure cleared) in one
         # transaction: no reader sees a routable replica beside the previous failure.
 
-        def ready(conn: Any) -> None:
-            nonlocal changed
+        def ready(conn: Any) -> bool:
             changed = sql.update_replica(conn, replica_id, live_only=live_only, **values)
             d = self.store.deployment_by_id(conn, self.deployment_id)
             if changed and d is not None and d.state is not DeploymentState.DELETING:
                 self.store.set_deployment_runtime(conn, self.deployment_id, progress="ready")
                 self.store.set_deployment_state(conn, self.deployment_id, DeploymentState.SUCCEEDED)
                 sql.publish(conn, "state", self.deployment_id)
+            return changed
 
-        await self.write("replicas", ready)
+        changed = await self.write("replicas", ready)
         if changed:
             self.progress = "ready"
         return changed
 
-    async def stopped(
-        self, replica_id: str, state: ReplicaState, error: str | None, *, fenced: bool = False
-    ) -> bool:
+    async def stopped(self, replica_id: str, state: ReplicaState, error: str | None) -> bool:
         return await self.update_replica(
-            replica_id, fenced=fenced, state=state, stopped_at=now(), last_error=error
+            replica_id, state=state, stopped_at=now(), last_error=error
         )
