@@ -50,6 +50,8 @@ from modelport.store.repositories import Store
 
 log = logging.getLogger("modelport.cluster")
 
+_CHANGES_A_PASS = 10_000
+
 
 class _Loaded:
     """What one read of the store says about one deployment."""
@@ -179,20 +181,21 @@ class RegistrySync:
             await self._put_in_place(await in_thread_snapshot(self.store, self._read_all))
 
     async def reload(self, deployment_id: str) -> None:
-        async with self._lock:
-            read = await in_thread_snapshot(
-                self.store, lambda c: self._read_some(c, [deployment_id], [])
-            )
-            await self._put_in_place(read)
+        """Show ``deployment_id`` as stored now (after a change made here): with every change
+        before it, in one pass, never the deployment alone ahead of what it belongs with."""
+        del deployment_id  # the pass reads it: its change is in the log
+        await self.catch_up()
 
     # -- reading (one snapshot a pass) -------------------------------------------------------
     def _read_changes(self, conn: Connection, cursor: int) -> _Pass | None:
-        oldest, changes = sql.changes_since(conn, cursor)
+        oldest, changes = sql.changes_since(conn, cursor, limit=_CHANGES_A_PASS)
         if not changes:
             return None
         gap = oldest is not None and oldest > cursor + 1 and cursor > 0
+        # More changes than a pass reads: what the rest name is read too (the snapshot has it).
+        more = len(changes) >= _CHANGES_A_PASS
         others = [c for c in changes if c[1] not in self.reloads]
-        if gap or any(deployment_id is None for _, _, deployment_id in others):
+        if gap or more or any(deployment_id is None for _, _, deployment_id in others):
             read = self._read_all(conn)
         else:
             kinds = list(dict.fromkeys(k for _, k, _ in changes if k in self.reloads))
