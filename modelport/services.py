@@ -272,7 +272,7 @@ class Services:
                 cold_start_wait=settings.cold_start_wait,
                 offer_of=deployments.offer_in,
                 offer_here=deployments.offer_here,
-                reloads={ENDPOINT_CHANGE: endpoints.reload, BLOCKLIST_CHANGE: blocklists.load},
+                reloads={ENDPOINT_CHANGE: endpoints.read, BLOCKLIST_CHANGE: blocklists.read},
             )
         pipeline = Pipeline(accountant, moderation)
         services = cls(
@@ -327,6 +327,7 @@ class Services:
         holder["services"] = services
         if sync is not None:
             deployments.refresh = sync.reload
+            endpoints.catch_up = sync.catch_up
         register_cluster_metrics(metrics.registry, services)
         return services
 

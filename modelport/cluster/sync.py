@@ -5,7 +5,14 @@ revision it reads the changes after its cursor and reloads the deployments they 
 keys, content-safety policy and replicas). When the log no longer reaches back to its cursor (it
 was pruned while this gateway was away) it reloads everything. A reloaded deployment is updated
 in place, so requests holding it see the change. What is not a deployment (managed endpoints,
-custom blocklists) is reloaded by the callback given for its change kind (``reloads``).
+custom blocklists) is read by the reader given for its change kind (``reloads``).
+
+One pass shows one state of the store, never a mix: it reads the changes, the deployments they
+name and what else they name in one snapshot (:meth:`Store.snapshot`), then puts all of it in
+place in one step without an await, so a request sees the registries as they were before the
+pass or as they are after it (never, say, an expired endpoint gone while its deployment still
+answers). Only then are engines assembled or stopped (which awaits); a request routed meanwhile
+meets the new state with the engine it had, as it would while any engine starts.
 
 Each deployment's engine is assembled from its replicas by an
 :class:`~modelport.cluster.assembly.EngineAssembler`.
@@ -18,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -26,8 +33,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelport.cluster.assembly import EngineAssembler, LocalEngines, WakeFor
 from modelport.cluster.changes import ChangeFeed
+from modelport.cluster.snapshots import Apply, SnapshotRead
 from modelport.cluster.specs import OfferOf
-from modelport.cluster.threads import in_thread_read
+from modelport.cluster.threads import in_thread_read, in_thread_snapshot
 from modelport.control.content_safety import default_policy, restore_policy
 from modelport.domain.catalog import Catalog, Offer
 from modelport.domain.deployments import Deployment, DeploymentState, KeySlot
@@ -42,9 +50,7 @@ from modelport.store.repositories import Store
 
 log = logging.getLogger("modelport.cluster")
 
-# Reloads of what is not a deployment, by the change-log kind that announces a change of it
-# (managed endpoints: "endpoint"; custom blocklists: "blocklists"): each reads it all again.
-Reload = Callable[[], Awaitable[None]]
+_CHANGES_A_PASS = 10_000
 
 
 class _Loaded:
@@ -67,6 +73,17 @@ class _Loaded:
         self.replicas = replicas
 
 
+class _Pass:
+    """What one pass read in its snapshot: what puts the other kinds' reads in place, the
+    deployments read, and those named but gone (``None``: every deployment was read)."""
+
+    def __init__(self, others: list[Apply], loaded: list[_Loaded], gone: list[str] | None) -> None:
+        self.others = others
+        self.loaded = loaded
+        self.gone = gone
+        self.revision = 0  # the last change it read (a pass that follows the change log)
+
+
 class RegistrySync:
     def __init__(
         self,
@@ -83,7 +100,7 @@ class RegistrySync:
         cold_start_wait: float = 120.0,
         offer_of: OfferOf | None = None,
         offer_here: OfferOf | None = None,
-        reloads: Mapping[str, Reload] | None = None,
+        reloads: Mapping[str, SnapshotRead] | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -102,7 +119,10 @@ class RegistrySync:
         # The same, with a fine-tuned model's adapter written here from the database when this
         # machine lacks it: asked only before this gateway starts an engine itself.
         self.offer_here: OfferOf = offer_here or self.offer_of
-        self.reloads: dict[str, Reload] = dict(reloads or {})
+        # Readers of what is not a deployment, by the change-log kind that announces a change of
+        # it (managed endpoints: "endpoint"; custom blocklists: "blocklists"): each reads all of
+        # it in the pass's snapshot.
+        self.reloads: dict[str, SnapshotRead] = dict(reloads or {})
         self.cursor = 0
         self.synced_at = 0  # the revision the registry reflects
         self._managed: dict[str, tuple[str, str]] = {}  # deployment id -> (region, name)
@@ -148,38 +168,60 @@ class RegistrySync:
     async def catch_up(self) -> None:
         """Apply the changes after the cursor (everything, when the log lost some)."""
         async with self._lock:
-            oldest, changes = await in_thread_read(
-                self.store, lambda c: sql.changes_since(c, self.cursor)
-            )
-            if not changes:
+            cursor = self.cursor
+            read = await in_thread_snapshot(self.store, lambda c: self._read_changes(c, cursor))
+            if read is None:
                 return
-            gap = oldest is not None and oldest > self.cursor + 1 and self.cursor > 0
-            others = [c for c in changes if c[1] not in self.reloads]
-            if gap or any(deployment_id is None for _, _, deployment_id in others):
-                await self._load_all()
-            else:
-                for kind in dict.fromkeys(k for _, k, _ in changes if k in self.reloads):
-                    await self.reloads[kind]()
-                for deployment_id in dict.fromkeys(d for _, _, d in others if d is not None):
-                    await self._reload(deployment_id)
-            self.cursor = changes[-1][0]
+            await self._put_in_place(read)
+            self.cursor = read.revision
             self.synced_at = self.cursor
 
     async def load_all(self) -> None:
         async with self._lock:
-            await self._load_all()
+            await self._put_in_place(await in_thread_snapshot(self.store, self._read_all))
 
     async def reload(self, deployment_id: str) -> None:
-        async with self._lock:
-            await self._reload(deployment_id)
+        """Show ``deployment_id`` as stored now (after a change made here): with every change
+        before it, in one pass, never the deployment alone ahead of what it belongs with."""
+        del deployment_id  # the pass reads it: its change is in the log
+        await self.catch_up()
 
-    # -- reading ------------------------------------------------------------------------------
+    # -- reading (one snapshot a pass) -------------------------------------------------------
+    def _read_changes(self, conn: Connection, cursor: int) -> _Pass | None:
+        oldest, changes = sql.changes_since(conn, cursor, limit=_CHANGES_A_PASS)
+        if not changes:
+            return None
+        gap = oldest is not None and oldest > cursor + 1 and cursor > 0
+        # More changes than a pass reads: what the rest name is read too (the snapshot has it).
+        more = len(changes) >= _CHANGES_A_PASS
+        others = [c for c in changes if c[1] not in self.reloads]
+        if gap or more or any(deployment_id is None for _, _, deployment_id in others):
+            read = self._read_all(conn)
+        else:
+            kinds = list(dict.fromkeys(k for _, k, _ in changes if k in self.reloads))
+            ids = list(dict.fromkeys(d for _, _, d in others if d is not None))
+            read = self._read_some(conn, ids, kinds)
+        read.revision = changes[-1][0]
+        return read
+
+    def _read_all(self, conn: Connection) -> _Pass:
+        others = [reader(conn) for reader in self.reloads.values()]
+        return _Pass(others, self._read(conn, None), gone=None)
+
+    def _read_some(self, conn: Connection, ids: list[str], kinds: list[str]) -> _Pass:
+        others = [self.reloads[kind](conn) for kind in kinds]
+        loaded = [item for i in ids for item in self._read(conn, i)]
+        found = {item.deployment.id for item in loaded}
+        return _Pass(others, loaded, gone=[i for i in ids if i not in found])
+
     def _read(self, conn: Connection, deployment_id: str | None) -> list[_Loaded]:
         if deployment_id is None:
             deployments = self.store.list_deployments(conn)
         else:
             found = self.store.deployment_by_id(conn, deployment_id)
             deployments = [found] if found is not None else []
+        if not deployments:
+            return []
         filters = stored_content_filters(conn)
         replicas = sql.active_replicas(conn, deployment_id)
         loaded = []
@@ -190,40 +232,44 @@ class RegistrySync:
             loaded.append(_Loaded(d, keys, filters.get(d.id), mine, offer, adapter))
         return loaded
 
-    async def _load_all(self) -> None:
-        for reload in self.reloads.values():
-            await reload()
-        loaded = await in_thread_read(self.store, lambda c: self._read(c, None))
-        seen = set()
-        for item in loaded:
-            seen.add(item.deployment.id)
-            await self._apply(item)
-        for deployment_id in [d for d in self._managed if d not in seen]:
-            await self._forget(deployment_id)
+    # -- applying -----------------------------------------------------------------------------
+    async def _put_in_place(self, read: _Pass) -> None:
+        """Everything a request sees, in one step (no await); then the engines."""
+        for apply in read.others:
+            apply()
+        assemble = [(live, item) for item in read.loaded if (live := self._show(item))]
+        gone = read.gone
+        if gone is None:  # everything was read: what is not there any more is gone
+            seen = {item.deployment.id for item in read.loaded}
+            gone = [d for d in self._managed if d not in seen]
+        dropped = [live for d in gone if (live := self._hide(d)) is not None]
+        # The engines: assembled or stopped now that the registry shows the new state.
+        for live in dropped:
+            await self.assembler.drop(live)
+        for live, item in assemble:
+            if live.deployment.state is DeploymentState.DELETING:
+                await self.assembler.drop(live)
+            else:
+                await self.assembler.assemble(live, item.replicas)
 
-    async def _reload(self, deployment_id: str) -> None:
-        loaded = await in_thread_read(self.store, lambda c: self._read(c, deployment_id))
-        if not loaded:
-            await self._forget(deployment_id)
-            return
-        await self._apply(loaded[0])
-
-    async def _forget(self, deployment_id: str) -> None:
+    def _hide(self, deployment_id: str) -> LiveDeployment | None:
+        """Out of the registry (its engine is the caller's to drop)."""
         where = self._managed.pop(deployment_id, None)
         if where is None:
-            return
+            return None
         live = self.registry.get(*where)
-        if live is not None and live.deployment.id == deployment_id:
-            self.registry.remove(*where)
-            await self.assembler.drop(live)
+        if live is None or live.deployment.id != deployment_id:
+            return None
+        self.registry.remove(*where)
+        return live
 
-    # -- applying -----------------------------------------------------------------------------
-    async def _apply(self, item: _Loaded) -> None:
+    def _show(self, item: _Loaded) -> LiveDeployment | None:
+        """The registry's entry updated to ``item`` (its engine is the caller's to assemble)."""
         d = item.deployment
         offer = item.offer
         if offer is None:
             log.error("deployment %s: offer %s is not in the catalog", d.name, d.offer_id)
-            return
+            return None
         where = (d.region, d.name)
         live = self.registry.get(*where)
         if live is None or live.deployment.id != d.id:
@@ -239,7 +285,4 @@ class RegistrySync:
         )
         live.replicas = item.replicas
         live.starting = any(r.state is ReplicaState.STARTING for r in item.replicas)
-        if d.state is DeploymentState.DELETING:
-            await self.assembler.drop(live)
-            return
-        await self.assembler.assemble(live, item.replicas)
+        return live

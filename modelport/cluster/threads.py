@@ -39,3 +39,9 @@ async def in_thread_run(store: Store, fn: Callable[[Connection], T]) -> T:
 async def in_thread_read(store: Store, fn: Callable[[Connection], T]) -> T:
     """``store.read(fn)`` (a read-only transaction) in a worker thread."""
     return await in_thread(lambda: store.read(fn))
+
+
+async def in_thread_snapshot(store: Store, fn: Callable[[Connection], T]) -> T:
+    """``store.snapshot(fn)`` (reads that all see one state of the database) in a worker
+    thread."""
+    return await in_thread(lambda: store.snapshot(fn))

@@ -13,6 +13,8 @@ import logging
 
 from sqlalchemy import Connection
 
+from modelport.cluster.snapshots import InRevisionOrder, SnapshotRead
+from modelport.cluster.threads import in_thread_snapshot
 from modelport.control.deployments import DeploymentService
 from modelport.errors import InvalidRequest
 from modelport.policy.safety.blocklist import Blocklist, BlocklistInvalid, BlocklistSet, validate
@@ -35,14 +37,13 @@ class BlocklistControl:
         self.store = store
         self.deployments = deployments
         self.live = live
-        self._loading = asyncio.Lock()
+        # What the registry sync reads in its pass's snapshot too (``read``): the reads of both
+        # go in place in the order of the revisions they saw, never an older over a newer.
+        self.read: SnapshotRead = InRevisionOrder(all_blocklists, self.live.replace)
 
     async def load(self) -> None:
-        """Compile the stored lists into the live set (start-up, and after every change). One
-        load at a time, so an older read never replaces a newer one."""
-        async with self._loading:
-            lists = await asyncio.to_thread(self.store.read, all_blocklists)
-            self.live.replace(lists)
+        """Compile the stored lists into the live set (start-up, and after every change)."""
+        (await in_thread_snapshot(self.store, self.read))()
 
     async def list(self) -> list[Blocklist]:
         return await asyncio.to_thread(self.store.run, all_blocklists)

@@ -21,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
+from modelport.cluster.snapshots import InRevisionOrder, SnapshotRead
+from modelport.cluster.threads import in_thread_snapshot
 from modelport.control.content_safety import default_policy, restore_policy
 from modelport.control.deployments import DeploymentService
 from modelport.control.placement import SAFETY_OFF, Placement
@@ -70,7 +72,12 @@ class EndpointService:
         self.quota = quota
         self.registry = registry
         self.lifetime = timedelta(seconds=shared_quota_lifetime)
-        self._reloading = asyncio.Lock()
+        # What the registry sync reads in its pass's snapshot too (``read``): the reads of both
+        # go in place in the order of the revisions they saw.
+        self.read: SnapshotRead = InRevisionOrder(self.load, self.registry.replace_all)
+        # Where this process follows the change log: the registry sync's catch-up, which shows
+        # a change of an endpoint with its deployments' (see refresh).
+        self.catch_up: Callable[[], Awaitable[None]] | None = None
         deployments.scale_check = quota.check_scale
         deployments.delete_check = self._check_delete
 
@@ -81,11 +88,20 @@ class EndpointService:
         return [LiveEndpoint(e, dict(keys.get(e.id, {}))) for e in sql.list_endpoints(conn)]
 
     async def reload(self) -> None:
-        """Read every endpoint and replace the registry with them. One reload at a time: two
-        overlapping ones (this service after a write, the registry sync on a change) could
-        otherwise finish in the wrong order and leave the older read in place."""
-        async with self._reloading:
-            self.registry.replace_all(await asyncio.to_thread(self.store.read, self.load))
+        """Read every endpoint and replace the registry with them. An older read than the one
+        in place (this service's after a write, finishing after the registry sync's on a later
+        change) is dropped."""
+        (await in_thread_snapshot(self.store, self.read))()
+
+    async def refresh(self) -> None:
+        """This process shows what it just committed: through the registry sync where there is
+        one (the endpoints and the deployments from one snapshot: an endpoint read here ahead
+        of the sync could answer 404 while its removed deployment still showed), else by
+        reading the endpoints."""
+        if self.catch_up is not None:
+            await self.catch_up()
+        else:
+            await self.reload()
 
     def get_live(self, name: str, region: str | None = None) -> LiveEndpoint:
         where = region or self.deployments.regions.default
@@ -119,7 +135,7 @@ class EndpointService:
 
         result = await asyncio.to_thread(self.store.run, run)
         self.deployments.kick()
-        await self.reload()
+        await self.refresh()
         return result
 
     # -- create -------------------------------------------------------------------------------
@@ -204,7 +220,7 @@ class EndpointService:
                 endpoint.id, lambda c: sql.set_routing(c, endpoint.id, traffic={name: 100})
             )
         else:
-            await self.reload()
+            await self.refresh()
         return live
 
     # -- routing ------------------------------------------------------------------------------
@@ -294,7 +310,7 @@ class EndpointService:
                 self.store.read, lambda c: sql.endpoint_by_id(c, endpoint.id) is None
             )
             if gone:
-                await self.reload()
+                await self.refresh()
                 return True
             await asyncio.sleep(0.2)
         return False

@@ -37,12 +37,18 @@ class Store(DeploymentRows):
         self.engine = engine
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+    def transaction(
+        self, *, read_only: bool = False, snapshot: bool = False
+    ) -> Iterator[Connection]:
         """One transaction. On SQLite it takes the write lock up front unless ``read_only``
-        (several processes may share the file: see store/db.py)."""
+        (several processes may share the file: see store/db.py). ``snapshot``: every statement
+        sees the same state (PostgreSQL: REPEATABLE READ; its default, READ COMMITTED, lets
+        each statement see what committed since the last)."""
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(sqlite_immediate=not read_only)
+                if snapshot and conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
         except DataError as exc:
@@ -59,6 +65,12 @@ class Store(DeploymentRows):
     def read(self, fn: Callable[[Connection], T]) -> T:
         """``fn`` in a transaction that only reads."""
         with self.transaction(read_only=True) as conn:
+            return fn(conn)
+
+    def snapshot(self, fn: Callable[[Connection], T]) -> T:
+        """``fn`` in a transaction that only reads, all of it in one snapshot of the database
+        (SQLite's read transaction in WAL mode is one from its first read)."""
+        with self.transaction(read_only=True, snapshot=True) as conn:
             return fn(conn)
 
     # -- projects ---------------------------------------------------------------------------

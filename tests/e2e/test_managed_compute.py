@@ -335,6 +335,8 @@ def test_quota_refuses_with_the_numbers_and_the_shared_quota_endpoint_expires(
             LIFETIME + 120,
             "the expired endpoint deleted",
         )
+        # Its deployment was removed first (the endpoint goes once it has none), and a gateway
+        # shows one state of the store at a time: gone too, not a moment later.
         assert api.get("/management/deployments/borrowed").status_code == 404
         api.delete("/management/endpoints/big-ep")
         cli(server, "quota", "set", "--project", project, "--cores", "8")
