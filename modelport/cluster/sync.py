@@ -11,6 +11,14 @@ Each deployment's engine is assembled from its replicas by an
 :class:`~modelport.cluster.assembly.EngineAssembler`.
 
 Entries this sync did not load (put in the registry by other code) are left alone.
+
+This process's own changes are applied to the registry at once by the code that stored them
+(the deployment service), while a read of the sync may be under way: a read that began before
+such a change is older than it, and applying it would undo the change until the next one (the
+regenerated key's predecessor opening the deployment again, a deployment whose DELETE answered
+204 shown again). The registry records which entries were changed here since a mark
+(:meth:`~modelport.inference.live.DeploymentRegistry.mark`); a deployment changed here after
+its read began is read again instead.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -45,6 +53,10 @@ log = logging.getLogger("modelport.cluster")
 # Reloads of what is not a deployment, by the change-log kind that announces a change of it
 # (managed endpoints: "endpoint"; custom blocklists: "blocklists"): each reads it all again.
 Reload = Callable[[], Awaitable[None]]
+
+# Reads of one deployment before giving up on applying it, when each found it changed here
+# after the read began (see ``_changed_here``).
+_REREADS = 5
 
 
 class _Loaded:
@@ -147,7 +159,7 @@ class RegistrySync:
 
     async def catch_up(self) -> None:
         """Apply the changes after the cursor (everything, when the log lost some)."""
-        async with self._lock:
+        async with self._lock, self._reading():
             oldest, changes = await in_thread_read(
                 self.store, lambda c: sql.changes_since(c, self.cursor)
             )
@@ -166,12 +178,22 @@ class RegistrySync:
             self.synced_at = self.cursor
 
     async def load_all(self) -> None:
-        async with self._lock:
+        async with self._lock, self._reading():
             await self._load_all()
 
     async def reload(self, deployment_id: str) -> None:
-        async with self._lock:
+        async with self._lock, self._reading():
             await self._reload(deployment_id)
+
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[None]:
+        """One pass of reads and applies (under the lock): what the registry recorded as
+        changed here before it began concerns none of its reads."""
+        mark = self.registry.mark()
+        try:
+            yield
+        finally:
+            self.registry.settle(mark)
 
     # -- reading ------------------------------------------------------------------------------
     def _read(self, conn: Connection, deployment_id: str | None) -> list[_Loaded]:
@@ -193,20 +215,37 @@ class RegistrySync:
     async def _load_all(self) -> None:
         for reload in self.reloads.values():
             await reload()
+        mark = self.registry.mark()
         loaded = await in_thread_read(self.store, lambda c: self._read(c, None))
         seen = set()
         for item in loaded:
             seen.add(item.deployment.id)
-            await self._apply(item)
+            if self._changed_here(item, mark):
+                await self._reload(item.deployment.id)
+            else:
+                await self._apply(item)
         for deployment_id in [d for d in self._managed if d not in seen]:
             await self._forget(deployment_id)
 
     async def _reload(self, deployment_id: str) -> None:
-        loaded = await in_thread_read(self.store, lambda c: self._read(c, deployment_id))
-        if not loaded:
-            await self._forget(deployment_id)
-            return
-        await self._apply(loaded[0])
+        for _ in range(_REREADS):
+            mark = self.registry.mark()
+            loaded = await in_thread_read(self.store, lambda c: self._read(c, deployment_id))
+            if not loaded:  # forgotten in the store: for good (ids are never reused)
+                await self._forget(deployment_id)
+                return
+            if not self._changed_here(loaded[0], mark):
+                await self._apply(loaded[0])
+                return
+        # Changed here during every read (never seen in practice): what is live is newer.
+        log.warning("deployment %s changed here during each read; not reloaded", deployment_id)
+
+    def _changed_here(self, item: _Loaded, mark: int) -> bool:
+        """Whether this process changed the deployment's entry after the read began (a key
+        regenerated, a deletion completed, a new deployment of the name): the read is older
+        than that change, and applying it would undo it until the next change."""
+        d = item.deployment
+        return self.registry.changed_since(mark, d.region, d.name)
 
     async def _forget(self, deployment_id: str) -> None:
         where = self._managed.pop(deployment_id, None)
