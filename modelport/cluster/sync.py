@@ -14,6 +14,14 @@ pass or as they are after it (never, say, an expired endpoint gone while its dep
 answers). Only then are engines assembled or stopped (which awaits); a request routed meanwhile
 meets the new state with the engine it had, as it would while any engine starts.
 
+The registry's own changes are applied by the code that stored them (the deployment service),
+while a pass may be reading: a pass whose snapshot began before such a change is older than it,
+and putting its read of that deployment in place would undo the change until the next pass (a
+regenerated key's predecessor opening the deployment again, a deployment whose DELETE answered
+204 shown again). The registry records which entries were changed here since a mark
+(:meth:`~modelport.inference.live.DeploymentRegistry.mark`); a pass leaves such an entry as it
+is and reads that deployment again in a snapshot of its own.
+
 Each deployment's engine is assembled from its replicas by an
 :class:`~modelport.cluster.assembly.EngineAssembler`.
 
@@ -25,7 +33,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -51,6 +60,9 @@ from modelport.store.repositories import Store
 log = logging.getLogger("modelport.cluster")
 
 _CHANGES_A_PASS = 10_000
+# Further reads of a deployment changed here while a pass read it, before the pass leaves it as
+# it is (each read finding it changed here again: never seen in practice).
+_REREADS = 5
 
 
 class _Loaded:
@@ -169,16 +181,24 @@ class RegistrySync:
         """Apply the changes after the cursor (everything, when the log lost some)."""
         async with self._lock:
             cursor = self.cursor
-            read = await in_thread_snapshot(self.store, lambda c: self._read_changes(c, cursor))
-            if read is None:
-                return
-            await self._put_in_place(read)
+            mark = self.registry.mark()
+            try:
+                read = await in_thread_snapshot(self.store, lambda c: self._read_changes(c, cursor))
+                if read is None:
+                    return
+                await self._put_in_place(read, mark)
+            finally:
+                self.registry.settle(mark)
             self.cursor = read.revision
             self.synced_at = self.cursor
 
     async def load_all(self) -> None:
         async with self._lock:
-            await self._put_in_place(await in_thread_snapshot(self.store, self._read_all))
+            mark = self.registry.mark()
+            try:
+                await self._put_in_place(await in_thread_snapshot(self.store, self._read_all), mark)
+            finally:
+                self.registry.settle(mark)
 
     async def reload(self, deployment_id: str) -> None:
         """Show ``deployment_id`` as stored now (after a change made here): with every change
@@ -208,7 +228,7 @@ class RegistrySync:
         others = [reader(conn) for reader in self.reloads.values()]
         return _Pass(others, self._read(conn, None), gone=None)
 
-    def _read_some(self, conn: Connection, ids: list[str], kinds: list[str]) -> _Pass:
+    def _read_some(self, conn: Connection, ids: list[str], kinds: Sequence[str] = ()) -> _Pass:
         others = [self.reloads[kind](conn) for kind in kinds]
         loaded = [item for i in ids for item in self._read(conn, i)]
         found = {item.deployment.id for item in loaded}
@@ -233,11 +253,33 @@ class RegistrySync:
         return loaded
 
     # -- applying -----------------------------------------------------------------------------
-    async def _put_in_place(self, read: _Pass) -> None:
-        """Everything a request sees, in one step (no await); then the engines."""
+    async def _put_in_place(self, read: _Pass, mark: int) -> None:
+        """What ``read`` says, then what a deployment changed here meanwhile (since ``mark``)
+        says when read again."""
+        changed_here = await self._apply(read, mark)
+        for _ in range(_REREADS):
+            if not changed_here:
+                return
+            mark = self.registry.mark()
+            again = await in_thread_snapshot(self.store, partial(self._read_some, ids=changed_here))
+            changed_here = await self._apply(again, mark)
+        log.warning("deployments %s changed here during each read; left as they are", changed_here)
+
+    async def _apply(self, read: _Pass, mark: int) -> list[str]:
+        """Everything a request sees, in one step (no await); then the engines. The ids of
+        the deployments left as they are because they were changed here after ``mark``."""
         for apply in read.others:
             apply()
-        assemble = [(live, item) for item in read.loaded if (live := self._show(item))]
+        changed_here = [
+            item.deployment.id
+            for item in read.loaded
+            if self.registry.changed_since(mark, item.deployment.region, item.deployment.name)
+        ]
+        assemble = [
+            (live, item)
+            for item in read.loaded
+            if item.deployment.id not in changed_here and (live := self._show(item))
+        ]
         gone = read.gone
         if gone is None:  # everything was read: what is not there any more is gone
             seen = {item.deployment.id for item in read.loaded}
@@ -251,6 +293,7 @@ class RegistrySync:
                 await self.assembler.drop(live)
             else:
                 await self.assembler.assemble(live, item.replicas)
+        return changed_here
 
     def _hide(self, deployment_id: str) -> LiveDeployment | None:
         """Out of the registry (its engine is the caller's to drop)."""

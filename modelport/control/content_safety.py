@@ -85,5 +85,6 @@ class ContentSafetyControl:
         await asyncio.to_thread(self.store.run, store)
         self.deployments.kick()
         live.safety = policy
+        self.deployments.registry.touch(live.deployment.region, live.deployment.name)
         log.info("deployment %s: content filter set to %s", live.name, document)
         return live

@@ -142,6 +142,11 @@ class DeploymentService:
         self.kick()
         return result
 
+    def _changed(self, live: LiveDeployment) -> None:
+        """``live`` was changed in place after its change was stored: a read of the registry
+        sync that began before must not undo it (:class:`DeploymentRegistry`)."""
+        self.registry.touch(live.deployment.region, live.deployment.name)
+
     def _new_keys(self, conn: Connection, deployment_id: str) -> dict[KeySlot, str]:
         fingerprints = {}
         for slot in KeySlot:
@@ -230,9 +235,12 @@ class DeploymentService:
             return deployment, fingerprints, admitted.offer, admitted.adapter
 
         deployment, fingerprints, offer, adapter = await asyncio.to_thread(self.store.run, create)
-        live = LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
-        live.progress = "queued"
-        self.registry.put(live)
+        live = self.registry.get(deployment.region, deployment.name)
+        if live is None or live.deployment.id != deployment.id:
+            live = LiveDeployment(deployment, offer, fingerprints, adapter=adapter)
+            live.progress = "queued"
+            self.registry.put(live)
+        # else the registry sync read it already (it may know more than this by now)
         self.kick()
         log.info(
             "deployment %s of %s created in %s on %s",
@@ -258,6 +266,7 @@ class DeploymentService:
 
         generation = await self._commit("restart", deployment_id, bump)
         live.deployment = replace(live.deployment, generation=generation)
+        self._changed(live)
         log.info("deployment %s restarting on demand", name)
         return await self._replaced(live)
 
@@ -265,6 +274,7 @@ class DeploymentService:
         """After a generation bump: the former generation's replicas go first (the
         controller's doing; bounded wait), then the registry has the deployment again."""
         live.progress = "restarting"
+        self._changed(live)
         deployment_id, generation = live.deployment.id, live.deployment.generation
         await until_replaced(self.store, deployment_id, generation, self.settings.delete_wait)
         if self.refresh is not None:
@@ -280,6 +290,7 @@ class DeploymentService:
         live.deployment = await self._commit(
             CHANGE_KIND, deployment_id, lambda c: update.write(c, deployment_id, changes, operator)
         )
+        self._changed(live)
         log.info("deployment %s: engine options %s changed", name, ", ".join(sorted(changes)))
         return await self._replaced(live)
 
@@ -299,6 +310,7 @@ class DeploymentService:
 
         await self._commit("scale", deployment_id, write)
         live.deployment = replace(live.deployment, scale=wanted)
+        self._changed(live)
         log.info("deployment %s scaled to %s", name, wanted)
         return live
 
@@ -321,6 +333,7 @@ class DeploymentService:
         await self._commit("deleting", deployment_id, write)
         live.deployment = replace(live.deployment, state=DeploymentState.DELETING)
         live.progress = "deleting"
+        self._changed(live)
         gone = await until_gone(self.store, deployment_id, self.settings.delete_wait)
         if gone:
             found = self.registry.get(live.deployment.region, live.deployment.name)
@@ -345,6 +358,7 @@ class DeploymentService:
             lambda c: self.store.put_key(c, deployment_id, slot, fingerprint, cipher),
         )
         live.fingerprints = {**live.fingerprints, slot: fingerprint}
+        self._changed(live)
         log.info("deployment %s: %s key regenerated", name, slot.value)
         return await self.keys(name, live.deployment.region)
 
@@ -404,3 +418,4 @@ class DeploymentService:
             lambda c: self.store.set_deployment_limits(c, deployment_id, limits),
         )
         live.deployment = replace(live.deployment, limits=limits)
+        self._changed(live)

@@ -39,7 +39,7 @@ import signal
 import socket
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -103,6 +103,16 @@ def engine_env(
     }
     env.update(extra or {})
     return env
+
+
+# Start-ups tried on a fresh port when the last one's port was taken, and how the process's
+# output says so (Python servers: EADDRINUSE; llama.cpp's server: its own line).
+_PORT_TRIES = 3
+_PORT_TAKEN = ("address already in use", "couldn't bind http server socket")
+
+
+def _port_taken(tail: Iterable[str]) -> bool:
+    return any(sign in line.lower() for line in tail for sign in _PORT_TAKEN)
 
 
 def free_port() -> int:
@@ -257,7 +267,20 @@ class Supervisor:
         self._watch_task = asyncio.create_task(self._watch(), name=f"watch-{self.name}")
 
     async def _spawn(self) -> None:
-        port = free_port()
+        """Start the process on a free port, on another one while its start-up failed because
+        the port was taken: it is free when picked, and another process (anything on this host
+        listening on a port picked the same way) may bind it before the engine does."""
+        for attempt in range(1, _PORT_TRIES + 1):
+            try:
+                await self._spawn_on(free_port())
+                return
+            except EngineStartError:
+                if attempt == _PORT_TRIES or self._stopping or not _port_taken(self._tail):
+                    raise
+                label, name = self.plan.label, self.name
+                log.warning("%s engine of %s: its port was taken; trying another", label, name)
+
+    async def _spawn_on(self, port: int) -> None:
         self._tail.clear()
         proc = await asyncio.create_subprocess_exec(
             *self.plan.argv(self.host, port),

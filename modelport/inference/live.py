@@ -96,17 +96,46 @@ class LiveDeployment:
 
 
 class DeploymentRegistry:
+    """The live deployments by region and name, and which of them were changed here since a
+    reader of the store began its read (see :meth:`mark`)."""
+
     def __init__(self) -> None:
         self._by_region: dict[str, dict[str, LiveDeployment]] = {}
+        self._changes = 0  # changes made to entries so far
+        self._changed: dict[tuple[str, str], int] = {}  # (region, name) -> its last change
 
     def put(self, live: LiveDeployment) -> None:
         self._by_region.setdefault(live.deployment.region, {})[live.deployment.name] = live
+        self.touch(live.deployment.region, live.deployment.name)
 
     def get(self, region: str, name: str) -> LiveDeployment | None:
         return self._by_region.get(region, {}).get(name)
 
     def remove(self, region: str, name: str) -> LiveDeployment | None:
+        self.touch(region, name)
         return self._by_region.get(region, {}).pop(name, None)
+
+    # -- changes made here while the store is read ------------------------------------------
+    # A reader of the store (the registry sync) must not apply what it read over a change this
+    # process stored and applied after its read began: the read is older than that change (a
+    # regenerated key's predecessor would open the deployment again, a deleted deployment
+    # would come back). It takes a mark before reading and asks ``changed_since`` before
+    # applying; one reader at a time (the sync's lock), which settles its mark when done.
+    def touch(self, region: str, name: str) -> None:
+        """The entry of ``name`` in ``region`` was changed here (put, removed, or changed in
+        place after its change was stored)."""
+        self._changes += 1
+        self._changed[(region, name)] = self._changes
+
+    def mark(self) -> int:
+        return self._changes
+
+    def changed_since(self, mark: int, region: str, name: str) -> bool:
+        return self._changed.get((region, name), 0) > mark
+
+    def settle(self, mark: int) -> None:
+        """The reader that took ``mark`` is done: changes up to it concern no read any more."""
+        self._changed = {where: n for where, n in self._changed.items() if n > mark}
 
     def all(self) -> list[LiveDeployment]:
         return [live for region in self._by_region.values() for live in region.values()]

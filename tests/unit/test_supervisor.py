@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from modelport.engines.base import EngineStartError, EngineState, EngineStopped
+from modelport.domain.catalog import Catalog, builtin_offers_dir
+from modelport.engines import supervisor as supervisor_module
+from modelport.engines.base import EngineSpec, EngineStartError, EngineState, EngineStopped
+from modelport.engines.llamacpp.engine import worker_plan
 from modelport.engines.supervisor import (
     Backoff,
     HealthProbe,
@@ -22,6 +26,7 @@ from modelport.engines.supervisor import (
     Supervisor,
     engine_env,
 )
+from modelport.models.weights import package_file
 
 pytestmark = pytest.mark.anyio
 FAKE = Path(__file__).resolve().parent.parent / "fake_engine.py"
@@ -181,3 +186,57 @@ async def test_a_stop_during_a_restart_ends_it(tmp_path: Path) -> None:
     assert supervisor.state is EngineState.STOPPED
     pid = supervisor.pid
     assert pid is None or not _alive(pid)
+
+
+async def test_a_port_taken_between_its_pick_and_the_start_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process on this host bound the picked port before the engine did: the start is
+    tried again on a fresh port, not reported as the deployment's failure."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        picks = iter([port, supervisor_module.free_port()])
+        monkeypatch.setattr(supervisor_module, "free_port", lambda: next(picks))
+        supervisor = Supervisor("d", _plan(tmp_path))
+        await supervisor.start()
+        try:
+            assert supervisor.state is EngineState.READY
+            assert supervisor.base_url is not None and f":{port}" not in supervisor.base_url
+        finally:
+            await supervisor.stop()
+
+
+@pytest.mark.e2e
+async def test_the_llamacpp_worker_on_a_taken_port_is_started_on_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real worker (its failure line is llama.cpp's own, not Python's EADDRINUSE)."""
+    offer = Catalog.load(builtin_offers_dir()).embedded()
+    assert offer.weights.package and offer.weights.gguf_file
+    weights = package_file(offer.weights.package, offer.weights.gguf_file)
+    assert weights is not None
+    spec = EngineSpec(
+        deployment="taken-port",
+        engine="llamacpp",
+        model=str(weights),
+        chat_template="",
+        slots=1,
+        threads=1,
+        context=512,
+        start_timeout=60,
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        picks = iter([port, supervisor_module.free_port()])
+        monkeypatch.setattr(supervisor_module, "free_port", lambda: next(picks))
+        supervisor = Supervisor("taken-port", worker_plan(spec))
+        await supervisor.start()
+        try:
+            assert supervisor.state is EngineState.READY
+            assert supervisor.base_url is not None and f":{port}" not in supervisor.base_url
+        finally:
+            await supervisor.stop()
