@@ -37,7 +37,7 @@ import random
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -51,6 +51,7 @@ from modelport.policy.safety.learned.corpus import (
     default_corpus_dir,
     load_corpus,
     load_round,
+    numbered_lines,
     split_validation,
 )
 from modelport.policy.safety.learned.encoder import E5Encoder, EncoderHeads, EncoderModel, fit_heads
@@ -89,21 +90,14 @@ def round_of_groups(corpus_dir: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for path in sorted((corpus_dir / "train").glob("*/*.txt")):
         lang, section = path.parent.name, path.stem
-        current, block, in_block = "1-5", 0, False
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            line = raw.strip()
-            if not line:
-                if in_block:
-                    block += 1
-                    in_block = False
-                continue
+        current = "1-5"
+        for block, _, line in numbered_lines(path.read_text(encoding="utf-8")):
             if line.startswith("#"):
                 marker = _ROUND.match(line)
                 if marker and int(marker.group(1)) > 5:
                     current = marker.group(1)
                 continue
             out.setdefault(f"{lang}/{section}/{block}", current)
-            in_block = True
     return out
 
 
@@ -245,7 +239,7 @@ def curve(
         print(table([point]).splitlines()[1], flush=True)
         if with_encoder is not None:
             encoder.append(with_encoder)
-            print(table([with_encoder]).splitlines()[1].replace(label, "  +encoder", 1))
+            print(table([replace(with_encoder, label="  +encoder")]).splitlines()[1])
     return ngram, encoder
 
 
@@ -302,10 +296,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         ngram, encoder = curve(name, parts, validation, embedded)
         print()
         print(trend_line("n-gram (default)", ngram))
-        drawn.append(Series("default: random shares of the fit part", _xy(ngram)))
+        drawn.append(Series("default: random shares of the fit part", _xy(ngram), colour=0))
         if encoder:
             print(trend_line("encoder classifier", encoder))
-            drawn.append(Series("encoder: random shares of the fit part", _xy(encoder)))
+            drawn.append(Series("encoder: random shares of the fit part", _xy(encoder), colour=1))
     if "history" in curves:
         rounds = round_of_groups(args.corpus)
         steps: list[tuple[str, Sequence[Sample]]] = []
@@ -315,9 +309,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 steps.append((f"rounds {upto if i == 0 else '..' + upto}", part))
         name = "the rounds in the order they were written (each adds new writers)"
         ngram, encoder = curve(name, steps, validation, embedded)
-        drawn.append(Series("default: rounds as written", _xy(ngram)))
+        drawn.append(Series("default: rounds as written", _xy(ngram), colour=0, dashed=True))
         if encoder:
-            drawn.append(Series("encoder: rounds as written", _xy(encoder)))
+            drawn.append(Series("encoder: rounds as written", _xy(encoder), colour=1, dashed=True))
     if args.chart is not None and drawn:
         args.chart.parent.mkdir(parents=True, exist_ok=True)
         args.chart.write_text(

@@ -9,18 +9,26 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.safety_learning_curve import (
+    Embedded,
     log_fit,
     main,
+    measure,
     round_of,
     round_of_groups,
     share_of_groups,
     texts_for,
 )
 from bench.svg_chart import Series, line_chart
-from modelport.policy.safety.learned.corpus import default_corpus_dir, load_corpus, parse
+from modelport.policy.safety.learned.corpus import (
+    default_corpus_dir,
+    load_corpus,
+    parse,
+    split_validation,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -126,3 +134,25 @@ def test_the_bench_runs_end_to_end_on_one_language(
     assert "rounds ..7" in out  # the history curve, from the German files' round comments
     root = ET.fromstring(chart.read_text(encoding="utf-8"))  # noqa: S314
     assert len(root.findall(f"{SVG}polyline")) == 2
+
+
+def test_a_point_measures_the_encoder_design_on_the_same_texts() -> None:
+    samples = [s for s in load_corpus(default_corpus_dir()) if s.lang == "nl"]
+    fit, validation = split_validation(samples)
+    fit = share_of_groups(fit, 0.5)
+    # Stand-in embeddings (seeded per text): the wiring, not the encoder's quality.
+    rows = {
+        s.text: np.random.default_rng(abs(hash(s.text)) % 2**32)
+        .standard_normal(16)
+        .astype(np.float32)
+        for s in samples
+    }
+    ngram, encoder = measure("half", fit, validation, Embedded(rows))
+    assert encoder is not None
+    assert ngram.texts == encoder.texts == len(fit)
+    assert 0.0 < ngram.recall <= 1.0 and 0.0 <= encoder.recall <= 1.0
+    # Thresholds cap each category's own look-alikes at 5%; another category's head may block
+    # a few more.
+    assert ngram.lookalikes <= 0.10 and encoder.lookalikes <= 0.10
+    alone, none = measure("half", fit, validation)
+    assert none is None and alone == replace(ngram, seconds=alone.seconds)
