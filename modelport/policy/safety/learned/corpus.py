@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -98,15 +98,7 @@ def parse(text: str, lang: str, section: str, source: str = "<corpus>") -> list[
     if lang not in LANGUAGES or section not in SECTIONS:
         raise ValueError(f"{source}: unknown language or section {lang}/{section}")
     samples: list[Sample] = []
-    block = 0
-    in_block = False
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            if in_block:
-                block += 1
-                in_block = False
-            continue
+    for block, number, line in numbered_lines(text):
         if line.startswith("#"):
             continue
         head, sep, body = line.partition(":")
@@ -134,8 +126,24 @@ def parse(text: str, lang: str, section: str, source: str = "<corpus>") -> list[
                 group=f"{lang}/{section}/{block}",
             )
         )
-        in_block = True
     return samples
+
+
+def numbered_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(group, line number, line)`` for each line of a corpus file that is not blank
+    (comments included), stripped: groups are counted from 0 and separated by blank lines (a
+    comment alone does not start a group)."""
+    block = 0
+    in_block = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            if in_block:
+                block += 1
+                in_block = False
+            continue
+        yield block, number, line
+        in_block = in_block or not line.startswith("#")
 
 
 def load_corpus(directory: Path | None = None) -> list[Sample]:
