@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -167,3 +168,28 @@ async def settle(*reconcilers: Reconciler) -> None:
 def live_rows(store: Store, d: Deployment) -> list[tuple[int, str, ReplicaState]]:
     rows = store.read(lambda c: sql.active_replicas(c, d.id))
     return [(r.ordinal, r.owner, r.state) for r in rows]
+
+
+async def until(condition: Callable[[], bool], within: float = 15.0) -> bool:
+    """Whether ``condition`` came true within ``within`` seconds (asked every 10 ms)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def former_holder_serving(
+    store: Store, d: Deployment, lost: list[str]
+) -> tuple[Reconciler, str, threading.Event]:
+    """The controller "old" with one replica of ``d`` started and ready (its pass done), the
+    id of that replica, and the event that lets reconcilers resolve their offer (set)."""
+    resolving = threading.Event()
+    resolving.set()
+    old = make_reconciler(store, d, "old", resolving, lost)
+    runtime_of(old).gate.set()
+    await old._pass()
+    await settle(old)
+    (rid,) = old.handles
+    return old, rid, resolving

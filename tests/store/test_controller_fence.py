@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
 
 import pytest
 
@@ -29,23 +28,16 @@ from modelport.store import cluster as sql
 from modelport.store.repositories import Store
 from tests.store.takeover_support import (
     FakeHandle,
+    former_holder_serving,
     live_rows,
     make_deployment,
     make_reconciler,
     runtime_of,
     settle,
+    until,
 )
 
 pytestmark = pytest.mark.anyio
-
-
-async def _until(condition: Callable[[], bool], within: float = 15.0) -> bool:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 def _deployment_now(store: Store, d: Deployment) -> Deployment:
@@ -79,7 +71,7 @@ async def test_a_start_failing_after_the_takeover_does_not_mark_the_deployment_f
     old = make_reconciler(store, d, "old", resolving, lost)
     runtime_of(old).fail = "the engine exited while loading"
     await old._pass()
-    assert await _until(lambda: bool(runtime_of(old).asked))  # its engine loading
+    assert await until(lambda: bool(runtime_of(old).asked))  # its engine loading
     (old_id,) = old.pending
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over
@@ -101,14 +93,8 @@ async def test_a_stale_health_report_is_refused_and_the_former_holder_stops_acti
     store: Store,
 ) -> None:
     d = make_deployment(store)
-    resolving = threading.Event()
-    resolving.set()
     lost: list[str] = []
-    old = make_reconciler(store, d, "old", resolving, lost)
-    runtime_of(old).gate.set()
-    await old._pass()
-    await settle(old)
-    (rid,) = old.handles
+    old, rid, resolving = await former_holder_serving(store, d, lost)
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over
     runtime_of(new).started[rid] = FakeHandle(rid)  # found by name, as Ray's actors are
@@ -123,7 +109,7 @@ async def test_a_stale_health_report_is_refused_and_the_former_holder_stops_acti
     old.kick()
     task = old._task
     assert task is not None
-    stopped_acting = await _until(task.done)
+    stopped_acting = await until(task.done)
 
     row = _row(store, d, rid)
     assert (row.state, row.restarts, row.last_error, row.stopped_at) == (
@@ -148,7 +134,7 @@ async def test_a_cancelled_start_does_not_stop_the_replica_the_new_holder_adopte
     lost: list[str] = []
     old = make_reconciler(store, d, "old", resolving, lost)
     await old._pass()  # its start: the row inserted, the engine still loading
-    assert await _until(lambda: bool(runtime_of(old).asked))  # its engine loading
+    assert await until(lambda: bool(runtime_of(old).asked))  # its engine loading
     (rid,) = old.pending
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over
@@ -169,14 +155,8 @@ async def test_a_cancelled_start_does_not_stop_the_replica_the_new_holder_adopte
 
 async def test_the_former_holder_notices_its_replica_recorded_gone(store: Store) -> None:
     d = make_deployment(store)
-    resolving = threading.Event()
-    resolving.set()
     lost: list[str] = []
-    old = make_reconciler(store, d, "old", resolving, lost)
-    runtime_of(old).gate.set()
-    await old._pass()
-    await settle(old)
-    (rid,) = old.handles
+    old, rid, _ = await former_holder_serving(store, d, lost)
     engine = runtime_of(old).started[rid]
 
     placing = threading.Event()  # the new holder's own start waits: nothing placed yet

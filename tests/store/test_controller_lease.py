@@ -12,8 +12,6 @@ the product's.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -24,7 +22,7 @@ from modelport.cluster.controller import LEASE, Controller
 from modelport.domain.deployments import DeploymentState
 from modelport.store import cluster as sql
 from modelport.store.repositories import Store
-from tests.store.takeover_support import make_deployment, take_lease
+from tests.store.takeover_support import make_deployment, take_lease, until
 
 pytestmark = pytest.mark.anyio
 
@@ -56,15 +54,6 @@ def _controller(store: Store, holder: str) -> Controller:
     )
 
 
-async def _until(condition: Callable[[], bool], within: float = 15.0) -> bool:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
-
-
 async def test_a_refused_write_makes_the_controller_stand_by_at_once(store: Store) -> None:
     old = _controller(store, "old")
     await old._lease_once()
@@ -76,7 +65,7 @@ async def test_a_refused_write_makes_the_controller_stand_by_at_once(store: Stor
 
         reconciler = old._reconciler(d.id)  # the deletion, as its change feed says
         reconciler.kick()
-        stood_by = await _until(lambda: not old.active)
+        stood_by = await until(lambda: not old.active)
 
         found = store.read(lambda c: store.deployment_by_id(c, d.id))
         assert found is not None and found.progress == ""  # not deleted, nothing written
