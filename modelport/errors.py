@@ -61,7 +61,9 @@ to an API caller; they share their own root, and keep the built-in base their ca
     │   └── ChecksumMismatch
     ├── GGUFError                 models/gguf_meta.py    (ValueError) not a readable GGUF
     ├── ImportFailed              models/importing.py    (RuntimeError) a model file not registered
-    └── CatalogError              domain/catalog.py      (ValueError) a bad offer file
+    ├── CatalogError              domain/catalog.py      (ValueError) a bad offer file
+    └── LeaseLost                 cluster/record.py      a controller's write refused: another
+                                                         took over (it stops acting, stands by)
 
 Messages are written for the caller and never contain secrets, internal paths or stack traces.
 ``headers`` carries response headers that belong to the error (the rate-limit figures of the

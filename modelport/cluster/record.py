@@ -16,6 +16,7 @@ from modelport.cluster.changes import ChangeFeed
 from modelport.cluster.threads import in_thread, in_thread_run
 from modelport.domain.deployments import Deployment, DeploymentState
 from modelport.domain.replicas import Replica, ReplicaState
+from modelport.errors import OperatorError
 from modelport.store import cluster as sql
 from modelport.store.repositories import Store
 from modelport.store.values import now
@@ -26,7 +27,7 @@ Fence = Callable[[Any], bool]
 T = TypeVar("T")
 
 
-class LeaseLost(Exception):
+class LeaseLost(OperatorError):
     """A write refused (nothing written): this controller no longer holds the lease it acts
     under. Not to be retried: the controller stops acting and stands by."""
 
