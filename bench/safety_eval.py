@@ -2,14 +2,15 @@
 
 Run from the repository root::
 
-    python -m bench.safety_eval [--set heldout|heldout2] [--misses] [--repeats N]
+    python -m bench.safety_eval [--set heldout|heldout2|heldout3] [--misses] [--repeats N]
 
 1. Recall on harmful texts (medium and high severity) and false-block rate on benign texts, per
    category and per language, under the serverless default policy, for the lexicon classifier
    alone (before: plug-in ``lexicon``) and the default classifier (after), on the held-out set
    in ``corpus/safety/heldout`` (written independently of the training corpus and never used
    to train or tune anything; provenance in its README), or with ``--set heldout2`` on the
-   second, larger one in ``corpus/safety/heldout2`` (other authors, same rules); and the
+   second, larger one in ``corpus/safety/heldout2`` (other authors, same rules), or with
+   ``--set heldout3`` on the third (``corpus/safety/heldout3``, stop 32); and the
    opt-in ``encoder`` classifier (the default's n-gram model plus multilingual-e5-small, see
    :mod:`modelport.policy.safety.learned.encoder`), which costs far more than the budget.
 2. Prompt attacks: recall on direct and document-embedded attacks; false blocks on their

@@ -286,7 +286,12 @@ def heldout2_dir() -> Path:
     return default_corpus_dir() / "heldout2"
 
 
-HELDOUT_SETS = {"heldout": heldout_dir, "heldout2": heldout2_dir}
+def heldout3_dir() -> Path:
+    """``corpus/safety/heldout3``: a third held-out set by nine new authors (stop 32)."""
+    return default_corpus_dir() / "heldout3"
+
+
+HELDOUT_SETS = {"heldout": heldout_dir, "heldout2": heldout2_dir, "heldout3": heldout3_dir}
 """The held-out sets by name (``bench.safety_eval --set``)."""
 
 

@@ -1,0 +1,96 @@
+"""The paired comparison behind ship decisions (bench.safety_compare): the sign test, the groups
+of the rule and its clauses, and a run of the bench as an operator would start it."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.safety_compare import Group, clauses, compare, main, sign_test_p
+from modelport.policy.safety.learned.corpus import Sample
+from modelport.policy.safety.learned.model import default_model_dir
+from modelport.policy.safety.types import Severity
+
+
+def test_sign_test_is_exact_and_one_sided() -> None:
+    assert sign_test_p(0, 0) == 1.0
+    assert sign_test_p(10, 0) == 1 / 1024
+    assert math.isclose(sign_test_p(9, 1), 11 / 1024)
+    assert math.isclose(sign_test_p(5, 5), 638 / 1024)
+    # 7 losses against 0 wins is already below 0.01; 6 against 0 is not
+    assert sign_test_p(7, 0) < 0.01 < sign_test_p(6, 0)
+
+
+def test_a_group_regresses_only_when_losses_outweigh_wins_significantly() -> None:
+    assert Group("en harmful", 40, 30, 23, wins=0, losses=7).regresses
+    assert not Group("en harmful", 40, 30, 24, wins=0, losses=6).regresses
+    assert not Group("en harmful", 40, 30, 40, wins=10, losses=0).regresses
+    assert Group("x", 40, 30, 40, wins=10, losses=0).p == 1.0
+
+
+def _samples() -> list[Sample]:
+    return [
+        Sample("h1", "en", "violence", "harmful", Severity.HIGH),
+        Sample("h2", "de", "hate", "harmful", Severity.MEDIUM),
+        Sample("b1", "en", "violence", "benign"),
+        Sample("low", "en", "violence", "harmful", Severity.LOW),
+        Sample("everyday", "en", "general", "benign"),
+        Sample("a1", "en", "attack", "attack", form="direct"),
+        Sample("a2", "en", "attack", "attack", form="document"),
+        Sample("n1", "en", "attack", "benign"),
+    ]
+
+
+def test_groups_count_wins_and_losses_per_language_and_category() -> None:
+    samples = _samples()
+    incumbent = [True, False, True, True, True, False, True, True]
+    candidate = [True, True, False, True, True, True, True, False]
+    groups = {g.name: g for g in compare(samples, incumbent, candidate)}
+    assert groups["de harmful"] == Group("de harmful", 1, 0, 1, wins=1, losses=0)
+    assert groups["hate harmful"] == Group("hate harmful", 1, 0, 1, wins=1, losses=0)
+    assert groups["en look-alikes"] == Group("en look-alikes", 1, 1, 0, wins=0, losses=1)
+    assert groups["violence look-alikes"].losses == 1
+    assert groups["attacks direct"].wins == 1
+    assert groups["attack look-alikes"].losses == 1
+    assert groups["low severity (pass)"].n == 1
+    assert "en general" not in groups and all("general" not in name for name in groups)
+
+
+def test_clauses_apply_the_written_rule() -> None:
+    samples = _samples()
+    same = [True] * len(samples)
+    verdict = {c.label.split(" ", 2)[1]: c for c in clauses("default", samples, same, same)}
+    assert not verdict["(a)"].passed  # no gain in recall: the candidate must bring some
+    assert verdict["(b)"].passed and verdict["(c)"].passed
+    better = [True] * len(samples)
+    worse = list(better)
+    worse[0] = False
+    verdict = {c.label.split(" ", 2)[1]: c for c in clauses("default", samples, worse, better)}
+    assert verdict["(a)"].passed and verdict["(a)"].detail.startswith("0.500 -> 1.000")
+
+
+def test_the_bench_compares_a_model_with_itself_and_keeps_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Run as documented, on the first held-out set, with the shipped weights as the candidate:
+    every group ties, so nothing regresses and (a) fails for want of a gain."""
+    assert (
+        main(
+            [
+                "--set",
+                "heldout",
+                "--candidate",
+                str(default_model_dir().parent),
+                "--no-encoder",
+                "--repeats",
+                "1",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "pass  default (c) languages, categories: none of 26 regresses" in out
+    assert "FAIL  default (a) recall +0.02" in out
+    assert "+0   -0" in out
+    assert "verdict: the candidate does not replace the shipped model" in out
