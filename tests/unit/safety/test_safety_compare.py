@@ -94,3 +94,19 @@ def test_the_bench_compares_a_model_with_itself_and_keeps_it(
     assert "FAIL  default (a) recall +0.02" in out
     assert "+0   -0" in out
     assert "verdict: the candidate does not replace the shipped model" in out
+
+
+def test_floors_are_derived_the_usual_way() -> None:
+    """bench.safety_floors: 0.05 under recall and 0.03 over look-alikes, from two decimals."""
+    from bench.safety_floors import ceiling, constants, floor
+    from modelport.policy.safety.learned.evaluate import Cell, Evaluation
+
+    cell = Cell(harmful=198, caught=151, benign=216, blocked=27)  # 0.763, 0.125
+    assert (floor(cell), ceiling(cell)) == (0.71, 0.15)
+    cells = {("hate", "en"): cell, ("attack", "en"): Cell(harmful=2, caught=2, benign=8)}
+    forms = {"direct": Cell(harmful=1, caught=1), "document": Cell(harmful=1, caught=1)}
+    text = constants(Evaluation(cells, forms), "DEFAULT_")
+    assert '    "hate": (0.71, 0.15),  # measured 0.76 (151/198), 0.12 (27/216)' in text
+    assert "DEFAULT_ALL = (0.71, 0.15)  # measured" in text
+    assert 'DEFAULT_ATTACKS = {"direct": 0.95, "document": 0.95}' in text
+    assert "DEFAULT_ATTACK_LOOKALIKES = 0.03  # measured 0.00 (0 of 8)" in text
