@@ -250,7 +250,7 @@ class Services:
                 feed=feed,
                 heartbeat=heartbeat,
                 local=local_runtime,
-                offer_of=deployments.offer_here,
+                offer_of=deployments.offers.offer_here,
                 retry=Backoff(settings.deployment_retry_initial, settings.deployment_retry_max),
                 ttl=settings.controller_lease_ttl,
                 duties=[compute_meter.duty, _endpoint_sweeper(store, feed)],
@@ -270,8 +270,8 @@ class Services:
                 local=local_runtime.engine if local_runtime is not None else None,
                 wake=heartbeat.wake,
                 cold_start_wait=settings.cold_start_wait,
-                offer_of=deployments.offer_in,
-                offer_here=deployments.offer_here,
+                offer_of=deployments.offers.offer_in,
+                offer_here=deployments.offers.offer_here,
                 reloads={ENDPOINT_CHANGE: endpoints.read, BLOCKLIST_CHANGE: blocklists.read},
             )
         pipeline = Pipeline(accountant, moderation)

@@ -35,6 +35,7 @@ from modelport.control.admission import Admission
 from modelport.control.availability import Availability, check_offer
 from modelport.control.bootstrap import create_default
 from modelport.control.controller_waits import until_gone, until_replaced
+from modelport.control.deployment_offers import DeploymentOffers
 from modelport.control.engine_update import CHANGE_KIND, EngineOptionsUpdate
 from modelport.control.placement import SAFETY_OFF, DeleteCheck, Placement, ScaleCheck
 from modelport.control.projects import ProjectService
@@ -46,15 +47,12 @@ from modelport.domain.deployments import (
     RateLimits,
     validate_deployment_name,
 )
-from modelport.domain.fine_tuning import is_fine_tuned
 from modelport.domain.keys import KeyVault, generate_key
 from modelport.domain.regions import Regions
 from modelport.domain.replicas import Scale
-from modelport.engines.base import EngineStartError
 from modelport.engines.host import EngineHost
 from modelport.engines.registry import EngineFactories
 from modelport.errors import Conflict, NotFound
-from modelport.finetune.artifacts import ArtifactError
 from modelport.finetune.models import FineTunedModels
 from modelport.inference.live import DeploymentRegistry, LiveDeployment
 from modelport.settings import Settings
@@ -84,7 +82,7 @@ class DeploymentService:
         fine_tuned: FineTunedModels | None = None,
     ) -> None:
         self.settings = settings
-        self.fine_tuned = fine_tuned  # resolves ft:<base>:<project>:<suffix> models
+        self.offers = DeploymentOffers(catalog, fine_tuned)  # what a stored deployment runs
         self.store = store
         self.catalog = catalog
         self.vault = vault
@@ -105,7 +103,9 @@ class DeploymentService:
             host=self.host,
             fine_tuned=fine_tuned,
         )
-        self.engine_update = EngineOptionsUpdate(store, vault, engines, self.host, self.offer_in)
+        self.engine_update = EngineOptionsUpdate(
+            store, vault, engines, self.host, self.offers.offer_in
+        )
         self.kick: Kick = lambda: None  # wakes this process's change followers after a commit
         self.refresh: Refresh | None = None  # reloads one deployment into the registry now
         self.scale_check: ScaleCheck | None = None  # managed: the quota
@@ -156,31 +156,6 @@ class DeploymentService:
                 conn, deployment_id, slot, fingerprints[slot], self.vault.encrypt(key)
             )
         return fingerprints
-
-    # -- fine-tuned models --------------------------------------------------------------------
-    def offer_in(
-        self, conn: Connection, deployment: Deployment
-    ) -> tuple[Offer | None, Path | None]:
-        """The deployment's offer and LoRA adapter: a fine-tuned model is its base offer
-        (renamed) plus the adapter its job made. The registry sync and the controller ask."""
-        if self.fine_tuned is None or not is_fine_tuned(deployment.offer_id):
-            return self.catalog.get(deployment.offer_id), None
-        found = self.fine_tuned.lookup(conn, deployment.offer_id)
-        return (found.offer, found.gguf_adapter) if found is not None else (None, None)
-
-    def offer_here(
-        self, conn: Connection, deployment: Deployment
-    ) -> tuple[Offer | None, Path | None]:
-        """:meth:`offer_in`, with the adapter's files written into this machine's data directory
-        from the database when they are not there (another gateway trained the model): asked
-        right before an engine starts here."""
-        offer, adapter = self.offer_in(conn, deployment)
-        if adapter is not None and self.fine_tuned is not None:
-            try:
-                self.fine_tuned.materialize(conn, deployment.offer_id)
-            except ArtifactError as exc:
-                raise EngineStartError(str(exc)) from exc
-        return offer, adapter
 
     def _forget(self, deployment: Deployment) -> None:
         self.store.run(lambda c: self.store.delete_deployment(c, deployment.id))

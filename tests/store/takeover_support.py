@@ -193,3 +193,19 @@ async def former_holder_serving(
     await settle(old)
     (rid,) = old.handles
     return old, rid, resolving
+
+
+async def former_holder_loading(
+    store: Store, d: Deployment, lost: list[str], *, fail: str | None = None
+) -> tuple[Reconciler, str, threading.Event]:
+    """The controller "old" with the start of one replica of ``d`` under way (the row inserted,
+    its engine loading until its runtime's gate opens; failing with ``fail`` then, if given),
+    the id of that replica, and the event that lets reconcilers resolve their offer (set)."""
+    resolving = threading.Event()
+    resolving.set()
+    old = make_reconciler(store, d, "old", resolving, lost)
+    runtime_of(old).fail = fail
+    await old._pass()
+    assert await until(lambda: bool(runtime_of(old).asked))  # its engine loading
+    (rid,) = old.pending
+    return old, rid, resolving

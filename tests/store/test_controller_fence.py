@@ -28,6 +28,7 @@ from modelport.store import cluster as sql
 from modelport.store.repositories import Store
 from tests.store.takeover_support import (
     FakeHandle,
+    former_holder_loading,
     former_holder_serving,
     live_rows,
     make_deployment,
@@ -65,14 +66,10 @@ async def test_a_start_failing_after_the_takeover_does_not_mark_the_deployment_f
     store: Store,
 ) -> None:
     d = make_deployment(store)
-    resolving = threading.Event()
-    resolving.set()
     lost: list[str] = []
-    old = make_reconciler(store, d, "old", resolving, lost)
-    runtime_of(old).fail = "the engine exited while loading"
-    await old._pass()
-    assert await until(lambda: bool(runtime_of(old).asked))  # its engine loading
-    (old_id,) = old.pending
+    old, old_id, resolving = await former_holder_loading(
+        store, d, lost, fail="the engine exited while loading"
+    )
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over
     runtime_of(new).gate.set()
@@ -129,13 +126,8 @@ async def test_a_cancelled_start_does_not_stop_the_replica_the_new_holder_adopte
     store: Store,
 ) -> None:
     d = make_deployment(store)
-    resolving = threading.Event()
-    resolving.set()
     lost: list[str] = []
-    old = make_reconciler(store, d, "old", resolving, lost)
-    await old._pass()  # its start: the row inserted, the engine still loading
-    assert await until(lambda: bool(runtime_of(old).asked))  # its engine loading
-    (rid,) = old.pending
+    old, rid, resolving = await former_holder_loading(store, d, lost)  # its engine loading
 
     new = make_reconciler(store, d, "new", resolving)  # the lease taken over
     runtime_of(new).started[rid] = FakeHandle(rid)  # the loading actor, found by name

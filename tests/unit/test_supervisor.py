@@ -188,24 +188,32 @@ async def test_a_stop_during_a_restart_ends_it(tmp_path: Path) -> None:
     assert pid is None or not _alive(pid)
 
 
-async def test_a_port_taken_between_its_pick_and_the_start_is_replaced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def _starts_past_a_taken_port(
+    monkeypatch: pytest.MonkeyPatch, deployment: str, plan: ProcessPlan
 ) -> None:
-    """Another process on this host bound the picked port before the engine did: the start is
-    tried again on a fresh port, not reported as the deployment's failure."""
+    """The supervisor's first pick is a port another socket here holds (bound, listening): its
+    start ends ready on another port, and it is stopped again."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         picks = iter([port, supervisor_module.free_port()])
         monkeypatch.setattr(supervisor_module, "free_port", lambda: next(picks))
-        supervisor = Supervisor("d", _plan(tmp_path))
+        supervisor = Supervisor(deployment, plan)
         await supervisor.start()
         try:
             assert supervisor.state is EngineState.READY
             assert supervisor.base_url is not None and f":{port}" not in supervisor.base_url
         finally:
             await supervisor.stop()
+
+
+async def test_a_port_taken_between_its_pick_and_the_start_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process on this host bound the picked port before the engine did: the start is
+    tried again on a fresh port, not reported as the deployment's failure."""
+    await _starts_past_a_taken_port(monkeypatch, "d", _plan(tmp_path))
 
 
 @pytest.mark.e2e
@@ -227,16 +235,4 @@ async def test_the_llamacpp_worker_on_a_taken_port_is_started_on_another(
         context=512,
         start_timeout=60,
     )
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        picks = iter([port, supervisor_module.free_port()])
-        monkeypatch.setattr(supervisor_module, "free_port", lambda: next(picks))
-        supervisor = Supervisor("taken-port", worker_plan(spec))
-        await supervisor.start()
-        try:
-            assert supervisor.state is EngineState.READY
-            assert supervisor.base_url is not None and f":{port}" not in supervisor.base_url
-        finally:
-            await supervisor.stop()
+    await _starts_past_a_taken_port(monkeypatch, "taken-port", worker_plan(spec))
