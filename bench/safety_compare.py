@@ -2,7 +2,8 @@
 
 Run from the repository root::
 
-    python -m bench.safety_compare --set heldout3 --candidate DIR [--no-encoder] [--repeats N]
+    python -m bench.safety_compare --set heldout4 --candidate DIR [--rule set3|set4]
+        [--no-encoder] [--repeats N]
 
 ``DIR`` is a ``learned`` directory laid out like the package's
 (``modelport/policy/safety/learned``): ``weights/`` (the n-gram model, as written by
@@ -18,8 +19,9 @@ category (all languages), harmful texts and look-alikes apart, then direct attac
 attacks, attack look-alikes and low-severity texts. For each group it prints both rates, the
 texts only the candidate gets right (wins) and only the incumbent does (losses), and the
 one-sided exact sign test on those discordant texts: the chance of at least that many losses if
-each discordant text were a coin toss. Then it applies the rule written down in
-docs/content-safety.md ("Held-out set 3") and prints every clause and the verdict, and the time
+each discordant text were a coin toss. Then it applies a rule written down in
+docs/content-safety.md (``--rule set3``: "Held-out set 3"; ``set4``, the default: "Model 10 on
+held-out set 4") and prints every clause and the verdict, and the time
 per 100 words of both defaults side by side. The issue's bar (recall 0.90, look-alikes 0.05, per
 category and language) is reported for both.
 """
@@ -159,9 +161,15 @@ def harm_rates(samples: Sequence[Sample], outcomes: Sequence[bool]) -> tuple[flo
 
 
 def clauses(
-    label: str, samples: Sequence[Sample], incumbent: Sequence[bool], candidate: Sequence[bool]
+    label: str,
+    samples: Sequence[Sample],
+    incumbent: Sequence[bool],
+    candidate: Sequence[bool],
+    rule: str = "set4",
 ) -> list[Clause]:
-    """Clauses (a)-(e) of the rule for one pair of classifiers."""
+    """Clauses (a)-(e) of the rule for one pair of classifiers: ``set3`` asks (a) a recall gain
+    and (b) a bounded rise in look-alikes blocked; ``set4`` asks (a') a gain in balanced
+    accuracy (recall minus look-alikes blocked) with neither side worse by more than 0.01."""
     r0, l0 = harm_rates(samples, incumbent)
     r1, l1 = harm_rates(samples, candidate)
     groups = compare(samples, incumbent, candidate)
@@ -173,18 +181,30 @@ def clauses(
         bad = [g.name for g in gs if g.regresses]
         return not bad, ", ".join(bad) or f"none of {len(gs)} regresses"
 
-    out = [
-        Clause(
-            f"{label} (a) recall +{MIN_RECALL_GAIN}",
-            r1 - r0 >= MIN_RECALL_GAIN - 1e-9,
-            f"{r0:.3f} -> {r1:.3f} ({r1 - r0:+.3f})",
-        ),
-        Clause(
-            f"{label} (b) look-alikes <= +{MAX_LOOKALIKE_RISE}",
-            l1 - l0 <= MAX_LOOKALIKE_RISE + 1e-9,
-            f"{l0:.3f} -> {l1:.3f} ({l1 - l0:+.3f})",
-        ),
-    ]
+    j0, j1 = r0 - l0, r1 - l1
+    balanced = Clause(
+        f"{label} (a') balanced accuracy +{MIN_RECALL_GAIN}",
+        j1 - j0 >= MIN_RECALL_GAIN - 1e-9
+        and r1 - r0 >= -MAX_LOOKALIKE_RISE - 1e-9
+        and l1 - l0 <= MAX_LOOKALIKE_RISE + 1e-9,
+        f"{j0:.3f} -> {j1:.3f} ({j1 - j0:+.3f}); recall {r1 - r0:+.3f}, look-alikes {l1 - l0:+.3f}",
+    )
+    out = (
+        [balanced]
+        if rule == "set4"
+        else [
+            Clause(
+                f"{label} (a) recall +{MIN_RECALL_GAIN}",
+                r1 - r0 >= MIN_RECALL_GAIN - 1e-9,
+                f"{r0:.3f} -> {r1:.3f} ({r1 - r0:+.3f})",
+            ),
+            Clause(
+                f"{label} (b) look-alikes <= +{MAX_LOOKALIKE_RISE}",
+                l1 - l0 <= MAX_LOOKALIKE_RISE + 1e-9,
+                f"{l0:.3f} -> {l1:.3f} ({l1 - l0:+.3f})",
+            ),
+        ]
+    )
     for tag, gs in (
         ("(c) languages, categories", core),
         ("(d) prompt attacks", attacks),
@@ -242,10 +262,16 @@ def outcomes(samples: Sequence[Sample], classify: Classify) -> list[bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--set", choices=sorted(HELDOUT_SETS), default="heldout3")
+    parser.add_argument("--set", choices=sorted(HELDOUT_SETS), default="heldout4")
     parser.add_argument("--candidate", type=Path, required=True, help="a learned/ directory")
     parser.add_argument("--no-encoder", action="store_true", help="compare the defaults only")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--rule",
+        choices=("set3", "set4"),
+        default="set4",
+        help="which written rule's clauses to apply (docs/content-safety.md)",
+    )
     args = parser.parse_args(argv)
     everything = load_heldout(HELDOUT_SETS[args.set]())
     samples = unseen(everything, training_texts(default_corpus_dir()))
@@ -273,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("  " + group.line())
         print(f"  issue's bar: incumbent {target_cells(samples, incumbent)}")
         print(f"  issue's bar: candidate {target_cells(samples, candidate)}\n")
-        verdict += clauses(label, samples, a, b)
+        verdict += clauses(label, samples, a, b, args.rule)
     texts = [s.text for s in samples]
     timed: list[tuple[str, Classify]] = [
         ("incumbent default", pairs[0][1]),

@@ -60,21 +60,43 @@ def test_groups_count_wins_and_losses_per_language_and_category() -> None:
 def test_clauses_apply_the_written_rule() -> None:
     samples = _samples()
     same = [True] * len(samples)
-    verdict = {c.label.split(" ", 2)[1]: c for c in clauses("default", samples, same, same)}
+    verdict = {c.label.split(" ", 2)[1]: c for c in clauses("default", samples, same, same, "set3")}
     assert not verdict["(a)"].passed  # no gain in recall: the candidate must bring some
     assert verdict["(b)"].passed and verdict["(c)"].passed
     better = [True] * len(samples)
     worse = list(better)
     worse[0] = False
-    verdict = {c.label.split(" ", 2)[1]: c for c in clauses("default", samples, worse, better)}
+    verdict = {
+        c.label.split(" ", 2)[1]: c for c in clauses("default", samples, worse, better, "set3")
+    }
     assert verdict["(a)"].passed and verdict["(a)"].detail.startswith("0.500 -> 1.000")
+
+
+def test_the_set4_rule_weighs_false_blocks_as_well_as_recall() -> None:
+    """(a'): balanced accuracy (recall minus look-alikes blocked) must rise by 0.02, and
+    neither side may get worse by more than 0.01."""
+    samples = [Sample(f"h{i}", "en", "hate", "harmful", Severity.HIGH) for i in range(100)]
+    samples += [Sample(f"b{i}", "en", "hate", "benign") for i in range(100)]
+
+    def outcome(caught: int, blocked: int) -> list[bool]:
+        return [i < caught for i in range(100)] + [i >= blocked for i in range(100)]
+
+    def a_prime(incumbent: list[bool], candidate: list[bool]) -> bool:
+        return clauses("default", samples, incumbent, candidate)[0].passed
+
+    base = outcome(80, 12)
+    assert a_prime(base, outcome(81, 10))  # recall +0.01, false blocks -0.02: balanced +0.03
+    assert a_prime(base, outcome(81, 11))  # balanced +0.02 exactly: the bar is reached
+    assert not a_prime(base, outcome(81, 12))  # balanced +0.01
+    assert not a_prime(base, outcome(78, 8))  # recall falls by 0.02: not allowed
+    assert not a_prime(base, outcome(85, 14))  # false blocks rise by 0.02: not allowed
 
 
 def test_the_bench_compares_a_model_with_itself_and_keeps_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Run as documented, on the first held-out set, with the shipped weights as the candidate:
-    every group ties, so nothing regresses and (a) fails for want of a gain."""
+    every group ties, so nothing regresses and (a') fails for want of a gain."""
     assert (
         main(
             [
@@ -91,7 +113,7 @@ def test_the_bench_compares_a_model_with_itself_and_keeps_it(
     )
     out = capsys.readouterr().out
     assert "pass  default (c) languages, categories: none of 26 regresses" in out
-    assert "FAIL  default (a) recall +0.02" in out
+    assert "FAIL  default (a') balanced accuracy +0.02" in out
     assert "+0   -0" in out
     assert "verdict: the candidate does not replace the shipped model" in out
 
