@@ -1,0 +1,98 @@
+"""The default and the opt-in encoder classifiers on held-out sets 3 and 4.
+
+Each set was written by nine authors, one per language, who saw only the labelling rules, after
+the rule for its one use was committed, and was measured once under that rule
+(``python -m bench.safety_compare``; docs/content-safety.md). The floors
+(``later_heldout_floors``) catch a regression of the shipped classifiers; the issue's target is
+asserted as it stands, a strict xfail.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from modelport.policy.safety import DefaultClassifier
+from modelport.policy.safety.encoder import EncoderClassifier
+from modelport.policy.safety.learned.corpus import (
+    CATEGORIES,
+    HELDOUT_SETS,
+    LANGUAGES,
+    Sample,
+    default_corpus_dir,
+    load_heldout,
+)
+from modelport.policy.safety.learned.evaluate import Evaluation, evaluate
+from modelport.policy.safety.normalize import normalize
+from tests.unit.safety.heldout_floors import (
+    check_attack_floors,
+    check_category_floors,
+    check_issue_targets,
+    check_language_floors,
+)
+from tests.unit.safety.later_heldout_floors import FLOORS, ClassifierFloors
+
+SETS = sorted(FLOORS)
+
+
+@pytest.fixture(scope="module", params=SETS)
+def name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def samples(name: str) -> list[Sample]:
+    return load_heldout(HELDOUT_SETS[name]())
+
+
+@pytest.fixture(scope="module")
+def evaluations(samples: list[Sample]) -> dict[str, Evaluation]:
+    return {
+        "default": evaluate(DefaultClassifier().classify, samples),
+        "encoder": evaluate(EncoderClassifier().classify, samples),
+    }
+
+
+def test_the_set_is_whole_and_shares_no_text_with_anything_written_before(
+    name: str, samples: list[Sample]
+) -> None:
+    from bench.safety_compare import training_texts
+
+    assert len(samples) == FLOORS[name].texts
+    known = {normalize(s.text) for s in training_texts(default_corpus_dir())}
+    for other in HELDOUT_SETS:
+        if other != name:
+            known |= {normalize(s.text) for s in load_heldout(HELDOUT_SETS[other]())}
+    assert not [s.text for s in samples if normalize(s.text) in known]
+    for category in CATEGORIES:
+        for lang in LANGUAGES:
+            cell = [s for s in samples if s.section == category and s.lang == lang]
+            assert sum(s.kind == "harmful" for s in cell) >= 23, (category, lang)
+            assert sum(s.kind == "benign" for s in cell) >= 22, (category, lang)
+
+
+def _check(evaluation: Evaluation, floors: ClassifierFloors) -> None:
+    check_category_floors(evaluation, floors.categories)
+    check_language_floors(evaluation, floors.languages, floors.everything)
+    check_attack_floors(evaluation, floors.attacks, floors.attack_lookalikes)
+
+
+def test_default_floors(name: str, evaluations: dict[str, Evaluation]) -> None:
+    _check(evaluations["default"], FLOORS[name].default)
+
+
+def test_encoder_floors(name: str, evaluations: dict[str, Evaluation]) -> None:
+    _check(evaluations["encoder"], FLOORS[name].encoder)
+    # what the opt-in buys over the default on these sets too
+    recall = {k: e.harm_total().recall or 0 for k, e in evaluations.items()}
+    assert recall["encoder"] > recall["default"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17's target (recall >= 0.90, <= 5% of look-alikes blocked, per category and "
+    "per language) is met by neither classifier on held-out sets 3 and 4: see "
+    "docs/content-safety.md",
+)
+@pytest.mark.parametrize("classifier", ["default", "encoder"])
+def test_issue_targets(classifier: str, evaluations: dict[str, Evaluation]) -> None:
+    check_issue_targets(evaluations[classifier])
