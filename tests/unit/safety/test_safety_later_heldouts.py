@@ -67,7 +67,7 @@ def test_the_set_is_whole_and_shares_no_text_with_anything_written_before(
         for lang in LANGUAGES:
             cell = [s for s in samples if s.section == category and s.lang == lang]
             assert sum(s.kind == "harmful" for s in cell) >= 23, (category, lang)
-            assert sum(s.kind == "benign" for s in cell) >= 22, (category, lang)
+            assert sum(s.kind == "benign" for s in cell) >= 21, (category, lang)
 
 
 def _check(evaluation: Evaluation, floors: ClassifierFloors) -> None:

@@ -291,7 +291,17 @@ def heldout3_dir() -> Path:
     return default_corpus_dir() / "heldout3"
 
 
-HELDOUT_SETS = {"heldout": heldout_dir, "heldout2": heldout2_dir, "heldout3": heldout3_dir}
+def heldout4_dir() -> Path:
+    """``corpus/safety/heldout4``: a fourth held-out set by nine further authors (stop 32)."""
+    return default_corpus_dir() / "heldout4"
+
+
+HELDOUT_SETS = {
+    "heldout": heldout_dir,
+    "heldout2": heldout2_dir,
+    "heldout3": heldout3_dir,
+    "heldout4": heldout4_dir,
+}
 """The held-out sets by name (``bench.safety_eval --set``)."""
 
 
