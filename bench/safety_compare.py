@@ -46,7 +46,6 @@ from modelport.policy.safety.learned.corpus import (
     load_corpus,
     load_heldout,
     load_round,
-    parse_training_prose,
     unseen,
 )
 from modelport.policy.safety.learned.evaluate import Classify, evaluate, format_report
@@ -59,7 +58,7 @@ MIN_RECALL_GAIN = 0.02
 MAX_LOOKALIKE_RISE = 0.01
 MAX_SLOWDOWN = 1.15
 TARGET_RECALL, TARGET_LOOKALIKES = 0.90, 0.05
-KEPT_BESIDE = ("round8", "round9")
+KEPT_BESIDE = ("round9", "round11")
 
 
 def sign_test_p(losses: int, wins: int) -> float:
@@ -233,9 +232,6 @@ def training_texts(corpus_dir: Path) -> list[Sample]:
     for name in KEPT_BESIDE:
         if (corpus_dir / name).is_dir():
             samples += load_round(corpus_dir / name)
-    prose = corpus_dir / "calibration-prose" / "prose.jsonl"
-    if prose.is_file():
-        samples += parse_training_prose(prose.read_text(encoding="utf-8"), str(prose))
     return samples
 
 

@@ -10,9 +10,10 @@ higher cut-off for completions alone would fix that at an acceptable price: it f
 model on the fit part of the training corpus (as ``train --validate`` does), then for each
 category and each candidate cut-off from the prompt cut-off up prints
 
-* the share of benign model-written answers that have a window scoring at or above it
-  (``corpus/safety/calibration-prose`` and the answers of ``train-prose`` whose prompts fall in
-  the validation groups: none of them fitted on; windows as the hold-back guard streams them);
+* the share of benign model-written answers that have a window scoring at or above it (the
+  answers of ``train-prose`` whose prompts fall in the validation groups, none of them fitted
+  on; windows as the hold-back guard streams them; ``calibration-prose/``, measured here as
+  never trained on until model 10, is now part of ``train-prose``);
 * the recall on the validation part's harmful texts at that cut-off.
 
 It reads neither the held-out set nor ``generated/``.

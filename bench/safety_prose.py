@@ -5,7 +5,6 @@ Run from the repository root::
     python -m bench.safety_prose [--cuts] [--model-dir DIR]   # measure, side by side
     python -m bench.safety_prose --generate        # regenerate the set (real engine, minutes)
     python -m bench.safety_prose --generate --set train --seeds 31 32   # the training prose
-    python -m bench.safety_prose --generate --set calibration --seeds 31 32   # never trained on
     python -m bench.safety_prose --set short [--generate]   # short replies (greetings, thanks)
 
 
@@ -33,7 +32,6 @@ from modelport.policy.safety import DefaultClassifier, LexiconClassifier
 from modelport.policy.safety.classifier import SafetyClassifier
 from modelport.policy.safety.learned.prose import (
     GENERATED_FILE,
-    calibration_dir,
     evaluate_prose,
     generated_dir,
     load_generated,
@@ -130,12 +128,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument(
         "--set",
-        choices=("eval", "train", "calibration", "short"),
+        choices=("eval", "train", "short"),
         default="eval",
         help="eval: corpus/safety/generated (measured here, never trained on); "
         "train: corpus/safety/train-prose (other prompts and seeds, part of the training corpus); "
-        "calibration: corpus/safety/calibration-prose (other prompts again, never trained on; "
-        "bench.safety_completion measures on them); "
         "short: corpus/safety/generated-short (short replies to greetings and thanks in the nine "
         "languages, the engine's default sampling; evaluation only)",
     )
@@ -154,7 +150,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     folders = {
         "eval": generated_dir,
         "train": training_prose_dir,
-        "calibration": calibration_dir,
         "short": short_dir,
     }
     folder = folders[args.set]()

@@ -71,13 +71,15 @@ def test_rounds_kept_beside_the_corpus_and_training_prose() -> None:
     prose = next(s for s in samples if "/prose/" in s.group)
     assert round_of(prose, rounds) == "1-5"
     counts = Counter(round_of(s, rounds) for s in samples)
-    assert set(counts) == {"1-5", "6", "7"}
-    # Rounds 6 and 7 were about 3,100 and 2,550 texts (docs/content-safety.md).
+    assert set(counts) == {"1-5", "6", "7", "8", "10"}
+    # Rounds 6 and 7 were about 3,100 and 2,550 texts, rounds 8 and 10 12,012 and 11,624
+    # (docs/content-safety.md); rounds 8 and 10 joined train/ with model 10.
     assert 2600 < counts["6"] < 3600 and 2000 < counts["7"] < 3000
+    assert counts["8"] == 12012 and counts["10"] == 11624
     german = {round_of(s, rounds) for s in samples if s.lang == "de"}
-    assert german == {"1-5", "6", "7"}  # "# Runde N"
-    outside = replace(samples[0], group="round8:en/hate/3")
-    assert round_of(outside, rounds) == "8"
+    assert german == {"1-5", "6", "7", "8", "10"}  # "# Runde N" and "# Round N"
+    outside = replace(samples[0], group="round9:en/hate/3")
+    assert round_of(outside, rounds) == "9"
 
 
 def test_a_share_keeps_whole_groups_of_every_file() -> None:

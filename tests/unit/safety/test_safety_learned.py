@@ -163,26 +163,24 @@ def test_training_corpus_and_its_validation_split() -> None:
     assert len(set(texts)) > 0.97 * len(texts)  # natural sentences, not expanded templates
 
 
-def test_round_8_parses_and_is_not_training_text() -> None:
-    """corpus/safety/round8: written, measured (model 8, not shipped), kept for a later model."""
-    from modelport.policy.safety.learned.corpus import default_corpus_dir, parse
-    from modelport.policy.safety.normalize import normalize
+def test_rounds_8_and_10_are_training_text_since_model_10() -> None:
+    """Model 10 (shipped at stop 33) was trained on rounds 8 and 10 appended to ``train/``:
+    every file of every language holds both, after a ``# Round 8`` and a ``# Round 10``
+    comment, and the corpus has model 10's size."""
+    from modelport.policy.safety.learned.corpus import default_corpus_dir
 
-    root = default_corpus_dir() / "round8"
-    files = sorted(root.glob("*/*.txt"))
-    assert {f.parent.name for f in files} == set(LANGUAGES)
-    assert {f.stem for f in files} == set(SECTIONS)
-    samples = [
-        s for f in files for s in parse(f.read_text(encoding="utf-8"), f.parent.name, f.stem)
-    ]
-    assert len(samples) == 12012
-    trained = {normalize(s.text) for s in load_corpus()}
-    assert not [s.text for s in samples if normalize(s.text) in trained]
+    for lang in LANGUAGES:
+        for section in SECTIONS:
+            text = (default_corpus_dir() / "train" / lang / f"{section}.txt").read_text("utf-8")
+            eight, ten = text.find("# Round 8"), text.find("# Round 10")
+            assert 0 < eight < ten, (lang, section)
+    assert len(load_corpus()) == 41896
 
 
 def test_round_9_parses_holds_low_severity_and_repeats_no_known_text() -> None:
     """corpus/safety/round9: low-severity texts and hard look-alikes, kept outside the corpus;
-    no text of it is in the training corpus, round 8 or either held-out set."""
+    no text of it is in the training corpus (rounds 8 and 10 included) or the first two
+    held-out sets."""
     from modelport.policy.safety.learned.corpus import (
         default_corpus_dir,
         heldout2_dir,
@@ -199,7 +197,6 @@ def test_round_9_parses_holds_low_severity_and_repeats_no_known_text() -> None:
     low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
     assert len(low) == 706 and not any(s.must_block for s in low)
     known = {normalize(s.text) for s in load_corpus()}
-    known |= {normalize(s.text) for s in load_round(default_corpus_dir() / "round8")}
     for directory in (heldout_dir(), heldout2_dir()):
         known |= {normalize(s.text) for s in load_heldout(directory)}
     assert not [s.text for s in samples if normalize(s.text) in known]

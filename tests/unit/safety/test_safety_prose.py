@@ -22,12 +22,12 @@ from modelport.policy.safety.learned.prose import (
     Answer,
     ProseEvaluation,
     calibration_answers,
-    calibration_dir,
     evaluate_prose,
     guard_answer,
     guard_windows,
     load_generated,
     short_dir,
+    training_prose_dir,
 )
 from modelport.policy.safety.normalize import normalize
 
@@ -62,11 +62,13 @@ def test_no_generated_sentence_is_a_training_or_held_out_text(answers: list[Answ
                     assert normalize(sentence.strip(" .")) not in known, sentence
 
 
-def test_the_calibration_prose_is_neither_trained_on_nor_shared_with_the_evaluation_set(
+def test_the_training_prose_shares_no_sentence_with_the_evaluation_set(
     answers: list[Answer],
 ) -> None:
-    calibration = load_generated(calibration_dir() / GENERATED_FILE)
-    assert len(calibration) >= 150 and {a.seed for a in calibration} == {31, 32}
+    training = load_generated(training_prose_dir() / GENERATED_FILE)
+    # t001-t096 and, since model 10, t097-t191 (once calibration-prose), two seeds each.
+    assert len(training) == 382 and {a.seed for a in training} == {31, 32}
+    assert len({a.id for a in training}) == 191
     evaluated = {
         normalize(sentence.strip(" ."))
         for a in answers
@@ -75,19 +77,18 @@ def test_the_calibration_prose_is_neither_trained_on_nor_shared_with_the_evaluat
         if len(sentence.split()) >= 6
     }
     trained = {normalize(s.text) for s in load_corpus()}
-    for answer in calibration:
+    for answer in training:
         for paragraph in answer.text.splitlines():
-            assert normalize(paragraph.strip()) not in trained
+            if paragraph.strip() and len(paragraph.split()) >= 3:
+                assert normalize(paragraph.strip()) in trained  # read as training text
             for sentence in paragraph.split(". "):
                 if len(sentence.split()) >= 6:
                     assert normalize(sentence.strip(" .")) not in evaluated, sentence
-    # bench.safety_completion measures on it and on the training prose of validation groups.
-    corpus = load_corpus()
-    held = validation_groups(corpus)
+    # bench.safety_completion measures on the answers of validation groups only.
+    held = validation_groups(load_corpus())
     chosen = calibration_answers(held)
-    assert len(chosen) > len(calibration)
-    extra = chosen[: len(chosen) - len(calibration)]
-    assert all(f"{a.language}/prose/{a.id}" in held for a in extra)
+    assert 40 < len(chosen) < len(training) / 2
+    assert all(f"{a.language}/prose/{a.id}" in held for a in chosen)
 
 
 def test_the_guard_windows_cover_an_answer_in_order() -> None:

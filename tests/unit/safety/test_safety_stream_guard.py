@@ -59,8 +59,8 @@ HARMFUL = [  # (completion that turns harmful half-way, phrase that must never b
         "سأقتلك",
         marks=pytest.mark.xfail(
             strict=True,
-            reason="a known miss of the default classifier (model 6: violence 0.50 for the "
-            "whole text, 0.42 for the threat after 'ثم قال:'; model 5 caught it): "
+            reason="a known miss of the default classifier, models 6 and 10 (model 6: violence "
+            "0.50 for the whole text, 0.42 for the threat after 'ثم قال:'; model 5 caught it): "
             "docs/content-safety.md",
         ),
     ),
@@ -174,7 +174,8 @@ def test_a_word_split_across_deltas_is_caught() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="a known miss of the default classifier: the threat shares a 24-word chunk with the "
-    "small talk before it, which dilutes it (model 6: violence 0.52 there, 0.71 alone): "
+    "small talk before it, which dilutes it (models 6 and 10; model 6: violence 0.52 there, 0.71 "
+    "alone): "
     "docs/content-safety.md",
 )
 def test_the_default_classifier_cuts_a_threat_after_small_talk(service: SafetyService) -> None:

@@ -70,22 +70,15 @@ def training_prose_dir() -> Path:
     return default_corpus_dir() / "train-prose"
 
 
-def calibration_dir() -> Path:
-    """``corpus/safety/calibration-prose``: answers to yet other prompts, never trained on, on
-    which ``bench.safety_completion`` measures per-window cut-offs for completions."""
-    return default_corpus_dir() / "calibration-prose"
-
-
 def calibration_answers(held_out_groups: frozenset[str]) -> list[Answer]:
-    """Model-written answers a validation model was not fitted on: every answer of
-    ``calibration-prose`` and the answers of ``train-prose`` in ``held_out_groups`` (the
-    validation groups)."""
-    training = [
+    """Model-written answers a validation model was not fitted on: the answers of
+    ``train-prose`` whose prompts fall in ``held_out_groups`` (the validation groups), on which
+    ``bench.safety_completion`` measures per-window cut-offs for completions."""
+    return [
         a
         for a in load_generated(training_prose_dir() / GENERATED_FILE)
         if f"{a.language}/prose/{a.id}" in held_out_groups
     ]
-    return training + load_generated(calibration_dir() / GENERATED_FILE)
 
 
 class _Windows:
