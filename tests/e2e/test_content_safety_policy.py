@@ -23,7 +23,12 @@ DEFAULT_THRESHOLDS = {c: "medium" for c in ("hate", "sexual", "violence", "self_
 # Low-severity violence (an angry figure of speech, not a threat): annotated, not blocked, by
 # default (medium and above). (Fiction such as "the knight cut off the dragon's head" is now
 # judged safe: the default model was trained on narrative prose, docs/content-safety.md.)
-LOW_VIOLENCE = "I'm so angry I could hit someone."
+# A joking threat: low violence, annotated and let through at the default medium threshold.
+# (Which everyday text lands in the narrow low band depends on the model; this one does for
+# models 10 and 11, "I'm so angry I could hit someone." did for model 6.)
+LOW_VIOLENCE = (
+    "sto capo mi fa venire i nervi, un giorno gli tiro la pinzatrice in testa, dai che scherzo"
+)
 
 
 @pytest.fixture
