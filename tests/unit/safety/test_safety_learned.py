@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from modelport.policy.safety.learned.corpus import (
+    CATEGORIES,
     LANGUAGES,
     SECTIONS,
     Sample,
@@ -199,6 +200,31 @@ def test_round_9_parses_holds_low_severity_and_repeats_no_known_text() -> None:
     known = {normalize(s.text) for s in load_corpus()}
     for directory in (heldout_dir(), heldout2_dir()):
         known |= {normalize(s.text) for s in load_heldout(directory)}
+    assert not [s.text for s in samples if normalize(s.text) in known]
+
+
+def test_round_11_parses_leans_to_look_alikes_and_repeats_no_known_text() -> None:
+    """corpus/safety/round11: kept beside the corpus (model 11's candidate text); no text of it
+    is in the training corpus, round 9 or any held-out set."""
+    from modelport.policy.safety.learned.corpus import (
+        HELDOUT_SETS,
+        default_corpus_dir,
+        load_heldout,
+        load_round,
+    )
+    from modelport.policy.safety.normalize import normalize
+
+    samples = load_round(default_corpus_dir() / "round11")
+    assert len(samples) == 12442
+    assert {s.lang for s in samples} == set(LANGUAGES)
+    assert all(s.group.startswith("round11:") for s in samples)
+    in_categories = [s for s in samples if s.section in CATEGORIES]
+    lookalikes = sum(s.kind == "benign" for s in in_categories)
+    assert 0.55 <= lookalikes / len(in_categories) <= 0.62
+    known = {normalize(s.text) for s in load_corpus()}
+    known |= {normalize(s.text) for s in load_round(default_corpus_dir() / "round9")}
+    for directory in HELDOUT_SETS.values():
+        known |= {normalize(s.text) for s in load_heldout(directory())}
     assert not [s.text for s in samples if normalize(s.text) in known]
 
 

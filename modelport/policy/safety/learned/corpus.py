@@ -296,11 +296,17 @@ def heldout4_dir() -> Path:
     return default_corpus_dir() / "heldout4"
 
 
+def heldout5_dir() -> Path:
+    """``corpus/safety/heldout5``: a fifth held-out set by nine further authors (stop 33)."""
+    return default_corpus_dir() / "heldout5"
+
+
 HELDOUT_SETS = {
     "heldout": heldout_dir,
     "heldout2": heldout2_dir,
     "heldout3": heldout3_dir,
     "heldout4": heldout4_dir,
+    "heldout5": heldout5_dir,
 }
 """The held-out sets by name (``bench.safety_eval --set``)."""
 
