@@ -4,7 +4,9 @@ It serves ``GET /health`` (200) on 127.0.0.1:PORT. Environment switches:
 ``FAKE_ENGINE_REPORT`` a file it writes its environment and its child's pid to (JSON);
 ``FAKE_ENGINE_CHILD=1`` starts a child process in its process group (like vLLM's workers);
 ``FAKE_ENGINE_IGNORE_TERM=1`` ignores SIGTERM (so only SIGKILL stops it);
-``FAKE_ENGINE_DIE_AFTER`` exits with code 1 that many seconds after it is ready;
+``FAKE_ENGINE_DIE_AFTER`` exits with code 1 that many seconds after it first answers ``/health``
+(counted from the supervisor seeing it ready, not from its listening: a loaded machine may take
+longer than that to probe it);
 ``FAKE_ENGINE_SLOW_START`` waits that many seconds before it listens.
 """
 
@@ -21,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Health(BaseHTTPRequestHandler):
+    on_first_health: threading.Event | None = None
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -28,6 +32,8 @@ class Health(BaseHTTPRequestHandler):
         self.send_response(200 if self.path == "/health" else 404)
         self.send_header("Content-Length", "0")
         self.end_headers()
+        if self.path == "/health" and Health.on_first_health is not None:
+            Health.on_first_health.set()
 
 
 def main() -> int:
@@ -46,7 +52,15 @@ def main() -> int:
     server.daemon_threads = True
     die_after = os.environ.get("FAKE_ENGINE_DIE_AFTER")
     if die_after:
-        threading.Timer(float(die_after), lambda: os._exit(1)).start()
+        answered = threading.Event()
+        Health.on_first_health = answered
+
+        def die() -> None:
+            answered.wait()
+            time.sleep(float(die_after))
+            os._exit(1)
+
+        threading.Thread(target=die, daemon=True).start()
     print(f"fake engine listening on {port}", flush=True)
     server.serve_forever()
     return 0
