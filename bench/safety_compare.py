@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m bench.safety_compare --set heldout4 --candidate DIR [--rule set3|set4]
+    python -m bench.safety_compare --set heldout4 --candidate DIR [--rule set3|set4|set6]
         [--no-encoder] [--repeats N]
 
 ``DIR`` is a ``learned`` directory laid out like the package's
@@ -21,7 +21,8 @@ texts only the candidate gets right (wins) and only the incumbent does (losses),
 one-sided exact sign test on those discordant texts: the chance of at least that many losses if
 each discordant text were a coin toss. Then it applies a rule written down in
 docs/content-safety.md (``--rule set3``: "Held-out set 3"; ``set4``, the default: "Model 10 on
-held-out set 4") and prints every clause and the verdict, and the time
+held-out set 4"; ``set6``: "Held-out set 6 and model 11 again", which asks the encoder only
+that its balanced accuracy not fall) and prints every clause and the verdict, and the time
 per 100 words of both defaults side by side. The issue's bar (recall 0.90, look-alikes 0.05, per
 category and language) is reported for both.
 """
@@ -168,7 +169,9 @@ def clauses(
 ) -> list[Clause]:
     """Clauses (a)-(e) of the rule for one pair of classifiers: ``set3`` asks (a) a recall gain
     and (b) a bounded rise in look-alikes blocked; ``set4`` asks (a') a gain in balanced
-    accuracy (recall minus look-alikes blocked) with neither side worse by more than 0.01."""
+    accuracy (recall minus look-alikes blocked) with neither side worse by more than 0.01;
+    ``set6`` asks (a') of the default and, of the opt-in encoder, (a-enc): balanced accuracy
+    falling by at most 0.01 and look-alikes blocked rising by at most 0.01 (recall may fall)."""
     r0, l0 = harm_rates(samples, incumbent)
     r1, l1 = harm_rates(samples, candidate)
     groups = compare(samples, incumbent, candidate)
@@ -188,9 +191,16 @@ def clauses(
         and l1 - l0 <= MAX_LOOKALIKE_RISE + 1e-9,
         f"{j0:.3f} -> {j1:.3f} ({j1 - j0:+.3f}); recall {r1 - r0:+.3f}, look-alikes {l1 - l0:+.3f}",
     )
+    holds = Clause(
+        f"{label} (a-enc) balanced accuracy -{MAX_LOOKALIKE_RISE} at most",
+        j1 - j0 >= -MAX_LOOKALIKE_RISE - 1e-9 and l1 - l0 <= MAX_LOOKALIKE_RISE + 1e-9,
+        f"{j0:.3f} -> {j1:.3f} ({j1 - j0:+.3f}); recall {r1 - r0:+.3f}, look-alikes {l1 - l0:+.3f}",
+    )
     out = (
-        [balanced]
-        if rule == "set4"
+        [holds]
+        if rule == "set6" and label == "encoder"
+        else [balanced]
+        if rule in ("set4", "set6")
         else [
             Clause(
                 f"{label} (a) recall +{MIN_RECALL_GAIN}",
@@ -264,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
         "--rule",
-        choices=("set3", "set4"),
+        choices=("set3", "set4", "set6"),
         default="set4",
         help="which written rule's clauses to apply (docs/content-safety.md)",
     )

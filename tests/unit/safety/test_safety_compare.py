@@ -92,6 +92,28 @@ def test_the_set4_rule_weighs_false_blocks_as_well_as_recall() -> None:
     assert not a_prime(base, outcome(85, 14))  # false blocks rise by 0.02: not allowed
 
 
+def test_the_set6_rule_lets_the_encoder_trade_recall_for_fewer_false_blocks() -> None:
+    """(a-enc): the opt-in encoder's balanced accuracy may fall by 0.01 at most and its
+    look-alikes blocked may rise by 0.01 at most; its recall may fall. The default still
+    answers to (a')."""
+    samples = [Sample(f"h{i}", "en", "hate", "harmful", Severity.HIGH) for i in range(100)]
+    samples += [Sample(f"b{i}", "en", "hate", "benign") for i in range(100)]
+
+    def outcome(caught: int, blocked: int) -> list[bool]:
+        return [i < caught for i in range(100)] + [i >= blocked for i in range(100)]
+
+    def first(label: str, incumbent: list[bool], candidate: list[bool]) -> tuple[str, bool]:
+        clause = clauses(label, samples, incumbent, candidate, "set6")[0]
+        return clause.label.split(" ", 2)[1], clause.passed
+
+    base = outcome(90, 7)
+    assert first("encoder", base, outcome(88, 3)) == ("(a-enc)", True)  # recall -0.02, +0.02
+    assert first("encoder", base, outcome(88, 6)) == ("(a-enc)", True)  # balanced -0.01
+    assert first("encoder", base, outcome(87, 6)) == ("(a-enc)", False)  # balanced -0.02
+    assert first("encoder", base, outcome(95, 9)) == ("(a-enc)", False)  # look-alikes +0.02
+    assert first("default", base, outcome(88, 3)) == ("(a')", False)  # recall -0.02
+
+
 def test_the_bench_compares_a_model_with_itself_and_keeps_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

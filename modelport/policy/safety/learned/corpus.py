@@ -301,12 +301,18 @@ def heldout5_dir() -> Path:
     return default_corpus_dir() / "heldout5"
 
 
+def heldout6_dir() -> Path:
+    """``corpus/safety/heldout6``: a sixth held-out set by nine further authors (stop 34)."""
+    return default_corpus_dir() / "heldout6"
+
+
 HELDOUT_SETS = {
     "heldout": heldout_dir,
     "heldout2": heldout2_dir,
     "heldout3": heldout3_dir,
     "heldout4": heldout4_dir,
     "heldout5": heldout5_dir,
+    "heldout6": heldout6_dir,
 }
 """The held-out sets by name (``bench.safety_eval --set``)."""
 
