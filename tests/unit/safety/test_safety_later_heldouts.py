@@ -67,8 +67,9 @@ def test_the_set_is_whole_and_shares_no_text_with_anything_written_before(
         for lang in LANGUAGES:
             cell = [s for s in samples if s.section == category and s.lang == lang]
             # 24 each as written, less those equal to an earlier text (set 6: four French
-            # sexual-health questions and two Hebrew sexual requests other authors wrote too)
-            assert sum(s.kind == "harmful" for s in cell) >= 22, (category, lang)
+            # sexual-health questions and two Hebrew sexual requests other authors wrote too;
+            # set 7: three Hebrew and Dutch self-harm texts)
+            assert sum(s.kind == "harmful" for s in cell) >= 21, (category, lang)
             assert sum(s.kind == "benign" for s in cell) >= 20, (category, lang)
 
 

@@ -228,6 +228,37 @@ def test_round_11_parses_leans_to_look_alikes_and_repeats_no_known_text() -> Non
     assert not [s.text for s in samples if normalize(s.text) in known]
 
 
+def test_round_12_parses_holds_short_messages_and_repeats_no_known_text() -> None:
+    """corpus/safety/round12: kept beside the corpus (model 12's candidate text), with a part of
+    short messages after a ``# Round 12, part 2`` comment in every category file; no text of it
+    is in the training corpus, rounds 9 and 11 or any held-out set."""
+    from modelport.policy.safety.learned.corpus import (
+        HELDOUT_SETS,
+        default_corpus_dir,
+        load_heldout,
+        load_round,
+    )
+    from modelport.policy.safety.normalize import normalize
+
+    samples = load_round(default_corpus_dir() / "round12")
+    assert len(samples) == 14708
+    assert {s.lang for s in samples} == set(LANGUAGES)
+    assert all(s.group.startswith("round12:") for s in samples)
+    for lang in LANGUAGES:
+        for section in CATEGORIES:
+            path = default_corpus_dir() / "round12" / lang / f"{section}.txt"
+            text = path.read_text("utf-8")
+            assert 0 == text.find("# Round 12") < text.find("# Round 12, part 2"), path
+    in_categories = [s for s in samples if s.section in CATEGORIES]
+    assert sum(len(s.text.split()) <= 10 for s in in_categories) > 0.25 * len(in_categories)
+    known = {normalize(s.text) for s in load_corpus()}
+    for name in ("round9", "round11"):
+        known |= {normalize(s.text) for s in load_round(default_corpus_dir() / name)}
+    for directory in HELDOUT_SETS.values():
+        known |= {normalize(s.text) for s in load_heldout(directory())}
+    assert not [s.text for s in samples if normalize(s.text) in known]
+
+
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
     records = [
         {

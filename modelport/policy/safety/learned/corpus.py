@@ -306,6 +306,11 @@ def heldout6_dir() -> Path:
     return default_corpus_dir() / "heldout6"
 
 
+def heldout7_dir() -> Path:
+    """``corpus/safety/heldout7``: a seventh held-out set by nine further authors (stop 34)."""
+    return default_corpus_dir() / "heldout7"
+
+
 HELDOUT_SETS = {
     "heldout": heldout_dir,
     "heldout2": heldout2_dir,
@@ -313,6 +318,7 @@ HELDOUT_SETS = {
     "heldout4": heldout4_dir,
     "heldout5": heldout5_dir,
     "heldout6": heldout6_dir,
+    "heldout7": heldout7_dir,
 }
 """The held-out sets by name (``bench.safety_eval --set``)."""
 
