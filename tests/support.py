@@ -128,7 +128,8 @@ def attach_offer(
 
 
 def admin(base_url: str, token: str = ADMIN_TOKEN) -> httpx.Client:
-    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    # Longer than the server's delete_wait (60 s): a slow delete answers 202, not a timeout.
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=90)
 
 
 def wait_ready(base_url: str, name: str = EMBEDDED, timeout: float = 120) -> dict[str, Any]:
