@@ -116,6 +116,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--validate", action="store_true", help="fit on 4/5, report the 1/5")
     args = parser.parse_args(argv)
     corpus = load_corpus()
+    shipped = LinearSafetyModel.load()
+    digest = corpus_digest(corpus)
+    if not args.validate and shipped.manifest.get("train_digest") != digest:
+        raise SystemExit(
+            "the shipped n-gram model was trained on another corpus: retrain it first "
+            "(python -m modelport.policy.safety.learned.train)"
+        )
+    hyper = shipped_hyper(shipped)
     held = validation_groups(corpus)
     is_val = np.asarray([s.group in held for s in corpus])
     fitted = [s for s, v in zip(corpus, is_val, strict=True) if not v]
@@ -125,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     encoder = KnownTexts({s.text: row for s, row in zip(corpus, embeddings, strict=True)})
     y = np.asarray([targets(s) for s in corpus], dtype=np.float32)
     start = time.perf_counter()
-    ngram = train(fitted, Hyper(), {})
+    ngram = train(fitted, hyper, {})
     print(f"n-gram model fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
     heads = fit_heads(embeddings[~is_val], y[~is_val])
     best: tuple[float, float, EncoderModel] | None = None
@@ -144,13 +152,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"chosen alpha: {alpha}")
     if args.validate:
         return
-    shipped = LinearSafetyModel.load()
-    digest = corpus_digest(corpus)
-    if shipped.manifest.get("train_digest") != digest:
-        raise SystemExit(
-            "the shipped n-gram model was trained on another corpus: retrain it first "
-            "(python -m modelport.policy.safety.learned.train)"
-        )
     final = fit_heads(embeddings, y, alpha=alpha)
     final.save(
         args.out,
@@ -164,6 +165,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         },
     )
     print(f"wrote the encoder heads for {len(corpus)} texts to {args.out}")
+
+
+def shipped_hyper(shipped: LinearSafetyModel) -> Hyper:
+    """The hyper-parameters the shipped n-gram model was trained with (its manifest's), so the
+    fit-part n-gram model here is the same kind (e.g. with edge features)."""
+    recorded = shipped.manifest.get("hyperparameters", {})
+    known = set(vars(Hyper()))
+    return Hyper(**{k: v for k, v in recorded.items() if k in known})
 
 
 def chosen_summary(model: EncoderModel, validation: Sequence[Sample]) -> dict[str, object]:
