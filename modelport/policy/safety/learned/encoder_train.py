@@ -114,6 +114,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_encoder_dir())
     parser.add_argument("--validate", action="store_true", help="fit on 4/5, report the 1/5")
+    parser.add_argument(
+        "--fit-model",
+        type=Path,
+        default=None,
+        help="the fit-part n-gram model that `train --save-fit` wrote for this corpus with the "
+        "shipped model's hyper-parameters: used instead of refitting it (training is "
+        "deterministic; saves the longest step)",
+    )
     args = parser.parse_args(argv)
     corpus = load_corpus()
     shipped = LinearSafetyModel.load()
@@ -133,8 +141,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     encoder = KnownTexts({s.text: row for s, row in zip(corpus, embeddings, strict=True)})
     y = np.asarray([targets(s) for s in corpus], dtype=np.float32)
     start = time.perf_counter()
-    ngram = train(fitted, hyper, {})
-    print(f"n-gram model fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
+    if args.fit_model is not None:
+        ngram = fit_part_model(args.fit_model, hyper, corpus_digest(fitted))
+        print(f"n-gram model of the fit part read from {args.fit_model}")
+    else:
+        ngram = train(fitted, hyper, {})
+        print(f"n-gram model fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
     heads = fit_heads(embeddings[~is_val], y[~is_val])
     best: tuple[float, float, EncoderModel] | None = None
     for alpha in ALPHAS:
@@ -165,6 +177,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         },
     )
     print(f"wrote the encoder heads for {len(corpus)} texts to {args.out}")
+
+
+def fit_part_model(directory: Path, hyper: Hyper, digest: str) -> LinearSafetyModel:
+    """The fit-part model in ``directory``, if it is one for this fit part and ``hyper``."""
+    model = LinearSafetyModel.load(directory)
+    recorded = model.manifest.get("fit_digest")
+    if (
+        not model.manifest.get("fit_part_only")
+        or model.edges != bool(hyper.edges)
+        or model.bits != hyper.bits
+        or (recorded is not None and recorded != digest)
+    ):
+        raise SystemExit(
+            f"{directory} is not the fit-part model of this corpus with the shipped model's "
+            "hyper-parameters (train --save-fit writes one)"
+        )
+    return model
 
 
 def shipped_hyper(shipped: LinearSafetyModel) -> Hyper:

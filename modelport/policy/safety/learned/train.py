@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             parser.error("--fit-extra measures a candidate: use it with --validate")
         fitted = fitted + extra_fit
     start = time.perf_counter()
-    model = train(fitted, hyper, {"fit_part_only": True})
+    model = train(fitted, hyper, {"fit_part_only": True, "fit_digest": corpus_digest(fitted)})
     thresholds, report = choose_thresholds(model, validation)
     model = model.with_thresholds(thresholds)
     print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
