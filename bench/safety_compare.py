@@ -44,6 +44,7 @@ from modelport.policy.safety.learned.corpus import (
     LANGUAGES,
     Sample,
     default_corpus_dir,
+    heldout_set_dir,
     load_corpus,
     load_heldout,
     load_round,
@@ -279,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="which written rule's clauses to apply (docs/content-safety.md)",
     )
     args = parser.parse_args(argv)
-    everything = load_heldout(HELDOUT_SETS[args.set]())
+    everything = load_heldout(heldout_set_dir(args.set))
     samples = unseen(everything, training_texts(default_corpus_dir()))
     print(
         f"{len(samples)} texts of {args.set} ({len(everything) - len(samples)} left out: also "

@@ -32,6 +32,7 @@ from modelport.policy.safety import (
 from modelport.policy.safety.encoder import EncoderClassifier
 from modelport.policy.safety.learned.corpus import (
     HELDOUT_SETS,
+    heldout_set_dir,
     load_corpus,
     load_heldout,
     unseen,
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--misses", action="store_true", help="list misses and false blocks")
     parser.add_argument("--set", choices=sorted(HELDOUT_SETS), default="heldout")
     args = parser.parse_args(argv)
-    directory = HELDOUT_SETS[args.set]()
+    directory = heldout_set_dir(args.set)
     everything = load_heldout(directory)
     samples = unseen(everything, load_corpus())
     before, after, encoder = LexiconClassifier(), DefaultClassifier(), EncoderClassifier()

@@ -22,6 +22,7 @@ from modelport.policy.safety.learned.corpus import (
     CATEGORIES,
     HELDOUT_SETS,
     LANGUAGES,
+    heldout_set_dir,
     load_corpus,
     load_heldout,
     unseen,
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", choices=sorted(HELDOUT_SETS), default="heldout3")
     parser.add_argument("--classifier", choices=("default", "encoder"), action="append")
     args = parser.parse_args(argv)
-    samples = unseen(load_heldout(HELDOUT_SETS[args.set]()), load_corpus())
+    samples = unseen(load_heldout(heldout_set_dir(args.set)), load_corpus())
     print(f"# {len(samples)} texts of {args.set}")
     for name in args.classifier or ["default", "encoder"]:
         if name == "default":

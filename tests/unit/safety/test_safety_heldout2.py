@@ -20,7 +20,7 @@ from modelport.policy.safety.learned.corpus import (
     CATEGORIES,
     LANGUAGES,
     Sample,
-    heldout2_dir,
+    heldout_set_dir,
     load_corpus,
     load_heldout,
     unseen,
@@ -80,7 +80,7 @@ ENCODER_ATTACK_LOOKALIKES = 0.03  # measured 0.00 (0 of 71)
 
 @pytest.fixture(scope="module")
 def heldout2() -> list[Sample]:
-    return unseen(load_heldout(heldout2_dir()), load_corpus())
+    return unseen(load_heldout(heldout_set_dir("heldout2")), load_corpus())
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def encoded(heldout2: list[Sample]) -> Evaluation:
 def test_the_set_is_whole_and_shares_no_text_with_training_or_the_first_set(
     heldout2: list[Sample],
 ) -> None:
-    everything = load_heldout(heldout2_dir())
+    everything = load_heldout(heldout_set_dir("heldout2"))
     assert len(everything) == len(heldout2) == 2086
     first = {normalize(s.text) for s in load_heldout()}
     assert not [s.text for s in heldout2 if normalize(s.text) in first]

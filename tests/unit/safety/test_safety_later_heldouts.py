@@ -19,6 +19,7 @@ from modelport.policy.safety.learned.corpus import (
     LANGUAGES,
     Sample,
     default_corpus_dir,
+    heldout_set_dir,
     load_heldout,
 )
 from modelport.policy.safety.learned.evaluate import Evaluation, evaluate
@@ -41,7 +42,7 @@ def name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def samples(name: str) -> list[Sample]:
-    return load_heldout(HELDOUT_SETS[name]())
+    return load_heldout(heldout_set_dir(name))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_the_set_is_whole_and_shares_no_text_with_anything_written_before(
     known = {normalize(s.text) for s in training_texts(default_corpus_dir())}
     for other in HELDOUT_SETS:
         if other != name:
-            known |= {normalize(s.text) for s in load_heldout(HELDOUT_SETS[other]())}
+            known |= {normalize(s.text) for s in load_heldout(heldout_set_dir(other))}
     assert not [s.text for s in samples if normalize(s.text) in known]
     for category in CATEGORIES:
         for lang in LANGUAGES:

@@ -221,72 +221,60 @@ def test_rounds_8_and_10_are_training_text_since_model_10() -> None:
     assert len(load_corpus()) == 41896
 
 
-def test_round_9_parses_holds_low_severity_and_repeats_no_known_text() -> None:
-    """corpus/safety/round9: low-severity texts and hard look-alikes, kept outside the corpus;
-    no text of it is in the training corpus (rounds 8 and 10 included) or the first two
-    held-out sets."""
+def _kept_round(
+    name: str, size: int, after: tuple[str, ...], heldouts: tuple[str, ...]
+) -> list[Sample]:
+    """Round ``name`` (kept beside the corpus): ``size`` texts in every language, grouped by
+    round, none of them in the training corpus, the rounds ``after`` which it was written or
+    the held-out sets ``heldouts``."""
     from modelport.policy.safety.learned.corpus import (
         default_corpus_dir,
-        heldout2_dir,
-        heldout_dir,
+        heldout_set_dir,
         load_heldout,
         load_round,
     )
     from modelport.policy.safety.normalize import normalize
 
-    samples = load_round(default_corpus_dir() / "round9")
-    assert len(samples) == 2577
+    samples = load_round(default_corpus_dir() / name)
+    assert len(samples) == size
     assert {s.lang for s in samples} == set(LANGUAGES)
-    assert all(s.group.startswith("round9:") for s in samples)
+    assert all(s.group.startswith(f"{name}:") for s in samples)
+    known = {normalize(s.text) for s in load_corpus()}
+    for earlier in after:
+        known |= {normalize(s.text) for s in load_round(default_corpus_dir() / earlier)}
+    for heldout in heldouts:
+        known |= {normalize(s.text) for s in load_heldout(heldout_set_dir(heldout))}
+    assert not [s.text for s in samples if normalize(s.text) in known]
+    return samples
+
+
+def test_round_9_parses_holds_low_severity_and_repeats_no_known_text() -> None:
+    """corpus/safety/round9: low-severity texts and hard look-alikes, kept outside the corpus;
+    no text of it is in the training corpus (rounds 8 and 10 included) or the first two
+    held-out sets."""
+    samples = _kept_round("round9", 2577, (), ("heldout", "heldout2"))
     low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
     assert len(low) == 706 and not any(s.must_block for s in low)
-    known = {normalize(s.text) for s in load_corpus()}
-    for directory in (heldout_dir(), heldout2_dir()):
-        known |= {normalize(s.text) for s in load_heldout(directory)}
-    assert not [s.text for s in samples if normalize(s.text) in known]
 
 
 def test_round_11_parses_leans_to_look_alikes_and_repeats_no_known_text() -> None:
     """corpus/safety/round11: kept beside the corpus (model 11's candidate text); no text of it
     is in the training corpus, round 9 or any held-out set."""
-    from modelport.policy.safety.learned.corpus import (
-        HELDOUT_SETS,
-        default_corpus_dir,
-        load_heldout,
-        load_round,
-    )
-    from modelport.policy.safety.normalize import normalize
+    from modelport.policy.safety.learned.corpus import HELDOUT_SETS
 
-    samples = load_round(default_corpus_dir() / "round11")
-    assert len(samples) == 12442
-    assert {s.lang for s in samples} == set(LANGUAGES)
-    assert all(s.group.startswith("round11:") for s in samples)
+    samples = _kept_round("round11", 12442, ("round9",), tuple(HELDOUT_SETS))
     in_categories = [s for s in samples if s.section in CATEGORIES]
     lookalikes = sum(s.kind == "benign" for s in in_categories)
     assert 0.55 <= lookalikes / len(in_categories) <= 0.62
-    known = {normalize(s.text) for s in load_corpus()}
-    known |= {normalize(s.text) for s in load_round(default_corpus_dir() / "round9")}
-    for directory in HELDOUT_SETS.values():
-        known |= {normalize(s.text) for s in load_heldout(directory())}
-    assert not [s.text for s in samples if normalize(s.text) in known]
 
 
 def test_round_12_parses_holds_short_messages_and_repeats_no_known_text() -> None:
     """corpus/safety/round12: kept beside the corpus (model 12's candidate text), with a part of
     short messages after a ``# Round 12, part 2`` comment in every category file; no text of it
     is in the training corpus, rounds 9 and 11 or any held-out set."""
-    from modelport.policy.safety.learned.corpus import (
-        HELDOUT_SETS,
-        default_corpus_dir,
-        load_heldout,
-        load_round,
-    )
-    from modelport.policy.safety.normalize import normalize
+    from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
 
-    samples = load_round(default_corpus_dir() / "round12")
-    assert len(samples) == 14708
-    assert {s.lang for s in samples} == set(LANGUAGES)
-    assert all(s.group.startswith("round12:") for s in samples)
+    samples = _kept_round("round12", 14708, ("round9", "round11"), tuple(HELDOUT_SETS))
     for lang in LANGUAGES:
         for section in CATEGORIES:
             path = default_corpus_dir() / "round12" / lang / f"{section}.txt"
@@ -294,12 +282,6 @@ def test_round_12_parses_holds_short_messages_and_repeats_no_known_text() -> Non
             assert 0 == text.find("# Round 12") < text.find("# Round 12, part 2"), path
     in_categories = [s for s in samples if s.section in CATEGORIES]
     assert sum(len(s.text.split()) <= 10 for s in in_categories) > 0.25 * len(in_categories)
-    known = {normalize(s.text) for s in load_corpus()}
-    for name in ("round9", "round11"):
-        known |= {normalize(s.text) for s in load_round(default_corpus_dir() / name)}
-    for directory in HELDOUT_SETS.values():
-        known |= {normalize(s.text) for s in load_heldout(directory())}
-    assert not [s.text for s in samples if normalize(s.text) in known]
 
 
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:

@@ -276,51 +276,29 @@ def from_record(record: dict[str, object], source: str = "") -> Sample:
 HELDOUT_FILES = ("harmful.jsonl", "benign.jsonl", "attacks.jsonl")
 
 
-def heldout_dir() -> Path:
-    """``corpus/safety/heldout``: the independently written evaluation set."""
-    return default_corpus_dir() / "heldout"
-
-
-def heldout2_dir() -> Path:
-    """``corpus/safety/heldout2``: a second, larger held-out set by other authors (stop 29)."""
-    return default_corpus_dir() / "heldout2"
-
-
-def heldout3_dir() -> Path:
-    """``corpus/safety/heldout3``: a third held-out set by nine new authors (stop 32)."""
-    return default_corpus_dir() / "heldout3"
-
-
-def heldout4_dir() -> Path:
-    """``corpus/safety/heldout4``: a fourth held-out set by nine further authors (stop 32)."""
-    return default_corpus_dir() / "heldout4"
-
-
-def heldout5_dir() -> Path:
-    """``corpus/safety/heldout5``: a fifth held-out set by nine further authors (stop 33)."""
-    return default_corpus_dir() / "heldout5"
-
-
-def heldout6_dir() -> Path:
-    """``corpus/safety/heldout6``: a sixth held-out set by nine further authors (stop 34)."""
-    return default_corpus_dir() / "heldout6"
-
-
-def heldout7_dir() -> Path:
-    """``corpus/safety/heldout7``: a seventh held-out set by nine further authors (stop 34)."""
-    return default_corpus_dir() / "heldout7"
-
-
 HELDOUT_SETS = {
-    "heldout": heldout_dir,
-    "heldout2": heldout2_dir,
-    "heldout3": heldout3_dir,
-    "heldout4": heldout4_dir,
-    "heldout5": heldout5_dir,
-    "heldout6": heldout6_dir,
-    "heldout7": heldout7_dir,
+    "heldout": "the independently written evaluation set",
+    "heldout2": "a second, larger set by other authors (stop 29)",
+    "heldout3": "a third set by nine new authors (stop 32)",
+    "heldout4": "a fourth set by nine further authors (stop 32)",
+    "heldout5": "a fifth set by nine further authors (stop 33)",
+    "heldout6": "a sixth set by nine further authors (stop 34)",
+    "heldout7": "a seventh set by nine further authors (stop 34)",
 }
-"""The held-out sets by name (``bench.safety_eval --set``)."""
+"""The held-out sets by name (``bench.safety_eval --set``), each a directory of
+``corpus/safety``, and who wrote them."""
+
+
+def heldout_set_dir(name: str) -> Path:
+    """``corpus/safety/<name>`` for a name of :data:`HELDOUT_SETS`."""
+    if name not in HELDOUT_SETS:
+        raise ValueError(f"unknown held-out set {name!r}; known: {', '.join(HELDOUT_SETS)}")
+    return default_corpus_dir() / name
+
+
+def heldout_dir() -> Path:
+    """``corpus/safety/heldout``: the first held-out set (see its README)."""
+    return heldout_set_dir("heldout")
 
 
 def load_heldout(directory: Path | None = None) -> list[Sample]:
