@@ -200,3 +200,42 @@ def test_a_grown_corpus_embeds_only_its_new_texts(
     other = Scripted(identity="scripted-v2")
     embed_corpus(other, grown)
     assert other.seen == ["a bad day", "a good day", "neither"]
+
+
+def test_the_encoder_trainer_fits_its_ngram_part_like_the_shipped_model() -> None:
+    """The heads are fitted beside an n-gram model trained on the fit part: with the shipped
+    model's own hyper-parameters (edge features included), not the defaults."""
+    from modelport.policy.safety.learned.encoder_train import shipped_hyper
+    from modelport.policy.safety.learned.train import Hyper
+
+    recorded = {**vars(Hyper()), "edges": 1, "epochs": 12, "retired_option": 3}
+    shipped = LinearSafetyModel(
+        np.zeros((1 << 4, len(HEADS)), np.float32),
+        np.zeros(len(HEADS), np.float32),
+        Thresholds(),
+        {"hyperparameters": recorded},
+    )
+    assert shipped_hyper(shipped) == Hyper(edges=1, epochs=12)
+    assert shipped_hyper(LinearSafetyModel.load()) == Hyper()  # model 10: the defaults
+
+
+def test_the_encoder_trainer_takes_the_fit_part_model_only_for_its_fit_part(
+    tmp_path: Path,
+) -> None:
+    from modelport.policy.safety.learned.encoder_train import fit_part_model
+    from modelport.policy.safety.learned.train import Hyper
+
+    weights = np.zeros((1 << 6, len(HEADS)), np.float32)
+    bias = np.zeros(len(HEADS), np.float32)
+    fit = {"fit_part_only": True, "fit_digest": "abc"}
+    LinearSafetyModel(weights, bias, Thresholds(), fit, edges=True).save(tmp_path / "fit")
+    LinearSafetyModel(weights, bias, Thresholds(), {}, edges=True).save(tmp_path / "final")
+    hyper = Hyper(bits=6, edges=1)
+    assert fit_part_model(tmp_path / "fit", hyper, "abc").edges
+    for directory, other, digest in [
+        ("fit", hyper, "another fit part"),
+        ("fit", Hyper(bits=6), "abc"),  # without edge features
+        ("final", hyper, "abc"),  # a whole-corpus model
+    ]:
+        with pytest.raises(SystemExit, match="not the fit-part model"):
+            fit_part_model(tmp_path / directory, other, digest)

@@ -67,6 +67,49 @@ def test_hashing_separates_feature_kinds_and_is_stable() -> None:
     assert hash_chunks(["kill it"], bits=12).buckets.max() < 2**12
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["kill", "I will kill you", "Je vais te tuer demain. I want to kill the process! a b c"],
+)
+def test_edge_features_mark_each_chunks_first_and_last_words(text: str) -> None:
+    parts = chunks(text)
+    hashed = hash_chunks(parts, edges=True)
+    for index, part in enumerate(parts):
+        alone = hash_chunks([part], edges=True)
+        words = len(part.split())
+        # the first word, the last word and (with two words or more) the last pair
+        assert alone.sizes.tolist() == [_expected_count(part) + 2 + (words > 1)]
+        mine = hashed.buckets if hashed.chunk is None else hashed.buckets[hashed.chunk == index]
+        assert sorted(mine.tolist()) == sorted(alone.buckets.tolist())
+
+
+def test_edge_features_tell_a_bare_message_from_its_longer_look_alike() -> None:
+    bare, longer = "i will kill you", "i will kill you at chess"
+    assert set(hash_chunks([bare]).buckets.tolist()) <= set(hash_chunks([longer]).buckets.tolist())
+    only_bare = set(hash_chunks([bare], edges=True).buckets.tolist()) - set(
+        hash_chunks([longer], edges=True).buckets.tolist()
+    )
+    assert len(only_bare) == 2  # "you" and "kill you" as the last words
+
+
+def test_a_model_records_whether_it_uses_edge_features(tmp_path: Path) -> None:
+    samples = [
+        Sample(t, "en", "violence", "harmful", Severity.MEDIUM, group=f"h{i}")
+        for i, t in enumerate(["i will kill you", "i am going to kill you", "we will kill you"])
+    ] + [
+        Sample(t, "en", "violence", "benign", group=f"b{i}")
+        for i, t in enumerate(["i will kill you at chess", "we kill you at cards", "kill time"])
+    ]
+    model = train(samples, Hyper(bits=12, epochs=30, edges=1), {})
+    assert model.edges
+    model.save(tmp_path)
+    assert json.loads((tmp_path / "manifest.json").read_text())["edge_features"] is True
+    loaded = LinearSafetyModel.load(tmp_path)
+    assert loaded.edges
+    assert np.allclose(loaded.logits("i will kill you"), model.logits("i will kill you"), atol=0.1)
+    assert not LinearSafetyModel.load().edges  # the shipped model 10 predates them
+
+
 def test_chunks_split_sentences_and_cap_long_ones() -> None:
     assert chunks("") == [] and chunks("  ... !! ") == []
     long = " ".join(f"w{i}" for i in range(100))

@@ -114,8 +114,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_encoder_dir())
     parser.add_argument("--validate", action="store_true", help="fit on 4/5, report the 1/5")
+    parser.add_argument(
+        "--fit-model",
+        type=Path,
+        default=None,
+        help="the fit-part n-gram model that `train --save-fit` wrote for this corpus with the "
+        "shipped model's hyper-parameters: used instead of refitting it (training is "
+        "deterministic; saves the longest step)",
+    )
     args = parser.parse_args(argv)
     corpus = load_corpus()
+    shipped = LinearSafetyModel.load()
+    digest = corpus_digest(corpus)
+    if not args.validate and shipped.manifest.get("train_digest") != digest:
+        raise SystemExit(
+            "the shipped n-gram model was trained on another corpus: retrain it first "
+            "(python -m modelport.policy.safety.learned.train)"
+        )
+    hyper = shipped_hyper(shipped)
     held = validation_groups(corpus)
     is_val = np.asarray([s.group in held for s in corpus])
     fitted = [s for s, v in zip(corpus, is_val, strict=True) if not v]
@@ -125,8 +141,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     encoder = KnownTexts({s.text: row for s, row in zip(corpus, embeddings, strict=True)})
     y = np.asarray([targets(s) for s in corpus], dtype=np.float32)
     start = time.perf_counter()
-    ngram = train(fitted, Hyper(), {})
-    print(f"n-gram model fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
+    if args.fit_model is not None:
+        ngram = fit_part_model(args.fit_model, hyper, corpus_digest(fitted))
+        print(f"n-gram model of the fit part read from {args.fit_model}")
+    else:
+        ngram = train(fitted, hyper, {})
+        print(f"n-gram model fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
     heads = fit_heads(embeddings[~is_val], y[~is_val])
     best: tuple[float, float, EncoderModel] | None = None
     for alpha in ALPHAS:
@@ -144,13 +164,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"chosen alpha: {alpha}")
     if args.validate:
         return
-    shipped = LinearSafetyModel.load()
-    digest = corpus_digest(corpus)
-    if shipped.manifest.get("train_digest") != digest:
-        raise SystemExit(
-            "the shipped n-gram model was trained on another corpus: retrain it first "
-            "(python -m modelport.policy.safety.learned.train)"
-        )
     final = fit_heads(embeddings, y, alpha=alpha)
     final.save(
         args.out,
@@ -164,6 +177,31 @@ def main(argv: Sequence[str] | None = None) -> None:
         },
     )
     print(f"wrote the encoder heads for {len(corpus)} texts to {args.out}")
+
+
+def fit_part_model(directory: Path, hyper: Hyper, digest: str) -> LinearSafetyModel:
+    """The fit-part model in ``directory``, if it is one for this fit part and ``hyper``."""
+    model = LinearSafetyModel.load(directory)
+    recorded = model.manifest.get("fit_digest")
+    if (
+        not model.manifest.get("fit_part_only")
+        or model.edges != bool(hyper.edges)
+        or model.bits != hyper.bits
+        or (recorded is not None and recorded != digest)
+    ):
+        raise SystemExit(
+            f"{directory} is not the fit-part model of this corpus with the shipped model's "
+            "hyper-parameters (train --save-fit writes one)"
+        )
+    return model
+
+
+def shipped_hyper(shipped: LinearSafetyModel) -> Hyper:
+    """The hyper-parameters the shipped n-gram model was trained with (its manifest's), so the
+    fit-part n-gram model here is the same kind (e.g. with edge features)."""
+    recorded = shipped.manifest.get("hyperparameters", {})
+    known = set(vars(Hyper()))
+    return Hyper(**{k: v for k, v in recorded.items() if k in known})
 
 
 def chosen_summary(model: EncoderModel, validation: Sequence[Sample]) -> dict[str, object]:

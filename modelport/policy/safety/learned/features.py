@@ -16,7 +16,12 @@ harmful sentence in a stream guard's window.)
 
 * character n-grams, ``n`` = 2…5, *inside* the space-padded words (``" kil"``, ``"ill "``; none
   spans two words);
-* the words themselves and each pair of neighbouring words.
+* the words themselves and each pair of neighbouring words;
+* with ``edges`` (a model's choice, recorded in its manifest): the chunk's first word marked as
+  first, its last word and its last pair of words marked as last. A linear model cannot see
+  what a text lacks: "I will kill you" has no feature that "I will kill you at chess" lacks, so
+  only the look-alike's extra words told them apart. "kill you" *as the last words* is such a
+  feature.
 
 Hashing is vectorised with numpy: the chunks are joined into one array of code points, n-gram
 hashes of every size at every position come from one product of the windows of code points with
@@ -63,6 +68,7 @@ def _odd_constants(count: int, seed: int) -> npt.NDArray[np.uint64]:
 _OFFSET_KEYS = _odd_constants(max(NGRAMS), 20251201)  # per position inside a character n-gram
 _KIND_SALT = _odd_constants(8, 20251203)  # one per feature kind (n = 2..5, word, pair)
 _PAIR_LEFT, _PAIR_RIGHT = _odd_constants(2, 20251204)
+_EDGE_FIRST, _EDGE_LAST, _EDGE_LAST_PAIR = _odd_constants(3, 20261203)
 _TOP = max(NGRAMS)
 # Column j of _GRAM_KEYS hashes the (j+2)-gram starting at a position: Σ code[i+k]·K_k, k < j+2.
 _GRAM_KEYS = np.zeros((_TOP, len(NGRAMS)), dtype=np.uint64)
@@ -115,7 +121,24 @@ class Hashed:
 _EMPTY = Hashed(np.zeros(0, dtype=np.uint64), None, np.zeros(0, dtype=np.int64))
 
 
-def hash_chunks(parts: list[str], bits: int = DEFAULT_BITS) -> Hashed:
+def _edge_features(
+    words: npt.NDArray[np.uint64],
+    pairs: npt.NDArray[np.uint64],
+    first: npt.NDArray[np.bool_],
+    last: npt.NDArray[np.bool_],
+    last_pair: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.uint64]:
+    """The first word, last word and last pair of each chunk, each hashed as its own kind."""
+    return np.concatenate(
+        (
+            words[first] * _EDGE_FIRST + _KIND_SALT[6],
+            words[last] * _EDGE_LAST + _KIND_SALT[7],
+            pairs[last_pair] * _EDGE_LAST_PAIR + _KIND_SALT[7],
+        )
+    )
+
+
+def hash_chunks(parts: list[str], bits: int = DEFAULT_BITS, *, edges: bool = False) -> Hashed:
     """Hashed features of normalised chunks (see the module docstring).
 
     Every step is one numpy operation over all positions at once; a text costs a few dozen of
@@ -151,13 +174,30 @@ def hash_chunks(parts: list[str], bits: int = DEFAULT_BITS) -> Hashed:
     words = pair_sums[following[first] - 1] - pair_sums[first - 2] + _KIND_SALT[4]
     if len(parts) == 1:
         pairs = words[:-1] * _PAIR_LEFT + words[1:] * _PAIR_RIGHT + _KIND_SALT[5]
-        hashes = np.concatenate(((grams + _GRAM_SALT)[keep], words, pairs))
+        found = [(grams + _GRAM_SALT)[keep], words, pairs]
+        if edges:
+            at = np.arange(len(words))
+            found.append(
+                _edge_features(words, pairs, at == 0, at == len(words) - 1, at[1:] == len(pairs))
+            )
+        hashes = np.concatenate(found)
         return Hashed(hashes >> shift, None, np.array([len(hashes)], dtype=np.int64))
     start = np.nonzero(keep)[0]
     chunk_at = np.cumsum(is_sep[:size])
     word_chunk = chunk_at[first]
     same = word_chunk[1:] == word_chunk[:-1]
-    pairs = words[:-1][same] * _PAIR_LEFT + words[1:][same] * _PAIR_RIGHT + _KIND_SALT[5]
-    hashes = np.concatenate(((grams + _GRAM_SALT)[keep], words, pairs))
-    chunk = np.concatenate((chunk_at[start], word_chunk, word_chunk[1:][same]))
+    all_pairs = words[:-1] * _PAIR_LEFT + words[1:] * _PAIR_RIGHT + _KIND_SALT[5]
+    pairs = all_pairs[same]
+    found = [(grams + _GRAM_SALT)[keep], words, pairs]
+    owners = [chunk_at[start], word_chunk, word_chunk[1:][same]]
+    if edges:
+        is_first = np.concatenate(([True], ~same))
+        is_last = np.concatenate((~same, [True]))
+        last_pair = same & is_last[1:]  # over all neighbouring pairs
+        found.append(_edge_features(words, all_pairs, is_first, is_last, last_pair))
+        owners.append(
+            np.concatenate((word_chunk[is_first], word_chunk[is_last], word_chunk[1:][last_pair]))
+        )
+    hashes = np.concatenate(found)
+    chunk = np.concatenate(owners)
     return Hashed(hashes >> shift, chunk, np.bincount(chunk, minlength=len(parts)))

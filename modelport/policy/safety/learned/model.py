@@ -108,6 +108,8 @@ class LinearSafetyModel:
         bias: npt.NDArray[np.float32],
         thresholds: Thresholds,
         manifest: dict[str, Any] | None = None,
+        *,
+        edges: bool | None = None,
     ) -> None:
         buckets, heads = weights.shape
         if heads != len(HEADS) or bias.shape != (heads,) or buckets & (buckets - 1):
@@ -117,6 +119,8 @@ class LinearSafetyModel:
         self.bits = buckets.bit_length() - 1
         self.thresholds = thresholds
         self.manifest = manifest or {}
+        self.edges = bool(self.manifest.get("edge_features", False)) if edges is None else edges
+        """Whether the chunks' first and last words are features (see ``features``)."""
 
     @classmethod
     def load(cls, model_dir: Path | None = None) -> LinearSafetyModel:
@@ -139,6 +143,7 @@ class LinearSafetyModel:
         manifest = {
             **self.manifest,
             "bits": self.bits,
+            "edge_features": self.edges,
             "heads": list(HEADS),
             "thresholds": self.thresholds.to_json(),
         }
@@ -148,11 +153,13 @@ class LinearSafetyModel:
 
     def with_thresholds(self, thresholds: Thresholds) -> LinearSafetyModel:
         """The same weights under other thresholds (for tuning)."""
-        return LinearSafetyModel(self._weights, self._bias, thresholds, self.manifest)
+        return LinearSafetyModel(
+            self._weights, self._bias, thresholds, self.manifest, edges=self.edges
+        )
 
     def chunk_logits(self, parts: list[str]) -> npt.NDArray[np.float32]:
         """Raw head scores of normalised chunks, one row per chunk."""
-        hashed = hash_chunks(parts, self.bits)
+        hashed = hash_chunks(parts, self.bits, edges=self.edges)
         # ``take`` with native indices is about twice as fast as fancy indexing with uint64.
         rows = np.take(self._weights, hashed.buckets.astype(np.intp), axis=0)
         if hashed.chunk is None:  # one chunk: the common case, kept cheap

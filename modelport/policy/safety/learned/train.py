@@ -73,6 +73,8 @@ class Hyper:
     low_weight: float = 1.0
     """The weight of a low-severity text, a negative for every head (other negatives: 1)."""
     seed: int = 7
+    edges: int = 0
+    """1: each chunk's first word, last word and last pair are features of their own."""
 
 
 def targets(sample: Sample) -> list[float]:
@@ -97,7 +99,9 @@ def targets(sample: Sample) -> list[float]:
 class Dataset:
     """Samples as chunks of hashed features (CSR over chunks), chunks grouped by sample."""
 
-    def __init__(self, samples: Sequence[Sample], bits: int, low_weight: float = 1.0) -> None:
+    def __init__(
+        self, samples: Sequence[Sample], bits: int, low_weight: float = 1.0, edges: bool = False
+    ) -> None:
         cols: list[npt.NDArray[np.int64]] = []
         vals: list[npt.NDArray[np.float32]] = []
         per_chunk: list[int] = []
@@ -108,7 +112,7 @@ class Dataset:
                 chunk_counts.append(1)
                 per_chunk.append(0)
                 continue
-            hashed = hash_chunks(parts, bits)
+            hashed = hash_chunks(parts, bits, edges=edges)
             owner = hashed.chunk
             if owner is None:
                 owner = np.zeros(len(hashed.buckets), np.int64)
@@ -178,9 +182,9 @@ def train(
     samples: Sequence[Sample], hyper: Hyper, manifest: dict[str, object]
 ) -> LinearSafetyModel:
     """A model fitted on ``samples`` and their augmented variants (default thresholds)."""
-    data = Dataset(augment(samples, hyper.seed), hyper.bits, hyper.low_weight)
+    data = Dataset(augment(samples, hyper.seed), hyper.bits, hyper.low_weight, bool(hyper.edges))
     weights, bias = fit(data, hyper)
-    return LinearSafetyModel(weights, bias, Thresholds(), manifest)
+    return LinearSafetyModel(weights, bias, Thresholds(), manifest, edges=bool(hyper.edges))
 
 
 def parse_hyper(overrides: Sequence[str]) -> Hyper:
@@ -238,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             parser.error("--fit-extra measures a candidate: use it with --validate")
         fitted = fitted + extra_fit
     start = time.perf_counter()
-    model = train(fitted, hyper, {"fit_part_only": True})
+    model = train(fitted, hyper, {"fit_part_only": True, "fit_digest": corpus_digest(fitted)})
     thresholds, report = choose_thresholds(model, validation)
     model = model.with_thresholds(thresholds)
     print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
