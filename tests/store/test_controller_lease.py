@@ -65,11 +65,13 @@ async def test_a_refused_write_makes_the_controller_stand_by_at_once(store: Stor
 
         reconciler = old._reconciler(d.id)  # the deletion, as its change feed says
         reconciler.kick()
-        stood_by = await until(lambda: not old.active)
+        # Standing by ends once its tasks are cancelled and its reconcilers closed (``active``
+        # turns False first, so that nothing starts meanwhile).
+        stood_by = await until(lambda: not old.active and old._reconcilers == {})
 
         found = store.read(lambda c: store.deployment_by_id(c, d.id))
         assert found is not None and found.progress == ""  # not deleted, nothing written
-        assert stood_by and reconciler.lost and old._reconcilers == {}
+        assert stood_by and reconciler.lost
     finally:
         await old.close()
     lease = store.read(lambda c: sql.lease(c, LEASE))
