@@ -365,9 +365,10 @@ def test_low_severity_texts_weigh_more_as_negatives_when_asked() -> None:
 def test_the_trainer_measures_a_candidate_corpus_and_keeps_its_fit_part_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``train --corpus DIR --validate --save-fit OUT``: a candidate corpus is measured (low-
-    severity texts blocked included) without touching the shipped corpus or model, and the
-    fit-part model is written for the prose benches."""
+    """``train --corpus DIR --validate --save-fit OUT --hyper edges=1``: a candidate corpus is
+    measured (low-severity texts blocked included) without touching the shipped corpus or model,
+    and the fit-part model, edge features and all, is written for the prose benches and for
+    ``encoder_train --fit-model``."""
     from modelport.policy.safety.learned.model import LinearSafetyModel as Model
     from modelport.policy.safety.learned.train import main
 
@@ -393,6 +394,8 @@ def test_the_trainer_measures_a_candidate_corpus_and_keeps_its_fit_part_model(
             "bits=12",
             "--hyper",
             "epochs=3",
+            "--hyper",
+            "edges=1",
         ]
     )
     printed = capsys.readouterr().out
@@ -402,6 +405,8 @@ def test_the_trainer_measures_a_candidate_corpus_and_keeps_its_fit_part_model(
     assert 0 < total < 24 and 0 <= blocked <= total
     saved = Model.load(out)
     assert saved.manifest.get("fit_part_only") is True
+    assert saved.edges
+    assert len(saved.manifest["fit_digest"]) == 64  # what ``encoder_train --fit-model`` checks
     assert saved.thresholds.medium["violence"] > 0
 
     # A round kept outside the corpus: its own fifth reported apart, fitted on only when asked.

@@ -66,7 +66,7 @@ def _odd_constants(count: int, seed: int) -> npt.NDArray[np.uint64]:
 
 # Fixed multipliers: changing them changes every bucket, so they are part of the model format.
 _OFFSET_KEYS = _odd_constants(max(NGRAMS), 20251201)  # per position inside a character n-gram
-_KIND_SALT = _odd_constants(8, 20251203)  # one per feature kind (n = 2..5, word, pair)
+_KIND_SALT = _odd_constants(8, 20251203)  # per kind: n = 2..5, word, pair, first, last
 _PAIR_LEFT, _PAIR_RIGHT = _odd_constants(2, 20251204)
 _EDGE_FIRST, _EDGE_LAST, _EDGE_LAST_PAIR = _odd_constants(3, 20261203)
 _TOP = max(NGRAMS)
