@@ -2,7 +2,8 @@
 
 Each set was written by nine authors, one per language, who saw only the labelling rules, after
 the rule for its one use was committed, and was measured once under that rule
-(``python -m bench.safety_compare``; docs/content-safety.md). The floors
+(``python -m bench.safety_compare``; docs/content-safety.md). Set 8 is written and sealed: only
+its size and novelty are checked until a rule for its one use is committed. The floors
 (``later_heldout_floors``) catch a regression of the shipped classifiers; the issue's target is
 asserted as it stands, a strict xfail.
 """
@@ -53,12 +54,17 @@ def evaluations(samples: list[Sample]) -> dict[str, Evaluation]:
     }
 
 
-def test_the_set_is_whole_and_shares_no_text_with_anything_written_before(
-    name: str, samples: list[Sample]
-) -> None:
+UNREAD = {"heldout8": 2030}
+"""Sets written and sealed but not yet used: their size only (no classifier has scored them)."""
+TEXTS = {**{n: f.texts for n, f in FLOORS.items()}, **UNREAD}
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_the_set_is_whole_and_shares_no_text_with_anything_written_before(name: str) -> None:
     from bench.safety_compare import training_texts
 
-    assert len(samples) == FLOORS[name].texts
+    samples = load_heldout(heldout_set_dir(name))
+    assert len(samples) == TEXTS[name]
     known = {normalize(s.text) for s in training_texts(default_corpus_dir())}
     for other in HELDOUT_SETS:
         if other != name:
@@ -69,7 +75,7 @@ def test_the_set_is_whole_and_shares_no_text_with_anything_written_before(
             cell = [s for s in samples if s.section == category and s.lang == lang]
             # 24 each as written, less those equal to an earlier text (set 6: four French
             # sexual-health questions and two Hebrew sexual requests other authors wrote too;
-            # set 7: three Hebrew and Dutch self-harm texts)
+            # set 7: three Hebrew and Dutch self-harm texts; set 8: three Dutch self-harm texts)
             assert sum(s.kind == "harmful" for s in cell) >= 21, (category, lang)
             assert sum(s.kind == "benign" for s in cell) >= 20, (category, lang)
 
