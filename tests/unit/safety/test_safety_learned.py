@@ -284,6 +284,22 @@ def test_round_12_parses_holds_short_messages_and_repeats_no_known_text() -> Non
     assert sum(len(s.text.split()) <= 10 for s in in_categories) > 0.25 * len(in_categories)
 
 
+def test_round_13_parses_covers_the_four_categories_and_repeats_no_known_text() -> None:
+    """corpus/safety/round13: kept beside the corpus (model 16's candidate text), the four category
+    files in every language; no text of it is in the training corpus, rounds 9, 11 and 12 or any
+    held-out set."""
+    from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
+
+    samples = _kept_round("round13", 3149, ("round9", "round11", "round12"), tuple(HELDOUT_SETS))
+    assert {s.section for s in samples} == set(CATEGORIES)
+    for lang in LANGUAGES:
+        for section in CATEGORIES:
+            path = default_corpus_dir() / "round13" / lang / f"{section}.txt"
+            assert path.read_text("utf-8").startswith("# Round 13"), path
+    harmful = [s for s in samples if s.kind == "harmful" and s.must_block]
+    assert 0.45 <= len(harmful) / len(samples) <= 0.55
+
+
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
     records = [
         {
