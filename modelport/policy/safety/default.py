@@ -135,3 +135,8 @@ class DefaultClassifier:
     def classify(self, text: str) -> SafetyResult:
         """Classify ``text``; never raises for any string input."""
         return self._model.classify(text).merge(self._profanity.classify(text))
+
+    def classify_completion(self, text: str) -> SafetyResult:
+        """Classify a completion window, whose last clause may be cut short (see
+        :meth:`LinearSafetyModel.classify_window`); never raises for any string input."""
+        return self._model.classify_window(text).merge(self._profanity.classify(text))

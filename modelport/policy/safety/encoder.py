@@ -98,4 +98,10 @@ class EncoderClassifier:
 
     def classify_completion(self, text: str) -> SafetyResult:
         """Classify a completion window with the model the ``completions`` option names."""
-        return self._windows.classify(text).merge(self._profanity.classify(text))
+        windows = self._windows
+        judged = (
+            windows.classify_window(text)
+            if isinstance(windows, LinearSafetyModel)
+            else windows.classify(text)
+        )
+        return judged.merge(self._profanity.classify(text))

@@ -21,7 +21,13 @@ from modelport.policy.safety.learned.corpus import (
     split_validation,
     validation_groups,
 )
-from modelport.policy.safety.learned.features import CHUNK_WORDS, NGRAMS, chunks, hash_chunks
+from modelport.policy.safety.learned.features import (
+    CHUNK_WORDS,
+    NGRAMS,
+    chunks,
+    finished_clauses,
+    hash_chunks,
+)
 from modelport.policy.safety.learned.model import (
     HEADS,
     LinearSafetyModel,
@@ -172,6 +178,45 @@ def test_a_chunk_scores_the_same_alone_and_among_others() -> None:
     alone = np.concatenate([model.chunk_logits([p]) for p in parts])
     assert np.allclose(together, alone, atol=1e-5)
     assert np.allclose(model.logits(text), alone.max(axis=0), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("window", "finished"),
+    [
+        (
+            "Then he said: I am going to kill you tonight, and",
+            "Then he said: I am going to kill you tonight,",
+        ),
+        ("Il a dit : je vais te tuer ce soir, et", "Il a dit : je vais te tuer ce soir,"),
+        ("ثم قال: سأقتلك غدا، و", "ثم قال: سأقتلك غدا،"),
+        ("他说：我今晚杀了你，然后", "他说：我今晚杀了你，"),
+        ("It costs 3.5 euros and", None),  # a decimal point ends no clause
+        ("I will kill you tonight,", None),  # nothing follows the last mark
+        ("Then he said: I will kill you.", None),  # a finished window
+        ("no clause mark at all", None),
+        ("It ended. --", None),  # no word after the mark
+    ],
+)
+def test_a_window_without_its_unfinished_clause(window: str, finished: str | None) -> None:
+    assert finished_clauses(window) == finished
+
+
+def test_a_completion_window_is_judged_also_without_its_unfinished_clause() -> None:
+    """The window's logits are the worse, head by head, of the window and of the window up to
+    its last clause mark; a finished window is judged exactly as a prompt."""
+    model = LinearSafetyModel.load()
+    window = "Then he said: I am going to kill you tonight, and"
+    head = finished_clauses(window)
+    assert head is not None and len(chunks(window)) == len(chunks(head)) == 1
+    expected = np.maximum(model.logits(window), model.logits(head))
+    assert np.allclose(model.window_logits(window), expected, atol=1e-5)
+    assert (
+        model.window_logits(window)[HEADS.index("violence")]
+        > model.logits(window)[HEADS.index("violence")]
+    )
+    finished = "Then he said: I am going to kill you tonight."
+    assert np.allclose(model.window_logits(finished), model.logits(finished), atol=1e-5)
+    assert np.allclose(model.window_logits(""), model.logits(""), atol=1e-5)
 
 
 def test_corpus_format_groups_and_errors() -> None:

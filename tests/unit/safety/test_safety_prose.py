@@ -30,10 +30,11 @@ from modelport.policy.safety.learned.prose import (
     training_prose_dir,
 )
 from modelport.policy.safety.normalize import normalize
+from modelport.policy.safety.types import Category, SafetyResult, Severity
 
-CUT_CEILING = 0.17  # measured 0.12 (10 of 80; model 4: 0.53); docs/content-safety.md
+CUT_CEILING = 0.17  # model 10: 0.10 (8 of 80; model 4: 0.53); docs/content-safety.md
 CUT_TARGET = 0.05  # what a deployment writing stories needs; not reached
-SHORT_CUT_CEILING = 0.02  # short replies: measured 0.010 (4 of 384); docs/content-safety.md
+SHORT_CUT_CEILING = 0.02  # short replies, model 10: 0.016 (6 of 384); docs/content-safety.md
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,28 @@ def test_guard_answer_says_which_window_cut() -> None:
         cut = await guard_answer(calm + "I will kill you tonight, I know where you live.", lexicon)
         assert cut is not None and "kill you" in cut.window
         assert cut.evidence and cut.released <= len(calm)
+
+    asyncio.run(run())
+
+
+def test_guard_answer_judges_windows_as_the_classifier_judges_completions() -> None:
+    """A classifier's ``classify_completion`` is what the guard calls on an answer's windows
+    (the default classifier's also judges a window without its unfinished clause)."""
+
+    class WindowsOnly:
+        name = "windows-only"
+
+        def classify(self, text: str) -> SafetyResult:
+            return SafetyResult()
+
+        def classify_completion(self, text: str) -> SafetyResult:
+            found = "tonight" in text
+            return SafetyResult.of({Category.VIOLENCE: Severity.HIGH} if found else {})
+
+    async def run() -> None:
+        cut = await guard_answer("See you tonight at the lake.", WindowsOnly())
+        assert cut is not None and cut.categories == ("violence",)
+        assert await guard_answer("See you at the lake.", WindowsOnly()) is None
 
     asyncio.run(run())
 

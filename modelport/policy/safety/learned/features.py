@@ -105,6 +105,28 @@ def chunks(text: str) -> list[str]:
     return out
 
 
+# A clause ends at a comma, semicolon, colon or sentence end followed by a space or the text's
+# end, or at a CJK mark (no space follows those).
+_CLAUSE_END = re.compile(
+    r"[,;:.!?\u060c\u061b\u061f\u2026](?=\s|$)|[\u3001\u3002\uff01\uff0c\uff1a\uff1b\uff1f]"
+)
+_WORD = re.compile(r"\w")
+
+
+def finished_clauses(text: str) -> str | None:
+    """``text`` up to its last clause mark when words follow that mark, else ``None``.
+
+    A completion window ends wherever the stream was cut, often a word or two into a new
+    clause ("… kill you tonight, and"); those first words say nothing yet, but a model may have
+    learned them as benign. The window without them is judged too (see
+    :meth:`~modelport.policy.safety.learned.model.LinearSafetyModel.window_logits`).
+    """
+    ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+    if not ends or not _WORD.search(text, ends[-1]):
+        return None
+    return text[: ends[-1]]
+
+
 @dataclass(frozen=True, slots=True)
 class Hashed:
     """The features of some chunks: ``buckets[i]`` belongs to chunk ``chunk[i]``.

@@ -35,6 +35,7 @@ from modelport.policy.safety.learned.features import (
     DEFAULT_BITS,
     chunk_scale,
     chunks,
+    finished_clauses,
     hash_chunks,
 )
 from modelport.policy.safety.types import Category, SafetyResult, Severity
@@ -185,6 +186,26 @@ class LinearSafetyModel:
         per_chunk = self.chunk_logits(parts)
         out: npt.NDArray[np.float32] = per_chunk[0] if len(parts) == 1 else per_chunk.max(axis=0)
         return out
+
+    def window_logits(self, text: str) -> npt.NDArray[np.float32]:
+        """Like :meth:`logits`, for a completion window cut anywhere: when words follow the
+        window's last clause mark, the window up to that mark is one more chunk (its last),
+        so a clause's unfinished first words cannot pull the clause before them under."""
+        head = finished_clauses(text)
+        parts = chunks(text)
+        extra = chunks(head)[-1:] if head is not None else []
+        if extra and parts and extra[0] != parts[-1]:
+            parts.append(extra[0])
+        if not parts:
+            return self._bias.copy()
+        per_chunk = self.chunk_logits(parts)
+        out: npt.NDArray[np.float32] = per_chunk[0] if len(parts) == 1 else per_chunk.max(axis=0)
+        return out
+
+    def classify_window(self, text: str) -> SafetyResult:
+        """The severities and prompt-attack flag of a completion window (see
+        :meth:`window_logits`)."""
+        return self.decide(self.window_logits(text))
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Each head's probability for ``text``."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelport.inference.types import FinishReason
-from modelport.policy.safety.classifier import SafetyClassifier
+from modelport.policy.safety.classifier import SafetyClassifier, completion_method
 from modelport.policy.safety.learned.corpus import LANGUAGES, default_corpus_dir
 from modelport.policy.safety.policy import SafetyPolicy, SafetyService
 from modelport.policy.safety.stream_guard import filter_completion
@@ -128,11 +128,18 @@ class _Recording:
 
     def __init__(self, inner: SafetyClassifier) -> None:
         self._inner = inner
+        self._judge_window = completion_method(inner)
         self.name = inner.name
         self.last: tuple[str, SafetyResult] = ("", SafetyResult())
 
     def classify(self, text: str) -> SafetyResult:
         result = self._inner.classify(text)
+        self.last = (text, result)
+        return result
+
+    def classify_completion(self, text: str) -> SafetyResult:
+        """A completion window, judged as the inner classifier judges one."""
+        result = self._judge_window(text)
         self.last = (text, result)
         return result
 
