@@ -84,9 +84,9 @@ class Point:
 
 
 def round_of_groups(corpus_dir: Path) -> dict[str, str]:
-    """The round (``"1-5"``, ``"6"``, ``"7"``, ``"8"``, ``"10"``) of each group of ``train/``,
-    from the ``# Round N`` comments that open each round's part of a file (groups before any such
-    comment, and round 5's, are ``"1-5"``). Groups are counted exactly as
+    """The round (``"1-5"``, ``"6"``, ``"7"``, ``"8"``, ``"10"``, ``"12"``, ``"13"``) of each
+    group of ``train/``, from the ``# Round N`` comments that open each round's part of a file
+    (groups before any such comment, and round 5's, are ``"1-5"``). Groups are counted exactly as
     :func:`~modelport.policy.safety.learned.corpus.parse` counts them."""
     out: dict[str, str] = {}
     for path in sorted((corpus_dir / "train").glob("*/*.txt")):

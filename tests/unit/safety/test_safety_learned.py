@@ -113,7 +113,7 @@ def test_a_model_records_whether_it_uses_edge_features(tmp_path: Path) -> None:
     loaded = LinearSafetyModel.load(tmp_path)
     assert loaded.edges
     assert np.allclose(loaded.logits("i will kill you"), model.logits("i will kill you"), atol=0.1)
-    assert not LinearSafetyModel.load().edges  # the shipped model 10 predates them
+    assert LinearSafetyModel.load().edges  # the shipped model 16 uses them
 
 
 def test_chunks_split_sentences_and_cap_long_ones() -> None:
@@ -252,10 +252,11 @@ def test_training_corpus_and_its_validation_split() -> None:
     assert len(set(texts)) > 0.97 * len(texts)  # natural sentences, not expanded templates
 
 
-def test_rounds_8_and_10_are_training_text_since_model_10() -> None:
-    """Model 10 (shipped at stop 33) was trained on rounds 8 and 10 appended to ``train/``:
-    every file of every language holds both, after a ``# Round 8`` and a ``# Round 10``
-    comment, and the corpus has model 10's size."""
+def test_rounds_8_10_12_and_13_are_training_text() -> None:
+    """Model 10 (shipped at stop 33) was trained on rounds 8 and 10 appended to ``train/``, and
+    model 16 (stop 38) also on round 12's part 2 and round 13 appended to the category files:
+    every file of every language holds each, after its comment, in that order, and the corpus
+    has model 16's size."""
     from modelport.policy.safety.learned.corpus import default_corpus_dir
 
     for lang in LANGUAGES:
@@ -263,7 +264,11 @@ def test_rounds_8_and_10_are_training_text_since_model_10() -> None:
             text = (default_corpus_dir() / "train" / lang / f"{section}.txt").read_text("utf-8")
             eight, ten = text.find("# Round 8"), text.find("# Round 10")
             assert 0 < eight < ten, (lang, section)
-    assert len(load_corpus()) == 41896
+            if section in CATEGORIES:
+                twelve, thirteen = text.find("# Round 12, part 2"), text.find("# Round 13")
+                assert ten < twelve < thirteen, (lang, section)
+    assert len(load_corpus()) == 47846
+    assert not list((default_corpus_dir() / "round13").glob("*/*.txt"))
 
 
 def _kept_round(
@@ -313,36 +318,19 @@ def test_round_11_parses_leans_to_look_alikes_and_repeats_no_known_text() -> Non
     assert 0.55 <= lookalikes / len(in_categories) <= 0.62
 
 
-def test_round_12_parses_holds_short_messages_and_repeats_no_known_text() -> None:
-    """corpus/safety/round12: kept beside the corpus (model 12's candidate text), with a part of
-    short messages after a ``# Round 12, part 2`` comment in every category file; no text of it
-    is in the training corpus, rounds 9 and 11 or any held-out set."""
+def test_round_12_part_1_parses_and_repeats_no_known_text() -> None:
+    """corpus/safety/round12: part 1 kept beside the corpus (its part 2, the short messages, is
+    training text since model 16); no text of it is in the training corpus, rounds 9 and 11 or
+    any held-out set."""
     from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
 
-    samples = _kept_round("round12", 14708, ("round9", "round11"), tuple(HELDOUT_SETS))
+    samples = _kept_round("round12", 11907, ("round9", "round11"), tuple(HELDOUT_SETS))
     for lang in LANGUAGES:
-        for section in CATEGORIES:
+        for section in SECTIONS:
             path = default_corpus_dir() / "round12" / lang / f"{section}.txt"
             text = path.read_text("utf-8")
-            assert 0 == text.find("# Round 12") < text.find("# Round 12, part 2"), path
-    in_categories = [s for s in samples if s.section in CATEGORIES]
-    assert sum(len(s.text.split()) <= 10 for s in in_categories) > 0.25 * len(in_categories)
-
-
-def test_round_13_parses_covers_the_four_categories_and_repeats_no_known_text() -> None:
-    """corpus/safety/round13: kept beside the corpus (model 16's candidate text), the four category
-    files in every language; no text of it is in the training corpus, rounds 9, 11 and 12 or any
-    held-out set."""
-    from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
-
-    samples = _kept_round("round13", 3149, ("round9", "round11", "round12"), tuple(HELDOUT_SETS))
-    assert {s.section for s in samples} == set(CATEGORIES)
-    for lang in LANGUAGES:
-        for section in CATEGORIES:
-            path = default_corpus_dir() / "round13" / lang / f"{section}.txt"
-            assert path.read_text("utf-8").startswith("# Round 13"), path
-    harmful = [s for s in samples if s.kind == "harmful" and s.must_block]
-    assert 0.45 <= len(harmful) / len(samples) <= 0.55
+            assert text.startswith("# Round 12") and "# Round 12, part 2" not in text, path
+    assert {s.section for s in samples} == set(SECTIONS)
 
 
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
