@@ -180,7 +180,10 @@ class LinearSafetyModel:
 
     def logits(self, text: str) -> npt.NDArray[np.float32]:
         """Each head's raw score for ``text``: the worst chunk's (the biases if no words)."""
-        parts = chunks(text)
+        return self._worst(chunks(text))
+
+    def _worst(self, parts: list[str]) -> npt.NDArray[np.float32]:
+        """Each head's score of the worst of ``parts`` (the biases if there are none)."""
         if not parts:
             return self._bias.copy()
         per_chunk = self.chunk_logits(parts)
@@ -196,11 +199,7 @@ class LinearSafetyModel:
         extra = chunks(head)[-1:] if head is not None else []
         if extra and parts and extra[0] != parts[-1]:
             parts.append(extra[0])
-        if not parts:
-            return self._bias.copy()
-        per_chunk = self.chunk_logits(parts)
-        out: npt.NDArray[np.float32] = per_chunk[0] if len(parts) == 1 else per_chunk.max(axis=0)
-        return out
+        return self._worst(parts)
 
     def classify_window(self, text: str) -> SafetyResult:
         """The severities and prompt-attack flag of a completion window (see
