@@ -23,7 +23,7 @@ it. The lexicons annotate profanity, as with ``default``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -36,7 +36,7 @@ from modelport.policy.safety.learned.encoder import (
     EncoderModel,
     default_encoder_dir,
 )
-from modelport.policy.safety.learned.model import LinearSafetyModel, Thresholds
+from modelport.policy.safety.learned.model import Thresholds
 from modelport.policy.safety.types import Annotation, SafetyResult
 
 
@@ -83,8 +83,10 @@ class EncoderClassifier:
             )
         self._profanity = LexiconClassifier(languages, targets=(Annotation.PROFANITY,))
         self._model = shipped_encoder_model(model_dir)
-        self._windows: EncoderModel | LinearSafetyModel = (
-            self._model if completions == "encoder" else shipped_model()
+        # How a completion window is judged: by the encoder model, or as the default classifier
+        # judges one (the n-gram model, also without the window's unfinished clause).
+        self._judge_window: Callable[[str], SafetyResult] = (
+            self._model.classify if completions == "encoder" else shipped_model().classify_window
         )
         self.completions = completions
 
@@ -98,10 +100,4 @@ class EncoderClassifier:
 
     def classify_completion(self, text: str) -> SafetyResult:
         """Classify a completion window with the model the ``completions`` option names."""
-        windows = self._windows
-        judged = (
-            windows.classify_window(text)
-            if isinstance(windows, LinearSafetyModel)
-            else windows.classify(text)
-        )
-        return judged.merge(self._profanity.classify(text))
+        return self._judge_window(text).merge(self._profanity.classify(text))

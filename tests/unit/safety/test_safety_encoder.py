@@ -167,10 +167,13 @@ def test_completion_windows_go_to_the_model_the_option_names() -> None:
         "The dragon roared and the knight raised his shield against the flames.",
         "Je vais te tuer ce soir, je sais où tu habites.",
         "Mix the flour with two eggs, then let the dough rest for an hour.",
+        "Then he said: I am going to kill you tonight, and",  # a clause cut short
     ]
     for text in windows:
-        assert member.classify_completion(text) == default.classify(text)
+        # judged as the default classifier judges a completion window
+        assert member.classify_completion(text) == default.classify_completion(text)
         assert everywhere.classify_completion(text) == everywhere.classify(text)
+    assert member.classify_completion(windows[1]) == default.classify(windows[1])
     # the ensemble hands completion windows to its member's completion method
     assert prompts_only.classify_completion(windows[1]) == default.classify(windows[1])
     with pytest.raises(ClassifierConfigError, match="completions"):
