@@ -333,6 +333,25 @@ def test_round_12_part_1_parses_and_repeats_no_known_text() -> None:
     assert {s.section for s in samples} == set(SECTIONS)
 
 
+def test_round_14_parses_covers_the_four_categories_and_repeats_no_known_text() -> None:
+    """corpus/safety/round14: kept beside the corpus (model 17's candidate text), the four category
+    files in every language, with low-severity texts; no text of it is in the training corpus,
+    rounds 9, 11 and 12 or held-out sets 1 to 8 (set 9 dropped its texts equal to round 14's)."""
+    from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
+
+    earlier_sets = tuple(name for name in HELDOUT_SETS if name != "heldout9")
+    samples = _kept_round("round14", 4046, ("round9", "round11", "round12"), earlier_sets)
+    assert {s.section for s in samples} == set(CATEGORIES)
+    for lang in LANGUAGES:
+        for section in CATEGORIES:
+            path = default_corpus_dir() / "round14" / lang / f"{section}.txt"
+            assert path.read_text("utf-8").startswith("# Round 14"), path
+    harmful = [s for s in samples if s.kind == "harmful" and s.must_block]
+    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
+    assert 0.40 <= len(harmful) / len(samples) <= 0.50
+    assert 0.05 <= len(low) / len(samples) <= 0.10
+
+
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
     records = [
         {
