@@ -1,9 +1,9 @@
-"""The default and the opt-in encoder classifiers on held-out sets 3 to 8.
+"""The default and the opt-in encoder classifiers on held-out sets 3 to 8 (set 9 sealed).
 
 Each set was written by nine authors, one per language, who saw only the labelling rules, after
 the rule for its one use was committed, and was measured once under that rule
 (``python -m bench.safety_compare``; docs/content-safety.md); set 8 accepted model 16. A set
-written and sealed (none now) has only its size and novelty checked until its one use. The floors
+written and sealed (set 9 now) has only its size and novelty checked until its one use. The floors
 (``later_heldout_floors``) catch a regression of the shipped classifiers; the issue's target is
 asserted as it stands, a strict xfail.
 """
@@ -54,7 +54,7 @@ def evaluations(samples: list[Sample]) -> dict[str, Evaluation]:
     }
 
 
-UNREAD: dict[str, int] = {}
+UNREAD: dict[str, int] = {"heldout9": 2019}
 """Sets written and sealed but not yet used: their size only (no classifier has scored them)."""
 TEXTS = {**{n: f.texts for n, f in FLOORS.items()}, **UNREAD}
 
