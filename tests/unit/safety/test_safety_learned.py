@@ -538,9 +538,30 @@ def test_a_round_read_as_appended_is_the_corpus_with_the_round_moved_into_it(
     ]
     main(["--corpus", str(corpus), "--append", str(round15), "--out", str(tmp_path / "out"),
           "--hyper", "bits=10", "--hyper", "epochs=2"])  # fmt: skip
-    manifest = Model.load(tmp_path / "out").manifest
+    trained = Model.load(tmp_path / "out")
+    manifest = trained.manifest
     assert manifest["train_digest"] == corpus_digest(load_corpus(moved))
     assert manifest["appended"] == ["round15"] and manifest["train_texts"] == len(appended)
+    assert manifest["thresholds_at_most"] is None
+
+    # --at-most DIR: no threshold above the one of the model in DIR (the shipped model's).
+    bound = Thresholds(
+        medium={c: 0.05 for c in CATEGORIES},
+        high={c: 0.9 for c in CATEGORIES},
+        low={c: 0.01 for c in CATEGORIES},
+        jailbreak=0.02,
+    )
+    Model(np.zeros((1 << 6, len(HEADS)), np.float32), np.zeros(len(HEADS), np.float32), bound,
+          {"train_digest": "shipped"}).save(tmp_path / "shipped")  # fmt: skip
+    small = ["--hyper", "bits=10", "--hyper", "epochs=2"]
+    bounded = ["--out", str(tmp_path / "bounded"), "--at-most", str(tmp_path / "shipped")]
+    main(["--corpus", str(corpus), "--append", str(round15), *small, *bounded])
+    capped = Model.load(tmp_path / "bounded")
+    assert capped.thresholds == trained.thresholds.at_most(bound)
+    assert capped.thresholds.medium["violence"] == min(trained.thresholds.medium["violence"], 0.05)
+    assert capped.thresholds.high == trained.thresholds.high  # already below 0.9
+    assert capped.thresholds.jailbreak <= 0.02
+    assert capped.manifest["thresholds_at_most"] == "shipped"
 
     # A bad line is reported in the round's own file; a round file the corpus lacks is refused.
     (round15 / "en" / "violence.txt").write_text("x: not a label\n", encoding="utf-8")
