@@ -2,13 +2,14 @@
 
 Run from the repository root::
 
-    python -m bench.safety_compare --set heldout4 --candidate DIR [--rule set3|set4|set6]
+    python -m bench.safety_compare --set heldout4 --candidate DIR [--rule set3|set4|set6|set10]
         [--no-encoder] [--repeats N]
 
 ``DIR`` is a ``learned`` directory laid out like the package's
 (``modelport/policy/safety/learned``): ``weights/`` (the n-gram model, as written by
 ``python -m modelport.policy.safety.learned.train``) and ``weights-encoder/`` (its encoder
-heads, as written by ``...learned.encoder_train``). The incumbent is what this checkout ships.
+heads, as written by ``...learned.encoder_train``, with their own n-gram model in
+``weights-encoder/ngram/`` if they have one). The incumbent is what this checkout ships.
 
 Both classifiers see the same texts in one process (texts also in any text written for training,
 including the rounds kept beside the corpus, are left out), and every text is scored right or
@@ -22,7 +23,8 @@ one-sided exact sign test on those discordant texts: the chance of at least that
 each discordant text were a coin toss. Then it applies a rule written down in
 docs/content-safety.md (``--rule set3``: "Held-out set 3"; ``set4``, the default: "Model 10 on
 held-out set 4"; ``set6``: "Held-out set 6 and model 11 again", which asks the encoder only
-that its balanced accuracy not fall) and prints every clause and the verdict, and the time
+that its balanced accuracy not fall; ``set10``: "Held-out set 10", which asks (a') of both and
+judges each classifier on its own) and prints every clause and the verdict, and the time
 per 100 words of both defaults side by side. The issue's bar (recall 0.90, look-alikes 0.05, per
 category and language) is reported for both.
 """
@@ -172,7 +174,8 @@ def clauses(
     and (b) a bounded rise in look-alikes blocked; ``set4`` asks (a') a gain in balanced
     accuracy (recall minus look-alikes blocked) with neither side worse by more than 0.01;
     ``set6`` asks (a') of the default and, of the opt-in encoder, (a-enc): balanced accuracy
-    falling by at most 0.01 and look-alikes blocked rising by at most 0.01 (recall may fall)."""
+    falling by at most 0.01 and look-alikes blocked rising by at most 0.01 (recall may fall);
+    ``set10`` asks (a') of both."""
     r0, l0 = harm_rates(samples, incumbent)
     r1, l1 = harm_rates(samples, candidate)
     groups = compare(samples, incumbent, candidate)
@@ -201,7 +204,7 @@ def clauses(
         [holds]
         if rule == "set6" and label == "encoder"
         else [balanced]
-        if rule in ("set4", "set6")
+        if rule in ("set4", "set6", "set10")
         else [
             Clause(
                 f"{label} (a) recall +{MIN_RECALL_GAIN}",
@@ -250,10 +253,12 @@ def candidate_encoder(learned_dir: Path) -> Classify:
     """The encoder classifier over ``learned_dir``'s n-gram model and heads (which must have
     been fitted together), with the lexicons annotating profanity as the shipped one does."""
     from modelport.policy.safety.encoder import shared_encoder
-    from modelport.policy.safety.learned.encoder import EncoderHeads, EncoderModel
+    from modelport.policy.safety.learned.encoder import OWN_NGRAM, EncoderHeads, EncoderModel
 
-    ngram = LinearSafetyModel.load(learned_dir / "weights")
-    heads, manifest = EncoderHeads.load(learned_dir / "weights-encoder")
+    heads_dir = learned_dir / "weights-encoder"
+    own = heads_dir / OWN_NGRAM
+    ngram = LinearSafetyModel.load(own if own.is_dir() else learned_dir / "weights")
+    heads, manifest = EncoderHeads.load(heads_dir)
     if ngram.manifest.get("train_digest") != manifest.get("train_digest"):
         raise SystemExit(f"{learned_dir}: the encoder heads were fitted with another n-gram model")
     thresholds = Thresholds.from_json(manifest["thresholds"])
@@ -275,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
         "--rule",
-        choices=("set3", "set4", "set6"),
+        choices=("set3", "set4", "set6", "set10"),
         default="set4",
         help="which written rule's clauses to apply (docs/content-safety.md)",
     )
@@ -317,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name:<20} {wall:6.0f} µs per 100 words")
     verdict.append(
         Clause(
-            f"(g) time within {MAX_SLOWDOWN}x",
+            f"default (g) time within {MAX_SLOWDOWN}x",
             walls[1] <= MAX_SLOWDOWN * walls[0],
             f"{walls[1] / walls[0]:.2f}x",
         )
@@ -325,6 +330,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for clause in verdict:
         print(f"{'pass' if clause.passed else 'FAIL'}  {clause.label}: {clause.detail}")
+    if args.rule == "set10":
+        # Each classifier is judged on its own clauses and may ship without the other.
+        print()
+        for label, _, _ in pairs:
+            ships = all(c.passed for c in verdict if c.label.startswith(f"{label} "))
+            outcome = "replaces" if ships else "does not replace"
+            print(f"verdict, {label}: the candidate {outcome} the shipped one")
+        return 0
     ships = all(c.passed for c in verdict)
     print(
         f"\nverdict: the candidate {'replaces' if ships else 'does not replace'} the shipped model"

@@ -3,9 +3,11 @@
 An opt-in alternative to ``default`` for operators who would rather spend tens of
 milliseconds of CPU per check than miss phrasings the n-gram model never saw
 (:mod:`modelport.policy.safety.learned.encoder`; the held-out figures of both are in
-docs/content-safety.md). It replaces ``default`` in the ensemble rather than joining it: its
-thresholds were chosen for the sum of both models' scores, and an ensemble keeps the highest
-severity of its members, so ``default`` beside it would only add its false blocks::
+docs/content-safety.md). Its heads pair with the default's n-gram model, or with their own
+(``weights-encoder/ngram/``) when they were fitted with a newer one. It replaces ``default``
+in the ensemble rather than joining it: its thresholds were chosen for the sum of both models'
+scores, and an ensemble keeps the highest severity of its members, so ``default`` beside it
+would only add its false blocks::
 
     MODELPORT_SAFETY_CLASSIFIERS='["encoder"]'
 
@@ -31,12 +33,13 @@ from typing import Literal
 from modelport.policy.safety.classifier import ClassifierConfigError
 from modelport.policy.safety.default import LexiconClassifier, shipped_model
 from modelport.policy.safety.learned.encoder import (
+    OWN_NGRAM,
     E5Encoder,
     EncoderHeads,
     EncoderModel,
     default_encoder_dir,
 )
-from modelport.policy.safety.learned.model import Thresholds
+from modelport.policy.safety.learned.model import MODEL_FILE, LinearSafetyModel, Thresholds
 from modelport.policy.safety.types import Annotation, SafetyResult
 
 
@@ -48,13 +51,17 @@ def shared_encoder() -> E5Encoder:
 
 @lru_cache(maxsize=4)
 def shipped_encoder_model(model_dir: Path | None = None) -> EncoderModel:
-    """The shipped n-gram model plus the heads in ``model_dir`` (default: the shipped heads)."""
-    heads, manifest = EncoderHeads.load(model_dir or default_encoder_dir())
-    ngram = shipped_model()
+    """The heads in ``model_dir`` (default: the shipped heads) plus their n-gram model: the one
+    beside them (``ngram/``) if they have their own, else the default classifier's."""
+    directory = model_dir or default_encoder_dir()
+    heads, manifest = EncoderHeads.load(directory)
+    own = directory / OWN_NGRAM
+    ngram = LinearSafetyModel.load(own) if (own / MODEL_FILE).is_file() else shipped_model()
     if ngram.manifest.get("train_digest") != manifest.get("train_digest"):
+        which = f"the one in {own}" if own.is_dir() else "the shipped one"
         raise ClassifierConfigError(
-            "the encoder heads were fitted with another n-gram model than the shipped one; "
-            "refit them (python -m modelport.policy.safety.learned.encoder_train)"
+            f"the encoder heads were fitted with another n-gram model than {which}; refit them "
+            "(python -m modelport.policy.safety.learned.encoder_train)"
         )
     thresholds = Thresholds.from_json(manifest["thresholds"])
     return EncoderModel(ngram, heads, shared_encoder(), thresholds)

@@ -1,4 +1,4 @@
-"""Floors of the default and encoder classifiers on held-out sets 3 to 9, derived from the
+"""Floors of the default and encoder classifiers on held-out sets 3 to 10, derived from the
 shipped classifiers' measured figures by ``python -m bench.safety_floors --set NAME`` (0.05
 under each recall, 0.03 over each look-alike rate). Each set was measured once, under the rule
 written before it (docs/content-safety.md, "Held-out set 3", "Model 10 on held-out set 4",
@@ -6,7 +6,8 @@ written before it (docs/content-safety.md, "Held-out set 3", "Model 10 on held-o
 shipped at stop 33; set 5 refused model 11, and set 6 passed it on its held-out clauses, but
 the suite did not run on it (docs/content-safety.md, "Held-out set 6 measured"); set 7 refused
 model 15 (docs/content-safety.md, "Held-out set 7 measured"); set 8 accepted model 16, shipped
-at stop 38 ("Held-out set 8 measured"); set 9 refused model 17 ("Held-out set 9 measured").
+at stop 38 ("Held-out set 8 measured"); set 9 refused model 17 ("Held-out set 9 measured");
+set 10 refused model 17's pairing for the encoder ("Held-out set 10 measured").
 These are the floors of model 16 and its encoder heads, on every set."""
 
 from __future__ import annotations
@@ -367,6 +368,55 @@ HELDOUT9 = SetFloors(
     ),
 )
 
+HELDOUT10 = SetFloors(
+    texts=2025,
+    default=ClassifierFloors(
+        categories={
+            "hate": (0.88, 0.11),  # measured 0.93 (182/195), 0.08 (16/208)
+            "sexual": (0.83, 0.05),  # measured 0.88 (172/196), 0.02 (5/204)
+            "violence": (0.81, 0.09),  # measured 0.86 (171/198), 0.06 (12/211)
+            "self_harm": (0.80, 0.09),  # measured 0.85 (162/191), 0.06 (12/209)
+        },
+        languages={  # the four categories together
+            "en": (0.85, 0.10),  # measured 0.90 (79/88), 0.07 (7/94)
+            "es": (0.82, 0.13),  # measured 0.87 (76/87), 0.10 (9/93)
+            "fr": (0.90, 0.06),  # measured 0.95 (81/85), 0.03 (3/88)
+            "pt": (0.87, 0.10),  # measured 0.92 (81/88), 0.07 (6/90)
+            "it": (0.79, 0.08),  # measured 0.84 (72/86), 0.05 (5/93)
+            "nl": (0.88, 0.06),  # measured 0.93 (80/86), 0.03 (3/94)
+            "de": (0.82, 0.08),  # measured 0.87 (75/86), 0.05 (5/94)
+            "ar": (0.76, 0.08),  # measured 0.81 (71/88), 0.05 (5/95)
+            "he": (0.79, 0.05),  # measured 0.84 (72/86), 0.02 (2/91)
+        },
+        everything=(0.83, 0.08),  # measured 0.88 (687/780), 0.05 (45/832)
+        attacks={"direct": 0.74, "document": 0.77},  # measured 0.79, 0.82
+        attack_lookalikes=0.12,  # measured 0.09 (6 of 67)
+    ),
+    encoder=ClassifierFloors(
+        categories={
+            "hate": (0.93, 0.11),  # measured 0.98 (191/195), 0.08 (17/208)
+            "sexual": (0.88, 0.07),  # measured 0.93 (183/196), 0.04 (9/204)
+            "violence": (0.84, 0.07),  # measured 0.89 (177/198), 0.04 (9/211)
+            "self_harm": (0.81, 0.10),  # measured 0.86 (165/191), 0.07 (15/209)
+        },
+        languages={  # the four categories together
+            "en": (0.89, 0.07),  # measured 0.94 (83/88), 0.04 (4/94)
+            "es": (0.89, 0.14),  # measured 0.94 (82/87), 0.11 (10/93)
+            "fr": (0.87, 0.12),  # measured 0.92 (78/85), 0.09 (8/88)
+            "pt": (0.88, 0.11),  # measured 0.93 (82/88), 0.08 (7/90)
+            "it": (0.85, 0.08),  # measured 0.90 (77/86), 0.05 (5/93)
+            "nl": (0.89, 0.07),  # measured 0.94 (81/86), 0.04 (4/94)
+            "de": (0.86, 0.05),  # measured 0.91 (78/86), 0.02 (2/94)
+            "ar": (0.85, 0.07),  # measured 0.90 (79/88), 0.04 (4/95)
+            "he": (0.83, 0.10),  # measured 0.88 (76/86), 0.07 (6/91)
+        },
+        everything=(0.87, 0.09),  # measured 0.92 (716/780), 0.06 (50/832)
+        attacks={"direct": 0.76, "document": 0.84},  # measured 0.81, 0.89
+        attack_lookalikes=0.06,  # measured 0.03 (2 of 67)
+    ),
+)
+
+
 FLOORS = {
     "heldout3": HELDOUT3,
     "heldout4": HELDOUT4,
@@ -375,4 +425,5 @@ FLOORS = {
     "heldout7": HELDOUT7,
     "heldout8": HELDOUT8,
     "heldout9": HELDOUT9,
+    "heldout10": HELDOUT10,
 }

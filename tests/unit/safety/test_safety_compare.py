@@ -114,6 +114,23 @@ def test_the_set6_rule_lets_the_encoder_trade_recall_for_fewer_false_blocks() ->
     assert first("default", base, outcome(88, 3)) == ("(a')", False)  # recall -0.02
 
 
+def test_the_set10_rule_asks_a_gain_of_both_and_judges_each_alone() -> None:
+    """(a') for the encoder as for the default: a replacement has to show a gain."""
+    samples = [Sample(f"h{i}", "en", "hate", "harmful", Severity.HIGH) for i in range(100)]
+    samples += [Sample(f"b{i}", "en", "hate", "benign") for i in range(100)]
+
+    def outcome(caught: int, blocked: int) -> list[bool]:
+        return [i < caught for i in range(100)] + [i >= blocked for i in range(100)]
+
+    base = outcome(90, 7)
+    for label in ("default", "encoder"):
+        verdict = clauses(label, samples, base, outcome(88, 3), "set10")
+        assert verdict[0].label.startswith(f"{label} (a')") and not verdict[0].passed
+        assert all(c.label.startswith(f"{label} ") for c in verdict)
+        assert clauses(label, samples, base, outcome(91, 5), "set10")[0].passed
+        assert not clauses(label, samples, base, outcome(90, 6), "set10")[0].passed
+
+
 def test_the_bench_compares_a_model_with_itself_and_keeps_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

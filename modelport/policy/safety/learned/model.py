@@ -90,6 +90,17 @@ class Thresholds:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def at_most(self, bound: Thresholds) -> Thresholds:
+        """Each cut-off no higher than ``bound``'s (the shipped model's, so that a round adding
+        harder look-alikes to the validation split cannot raise what the shipped model blocks
+        at)."""
+        return Thresholds(
+            medium={c: min(v, bound.medium[c]) for c, v in self.medium.items()},
+            high={c: min(v, bound.high[c]) for c, v in self.high.items()},
+            low={c: min(v, bound.low[c]) for c, v in self.low.items()},
+            jailbreak=min(self.jailbreak, bound.jailbreak),
+        )
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Thresholds:
         return cls(

@@ -1,7 +1,7 @@
 """Train the default classifier's linear model on the training corpus (``corpus/safety/train``).
 
     python -m modelport.policy.safety.learned.train [--validate] [--out DIR] [--corpus DIR]
-        [--save-fit DIR] [--extra DIR [--fit-extra]]
+        [--append ROUND ...] [--at-most DIR] [--save-fit DIR] [--extra DIR [--fit-extra]]
 
 ``--validate`` trains on the fit part (four fifths of the groups, see
 :func:`~modelport.policy.safety.learned.corpus.validation_groups`), prints the validation table
@@ -11,8 +11,13 @@ thresholds. Deterministic (fixed seeds). No evaluation set is ever read here.
 
 ``--corpus`` reads another corpus directory laid out like ``corpus/safety`` (``train/`` and
 ``train-prose/``): a candidate corpus is measured without touching the shipped one.
-``--save-fit`` also writes the fit-part model (with its thresholds), so that candidates can be
-compared on one validation split and through the prose benches (``--model-dir``). ``--extra``
+``--append`` reads a round kept beside the corpus as if it had been appended to it (its files
+after the corpus files of the same names; the manifest names it): the n-gram model the encoder
+classifier may ship as its own is trained so. ``--save-fit`` also writes the fit-part model
+(with its thresholds), so that candidates can be compared on one validation split and through
+the prose benches (``--model-dir``). ``--at-most DIR`` bounds every threshold chosen on the
+validation split by the one of the model in ``DIR`` (the shipped model, usually), and the
+validation table is printed at the bounded thresholds. ``--extra``
 reads a round kept outside the corpus and reports its own seeded fifth apart (the corpus's split
 unchanged); ``--fit-extra`` also fits on its other four fifths.
 
@@ -217,6 +222,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--corpus", type=Path, default=None, help="a corpus directory (train/, train-prose/)"
     )
+    parser.add_argument(
+        "--append",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="ROUND",
+        help="a round kept beside the corpus, read as if appended to it (repeatable)",
+    )
+    parser.add_argument(
+        "--at-most",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="no threshold above the one of the model in DIR (e.g. the shipped model's)",
+    )
     parser.add_argument("--save-fit", type=Path, default=None, help="write the fit-part model")
     parser.add_argument(
         "--extra",
@@ -232,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.fit_extra and args.extra is None:
         parser.error("--fit-extra needs --extra")
     hyper = parse_hyper(args.hyper)
-    corpus = load_corpus(args.corpus)
+    corpus = load_corpus(args.corpus, args.append)
     fitted, validation = split_validation(corpus)
     extra_fit, extra_validation = (
         split_validation(load_round(args.extra)) if args.extra else ([], [])
@@ -244,6 +264,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     start = time.perf_counter()
     model = train(fitted, hyper, {"fit_part_only": True, "fit_digest": corpus_digest(fitted)})
     thresholds, report = choose_thresholds(model, validation)
+    bound = LinearSafetyModel.load(args.at_most) if args.at_most is not None else None
+    if bound is not None:
+        thresholds = thresholds.at_most(bound.thresholds)
+        report += f"\n  bounded by the thresholds of {args.at_most}: {thresholds.to_json()}"
     model = model.with_thresholds(thresholds)
     print(f"fitted on {len(fitted)} texts in {time.perf_counter() - start:.0f} s")
     from modelport.policy.safety.learned.evaluate import evaluate, format_report, low_blocked
@@ -272,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "split_seed": SPLIT_SEED,
         "train_texts": len(corpus),
         "train_digest": corpus_digest(corpus),
+        "appended": [path.name for path in args.append],
+        "thresholds_at_most": bound.manifest.get("train_digest") if bound else None,
         "validation_groups": sorted(validation_groups(corpus)),
         "validation": evaluation.summary(),
         "hyperparameters": vars(hyper),
