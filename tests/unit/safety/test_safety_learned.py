@@ -571,3 +571,16 @@ def test_a_round_read_as_appended_is_the_corpus_with_the_round_moved_into_it(
     (round15 / "en" / "sexual.txt").write_text("m: a text\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no corpus file of the same name"):
         load_corpus(corpus, [round15])
+
+
+def test_the_trainer_warns_when_its_hyper_parameters_differ_from_the_shipped_model() -> None:
+    """Model 17 was meant to change only its corpus and was trained without the shipped model's
+    edge features, because the default is off: the trainer now says so."""
+    from modelport.policy.safety.learned.train import differences_from_shipped
+
+    shipped = LinearSafetyModel.load().manifest["hyperparameters"]
+    assert differences_from_shipped(Hyper(**shipped)) == []
+    other = Hyper(**{**shipped, "edges": 1 - shipped["edges"]})
+    assert differences_from_shipped(other) == [
+        f"warning: edges={other.edges} differs from the shipped model's edges={shipped['edges']}"
+    ]

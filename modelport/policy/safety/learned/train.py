@@ -206,6 +206,20 @@ def parse_hyper(overrides: Sequence[str]) -> Hyper:
     return hyper
 
 
+def differences_from_shipped(hyper: Hyper, shipped: Path | None = None) -> list[str]:
+    """A warning per hyper-parameter that differs from the shipped model's (as its manifest
+    records them): a candidate meant to change only its corpus must say so in its command."""
+    try:
+        recorded = LinearSafetyModel.load(shipped).manifest.get("hyperparameters", {})
+    except FileNotFoundError:
+        return []
+    return [
+        f"warning: {name}={value} differs from the shipped model's {name}={recorded[name]}"
+        for name, value in vars(hyper).items()
+        if name in recorded and recorded[name] != value
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_model_dir())
@@ -252,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.fit_extra and args.extra is None:
         parser.error("--fit-extra needs --extra")
     hyper = parse_hyper(args.hyper)
+    for warning in differences_from_shipped(hyper):
+        print(warning)
     corpus = load_corpus(args.corpus, args.append)
     fitted, validation = split_validation(corpus)
     extra_fit, extra_validation = (
