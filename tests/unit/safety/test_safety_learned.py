@@ -354,6 +354,26 @@ def test_round_14_parses_covers_the_four_categories_and_repeats_no_known_text() 
     assert 0.05 <= len(low) / len(samples) <= 0.10
 
 
+def test_round_15_parses_covers_the_four_categories_and_repeats_no_known_text() -> None:
+    """corpus/safety/round15: model 18's candidate text, kept beside the corpus until a judged
+    model ships with it; the four category files in every language, with low-severity texts; no
+    text of it is in the training corpus, rounds 9, 11, 12 and 14 or held-out sets 1 to 11."""
+    from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
+
+    samples = _kept_round(
+        "round15", 3981, ("round9", "round11", "round12", "round14"), tuple(HELDOUT_SETS)
+    )
+    assert {s.section for s in samples} == set(CATEGORIES)
+    for lang in LANGUAGES:
+        for section in CATEGORIES:
+            path = default_corpus_dir() / "round15" / lang / f"{section}.txt"
+            assert path.read_text("utf-8").startswith("# Round 15"), path
+    harmful = [s for s in samples if s.kind == "harmful" and s.must_block]
+    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
+    assert 0.40 <= len(harmful) / len(samples) <= 0.50
+    assert 0.05 <= len(low) / len(samples) <= 0.10
+
+
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:
     records = [
         {
