@@ -4,8 +4,8 @@ Each set was written by nine authors, one per language, who saw only the labelli
 the rule for its one use was committed, and was measured once under that rule
 (``python -m bench.safety_compare``; docs/content-safety.md); set 8 accepted model 16, set 9
 refused model 17, set 10 refused model 17's encoder pairing (its threshold-bounded default had
-failed the suite). A set written and sealed (sets 11 and 12 now) has only its size and novelty checked
-until its one use. The floors (``later_heldout_floors``) catch a regression of the shipped
+failed the suite). A set written and sealed (sets 11 and 12 now) has only its size and novelty
+checked until its one use. The floors (``later_heldout_floors``) catch a regression of the shipped
 classifiers; the issue's target is asserted as it stands, a strict xfail.
 """
 
