@@ -288,3 +288,22 @@ def test_the_encoder_trainer_takes_the_fit_part_model_only_for_its_fit_part(
     ]:
         with pytest.raises(SystemExit, match="not the fit-part model"):
             fit_part_model(tmp_path / directory, other, digest)
+
+
+def test_the_encoder_trainer_bounds_thresholds_by_the_shipped_heads() -> None:
+    """``encoder_train --at-most DIR``: the thresholds chosen for the sum no higher than those
+    recorded with the heads in DIR (decision 4 of the set-12 rule in docs/content-safety.md)."""
+    from modelport.policy.safety.learned.encoder_train import heads_thresholds
+
+    shipped = heads_thresholds(default_encoder_dir())
+    _, manifest = EncoderHeads.load(default_encoder_dir())
+    assert shipped == Thresholds.from_json(manifest["thresholds"])
+    higher = Thresholds(
+        medium={c: v + 0.2 for c, v in shipped.medium.items()},
+        high=dict(shipped.high),
+        low={c: v / 2 for c, v in shipped.low.items()},
+        jailbreak=shipped.jailbreak + 0.1,
+    )
+    bounded = higher.at_most(shipped)
+    assert bounded.medium == shipped.medium and bounded.jailbreak == shipped.jailbreak
+    assert bounded.low == higher.low  # already lower: kept

