@@ -5,7 +5,7 @@ the rule for its one use was committed, and was measured once under that rule
 (``python -m bench.safety_compare``; docs/content-safety.md); set 8 accepted model 16, sets 9 to
 11 refused model 17, its encoder pairing and model 18's heads, set 12 accepted model 18 and its
 bounded heads. A set written and sealed has only its size and novelty checked until its one use
-(none is sealed now). The floors (``later_heldout_floors``) catch a regression of the shipped
+(set 13 now). The floors (``later_heldout_floors``) catch a regression of the shipped
 classifiers; the issue's target is asserted as it stands, a strict xfail.
 """
 
@@ -55,7 +55,7 @@ def evaluations(samples: list[Sample]) -> dict[str, Evaluation]:
     }
 
 
-UNREAD: dict[str, int] = {}
+UNREAD: dict[str, int] = {"heldout13": 1998}
 """Sets written and sealed but not yet used: their size only (no classifier has scored them)."""
 TEXTS = {**{n: f.texts for n, f in FLOORS.items()}, **UNREAD}
 
