@@ -62,7 +62,7 @@ MIN_RECALL_GAIN = 0.02
 MAX_LOOKALIKE_RISE = 0.01
 MAX_SLOWDOWN = 1.15
 TARGET_RECALL, TARGET_LOOKALIKES = 0.90, 0.05
-KEPT_BESIDE = ("round9", "round11", "round12", "round14", "round15")  # round 13: training text
+KEPT_BESIDE = ("round9", "round11", "round12")  # rounds 13 to 15: training text
 
 
 def sign_test_p(losses: int, wins: int) -> float:

@@ -47,7 +47,7 @@ from modelport.policy.safety.learned.prose import (
 )
 from modelport.policy.safety.types import SafetyResult, Severity
 
-SEALED = frozenset({"heldout11", "heldout12"})
+SEALED = frozenset({"heldout13"})
 """Held-out sets not yet read (``bench.safety_compare`` keeps their count)."""
 
 OPENINGS = {

@@ -70,15 +70,17 @@ def test_rounds_kept_beside_the_corpus_and_training_prose() -> None:
     prose = next(s for s in samples if "/prose/" in s.group)
     assert round_of(prose, rounds) == "1-5"
     counts = Counter(round_of(s, rounds) for s in samples)
-    assert set(counts) == {"1-5", "6", "7", "8", "10", "12", "13"}
+    assert set(counts) == {"1-5", "6", "7", "8", "10", "12", "13", "14", "15"}
     # Rounds 6 and 7 were about 3,100 and 2,550 texts, rounds 8 and 10 12,012 and 11,624
     # (docs/content-safety.md); rounds 8 and 10 joined train/ with model 10, round 12's part 2
-    # (2,801) and round 13 (3,149) with model 16.
+    # (2,801) and round 13 (3,149) with model 16, rounds 14 (4,046) and 15 (3,981) with model 18.
     assert 2600 < counts["6"] < 3600 and 2000 < counts["7"] < 3000
     assert counts["8"] == 12012 and counts["10"] == 11624
     assert counts["12"] == 2801 and counts["13"] == 3149
+    assert counts["14"] == 4046 and counts["15"] == 3981
     german = {round_of(s, rounds) for s in samples if s.lang == "de"}
-    assert german == {"1-5", "6", "7", "8", "10", "12", "13"}  # "# Runde N" and "# Round N"
+    # German files mark rounds with "# Runde N" and "# Round N"
+    assert german == {"1-5", "6", "7", "8", "10", "12", "13", "14", "15"}
     outside = replace(samples[0], group="round9:en/hate/3")
     assert round_of(outside, rounds) == "9"
 

@@ -265,7 +265,7 @@ def test_the_encoder_trainer_fits_its_ngram_part_like_the_shipped_model() -> Non
         {"hyperparameters": recorded},
     )
     assert shipped_hyper(shipped) == Hyper(edges=1, epochs=12)
-    assert shipped_hyper(LinearSafetyModel.load()) == Hyper(edges=1)  # model 16: edge features
+    assert shipped_hyper(LinearSafetyModel.load()) == Hyper(edges=1)  # model 18: edge features
 
 
 def test_the_encoder_trainer_takes_the_fit_part_model_only_for_its_fit_part(

@@ -1,11 +1,11 @@
-"""The default and the opt-in encoder classifiers on held-out sets 3 to 10.
+"""The default and the opt-in encoder classifiers on held-out sets 3 to 12.
 
 Each set was written by nine authors, one per language, who saw only the labelling rules, after
 the rule for its one use was committed, and was measured once under that rule
-(``python -m bench.safety_compare``; docs/content-safety.md); set 8 accepted model 16, set 9
-refused model 17, set 10 refused model 17's encoder pairing (its threshold-bounded default had
-failed the suite). A set written and sealed (sets 11 and 12 now) has only its size and novelty
-checked until its one use. The floors (``later_heldout_floors``) catch a regression of the shipped
+(``python -m bench.safety_compare``; docs/content-safety.md); set 8 accepted model 16, sets 9 to
+11 refused model 17, its encoder pairing and model 18's heads, set 12 accepted model 18 and its
+bounded heads. A set written and sealed has only its size and novelty checked until its one use
+(set 13 now). The floors (``later_heldout_floors``) catch a regression of the shipped
 classifiers; the issue's target is asserted as it stands, a strict xfail.
 """
 
@@ -55,7 +55,7 @@ def evaluations(samples: list[Sample]) -> dict[str, Evaluation]:
     }
 
 
-UNREAD: dict[str, int] = {"heldout11": 2001, "heldout12": 1998}
+UNREAD: dict[str, int] = {"heldout13": 1998}
 """Sets written and sealed but not yet used: their size only (no classifier has scored them)."""
 TEXTS = {**{n: f.texts for n, f in FLOORS.items()}, **UNREAD}
 
@@ -101,7 +101,7 @@ def test_encoder_floors(name: str, evaluations: dict[str, Evaluation]) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="issue 17's target (recall >= 0.90, <= 5% of look-alikes blocked, per category and "
-    "per language) is met by neither classifier on held-out sets 3 to 10: see "
+    "per language) is met by neither classifier on held-out sets 3 to 12: see "
     "docs/content-safety.md",
 )
 @pytest.mark.parametrize("classifier", ["default", "encoder"])

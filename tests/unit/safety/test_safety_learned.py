@@ -115,7 +115,7 @@ def test_a_model_records_whether_it_uses_edge_features(tmp_path: Path) -> None:
     loaded = LinearSafetyModel.load(tmp_path)
     assert loaded.edges
     assert np.allclose(loaded.logits("i will kill you"), model.logits("i will kill you"), atol=0.1)
-    assert LinearSafetyModel.load().edges  # the shipped model 16 uses them
+    assert LinearSafetyModel.load().edges  # the shipped model 18 uses them
 
 
 def test_chunks_split_sentences_and_cap_long_ones() -> None:
@@ -254,12 +254,12 @@ def test_training_corpus_and_its_validation_split() -> None:
     assert len(set(texts)) > 0.97 * len(texts)  # natural sentences, not expanded templates
 
 
-def test_rounds_8_10_12_and_13_are_training_text() -> None:
-    """Model 10 (shipped at stop 33) was trained on rounds 8 and 10 appended to ``train/``, and
-    model 16 (stop 38) also on round 12's part 2 and round 13 appended to the category files:
-    every file of every language holds each, after its comment, in that order, and the corpus
-    has model 16's size."""
-    from modelport.policy.safety.learned.corpus import default_corpus_dir
+def test_rounds_8_10_and_12_to_15_are_training_text() -> None:
+    """Model 10 (shipped at stop 33) was trained on rounds 8 and 10 appended to ``train/``, model
+    16 (stop 38) also on round 12's part 2 and round 13, and model 18 (stop 40) also on rounds 14
+    and 15, appended to the category files: every file of every language holds each, after its
+    comment, in that order, and the corpus has model 18's size and digest."""
+    from modelport.policy.safety.learned.corpus import corpus_digest, default_corpus_dir
 
     for lang in LANGUAGES:
         for section in SECTIONS:
@@ -268,9 +268,13 @@ def test_rounds_8_10_12_and_13_are_training_text() -> None:
             assert 0 < eight < ten, (lang, section)
             if section in CATEGORIES:
                 twelve, thirteen = text.find("# Round 12, part 2"), text.find("# Round 13")
-                assert ten < twelve < thirteen, (lang, section)
-    assert len(load_corpus()) == 47846
-    assert not list((default_corpus_dir() / "round13").glob("*/*.txt"))
+                fourteen, fifteen = text.find("# Round 14"), text.find("# Round 15")
+                assert ten < twelve < thirteen < fourteen < fifteen, (lang, section)
+    corpus = load_corpus()
+    assert len(corpus) == 55873
+    assert corpus_digest(corpus).startswith("99e3516d")
+    for name in ("round13", "round14", "round15"):
+        assert not list((default_corpus_dir() / name).glob("*/*.txt"))
 
 
 def _kept_round(
@@ -333,45 +337,6 @@ def test_round_12_part_1_parses_and_repeats_no_known_text() -> None:
             text = path.read_text("utf-8")
             assert text.startswith("# Round 12") and "# Round 12, part 2" not in text, path
     assert {s.section for s in samples} == set(SECTIONS)
-
-
-def test_round_14_parses_covers_the_four_categories_and_repeats_no_known_text() -> None:
-    """corpus/safety/round14: kept beside the corpus (model 17's candidate text), the four category
-    files in every language, with low-severity texts; no text of it is in the training corpus,
-    rounds 9, 11 and 12 or held-out sets 1 to 8 (set 9 dropped its texts equal to round 14's)."""
-    from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
-
-    earlier_sets = tuple(name for name in HELDOUT_SETS if name != "heldout9")
-    samples = _kept_round("round14", 4046, ("round9", "round11", "round12"), earlier_sets)
-    assert {s.section for s in samples} == set(CATEGORIES)
-    for lang in LANGUAGES:
-        for section in CATEGORIES:
-            path = default_corpus_dir() / "round14" / lang / f"{section}.txt"
-            assert path.read_text("utf-8").startswith("# Round 14"), path
-    harmful = [s for s in samples if s.kind == "harmful" and s.must_block]
-    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
-    assert 0.40 <= len(harmful) / len(samples) <= 0.50
-    assert 0.05 <= len(low) / len(samples) <= 0.10
-
-
-def test_round_15_parses_covers_the_four_categories_and_repeats_no_known_text() -> None:
-    """corpus/safety/round15: model 18's candidate text, kept beside the corpus until a judged
-    model ships with it; the four category files in every language, with low-severity texts; no
-    text of it is in the training corpus, rounds 9, 11, 12 and 14 or held-out sets 1 to 11."""
-    from modelport.policy.safety.learned.corpus import HELDOUT_SETS, default_corpus_dir
-
-    samples = _kept_round(
-        "round15", 3981, ("round9", "round11", "round12", "round14"), tuple(HELDOUT_SETS)
-    )
-    assert {s.section for s in samples} == set(CATEGORIES)
-    for lang in LANGUAGES:
-        for section in CATEGORIES:
-            path = default_corpus_dir() / "round15" / lang / f"{section}.txt"
-            assert path.read_text("utf-8").startswith("# Round 15"), path
-    harmful = [s for s in samples if s.kind == "harmful" and s.must_block]
-    low = [s for s in samples if s.kind == "harmful" and s.severity is Severity.LOW]
-    assert 0.40 <= len(harmful) / len(samples) <= 0.50
-    assert 0.05 <= len(low) / len(samples) <= 0.10
 
 
 def test_model_written_training_prose_is_read_by_paragraph_and_grouped_by_prompt() -> None:

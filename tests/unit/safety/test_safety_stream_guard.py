@@ -183,11 +183,35 @@ def test_the_default_classifier_cuts_a_threat_after_small_talk(service: SafetySe
     assert visible(out)[1] is FinishReason.CONTENT_FILTER
 
 
-def test_phrase_across_windows_is_caught_through_context(service: SafetyService) -> None:
-    text = "Nice weather today. Tonight I will stab you to death, I know where you live."
+ACROSS_WINDOWS = "Nice weather today. Tonight I will stab you to death, I know where you live."
+
+
+def test_phrase_across_windows_is_caught_through_context() -> None:
+    # The mechanics (a phrase spread over several small windows is judged with the text before
+    # it, and cut before it reaches the client) with the lexicon's fixed phrase rules, so that
+    # the test does not hang on a model's margin; the default classifier's own judgement of the
+    # same text is the known miss below.
+    service = SafetyService(LexiconClassifier())
     for window in (4, 8, 16):
         result = asyncio.run(
-            filter_completion(text, service, window_chars=window, lookahead_chars=0)
+            filter_completion(ACROSS_WINDOWS, service, window_chars=window, lookahead_chars=0)
+        )
+        assert result.finish_reason is FinishReason.CONTENT_FILTER
+        assert "stab you" not in result.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a known miss of the default classifier since model 18 (accepted on held-out set 12 "
+    "with this miss named, decision 3 of the set-12 rule): with no look-ahead it cuts the "
+    "streamed threat after 'to death,', three words late: docs/content-safety.md",
+)
+def test_the_default_classifier_cuts_a_threat_across_windows_in_time(
+    service: SafetyService,
+) -> None:
+    for window in (4, 8, 16):
+        result = asyncio.run(
+            filter_completion(ACROSS_WINDOWS, service, window_chars=window, lookahead_chars=0)
         )
         assert result.finish_reason is FinishReason.CONTENT_FILTER
         assert "stab you" not in result.text

@@ -307,8 +307,9 @@ HELDOUT_SETS = {
     "heldout8": "an eighth set by nine further authors (stop 36)",
     "heldout9": "a ninth set by nine further authors (stop 39)",
     "heldout10": "a tenth set by nine further authors (stop 39)",
-    "heldout11": "an eleventh set by nine further authors, sealed (stop 40)",
-    "heldout12": "a twelfth set by nine further authors, sealed (stop 40)",
+    "heldout11": "an eleventh set by nine further authors (stop 40)",
+    "heldout12": "a twelfth set by nine further authors (stop 40)",
+    "heldout13": "a thirteenth set by nine further authors, sealed (stop 40)",
 }
 """The held-out sets by name (``bench.safety_eval --set``), each a directory of
 ``corpus/safety``, and who wrote them."""

@@ -20,7 +20,7 @@ encoder move to a newer n-gram model while the default keeps the shipped one. Th
 usually trained on the corpus plus a round kept beside it (``train --append ROUND``), and the
 heads must see the same texts: ``--append ROUND`` here too. ``--at-most DIR`` bounds every
 threshold chosen for the sum by the one of the heads in ``DIR`` (the shipped heads, usually), as
-``train --at-most`` does for the n-gram model.
+``train --at-most`` does for the n-gram model, once ``alpha`` is chosen.
 
 No evaluation set is ever read here.
 """
@@ -55,7 +55,7 @@ from modelport.policy.safety.learned.encoder import (
 from modelport.policy.safety.learned.evaluate import evaluate, format_report
 from modelport.policy.safety.learned.model import LinearSafetyModel, Thresholds
 from modelport.policy.safety.learned.thresholds import choose_thresholds
-from modelport.policy.safety.learned.train import Hyper, targets, train
+from modelport.policy.safety.learned.train import Hyper, add_round_options, targets, train
 
 ALPHAS = (1.0, 2.0)
 """Candidate weights of the encoder heads in the sum (pre-registered before measuring)."""
@@ -134,27 +134,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "shipped model's hyper-parameters: used instead of refitting it (training is "
         "deterministic; saves the longest step)",
     )
-    parser.add_argument(
-        "--append",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="ROUND",
-        help="a round kept beside the corpus, read as if appended to it (as train --append)",
-    )
+    add_round_options(parser, "heads")
     parser.add_argument(
         "--ngram",
         type=Path,
         default=None,
         help="pair the heads with this full n-gram model (trained on the same texts) instead "
         "of the shipped one; it is copied beside the heads as the encoder's own",
-    )
-    parser.add_argument(
-        "--at-most",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="no threshold above the one of the heads in DIR (e.g. the shipped heads')",
     )
     args = parser.parse_args(argv)
     bound = heads_thresholds(args.at_most) if args.at_most is not None else None
@@ -188,9 +174,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     for alpha in ALPHAS:
         model = EncoderModel(ngram, heads, encoder).with_alpha(alpha)
         thresholds, report = choose_thresholds(model, validation)
-        if bound is not None:
-            thresholds = thresholds.at_most(bound)
-            report += f"\n  bounded by the thresholds of {args.at_most}: {thresholds.to_json()}"
         model = model.with_thresholds(thresholds)
         evaluation = evaluate(model.classify, validation)
         print(report)
@@ -201,6 +184,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     assert best is not None
     _, alpha, chosen = best
     print(f"chosen alpha: {alpha}")
+    if bound is not None:
+        # The bound is a constraint on what ships, applied after alpha is chosen.
+        chosen = chosen.with_thresholds(chosen.thresholds.at_most(bound))
+        print(f"thresholds bounded by those of {args.at_most}: {chosen.thresholds.to_json()}")
+        bounded = evaluate(chosen.classify, validation)
+        print(format_report(bounded, f"validation, alpha {alpha}, bounded thresholds"))
     if args.validate:
         return
     final = fit_heads(embeddings, y, alpha=alpha)

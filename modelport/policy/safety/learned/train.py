@@ -206,6 +206,25 @@ def parse_hyper(overrides: Sequence[str]) -> Hyper:
     return hyper
 
 
+def add_round_options(parser: argparse.ArgumentParser, bounded_by: str) -> None:
+    """``--append ROUND`` (repeatable) and ``--at-most DIR``, shared with ``encoder_train``."""
+    parser.add_argument(
+        "--append",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="ROUND",
+        help="a round kept beside the corpus, read as if appended to it (repeatable)",
+    )
+    parser.add_argument(
+        "--at-most",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"no threshold above the one of the {bounded_by} in DIR (e.g. the shipped one's)",
+    )
+
+
 def differences_from_shipped(hyper: Hyper, shipped: Path | None = None) -> list[str]:
     """A warning per hyper-parameter that differs from the shipped model's (as its manifest
     records them): a candidate meant to change only its corpus must say so in its command."""
@@ -236,21 +255,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--corpus", type=Path, default=None, help="a corpus directory (train/, train-prose/)"
     )
-    parser.add_argument(
-        "--append",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="ROUND",
-        help="a round kept beside the corpus, read as if appended to it (repeatable)",
-    )
-    parser.add_argument(
-        "--at-most",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="no threshold above the one of the model in DIR (e.g. the shipped model's)",
-    )
+    add_round_options(parser, "model")
     parser.add_argument("--save-fit", type=Path, default=None, help="write the fit-part model")
     parser.add_argument(
         "--extra",
