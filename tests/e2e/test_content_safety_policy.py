@@ -25,10 +25,10 @@ DEFAULT_THRESHOLDS = {c: "medium" for c in ("hate", "sexual", "violence", "self_
 # judged safe: the default model was trained on narrative prose, docs/content-safety.md.)
 # A joking threat: low violence, annotated and let through at the default medium threshold.
 # (Which everyday text lands in the narrow low band depends on the model; this one does for
-# models 10 and 11, "I'm so angry I could hit someone." did for model 6.)
-LOW_VIOLENCE = (
-    "sto capo mi fa venire i nervi, un giorno gli tiro la pinzatrice in testa, dai che scherzo"
-)
+# model 18, which judges most hyperbole safe; "sto capo mi fa venire i nervi, un giorno gli tiro
+# la pinzatrice in testa, dai che scherzo" did for models 10 to 16, "I'm so angry I could hit
+# someone." for model 6.)
+LOW_VIOLENCE = "quel arbitro, gli tirerei un pugno dopo quella decisione"
 
 
 @pytest.fixture
